@@ -1,0 +1,48 @@
+"""functional_ad: composable automatic differentiation of plain NumPy functions.
+
+>>> import numpy as np, functional_ad as fad
+>>> fad.grad(lambda x: np.sum(2 * np.sin(x) + 1))(np.array([0.0]))
+array([2.])
+"""
+
+from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
+from .control import stop_gradient
+from .core import Primitive, TracerLeakError
+from .transforms import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    value_and_grad,
+    vhp,
+    vjp,
+)
+from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
+from .zeros import Zero
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Primitive",
+    "TracerLeakError",
+    "Zero",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "register_pytree_node",
+    "stop_gradient",
+    "tree_flatten",
+    "tree_leaves",
+    "tree_map",
+    "tree_unflatten",
+    "value_and_grad",
+    "vhp",
+    "vjp",
+]

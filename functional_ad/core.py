@@ -1,0 +1,211 @@
+"""The engine: Primitive, Trace, Tracer, trace levels and bind.
+
+A transform opens a trace with ``new_trace``. Its level is higher than every trace opened
+before it, so a trace opened inside another always wins. ``bind`` hands a primitive call to
+the highest-level trace among its arguments; every other value, including tracers of lower
+traces, is a constant to that trace. With no tracer among the arguments, ``bind`` runs the
+NumPy implementation and nothing else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+Rule = Callable[..., Any]
+
+
+class Primitive:
+    """An operation with its implementation and its derivative rules side by side.
+
+    ``jvp`` and ``vjp`` hold one rule per positional argument (a single callable is
+    shorthand for a one-argument primitive; ``None`` marks an argument with no derivative):
+
+    - ``jvp[i](x_dot, y, *args, **params)`` returns the tangent of ``y`` due to ``x_dot``;
+    - ``vjp[i](y_bar, y, *args, **params)`` returns the cotangent of argument ``i``.
+
+    Rules that are easier written for all arguments at once use ``jvp_joint(tangents, y,
+    *args, **params)`` (``tangents`` holds ``None`` for zero tangents) and ``vjp_joint(y_bar,
+    y, *args, **params)`` returning one cotangent (or ``None``) per argument. A primitive
+    with ``multiple_results`` returns a tuple; its ``y_bar`` is a tuple in which unused
+    outputs are ``zeros.Zero``. A primitive with no rules at all has no derivative: every
+    transform treats its result as a constant.
+
+    >>> import numpy as np
+    >>> square = Primitive("square", np.square, jvp=lambda x_dot, y, x: 2 * x * x_dot,
+    ...                    vjp=lambda y_bar, y, x: 2 * x * y_bar)
+    >>> float(square(3.0))
+    9.0
+    """
+
+    __slots__ = (
+        "name",
+        "impl",
+        "jvp",
+        "vjp",
+        "jvp_joint",
+        "vjp_joint",
+        "multiple_results",
+        "differentiable",
+        "batch",
+        "family",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        impl: Callable[..., Any],
+        jvp: Rule | Sequence[Rule | None] | None = None,
+        vjp: Rule | Sequence[Rule | None] | None = None,
+        *,
+        jvp_joint: Rule | None = None,
+        vjp_joint: Rule | None = None,
+        multiple_results: bool = False,
+        batch: Rule | None = None,
+    ) -> None:
+        self.name = name
+        self.impl = impl
+        self.jvp = (jvp,) if callable(jvp) else (tuple(jvp) if jvp is not None else None)
+        self.vjp = (vjp,) if callable(vjp) else (tuple(vjp) if vjp is not None else None)
+        self.jvp_joint = jvp_joint
+        self.vjp_joint = vjp_joint
+        self.multiple_results = multiple_results
+        self.differentiable = any(r is not None for r in (jvp, vjp, jvp_joint, vjp_joint))
+        self.batch = batch
+        self.family = ""  # the ops/ file that declares it, set by the registry
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        return bind(self, *args, **params)
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name!r})"
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Apply ``prim`` to ``args``: the highest-level trace among them handles the call."""
+    top = None
+    level = 0
+    for a in args:
+        if isinstance(a, Tracer):
+            trace = a._trace
+            if trace.level > level:
+                top = trace
+                level = trace.level
+    if top is None:
+        return prim.impl(*args, **params)
+    return top.process(prim, args, params)
+
+
+class TracerLeakError(RuntimeError):
+    """A traced value was used after the transform that made it had returned."""
+
+
+class Trace:
+    """One run of a transform. Subclasses implement ``process`` for their own tracers.
+
+    ``active`` is false when the trace has ended (a tracer leaked out of its transform) or
+    is paused by ``no_grad``; ``process`` then takes the slow path in ``process_inactive``.
+    """
+
+    __slots__ = ("level", "transform", "active", "ended", "__weakref__")
+
+    differentiates = True  # paused by no_grad; vmap-like traces set this to False
+
+    def __init__(self, level: int, transform: str) -> None:
+        self.level = level
+        self.transform = transform
+        self.active = True
+        self.ended = False
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        raise NotImplementedError
+
+    def lower(self, x: Any) -> Any:
+        """The value under ``x`` if it is a tracer of this trace, else ``x`` itself."""
+        return x._value if isinstance(x, Tracer) and x._trace is self else x
+
+    def process_inactive(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        """Handle a call while ended (raise) or paused (compute as a constant)."""
+        if self.ended:
+            raise TracerLeakError(
+                f"a value traced by {self.transform!r} was used after {self.transform} "
+                f"returned (in primitive {prim.name!r}); it leaked out through a closure, "
+                "a global or a container. Return it from the transformed function instead."
+            )
+        return bind(prim, *[self.lower(a) for a in args], **params)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self.transform} at level {self.level}>"
+
+
+class Tracer:
+    """A value being traced. Operators and NumPy protocols are installed by ``dispatch``."""
+
+    __slots__ = ("_trace", "_value")
+    __array_priority__ = 1000
+
+    _trace: Trace
+    _value: Any
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._value.shape
+
+    @property
+    def dtype(self) -> Any:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<{self._trace.transform}>({self._value!r})"
+
+
+# ----------------------------------------------------------------------------- trace stack
+
+_levels = itertools.count(1)
+_active_traces: contextvars.ContextVar[tuple[Trace, ...]] = contextvars.ContextVar(
+    "functional_ad_active_traces", default=()
+)
+
+
+@contextlib.contextmanager
+def new_trace(cls: type[Trace], transform: str, *args: Any) -> Iterator[Any]:
+    """Open a trace of ``cls`` above every existing one; end it on exit, even on error."""
+    trace = cls(next(_levels), transform, *args)
+    token = _active_traces.set(_active_traces.get() + (trace,))
+    try:
+        yield trace
+    finally:
+        trace.active = False
+        trace.ended = True
+        _active_traces.reset(token)
+
+
+def active_traces() -> tuple[Trace, ...]:
+    """The traces open in this context, outermost first."""
+    return _active_traces.get()
+
+
+def is_tracer(x: Any) -> bool:
+    """True if ``x`` is a value being traced by some transform."""
+    return isinstance(x, Tracer)
+
+
+def concrete(x: Any) -> Any:
+    """The concrete value under any number of tracers."""
+    while isinstance(x, Tracer):
+        x = x._value
+    return x

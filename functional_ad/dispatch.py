@@ -1,0 +1,215 @@
+"""NumPy protocol hooks and Python operators on tracers, routing np.* calls to primitives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .core import Primitive, Tracer, bind, concrete
+from .ops import NUMPY, UFUNC_METHODS
+from .ops import elementwise as ew
+from .ops.indexing import getitem
+from .ops.products import matmul
+
+
+# ufuncs that map straight onto a primitive: the hot path skips the handler call
+UFUNC_PRIMITIVES = {f: h for f, h in NUMPY.items() if isinstance(f, np.ufunc) and isinstance(h, Primitive)}
+
+
+def _no_rule(name: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"{name} has no derivative rule in functional_ad and was called with a traced value. "
+        "Define one with functional_ad.custom_vjp / custom_jvp, or take the value out of the "
+        "computation with stop_gradient; `python -m functional_ad coverage` lists what is supported."
+    )
+
+
+def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    if not kwargs and method == "__call__":
+        prim = UFUNC_PRIMITIVES.get(ufunc)
+        if prim is not None:
+            return bind(prim, *inputs)
+    if kwargs.get("out") is not None:
+        raise TypeError(
+            f"numpy.{ufunc.__name__}: out= cannot hold a traced value (it would lose its "
+            "derivative); use the returned array instead"
+        )
+    kwargs.pop("out", None)
+    if method == "__call__":
+        handler = NUMPY.get(ufunc)
+        if handler is None:
+            raise _no_rule(f"numpy.{ufunc.__name__}")
+        if kwargs:
+            dtype = kwargs.pop("dtype", None)
+            if kwargs:
+                raise NotImplementedError(
+                    f"numpy.{ufunc.__name__}: arguments {sorted(kwargs)} are not supported "
+                    "with traced values"
+                )
+            inputs = tuple(np.asarray(x).astype(dtype) if not isinstance(x, Tracer)
+                           else x.astype(dtype) for x in inputs)
+        return handler(*inputs)
+    handler = UFUNC_METHODS.get((ufunc, method))
+    if handler is None:
+        raise _no_rule(f"numpy.{ufunc.__name__}.{method}")
+    return handler(*inputs, **kwargs)
+
+
+def _array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    handler = NUMPY.get(func)
+    if handler is None:
+        module = getattr(func, "__module__", "numpy") or "numpy"
+        raise _no_rule(f"{module.replace('numpy.linalg._linalg', 'numpy.linalg')}.{func.__name__}"
+                       if module.startswith("numpy.") and module != "numpy"
+                       else f"numpy.{func.__name__}")
+    return handler(*args, **kwargs)
+
+
+def _lose_derivative(self: Tracer, *args: Any, **kwargs: Any) -> Any:
+    raise TypeError(
+        "a traced value cannot be converted to a NumPy array: it would lose its derivative. "
+        "Build arrays from traced values with np.stack / np.concatenate; if you are assigning "
+        "into a plain NumPy array, create it from the traced value instead (np.zeros_like(x) "
+        "or np.zeros(n, like=x)); to use the value as a constant, call stop_gradient(x) first."
+    )
+
+
+def _scalar_conversion(kind: str) -> Any:
+    def convert(self: Tracer) -> Any:
+        raise TypeError(
+            f"{kind}() of a traced value would silently drop its derivative; keep it an array, "
+            f"or call {kind}(functional_ad.stop_gradient(x)) if you really want a constant"
+        )
+
+    return convert
+
+
+def _bool(self: Tracer) -> bool:
+    return bool(concrete(self))
+
+
+def _len(self: Tracer) -> int:
+    shape = self.shape
+    if not shape:
+        raise TypeError("len() of unsized object (a 0-d traced value)")
+    return shape[0]
+
+
+def _iter(self: Tracer) -> Any:
+    for i in range(len(self)):
+        yield getitem(self, i)
+
+
+def _binary(prim: Any) -> tuple[Any, Any]:
+    def forward(self: Tracer, other: Any) -> Any:
+        return bind(prim, self, other)
+
+    def reflected(self: Tracer, other: Any) -> Any:
+        return bind(prim, other, self)
+
+    return forward, reflected
+
+
+def _install_operators() -> None:
+    T = Tracer
+    for name, prim in [
+        ("add", ew.add), ("sub", ew.sub), ("mul", ew.mul), ("truediv", ew.div),
+        ("pow", ew.power), ("mod", ew.remainder),
+        ("floordiv", ew.CONSTANT_UFUNCS["floor_divide"]),
+    ]:
+        forward, reflected = _binary(prim)
+        setattr(T, f"__{name}__", forward)
+        setattr(T, f"__r{name}__", reflected)
+    T.__matmul__ = lambda self, other: matmul(self, other)
+    T.__rmatmul__ = lambda self, other: matmul(other, self)
+    T.__neg__ = lambda self: bind(ew.neg, self)
+    T.__pos__ = lambda self: self
+    T.__abs__ = lambda self: bind(ew.absolute, self)
+    for name, key in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
+                      ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:
+        prim = ew.CONSTANT_UFUNCS[key]
+        setattr(T, f"__{name}__", _binary(prim)[0])
+    T.__hash__ = None  # type: ignore[assignment]  # like ndarray: mutable, compared elementwise
+    T.__array_ufunc__ = _array_ufunc
+    T.__array_function__ = _array_function
+    T.__array__ = _lose_derivative
+    T.__float__ = _scalar_conversion("float")
+    T.__int__ = _scalar_conversion("int")
+    T.__complex__ = _scalar_conversion("complex")
+    T.__index__ = _scalar_conversion("int")
+    T.__bool__ = _bool
+    T.__len__ = _len
+    T.__iter__ = _iter
+    T.__getitem__ = getitem
+
+
+def _method(func: Any) -> Any:
+    def method(self: Tracer, *args: Any, **kwargs: Any) -> Any:
+        return NUMPY[func](self, *args, **kwargs)
+
+    method.__name__ = func.__name__
+    method.__doc__ = f"Same as ``np.{func.__name__}(x, ...)``."
+    return method
+
+
+def _install_methods() -> None:
+    T = Tracer
+    for name, func in [
+        ("sum", np.sum), ("mean", np.mean), ("prod", np.prod), ("max", np.max), ("min", np.min),
+        ("var", np.var), ("std", np.std), ("dot", np.dot), ("ravel", np.ravel),
+        ("squeeze", np.squeeze), ("cumsum", np.cumsum), ("cumprod", np.cumprod),
+        ("clip", np.clip), ("conj", np.conjugate), ("conjugate", np.conjugate), ("copy", np.copy),
+        ("swapaxes", np.swapaxes),
+    ]:
+        setattr(T, name, _method(func))
+    T.flatten = lambda self, order="C": np.reshape(self, (-1,))
+    T.reshape = lambda self, *shape, order="C": NUMPY[np.reshape](
+        self, shape[0] if len(shape) == 1 else shape, order)
+    T.transpose = lambda self, *axes: NUMPY[np.transpose](
+        self, None if not axes else (axes[0] if len(axes) == 1 and not isinstance(
+            axes[0], int) else axes))
+    T.T = property(lambda self: NUMPY[np.transpose](self))
+    T.mT = property(lambda self: NUMPY[np.swapaxes](self, -1, -2))
+    T.real = property(lambda self: NUMPY[np.real](self))
+    T.astype = lambda self, dtype, *args, **kwargs: (
+        self if np.dtype(dtype) == self.dtype else ew.convert(self, dtype=np.dtype(dtype)))
+    T.item = _scalar_conversion("item")
+    T.tolist = _scalar_conversion("tolist")
+
+
+# NumPy functions that only look at shapes and dtypes: answer from the concrete value.
+def _metadata(func: Any) -> Any:
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        return func(*[concrete(a) for a in args], **{k: concrete(v) for k, v in kwargs.items()})
+
+    return handler
+
+
+def _constant(func: Any) -> Any:
+    """A function whose result carries no derivative (indices, comparisons, zeros_like...)."""
+
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        return func(*[_deep_concrete(a) for a in args],
+                    **{k: _deep_concrete(v) for k, v in kwargs.items()})
+
+    return handler
+
+
+def _deep_concrete(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return type(x)(_deep_concrete(e) for e in x)
+    return concrete(x)
+
+
+for _f in [np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
+           np.may_share_memory, np.shares_memory, np.can_cast, np.min_scalar_type]:
+    NUMPY[_f] = _metadata(_f)
+for _f in [np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.argmax, np.argmin,
+           np.argsort, np.nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
+           np.array_equal, np.count_nonzero, np.any, np.all, np.sign, np.isnan, np.isfinite,
+           np.argwhere, np.iscomplex, np.isreal]:
+    NUMPY.setdefault(_f, _constant(_f))
+
+_install_operators()
+_install_methods()

@@ -1,0 +1,97 @@
+"""The registry: every primitive by name, and the NumPy functions routed to handlers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, Rule
+
+PRIMITIVES: dict[str, Primitive] = {}
+# NumPy function or ufunc -> handler taking NumPy's arguments and binding primitives.
+NUMPY: dict[Any, Callable[..., Any]] = {}
+# ufunc -> handler for its ``reduce`` / ``accumulate`` methods.
+UFUNC_METHODS: dict[tuple[Any, str], Callable[..., Any]] = {}
+
+
+def _family() -> str:
+    """The ops/ module declaring the primitive (for error messages and coverage)."""
+    return sys._getframe(2).f_globals.get("__name__", "").rsplit(".", 1)[-1]
+
+
+def primitive(
+    name: str,
+    impl: Callable[..., Any],
+    jvp: Rule | Sequence[Rule | None] | None = None,
+    vjp: Rule | Sequence[Rule | None] | None = None,
+    **kwargs: Any,
+) -> Primitive:
+    """Declare and register a primitive (see ``core.Primitive`` for the rule conventions)."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is declared twice")
+    prim = Primitive(name, impl, jvp, vjp, **kwargs)
+    prim.family = _family()
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def no_derivative(name: str, impl: Callable[..., Any], **kwargs: Any) -> Primitive:
+    """Declare a primitive whose result is a constant for every transform (floor, argmax)."""
+    prim = Primitive(name, impl, **kwargs)
+    prim.family = _family()
+    PRIMITIVES[name] = prim
+    return prim
+
+
+def implements(*funcs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Route NumPy functions (or ufuncs) reached with traced arguments to the decorated handler."""
+
+    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+        for f in funcs:
+            NUMPY[f] = handler
+        return handler
+
+    return register
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of an array, tracer or Python number."""
+    return x.shape if hasattr(x, "shape") else np.shape(x)
+
+
+def unbroadcast(g: Any, x: Any) -> Any:
+    """Sum ``g`` over the axes along which ``x`` was broadcast, giving ``x``'s shape."""
+    shape = shape_of(x)
+    g_shape = shape_of(g)
+    if g_shape == shape:
+        return g
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
+    )
+    if axes:
+        g = np.sum(g, axis=axes)
+    return np.reshape(g, shape) if shape_of(g) != shape else g
+
+
+def broadcast_like(t: Any, y: Any) -> Any:
+    """Broadcast tangent ``t`` to the shape of ``y`` if it differs."""
+    shape = shape_of(y)
+    return t if shape_of(t) == shape else np.broadcast_to(t, shape)
+
+
+def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
+    """``axis`` as a sorted tuple of non-negative ints (``None`` stays ``None``)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < max(ndim, 1):
+            raise np.exceptions.AxisError(a, ndim)
+        out.append(a % ndim if ndim else 0)
+    return tuple(sorted(out))

@@ -1,0 +1,94 @@
+"""Helpers shared by the transforms: input checks, lowering outputs, naming."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core import Trace, Tracer
+from ..tree import tree_map
+from ..zeros import Zero, instantiate, tangent_dtype
+
+
+def as_value(x: Any) -> Any:
+    """Arrays, NumPy scalars and tracers pass; Python numbers and lists become arrays."""
+    if isinstance(x, (np.ndarray, np.generic, Tracer)):
+        return x
+    return np.asarray(x)
+
+
+def check_differentiable(x: Any, what: str, transform: str) -> None:
+    """Raise ``TypeError`` unless ``x`` has a float or complex dtype."""
+    dtype = np.dtype(x.dtype)
+    if not np.issubdtype(dtype, np.inexact):
+        raise TypeError(
+            f"{transform}: {what} has dtype {dtype}; only float and complex inputs can be "
+            f"differentiated. Cast it, e.g. x.astype(float), or close over it as a constant."
+        )
+
+
+def prepare_inputs(leaves: Sequence[Any], transform: str, what: str = "input") -> list[Any]:
+    """Convert input leaves to arrays and check that they can be differentiated."""
+    out = []
+    for i, leaf in enumerate(leaves):
+        x = as_value(leaf)
+        check_differentiable(x, f"{what} leaf {i}", transform)
+        out.append(x)
+    return out
+
+
+def check_like(t: Any, x: Any, kind: str, transform: str) -> Any:
+    """Check that tangent/cotangent ``t`` matches value ``x`` in shape and dtype."""
+    if isinstance(t, Zero):
+        if t.shape != np.shape(x):
+            raise ValueError(f"{transform}: {kind} Zero{t.shape} given for a value of shape "
+                             f"{np.shape(x)}")
+        return t
+    expected = tangent_dtype(x)
+    if isinstance(t, (int, float, complex)) and not isinstance(t, bool):
+        t = np.asarray(t, dtype=np.result_type(t, expected))
+        if t.dtype != expected and not (t.dtype.kind == "c" and expected.kind == "f"):
+            t = t.astype(expected)
+    t = as_value(t)
+    if np.shape(t) != np.shape(x):
+        raise ValueError(
+            f"{transform}: {kind} has shape {np.shape(t)} but the value has shape "
+            f"{np.shape(x)}; expected a {kind} of shape {np.shape(x)} and dtype {expected}"
+        )
+    if np.dtype(t.dtype) != expected:
+        raise ValueError(
+            f"{transform}: {kind} has dtype {np.dtype(t.dtype)} but the value needs "
+            f"{expected} (expected shape {np.shape(x)}, dtype {expected}); cast it with "
+            f".astype({expected.name})"
+        )
+    return t
+
+
+def lower_tree(trace: Trace, tree: Any) -> Any:
+    """Replace every tracer of ``trace`` in ``tree`` by its value (aux outputs)."""
+    return tree_map(trace.lower, tree)
+
+
+def materialize(ts: Sequence[Any], like: Sequence[Any]) -> list[Any]:
+    """Turn symbolic zeros into arrays shaped like the matching values."""
+    return [
+        instantiate(Zero(np.shape(x), tangent_dtype(x)) if t is None else t)
+        for t, x in zip(ts, like, strict=True)
+    ]
+
+
+def name_transform(prefix: str, f: Callable[..., Any], doc: str) -> Callable:
+    """Decorate a transformed function: ``grad`` of ``f`` is named ``grad_of_f``."""
+    name = getattr(f, "__name__", type(f).__name__)
+
+    def decorate(g: Callable) -> Callable:
+        functools.update_wrapper(g, f, assigned=("__module__",), updated=())
+        g.__name__ = g.__qualname__ = f"{prefix}_of_{name}"
+        g.__doc__ = f"{doc} of {name}." + (f"\n\n{name}: {f.__doc__}" if f.__doc__ else "")
+        g.__wrapped__ = f  # type: ignore[attr-defined]
+        return g
+
+    return decorate

@@ -1,0 +1,167 @@
+"""Reverse mode: record a graph with ``GraphTrace``, then walk it backwards in a loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core import new_trace
+from ..graph import GraphTrace, Node, tuple_item
+from ..tree import tree_flatten, tree_unflatten
+from ..zeros import Zero, add_any
+from .common import check_like, lower_tree, materialize, prepare_inputs
+
+
+def backward_pass(
+    nodes: list[Node], seeds: Sequence[tuple[Node, Any]], leaves: Sequence[Node], consume: bool
+) -> list[Any]:
+    """Return the cotangents of ``leaves`` given cotangents ``seeds`` of output nodes.
+
+    Walks ``nodes`` from last to first; a node with no cotangent does not lead to an output
+    and is skipped. With ``consume`` the nodes are popped as they are used, so intermediates
+    are released during the pass. Missing cotangents come back as ``None`` (zero).
+    """
+    cts: dict[Node, Any] = {}
+    for node, ct in seeds:
+        if not isinstance(ct, Zero):
+            cts[node] = add_any(cts.get(node), ct)
+    pop = cts.pop
+    order = _drain(nodes) if consume else reversed(nodes)
+    for node in order:
+        y_bar = pop(node, None)
+        if y_bar is None:
+            continue
+        prim = node.prim
+        parents = node.parents
+        if prim is tuple_item:
+            parent = parents[0]
+            bars = cts.get(parent)
+            if bars is None:
+                bars = cts[parent] = [Zero.like(v) for v in parent.value]
+            index = node.params["index"]
+            bars[index] = add_any(bars[index], y_bar)
+            continue
+        if prim.multiple_results:
+            y_bar = tuple(y_bar)
+        args = node.args
+        if prim.vjp_joint is not None:
+            bars = prim.vjp_joint(y_bar, node.value, *args, **node.params)
+            for parent, bar in zip(parents, bars, strict=True):
+                if parent is not None and bar is not None:
+                    cts[parent] = add_any(cts.get(parent), bar)
+            continue
+        rules = prim.vjp
+        if rules is None:
+            raise NotImplementedError(
+                f"no vjp rule for {prim.name!r}; add one beside its definition in "
+                f"functional_ad/ops/{prim.family or '...'}.py"
+            )
+        for i, parent in enumerate(parents):
+            if parent is None:
+                continue
+            rule = rules[i]
+            if rule is None:
+                continue
+            bar = rule(y_bar, node.value, *args, **node.params)
+            if bar is not None:
+                old = cts.get(parent)
+                cts[parent] = bar if old is None else old + bar
+    return [cts.get(leaf) for leaf in leaves]
+
+
+def _drain(nodes: list[Node]) -> Any:
+    while nodes:
+        yield nodes.pop()
+
+
+class _Recording:
+    """The outcome of running ``f`` under a ``GraphTrace``."""
+
+    __slots__ = ("trace", "leaves", "in_tree", "in_values", "out", "out_tree", "out_nodes",
+                 "aux")
+
+
+def record(
+    f: Callable[..., Any], primals: Sequence[Any], has_aux: bool, transform: str
+) -> _Recording:
+    """Run ``f(*primals)`` under a new ``GraphTrace`` and keep what the reverse pass needs."""
+    rec = _Recording()
+    flat, rec.in_tree = tree_flatten(tuple(primals))
+    rec.in_values = prepare_inputs(flat, transform)
+    with new_trace(GraphTrace, transform) as trace:
+        ins = [trace.new_input(x) for x in rec.in_values]
+        rec.leaves = [t._node for t in ins]
+        out = f(*tree_unflatten(rec.in_tree, ins))
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError("with has_aux=True the function must return a pair (output, aux)")
+            out, aux = out
+            rec.aux = lower_tree(trace, aux)
+        out_flat, rec.out_tree = tree_flatten(out)
+        rec.out_nodes = [trace.node_of(o) for o in out_flat]
+        rec.out = [trace.lower(o) for o in out_flat]
+    rec.trace = trace
+    return rec
+
+
+def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list[Any]:
+    """Cotangents of the flat inputs, materialised and cast to the inputs' dtypes."""
+    seeds = [(n, c) for n, c in zip(rec.out_nodes, cotangents, strict=True) if n is not None]
+    bars = backward_pass(rec.trace.nodes, seeds, rec.leaves, consume)
+    bars = materialize(bars, rec.in_values)
+    return [_cast_like(b, x) for b, x in zip(bars, rec.in_values, strict=True)]
+
+
+def _cast_like(bar: Any, x: Any) -> Any:
+    """Give a cotangent the dtype and shape of its input (float32 in, float32 out)."""
+    dtype = np.dtype(x.dtype)
+    bar_dtype = np.dtype(getattr(bar, "dtype", None) or np.result_type(bar))
+    if bar_dtype != dtype:
+        if bar_dtype.kind == "c" and dtype.kind == "f":
+            bar = np.real(bar)
+        bar = bar.astype(dtype) if hasattr(bar, "astype") else np.asarray(bar, dtype)
+    if np.shape(bar) != np.shape(x):
+        bar = np.broadcast_to(bar, np.shape(x))
+    return bar
+
+
+def check_cotangents(ct: Any, rec: _Recording) -> list[Any]:
+    """Flatten a user cotangent and check it against the recorded outputs."""
+    flat, tree = tree_flatten(ct)
+    if tree != rec.out_tree:
+        raise ValueError(
+            f"vjp: the cotangent must have the structure of the output; expected "
+            f"{rec.out_tree}, given {tree}"
+        )
+    return [check_like(c, y, "cotangent", "vjp") for c, y in zip(flat, rec.out, strict=True)]
+
+
+def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+    """Return ``(f(*primals), vjp_fn)`` where ``vjp_fn(v) = v^T J`` for each primal.
+
+    Args:
+        f: a function of ``len(primals)`` arrays or pytrees.
+        *primals: the arguments at which to linearise ``f``.
+        has_aux: ``f`` returns ``(out, aux)``; ``aux`` is returned as a third element.
+
+    Returns:
+        ``(out, vjp_fn)`` (``(out, vjp_fn, aux)`` with ``has_aux``). ``vjp_fn(v)`` takes a
+        cotangent ``v`` with the structure, shapes and dtypes of ``out`` and returns a tuple
+        with one cotangent per primal, each shaped like its primal. It may be called many
+        times.
+
+    >>> import numpy as np
+    >>> y, vjp_fn = vjp(lambda x: 2 * x, np.array([1.0, 2.0]))
+    >>> vjp_fn(np.array([0.1, 1.0]))
+    (array([0.2, 2. ]),)
+    """
+    rec = record(f, primals, has_aux, "vjp")
+
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        bars = pull_back(rec, check_cotangents(cotangent, rec), consume=False)
+        return tree_unflatten(rec.in_tree, bars)
+
+    out = tree_unflatten(rec.out_tree, rec.out)
+    return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)
