@@ -1,0 +1,52 @@
+"""For every op-table row: forward value, jvp and vjp against finite differences to its order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import functional_ad as fad
+from functional_ad.testing import check_grads
+from tests.op_table import ROWS
+
+CASES = [(row, shapes) for row in ROWS for shapes in row.arg_shapes()]
+IDS = [row.case_id(shapes) for row, shapes in CASES]
+
+
+def _rng(row, shapes) -> np.random.Generator:
+    return np.random.default_rng(abs(hash(row.case_id(shapes))) % 2**32)
+
+
+@pytest.mark.parametrize("row, shapes", CASES, ids=IDS)
+def test_value_and_derivatives_float64(row, shapes):
+    args = row.args(np.random.default_rng(0), shapes, np.float64)
+    expected = row.fn(*args)
+    out, _ = fad.jvp(row.fn, args, tuple(np.zeros_like(a) for a in args))
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    if row.order:
+        check_grads(row.fn, args, order=row.order, modes=row.modes, atol=row.tol, rtol=row.tol)
+
+
+@pytest.mark.parametrize("row, shapes", [c for c in CASES if c[0].complex],
+                         ids=[i for c, i in zip(CASES, IDS) if c[0].complex])
+def test_derivatives_complex(row, shapes):
+    args = row.args(np.random.default_rng(1), shapes, np.complex128)
+    out, _ = fad.jvp(row.fn, args, tuple(np.zeros_like(a) for a in args))
+    np.testing.assert_allclose(out, row.fn(*args), rtol=1e-12, atol=1e-12)
+    check_grads(row.fn, args, order=min(row.order, 2), modes=row.modes, atol=row.tol,
+                rtol=row.tol)
+
+
+SINGLE = [c for c in CASES if "float32" in c[0].dtypes and c[0].order]
+
+
+@pytest.mark.parametrize("row, shapes", SINGLE, ids=[c[0].case_id(c[1]) for c in SINGLE])
+def test_float32_stays_float32(row, shapes):
+    args = row.args(np.random.default_rng(2), shapes, np.float32)
+    out, pullback = fad.vjp(row.fn, *args)
+    cotangent = fad.tree_map(lambda y: np.ones(np.shape(y), np.result_type(y)), out)
+    for a, bar in zip(args, pullback(cotangent), strict=True):
+        assert np.result_type(bar) == np.float32, (row.name, np.result_type(bar))
+    _, tangent = fad.jvp(row.fn, args, tuple(np.ones_like(a) for a in args))
+    for leaf in fad.tree_leaves(tangent):
+        assert np.result_type(leaf) in (np.float32, np.complex64), (row.name, np.result_type(leaf))
