@@ -6,6 +6,7 @@ array([2.])
 """
 
 from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
+from . import mutation as _mutation
 from .control import stop_gradient
 from .core import Primitive, TracerLeakError
 from .transforms import (
@@ -20,8 +21,11 @@ from .transforms import (
     vhp,
     vjp,
 )
+from .mutation import at
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .zeros import Zero
+
+_mutation.install()
 
 __version__ = "0.1.0"
 
@@ -29,6 +33,7 @@ __all__ = [
     "Primitive",
     "TracerLeakError",
     "Zero",
+    "at",
     "grad",
     "hessian",
     "hvp",

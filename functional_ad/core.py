@@ -123,6 +123,10 @@ class Trace:
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         raise NotImplementedError
 
+    def pure(self, value: Any) -> Tracer:
+        """A tracer of this trace holding ``value`` as a constant (used by mutation)."""
+        raise NotImplementedError
+
     def lower(self, x: Any) -> Any:
         """The value under ``x`` if it is a tracer of this trace, else ``x`` itself."""
         return x._value if isinstance(x, Tracer) and x._trace is self else x
@@ -144,7 +148,8 @@ class Trace:
 class Tracer:
     """A value being traced. Operators and NumPy protocols are installed by ``dispatch``."""
 
-    __slots__ = ("_trace", "_value")
+    # ``_base`` is set only on views (see ``mutation``): writing into them is refused
+    __slots__ = ("_trace", "_value", "_base")
     __array_priority__ = 1000
 
     _trace: Trace

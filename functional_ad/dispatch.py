@@ -79,7 +79,10 @@ def _scalar_conversion(kind: str) -> Any:
     def convert(self: Tracer) -> Any:
         raise TypeError(
             f"{kind}() of a traced value would silently drop its derivative; keep it an array, "
-            f"or call {kind}(functional_ad.stop_gradient(x)) if you really want a constant"
+            f"or call {kind}(functional_ad.stop_gradient(x)) if you really want a constant. "
+            "If this happened while assigning a traced value into a plain NumPy array "
+            "(y[i] = x), create that array from the traced value instead: np.zeros_like(x) "
+            "or np.zeros(n, like=x)."
         )
 
     return convert

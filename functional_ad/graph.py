@@ -65,6 +65,10 @@ class GraphTrace(Trace):
         """A tracer for an input of the traced function."""
         return GraphTracer(self, value, Node(None, [], [], {}, value))
 
+    def pure(self, value: Any) -> GraphTracer:
+        """A tracer of this trace holding a constant (it has no node: no derivative flows)."""
+        return GraphTracer(self, value, None)  # type: ignore[arg-type]
+
     def node_of(self, x: Any) -> Node | None:
         """The node behind ``x`` if it is a tracer of this trace."""
         return x._node if isinstance(x, GraphTracer) and x._trace is self else None

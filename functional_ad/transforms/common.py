@@ -67,6 +67,19 @@ def check_like(t: Any, x: Any, kind: str, transform: str) -> Any:
     return t
 
 
+def check_outputs(leaves: Sequence[Any], transform: str) -> None:
+    """Raise ``TypeError`` unless every output leaf is a number, an array or a traced value."""
+    for i, leaf in enumerate(leaves):
+        if isinstance(leaf, (np.ndarray, np.generic, Tracer, int, float, complex)):
+            dtype = np.result_type(leaf) if not isinstance(leaf, Tracer) else np.dtype(leaf.dtype)
+            if dtype.kind in "biufc":
+                continue
+        raise TypeError(
+            f"{transform}: the function must return arrays or numbers (in a pytree), but output "
+            f"leaf {i} is {type(leaf).__name__} {leaf!r:.60}"
+        )
+
+
 def lower_tree(trace: Trace, tree: Any) -> Any:
     """Replace every tracer of ``trace`` in ``tree`` by its value (aux outputs)."""
     return tree_map(trace.lower, tree)

@@ -8,7 +8,7 @@ from typing import Any
 from ..core import Primitive, Trace, Tracer, new_trace
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero
-from .common import check_like, lower_tree, materialize, prepare_inputs
+from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
 
 class JVPTracer(Tracer):
@@ -23,9 +23,16 @@ class JVPTracer(Tracer):
 
 
 class JVPTrace(Trace):
-    """Push tangents through each primitive with its jvp rules, one op at a time."""
+    """Push tangents through each primitive with its jvp rules, one op at a time.
+
+    A tracer whose tangent is ``None`` holds a constant (``pure``): it exists only so that
+    item assignment into it can be recorded.
+    """
 
     __slots__ = ()
+
+    def pure(self, value: Any) -> JVPTracer:
+        return JVPTracer(self, value, None)
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if not self.active:
@@ -113,9 +120,10 @@ def jvp(
         if has_aux:
             out, aux = _split_aux(out)
         out_flat, out_tree = tree_flatten(out)
+        check_outputs(out_flat, "jvp")
         y = [trace.lower(o) for o in out_flat]
         y_dot = [
-            o._tangent if (type(o) is JVPTracer and o._trace is trace) else Zero.like(o)
+            o._tangent if (type(o) is JVPTracer and o._trace is trace) else None
             for o in out_flat
         ]
         if has_aux:

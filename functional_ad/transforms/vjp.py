@@ -11,7 +11,7 @@ from ..core import new_trace
 from ..graph import GraphTrace, Node, tuple_item
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero, add_any
-from .common import check_like, lower_tree, materialize, prepare_inputs
+from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
 
 def backward_pass(
@@ -100,6 +100,7 @@ def record(
             out, aux = out
             rec.aux = lower_tree(trace, aux)
         out_flat, rec.out_tree = tree_flatten(out)
+        check_outputs(out_flat, transform)
         rec.out_nodes = [trace.node_of(o) for o in out_flat]
         rec.out = [trace.lower(o) for o in out_flat]
     rec.trace = trace
