@@ -20,12 +20,15 @@ from .transforms import (
     value_and_grad,
     vhp,
     vjp,
+    vmap,
 )
+from .transforms import batching as _batching
 from .mutation import at
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .zeros import Zero
 
 _mutation.install()
+_batching.install()
 
 __version__ = "0.1.0"
 
@@ -50,4 +53,5 @@ __all__ = [
     "value_and_grad",
     "vhp",
     "vjp",
+    "vmap",
 ]

@@ -181,10 +181,17 @@ def _install_methods() -> None:
     T.tolist = _scalar_conversion("tolist")
 
 
-# NumPy functions that only look at shapes and dtypes: answer from the concrete value.
+def stand_in(x: Any) -> Any:
+    """An array with the shape and dtype a tracer shows its user (a zero-cost view)."""
+    if isinstance(x, Tracer):
+        return np.broadcast_to(np.zeros((), x.dtype), x.shape)
+    return x
+
+
+# NumPy functions that only look at shapes and dtypes: answer from a stand-in of that shape.
 def _metadata(func: Any) -> Any:
     def handler(*args: Any, **kwargs: Any) -> Any:
-        return func(*[concrete(a) for a in args], **{k: concrete(v) for k, v in kwargs.items()})
+        return func(*[stand_in(a) for a in args], **{k: stand_in(v) for k, v in kwargs.items()})
 
     return handler
 

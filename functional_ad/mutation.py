@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .core import Tracer, active_traces, concrete
+from .dispatch import stand_in
 from .ops.registry import NUMPY
 from .ops.updates import IndexUpdate, IndexUpdateHelper
 
@@ -90,7 +91,7 @@ def _pure_like(make: Callable[..., Any]) -> Callable[..., Any]:
     """``np.zeros_like(x)`` and friends: a constant, but a traced one, so it can be assigned into."""
 
     def handler(prototype: Any, *args: Any, **kwargs: Any) -> Any:
-        value = make(concrete(prototype), *[concrete(a) for a in args], **kwargs)
+        value = make(stand_in(prototype), *[concrete(a) for a in args], **kwargs)
         trace = _top_trace([prototype])
         return trace.pure(value) if trace is not None and not trace.ended else value
 
@@ -102,7 +103,7 @@ def _full_like(a: Any, fill_value: Any, dtype: Any = None, **kwargs: Any) -> Any
     out = _pure_like(np.zeros_like)(a, dtype=dtype, **kwargs)
     if isinstance(fill_value, Tracer):  # a traced fill value keeps its derivative
         return out + fill_value
-    return out + np.asarray(fill_value, dtype=dtype or concrete(a).dtype)
+    return out + np.asarray(fill_value, dtype=dtype or a.dtype)
 
 
 def _created_like(make: Callable[..., Any]) -> Callable[..., Any]:
