@@ -7,9 +7,12 @@ array([2.])
 
 from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
 from . import mutation as _mutation
-from .control import stop_gradient
+from .control import enable_grad, no_grad, stop_gradient
 from .core import Primitive, TracerLeakError
+from .custom import custom_jvp, custom_vjp
+from .lists import install as _install_list_support
 from .transforms import (
+    compile,
     grad,
     hessian,
     hvp,
@@ -24,19 +27,27 @@ from .transforms import (
 )
 from .transforms import batching as _batching
 from .mutation import at
+from .graph import Graph, make_graph
+from .profiler import profile
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .zeros import Zero
 
 _mutation.install()
+_install_list_support()  # np.array([x, y]), np.sum([a, b]), np.r_[...] on traced values
 _batching.install()
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Graph",
     "Primitive",
     "TracerLeakError",
     "Zero",
     "at",
+    "compile",
+    "custom_jvp",
+    "custom_vjp",
+    "enable_grad",
     "grad",
     "hessian",
     "hvp",
@@ -44,6 +55,9 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "make_graph",
+    "no_grad",
+    "profile",
     "register_pytree_node",
     "stop_gradient",
     "tree_flatten",

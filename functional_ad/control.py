@@ -1,16 +1,60 @@
-"""Gradient control: stop_gradient."""
+"""Gradient control: stop_gradient for one value, no_grad / enable_grad for a block of code.
+
+``no_grad`` pauses the differentiating traces open when it is entered: a paused trace computes
+on the values under its tracers (``Trace.process_inactive``), so every value computed inside
+the block is a constant for those transforms. Transforms started inside the block open new
+traces, which are not paused and work normally. ``enable_grad`` resumes the traces paused
+around it. Traces belong to the thread (and context) that opened them, so a block in one
+thread never pauses another thread's transforms.
+
+Semantics under nesting, for ``g(x) = sin(x)`` computed under ``no_grad`` inside the function:
+
+- ``grad(lambda x: x * g(x))(x) == sin(x)``: ``g(x)`` is a constant, so only ``x`` varies;
+- the same holds at every level: with ``grad(grad(...))`` open, both traces are paused, so
+  the inner gradient ``sin(x)`` is itself a constant and the outer derivative of it is 0;
+- ``no_grad`` around an inner transform call (``with no_grad(): y = grad(h)(x)``) computes
+  ``grad(h)`` normally but makes its result a constant for the outer transforms;
+- ``enable_grad`` inside ``no_grad`` differentiates its own block again for all of them.
+
+Outside any transform ``no_grad`` and ``enable_grad`` only set a flag (read by ``make_graph``,
+which marks the nodes recorded inside ``no_grad`` so that replaying them keeps them constant).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import contextvars
+import functools
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
 
-
+from .core import Trace, active_traces
 from .ops.registry import primitive
 from .tree import tree_map
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # identity whose derivative is zero: no jvp/vjp rule, so every differentiating trace
 # treats its result as a constant (traces that do not differentiate still see it)
 stop_gradient_p = primitive("stop_gradient", lambda x: x)
+
+
+
+class GradMode:
+    """One entered ``no_grad`` / ``enable_grad`` block: a fresh object per entry, so that
+    ``make_graph`` can tell blocks entered during its recording from those around it."""
+
+    __slots__ = ("enabled",)
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+
+# the innermost block entered in this context (None: grad enabled, no block)
+grad_mode: contextvars.ContextVar[GradMode | None] = contextvars.ContextVar(
+    "functional_ad_grad_mode", default=None
+)
 
 
 def stop_gradient(x: Any) -> Any:
@@ -29,4 +73,119 @@ def stop_gradient(x: Any) -> Any:
     return tree_map(lambda leaf: stop_gradient_p(leaf) if hasattr(leaf, "_trace") else leaf, x)
 
 
+def is_grad_enabled() -> bool:
+    """True unless the caller runs inside ``no_grad`` (and not in a nested ``enable_grad``)."""
+    mode = grad_mode.get()
+    return mode is None or mode.enabled
 
+
+class _GradMode:
+    """Shared machinery of ``no_grad`` and ``enable_grad``: a re-entrant context manager that
+    is also a decorator (``@no_grad`` and ``@no_grad()`` both work)."""
+
+    _enabled: bool  # the grad mode inside the block
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        if func is not None:  # used as ``@no_grad`` without parentheses
+            self.__init__()
+            return self(func)
+        return self
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        self._local = threading.local()  # one object may be entered in several threads
+
+    @property
+    def _saved(self) -> list[tuple[list[Trace], contextvars.Token]]:
+        """One entry per ``with`` on this object open in this thread: (traces switched,
+        grad-mode token)."""
+        saved = getattr(self._local, "saved", None)
+        if saved is None:
+            saved = self._local.saved = []
+        return saved
+
+    def _switch(self) -> list[Trace]:
+        """Pause or resume the traces open now; return the ones whose state changed."""
+        raise NotImplementedError
+
+    def __enter__(self) -> None:
+        switched = self._switch()
+        self._saved.append((switched, grad_mode.set(GradMode(self._enabled))))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        switched, token = self._saved.pop()
+        for trace in switched:
+            if not trace.ended:
+                trace.active = not self._enabled  # back to the state before the block
+        grad_mode.reset(token)
+
+    def __call__(self, func: F) -> F:
+        """Decorate ``func`` so that each call runs inside a fresh block of this mode."""
+        mode = type(self)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mode():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class no_grad(_GradMode):  # noqa: N801  (used like a function: ``with no_grad():``)
+    """Compute a block of code as constants for every transform open around it.
+
+    Every value computed inside is a constant for the transforms (``grad``, ``jvp``, ``vjp``
+    and those built on them) that were active when the block was entered; transforms started
+    inside the block work normally. ``enable_grad`` turns differentiation back on inside.
+    Use as ``with no_grad():``, or as a decorator ``@no_grad`` / ``@no_grad()``. Outside any
+    transform it costs nothing. To cut a single value, use ``stop_gradient``.
+
+    >>> import numpy as np, functional_ad as fad
+    >>> def f(x):
+    ...     with no_grad():
+    ...         scale = np.sin(x)            # a constant for grad
+    ...     return x * scale
+    >>> bool(np.isclose(fad.grad(f)(1.0), np.sin(1.0)))
+    True
+    """
+
+    _enabled = False
+
+    def _switch(self) -> list[Trace]:
+        paused = [t for t in active_traces() if t.differentiates and t.active]
+        for trace in paused:
+            trace.active = False
+        return paused
+
+
+class enable_grad(_GradMode):  # noqa: N801
+    """Differentiate a block again inside ``no_grad``: resume the traces it paused.
+
+    Outside ``no_grad`` it changes nothing. Use as ``with enable_grad():`` or as a decorator.
+
+    >>> import numpy as np, functional_ad as fad
+    >>> def f(x):
+    ...     with no_grad():
+    ...         with enable_grad():
+    ...             y = x * x                # differentiated again
+    ...         z = x * x                    # a constant
+    ...     return y + z
+    >>> float(fad.grad(f)(3.0))
+    6.0
+    """
+
+    _enabled = True
+
+    def _switch(self) -> list[Trace]:
+        resumed = [t for t in active_traces() if t.differentiates and not t.active and not t.ended]
+        for trace in resumed:
+            trace.active = True
+        return resumed

@@ -113,6 +113,9 @@ class Trace:
     __slots__ = ("level", "transform", "active", "ended", "__weakref__")
 
     differentiates = True  # paused by no_grad; vmap-like traces set this to False
+    # True for traces whose tracers have no single concrete value a caller may read
+    # (vmap: one per example; compile: unknown until called); see ``concrete``
+    opaque = False
 
     def __init__(self, level: int, transform: str) -> None:
         self.level = level
@@ -209,8 +212,24 @@ def is_tracer(x: Any) -> bool:
     return isinstance(x, Tracer)
 
 
+class ConcreteValueError(TypeError):
+    """Code read the concrete value of a tracer whose trace has no single concrete value."""
+
+    def __init__(self, trace: Trace, message: str) -> None:
+        super().__init__(message)
+        self.trace = trace
+
+
 def concrete(x: Any) -> Any:
-    """The concrete value under any number of tracers."""
+    """The concrete value under any number of tracers.
+
+    Raises ``ConcreteValueError`` for values traced by ``vmap`` (a batch has one value per
+    example) or ``compile`` (a compiled function must not bake in the values it was recorded
+    with); the trace's ``concrete_error`` says why.
+    """
     while isinstance(x, Tracer):
+        trace = x._trace
+        if trace.opaque:
+            raise trace.concrete_error()  # type: ignore[attr-defined]
         x = x._value
     return x

@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Tracer, bind, concrete
+from .core import ConcreteValueError, Primitive, Tracer, bind, concrete
 from .ops import NUMPY, UFUNC_METHODS
+from .ops.registry import no_derivative
 from .ops import elementwise as ew
 from .ops.indexing import getitem
 from .ops.products import matmul
@@ -29,6 +30,8 @@ def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
     if not kwargs and method == "__call__":
         prim = UFUNC_PRIMITIVES.get(ufunc)
         if prim is not None:
+            if len(inputs) == 1:  # the tracer is the only argument: its trace handles it
+                return self._trace.process(prim, inputs, _NO_PARAMS)
             return bind(prim, *inputs)
     if kwargs.get("out") is not None:
         raise TypeError(
@@ -38,32 +41,62 @@ def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
     kwargs.pop("out", None)
     if method == "__call__":
         handler = NUMPY.get(ufunc)
+        if handler is None and register_scipy():
+            handler = NUMPY.get(ufunc)
         if handler is None:
             raise _no_rule(f"numpy.{ufunc.__name__}")
-        if kwargs:
-            dtype = kwargs.pop("dtype", None)
-            if kwargs:
-                raise NotImplementedError(
-                    f"numpy.{ufunc.__name__}: arguments {sorted(kwargs)} are not supported "
-                    "with traced values"
-                )
+        dtype = kwargs.pop("dtype", None)
+        if dtype is not None:
             inputs = tuple(np.asarray(x).astype(dtype) if not isinstance(x, Tracer)
                            else x.astype(dtype) for x in inputs)
-        return handler(*inputs)
+        if kwargs and isinstance(handler, Primitive):  # a plain ufunc takes no more keywords
+            raise NotImplementedError(
+                f"numpy.{ufunc.__name__}: arguments {sorted(kwargs)} are not supported "
+                "with traced values"
+            )
+        return per_example_if_needed(handler, inputs, kwargs)  # gufuncs: axis=, axes=...
     handler = UFUNC_METHODS.get((ufunc, method))
     if handler is None:
         raise _no_rule(f"numpy.{ufunc.__name__}.{method}")
-    return handler(*inputs, **kwargs)
+    return per_example_if_needed(handler, inputs, kwargs)
+
+
+def register_scipy() -> bool:
+    """Register scipy.special the first time an unknown function is met; True if it was new."""
+    from .ops import special
+
+    if special.PRIMITIVES_BY_NAME or not special.register():
+        return False
+    from .transforms import batching
+
+    batching.install()
+    UFUNC_PRIMITIVES.update(
+        {f: h for f, h in NUMPY.items() if isinstance(f, np.ufunc) and isinstance(h, Primitive)}
+    )
+    return True
 
 
 def _array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
     handler = NUMPY.get(func)
+    if handler is None and register_scipy():
+        handler = NUMPY.get(func)
     if handler is None:
         module = getattr(func, "__module__", "numpy") or "numpy"
         raise _no_rule(f"{module.replace('numpy.linalg._linalg', 'numpy.linalg')}.{func.__name__}"
                        if module.startswith("numpy.") and module != "numpy"
                        else f"numpy.{func.__name__}")
-    return handler(*args, **kwargs)
+    return per_example_if_needed(handler, args, kwargs)
+
+
+def per_example_if_needed(handler: Any, args: tuple, kwargs: dict) -> Any:
+    """Call ``handler``; under vmap, if it needs concrete values, call it once per example."""
+    try:
+        return handler(*args, **kwargs)
+    except ConcreteValueError as error:
+        map_examples = getattr(error.trace, "map_examples", None)
+        if map_examples is None:
+            raise
+        return map_examples(handler, args, kwargs)
 
 
 def _lose_derivative(self: Tracer, *args: Any, **kwargs: Any) -> Any:
@@ -104,12 +137,20 @@ def _iter(self: Tracer) -> Any:
         yield getitem(self, i)
 
 
+_NO_PARAMS: dict = {}
+
+
 def _binary(prim: Any) -> tuple[Any, Any]:
+    # with a constant on the other side, the tracer's own trace handles the call (no search)
     def forward(self: Tracer, other: Any) -> Any:
-        return bind(prim, self, other)
+        if isinstance(other, Tracer):
+            return bind(prim, self, other)
+        return self._trace.process(prim, (self, other), _NO_PARAMS)
 
     def reflected(self: Tracer, other: Any) -> Any:
-        return bind(prim, other, self)
+        if isinstance(other, Tracer):
+            return bind(prim, other, self)
+        return self._trace.process(prim, (other, self), _NO_PARAMS)
 
     return forward, reflected
 
@@ -133,6 +174,11 @@ def _install_operators() -> None:
                       ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:
         prim = ew.CONSTANT_UFUNCS[key]
         setattr(T, f"__{name}__", _binary(prim)[0])
+    for name, key in [("and", "bitwise_and"), ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
+        forward, reflected = _binary(ew.CONSTANT_UFUNCS[key])
+        setattr(T, f"__{name}__", forward)
+        setattr(T, f"__r{name}__", reflected)
+    T.__invert__ = lambda self: bind(ew.CONSTANT_UFUNCS["invert"], self)
     T.__hash__ = None  # type: ignore[assignment]  # like ndarray: mutable, compared elementwise
     T.__array_ufunc__ = _array_ufunc
     T.__array_function__ = _array_function
@@ -144,7 +190,7 @@ def _install_operators() -> None:
     T.__bool__ = _bool
     T.__len__ = _len
     T.__iter__ = _iter
-    T.__getitem__ = getitem
+    T.__getitem__ = lambda self, index: per_example_if_needed(getitem, (self, index), {})
 
 
 def _method(func: Any) -> Any:
@@ -175,6 +221,19 @@ def _install_methods() -> None:
     T.T = property(lambda self: NUMPY[np.transpose](self))
     T.mT = property(lambda self: NUMPY[np.swapaxes](self, -1, -2))
     T.real = property(lambda self: NUMPY[np.real](self))
+    T.imag = property(lambda self: NUMPY[np.imag](self))
+    T.round = lambda self, decimals=0: NUMPY[np.round](self, decimals)
+    T.argmax = lambda self, axis=None, **kw: np.argmax(self, axis=axis, **kw)
+    T.argmin = lambda self, axis=None, **kw: np.argmin(self, axis=axis, **kw)
+    T.argsort = lambda self, axis=-1, **kw: np.argsort(self, axis=axis, **kw)
+    T.sort = _sort_method
+    T.diagonal = lambda self, offset=0, axis1=0, axis2=1: np.diagonal(self, offset, axis1, axis2)
+    T.trace = lambda self, offset=0, axis1=0, axis2=1: np.trace(self, offset, axis1, axis2)
+    T.repeat = lambda self, repeats, axis=None: np.repeat(self, repeats, axis)
+    T.take = lambda self, indices, axis=None: np.take(self, indices, axis)
+    T.all = lambda self, axis=None, keepdims=False: np.all(self, axis=axis, keepdims=keepdims)
+    T.any = lambda self, axis=None, keepdims=False: np.any(self, axis=axis, keepdims=keepdims)
+    T.ptp = lambda self, axis=None, keepdims=False: np.ptp(self, axis=axis, keepdims=keepdims)
     T.astype = lambda self, dtype, *args, **kwargs: (
         self if np.dtype(dtype) == self.dtype else ew.convert(self, dtype=np.dtype(dtype)))
     T.item = _scalar_conversion("item")
@@ -188,6 +247,12 @@ def stand_in(x: Any) -> Any:
     return x
 
 
+def _sort_method(self: Tracer, axis: int = -1, **kwargs: Any) -> None:
+    from .mutation import _rebind
+
+    _rebind(self, np.sort(self, axis=axis, **kwargs))  # in place, as ndarray.sort
+
+
 # NumPy functions that only look at shapes and dtypes: answer from a stand-in of that shape.
 def _metadata(func: Any) -> Any:
     def handler(*args: Any, **kwargs: Any) -> Any:
@@ -197,12 +262,21 @@ def _metadata(func: Any) -> Any:
 
 
 def _constant(func: Any) -> Any:
-    """A function whose result carries no derivative (indices, comparisons, zeros_like...)."""
+    """A function whose result carries no derivative (indices, tests, counts...).
+
+    It is a primitive without rules, so graphs and ``compile`` record it and ``vmap`` maps
+    it; arguments that hide traced values inside lists are read as constants.
+    """
+    prim = no_derivative(func.__name__, lambda *args, **params: func(*args, **params))
 
     def handler(*args: Any, **kwargs: Any) -> Any:
-        return func(*[_deep_concrete(a) for a in args],
-                    **{k: _deep_concrete(v) for k, v in kwargs.items()})
+        if any(isinstance(a, (list, tuple)) for a in args):
+            return func(*[_deep_concrete(a) for a in args],
+                        **{k: _deep_concrete(v) for k, v in kwargs.items()})
+        return prim(*args, **kwargs)
 
+    handler.__name__ = func.__name__
+    handler.__doc__ = f"``np.{func.__name__}``: a constant for every transform."
     return handler
 
 
@@ -215,11 +289,12 @@ def _deep_concrete(x: Any) -> Any:
 for _f in [np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
            np.may_share_memory, np.shares_memory, np.can_cast, np.min_scalar_type]:
     NUMPY[_f] = _metadata(_f)
-for _f in [np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.argmax, np.argmin,
-           np.argsort, np.nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
-           np.array_equal, np.count_nonzero, np.any, np.all, np.sign, np.isnan, np.isfinite,
-           np.argwhere, np.iscomplex, np.isreal]:
-    NUMPY.setdefault(_f, _constant(_f))
+for _f in [np.nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
+           np.array_equal, np.array_equiv, np.count_nonzero, np.any, np.all, np.argwhere,
+           np.iscomplex, np.isreal, np.unique, np.bincount, np.digitize, np.histogram,
+           np.histogram_bin_edges]:
+    if _f not in NUMPY:
+        NUMPY[_f] = _constant(_f)
 
 _install_operators()
 _install_methods()

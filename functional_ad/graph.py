@@ -1,16 +1,27 @@
-"""The recording trace: Node, GraphTracer and GraphTrace, which record a computation as it runs.
+"""Recorded computations: the reverse-mode recording trace and the public ``Graph``.
 
-A ``GraphTrace`` runs the function on concrete values and appends one ``Node`` per primitive
-call that involves its tracers. Nodes hold the primitive, the parent node of each argument
-(``None`` for constants), the argument values one level down, the parameters and the output
-value. The reverse pass (``transforms/vjp.py``) walks this list backwards.
+The first half is the hot path of reverse mode. A ``GraphTrace`` runs the function on
+concrete values and appends one ``Node`` per primitive call that involves its tracers. Nodes
+hold the primitive, the parent node of each argument (``None`` for constants), the argument
+values one level down, the parameters and the output value. The reverse pass
+(``transforms/vjp.py``) walks this list backwards.
+
+The second half is for people: ``make_graph(f)(*args)`` records ``f`` with a
+``RecordingTrace`` and returns a ``Graph`` of named values (``Var``), constants (``Const``)
+and primitive calls (``GraphNode``) that can be printed, walked back from an output to the
+inputs, drawn (``graph_render``) and replayed on new arguments.
 """
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from .core import Primitive, Trace, Tracer, bind
+import numpy as np
+
+from .core import Primitive, Trace, Tracer, bind, new_trace
+from .tree import TreeDef, tree_flatten, tree_unflatten
 
 
 class Node:
@@ -101,3 +112,485 @@ class GraphTrace(Trace):
         item = Node(tuple_item, [node], [node.value], {"index": index}, value)
         self.nodes.append(item)
         return GraphTracer(self, value, item)
+
+
+# ============================================================================ public graphs
+
+
+class RecordingTrace(GraphTrace):
+    """The trace of ``make_graph``: records every primitive call, differentiable or not.
+
+    It does not differentiate, so ``no_grad`` leaves it running; instead, nodes recorded inside
+    a ``no_grad`` block entered during the recording are remembered, and replay computes them
+    inside ``no_grad`` again.
+    """
+
+    __slots__ = ("no_grad_nodes", "grad_mode", "start_mode")
+
+    differentiates = False
+
+    def __init__(self, level: int, transform: str, grad_mode: contextvars.ContextVar) -> None:
+        super().__init__(level, transform, record_all=True)
+        self.no_grad_nodes: set[Node] = set()
+        self.grad_mode = grad_mode
+        self.start_mode = grad_mode.get()
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        start = len(self.nodes)
+        out = GraphTrace.process(self, prim, args, params)
+        mode = self.grad_mode.get()
+        if mode is not self.start_mode and mode is not None and not mode.enabled:
+            self.no_grad_nodes.update(self.nodes[start:])
+        return out
+
+
+class Var:
+    """A named array of a ``Graph``: a graph input (a leaf) or the output of one node.
+
+    Attributes:
+        name: its name in the listing (``a``, ``b``, ...).
+        shape, dtype: of the value recorded.
+        node: the ``GraphNode`` that produced it, ``None`` for a graph input.
+        value: the value it had when the graph was recorded (a tracer if ``make_graph``
+            ran inside another transform).
+    """
+
+    __slots__ = ("name", "shape", "dtype", "node", "value")
+
+    def __init__(self, name: str, value: Any, node: GraphNode | None = None) -> None:
+        self.name = name
+        self.value = value
+        self.shape = tuple(np.shape(value)) if not isinstance(value, Tracer) else value.shape
+        self.dtype = np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
+        self.node = node
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a graph input: no node produced it."""
+        return self.node is None
+
+    @property
+    def type(self) -> str:
+        """Dtype and shape in the listing's notation, e.g. ``f64[2,3]``."""
+        return format_type(self.dtype, self.shape)
+
+    def __repr__(self) -> str:
+        return f"Var({self.name}: {self.type})"
+
+
+class Const:
+    """A constant operand of a node: a value that did not depend on the graph's inputs."""
+
+    __slots__ = ("value",)
+
+    node = None  # a constant has no history, like a leaf
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        value = self.value
+        return tuple(value.shape) if isinstance(value, Tracer) else tuple(np.shape(value))
+
+    @property
+    def dtype(self) -> np.dtype:
+        value = self.value
+        return np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
+
+    def __repr__(self) -> str:
+        return f"Const({format_constant(self.value)})"
+
+
+class GraphNode:
+    """One primitive call of a ``Graph``: ``outputs = primitive(*inputs, **params)``.
+
+    Attributes:
+        primitive: the ``Primitive`` called (its ``name`` is shown in the listing).
+        inputs: one ``Var`` or ``Const`` per positional argument.
+        params: the keyword parameters (axis, shape, index...).
+        outputs: the ``Var`` s it produced (one, or several for multi-result primitives).
+        no_grad: True if it was recorded inside a ``no_grad`` block; replay keeps it there.
+    """
+
+    __slots__ = ("primitive", "inputs", "params", "outputs", "no_grad")
+
+    def __init__(
+        self,
+        primitive: Primitive,
+        inputs: Sequence[Var | Const],
+        params: dict,
+        outputs: Sequence[Var],
+        no_grad: bool = False,
+    ) -> None:
+        self.primitive = primitive
+        self.inputs = tuple(inputs)
+        self.params = params
+        self.outputs = tuple(outputs)
+        self.no_grad = no_grad
+
+    @property
+    def name(self) -> str:
+        """The primitive's name, e.g. ``"sin"``."""
+        return self.primitive.name
+
+    @property
+    def output(self) -> Var:
+        """The single output (the first one for a multi-result primitive)."""
+        return self.outputs[0]
+
+    @property
+    def next_nodes(self) -> tuple[GraphNode | None, ...]:
+        """The node behind each input, ``None`` for graph inputs and constants.
+
+        The counterpart of PyTorch's ``grad_fn.next_functions``: follow it repeatedly to walk
+        from an output back to the leaves.
+        """
+        return tuple(x.node for x in self.inputs)
+
+    def __str__(self) -> str:
+        return format_node(self)
+
+    def __repr__(self) -> str:
+        return f"<GraphNode {format_node(self)}>"
+
+
+class Graph:
+    """A recorded computation: inputs, primitive calls in execution order, outputs.
+
+    Made by ``make_graph(f)(*args)``. ``print(graph)`` lists it one node a line; walk it back
+    from ``graph.outputs[0].node`` through ``node.inputs`` / ``node.next_nodes`` to the inputs
+    (``var.is_leaf``); ``graph(*new_args)`` replays it; ``graph.to_dot()`` and
+    ``graph.render(path)`` draw it.
+
+    Replay binds the recorded primitives again, so a graph is a function like any other:
+    ``grad(graph)``, ``jvp(graph, ...)``, ``make_graph(graph)`` all work. It replays exactly
+    what ran at recording time: the branches Python took (``if x > 0``), loop counts, and
+    values computed outside primitives (indices, ``float(...)`` of constants) are fixed.
+
+    Attributes:
+        name: name of the recorded function.
+        inputs: the flat list of input ``Var`` s (the leaves), in argument order.
+        nodes: the ``GraphNode`` s in execution order.
+        outputs: one ``Var`` or ``Const`` per flat output.
+        in_tree, out_tree: the pytree structures of the arguments and of the result.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        inputs: list[Var],
+        nodes: list[GraphNode],
+        outputs: list[Var | Const],
+        in_tree: TreeDef,
+        out_tree: TreeDef,
+    ) -> None:
+        self.name = name
+        self.inputs = inputs
+        self.nodes = nodes
+        self.outputs = outputs
+        self.in_tree = in_tree
+        self.out_tree = out_tree
+        self.__name__ = f"graph_of_{name}"
+
+    def __call__(self, *args: Any) -> Any:
+        """Replay the graph on new arguments of the recorded shapes and dtypes."""
+        flat, tree = tree_flatten(tuple(args))
+        if tree != self.in_tree:
+            raise ValueError(
+                f"{self.__name__}: expected arguments structured as {self.in_tree}, given "
+                f"{tree}; call the graph with the arguments it was recorded with (only those "
+                "selected by argnums)"
+            )
+        env: dict[Var, Any] = {}
+        for i, (var, x) in enumerate(zip(self.inputs, flat, strict=True)):
+            env[var] = _check_argument(self.__name__, i, var, x)
+        for node in self.nodes:
+            args = [env[x] if type(x) is Var else x.value for x in node.inputs]
+            if node.no_grad:
+                from .control import no_grad
+
+                with no_grad():
+                    y = bind(node.primitive, *args, **node.params)
+            else:
+                y = bind(node.primitive, *args, **node.params)
+            if node.primitive.multiple_results:
+                env.update(zip(node.outputs, y, strict=True))
+            else:
+                env[node.outputs[0]] = y
+        outs = [env[x] if type(x) is Var else x.value for x in self.outputs]
+        return tree_unflatten(self.out_tree, outs)
+
+    def walk_back(self, output: int | Var = 0) -> list[GraphNode]:
+        """Return the nodes an output depends on, from the one that made it back to the first.
+
+        Args:
+            output: an index into ``outputs`` or a ``Var`` of this graph.
+
+        Returns:
+            The ``GraphNode`` s that lead to ``output``, in reverse execution order.
+        """
+        start = self.outputs[output] if isinstance(output, int) else output
+        needed = {start} if type(start) is Var else set()
+        path = []
+        for node in reversed(self.nodes):
+            if any(v in needed for v in node.outputs):
+                path.append(node)
+                needed.update(x for x in node.inputs if type(x) is Var)
+        return path
+
+    def to_dot(self) -> str:
+        """Return the graph as Graphviz DOT text (see ``graph_render.to_dot``)."""
+        from .graph_render import to_dot
+
+        return to_dot(self)
+
+    def render(self, path: str, format: str | None = None) -> str:  # noqa: A002
+        """Draw the graph to an image file with the ``graphviz`` package; return the path.
+
+        Needs ``pip install functional_ad[viz]`` and the Graphviz ``dot`` program
+        (see ``graph_render.render``).
+        """
+        from .graph_render import render
+
+        return render(self, path, format)
+
+    def __str__(self) -> str:
+        return format_graph(self)
+
+    def __repr__(self) -> str:
+        return (f"<Graph {self.name}: {len(self.inputs)} inputs, {len(self.nodes)} nodes, "
+                f"{len(self.outputs)} outputs>")
+
+
+def _check_argument(graph_name: str, index: int, var: Var, x: Any) -> Any:
+    """A replay argument must have the recorded shape and dtype (Python numbers are cast)."""
+    if isinstance(x, (bool, int, float, complex)):
+        x = np.asarray(x, dtype=np.result_type(x, var.dtype))
+    elif not isinstance(x, (np.ndarray, np.generic, Tracer)):
+        x = np.asarray(x)
+    shape, dtype = tuple(np.shape(x)), np.dtype(x.dtype)
+    if shape != var.shape or dtype != var.dtype:
+        raise ValueError(
+            f"{graph_name}: argument leaf {index} ({var.name}) was recorded as {var.type} but "
+            f"{format_type(dtype, shape)} was given; a graph replays only on values of the "
+            "recorded shapes and dtypes, record a new one with make_graph for others"
+        )
+    return x
+
+
+def make_graph(
+    f: Callable[..., Any], argnums: int | Sequence[int] | None = None
+) -> Callable[..., Graph]:
+    """Return a function that runs ``f`` on its arguments and returns the ``Graph`` recorded.
+
+    Every primitive call on the graph's inputs, or on values computed from them, becomes a
+    node (non-differentiable ones such as comparisons too). Transforms called inside ``f``
+    are recorded as the primitives they run: ``make_graph(grad(f))(x)`` shows the forward and
+    the backward computation of the gradient together.
+
+    Args:
+        f: a function of arrays or pytrees of arrays.
+        argnums: which positional arguments are graph inputs (``None``: all); the others,
+            and keyword arguments, are constants baked into the graph.
+
+    Returns:
+        A function taking ``f``'s arguments and returning a ``Graph``. The graph, called,
+        takes only the arguments selected by ``argnums``.
+
+    >>> import numpy as np
+    >>> print(make_graph(lambda a: np.sum(2.0 * np.sin(a) + 1.0))(np.zeros(3)))
+    graph(a: f64[3]) {
+      b: f64[3] = sin a
+      c: f64[3] = mul 2.0 b
+      d: f64[3] = add c 1.0
+      e: f64[] = sum d
+      return e
+    }
+    """
+    name = getattr(f, "__name__", type(f).__name__)
+
+    def make_graph_f(*args: Any, **kwargs: Any) -> Graph:
+        from .control import grad_mode
+
+        nums = _argnums(argnums, len(args))
+        flat, in_tree = tree_flatten(tuple(args[i] for i in nums))
+        values = [x if isinstance(x, (np.ndarray, np.generic, Tracer)) else np.asarray(x)
+                  for x in flat]
+        with new_trace(RecordingTrace, "make_graph", grad_mode) as trace:
+            ins = [trace.new_input(v) for v in values]
+            full = list(args)
+            for i, x in zip(nums, tree_unflatten(in_tree, ins), strict=True):
+                full[i] = x
+            out_flat, out_tree = tree_flatten(f(*full, **kwargs))
+            return _build_graph(name, trace, ins, in_tree, out_flat, out_tree)
+
+    make_graph_f.__name__ = make_graph_f.__qualname__ = f"make_graph_of_{name}"
+    make_graph_f.__doc__ = f"Record the graph of {name}."
+    return make_graph_f
+
+
+def _argnums(argnums: int | Sequence[int] | None, n: int) -> tuple[int, ...]:
+    if argnums is None:
+        return tuple(range(n))
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+    for i in nums:
+        if not -n <= i < n:
+            raise ValueError(f"make_graph: argnums {argnums} out of range for {n} arguments")
+    return tuple(int(i) % n for i in nums)
+
+
+def _build_graph(
+    name: str,
+    trace: RecordingTrace,
+    ins: list[GraphTracer],
+    in_tree: TreeDef,
+    out_flat: list[Any],
+    out_tree: TreeDef,
+) -> Graph:
+    """Turn the trace's nodes into named ``Var`` s and ``GraphNode`` s."""
+    names = _names()
+    var_of: dict[Node, Var] = {}
+    inputs = []
+    for tracer in ins:
+        var_of[tracer._node] = var = Var(next(names), tracer._value)
+        inputs.append(var)
+
+    def operand(parent: Node | None, value: Any) -> Var | Const:
+        var = var_of.get(parent) if parent is not None else None
+        return Const(value) if var is None else var
+
+    nodes = []
+    multi_outputs: dict[Node, tuple[Var, ...]] = {}
+    for node in trace.nodes:
+        if node.prim is tuple_item:  # element of a multi-result node: already named there
+            var_of[node] = multi_outputs[node.parents[0]][node.params["index"]]
+            continue
+        values = node.value if node.prim.multiple_results else (node.value,)
+        outputs = [Var(next(names), v) for v in values]
+        graph_node = GraphNode(
+            node.prim,
+            [operand(p, a) for p, a in zip(node.parents, node.args, strict=True)],
+            node.params,
+            outputs,
+            node in trace.no_grad_nodes,
+        )
+        for var in outputs:
+            var.node = graph_node
+        nodes.append(graph_node)
+        if node.prim.multiple_results:
+            multi_outputs[node] = tuple(outputs)
+        else:
+            var_of[node] = outputs[0]
+    outputs = [operand(trace.node_of(o), trace.lower(o)) for o in out_flat]
+    return Graph(name, inputs, nodes, outputs, in_tree, out_tree)
+
+
+# ----------------------------------------------------------------------------- the listing
+
+_DTYPE_KINDS = {"f": "f", "c": "c", "i": "i", "u": "u"}
+
+
+def format_type(dtype: Any, shape: tuple[int, ...]) -> str:
+    """``f64[2,3]`` for a float64 array of shape (2, 3); ``bool[]`` for a boolean scalar."""
+    dtype = np.dtype(dtype)
+    kind = _DTYPE_KINDS.get(dtype.kind)
+    short = f"{kind}{dtype.itemsize * 8}" if kind else ("bool" if dtype.kind == "b" else dtype.name)
+    return f"{short}[{','.join(str(n) for n in shape)}]"
+
+
+def _names() -> Iterator[str]:
+    """a, b, ..., z, aa, ab, ...: the names of a graph's values in order of creation."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    n = 0
+    while True:
+        name, k = "", n
+        while True:
+            name = letters[k % 26] + name
+            k = k // 26 - 1
+            if k < 0:
+                break
+        yield name
+        n += 1
+
+
+def _format_number(x: Any) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (complex, np.complexfloating)):
+        return repr(complex(x))
+    text = f"{float(x):.6g}"
+    return text if any(c in text for c in ".eni") else text + ".0"
+
+
+def format_constant(value: Any, max_items: int = 4) -> str:
+    """A short rendering of a constant operand: ``2.0``, ``[1.0, 2.0]`` or ``f64[5,5]``."""
+    if isinstance(value, Tracer):  # a value of a transform around make_graph
+        return format_type(value.dtype, value.shape)
+    x = value
+    if isinstance(x, (bool, int, float, complex, np.generic)):
+        return _format_number(x)
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return _format_number(x[()])
+        if x.ndim == 1 and x.size <= max_items and x.dtype.kind in "biufc":
+            return "[" + ", ".join(_format_number(v) for v in x) + "]"
+        return format_type(x.dtype, x.shape)
+    return _format_param(x)
+
+
+def _format_param(value: Any) -> str:
+    if isinstance(value, slice):
+        parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
+        return ":".join(parts[:2] if value.step is None else parts)
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, tuple):
+        inner = ", ".join(_format_param(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format_param(v) for v in value) + "]"
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, (np.ndarray, np.generic)):
+        return format_constant(value)
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return np.dtype(value).name
+    return repr(value)
+
+
+def format_params(params: dict) -> str:
+    """``axis=(0,) keepdims=True``; parameters that are ``None`` or ``False`` are left out."""
+    return " ".join(
+        f"{key}={_format_param(value)}"
+        for key, value in params.items()
+        if value is not None and value is not False
+    )
+
+
+def format_operand(x: Var | Const) -> str:
+    """A value's name, or a constant's short rendering."""
+    return x.name if type(x) is Var else format_constant(x.value)
+
+
+def format_node(node: GraphNode) -> str:
+    """One listing line without indentation: ``c: f64[25] = mul 2.0 b``."""
+    outs = ", ".join(f"{v.name}: {v.type}" for v in node.outputs)
+    parts = [node.name, *(format_operand(x) for x in node.inputs)]
+    params = format_params(node.params)
+    if params:
+        parts.append(params)
+    line = f"{outs} = {' '.join(parts)}"
+    return line + "  # no_grad" if node.no_grad else line
+
+
+def format_graph(graph: Graph) -> str:
+    """The whole listing: header with the inputs, one node a line, the returned values."""
+    header = ", ".join(f"{v.name}: {v.type}" for v in graph.inputs)
+    lines = [f"graph({header}) {{"]
+    lines += [f"  {format_node(node)}" for node in graph.nodes]
+    lines.append("  return " + ", ".join(format_operand(x) for x in graph.outputs))
+    lines.append("}")
+    return "\n".join(lines)

@@ -1,4 +1,20 @@
-"""Gradient checking against central finite differences, for users' own tests."""
+"""Gradient checking against central finite differences, for users' own tests.
+
+``check_grads(f, args)`` compares ``jvp`` and ``vjp`` of ``f`` with central differences
+along seeded random directions, to any order, and with ``full=True`` also compares whole
+Jacobians. Use it in your own test suite; with hypothesis, draw the inputs and let
+``check_grads`` draw the directions:
+
+>>> import numpy as np
+>>> from hypothesis import given, settings, strategies as st
+>>> import hypothesis.extra.numpy as hnp
+>>> @settings(max_examples=5, deadline=None)
+... @given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=3),
+...                   elements=st.floats(-2.0, 2.0)))
+... def test_my_function(x):
+...     check_grads(lambda x: np.sum(np.tanh(x) * x), (x,), order=2)
+>>> test_my_function()
+"""
 
 from __future__ import annotations
 
@@ -7,8 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from .transforms import jvp, vjp
-from .tree import tree_flatten, tree_map
+from .transforms import jacfwd, jacrev, jvp, vjp
+from .tree import tree_flatten, tree_map, tree_unflatten
+
+_MODE_NAMES = {"fwd": "forward", "rev": "reverse"}
+
+
+# ----------------------------------------------------------------------------- helpers
 
 
 def _random_like(rng: np.random.Generator, x: Any) -> Any:
@@ -16,27 +37,288 @@ def _random_like(rng: np.random.Generator, x: Any) -> Any:
     v = rng.standard_normal(x.shape)
     if np.iscomplexobj(x):
         v = v + 1j * rng.standard_normal(x.shape)
-    return v.astype(x.dtype)
+    return v.astype(x.dtype) if np.issubdtype(x.dtype, np.inexact) else v
 
 
 def _inner(a: Any, b: Any) -> float:
-    """Real inner product of two pytrees: sum over leaves of Re <a, b>."""
+    """Real inner product of two pytrees: sum over leaves of Re <a, b> = Re sum conj(a) b."""
     la, _ = tree_flatten(a)
     lb, _ = tree_flatten(b)
-    return float(sum(np.real(np.vdot(np.asarray(x), np.asarray(y))) for x, y in
-                     zip(la, lb, strict=True)))
+    return float(sum(np.real(np.vdot(np.asarray(x), np.asarray(y)))
+                     for x, y in zip(la, lb, strict=True)))
 
 
-def _numerical_jvp(f: Callable, args: tuple, v: tuple, eps: float) -> Any:
+def _numerical_jvp(f: Callable, args: tuple, v: Any, eps: float) -> Any:
+    """``(f(x + εv) - f(x - εv)) / 2ε`` leaf by leaf."""
     plus = tree_map(lambda x, d: x + eps * d, args, v)
     minus = tree_map(lambda x, d: x - eps * d, args, v)
-    return tree_map(lambda a, b: (np.asarray(a) - np.asarray(b)) / (2 * eps), f(*plus), f(*minus))
+    return tree_map(lambda a, b: (np.asarray(a) - np.asarray(b)) / (2 * eps), f(*plus),
+                    f(*minus))
 
 
 def _default_tolerance(args: tuple) -> float:
     leaves = tree_flatten(args)[0]
     single = any(np.asarray(x).dtype in (np.float32, np.complex64) for x in leaves)
     return 2e-2 if single else 1e-5
+
+
+def _show(x: Any) -> str:
+    return np.array2string(np.asarray(x), precision=6, threshold=20, max_line_width=100)
+
+
+def _close(computed: Any, expected: Any, atol: float, rtol: float) -> bool:
+    c, e = np.asarray(computed), np.asarray(expected)
+    return c.shape == e.shape and bool(np.allclose(c, e, atol=atol, rtol=rtol, equal_nan=True))
+
+
+def _trees_close(computed: Any, expected: Any, atol: float, rtol: float) -> bool:
+    c_leaves, c_tree = tree_flatten(computed)
+    e_leaves, e_tree = tree_flatten(expected)
+    return c_tree == e_tree and all(
+        _close(c, e, atol, rtol) for c, e in zip(c_leaves, e_leaves, strict=True))
+
+
+def _zeros_like_tree(tree: Any) -> Any:
+    return tree_map(lambda x: np.zeros_like(np.asarray(x)), tree)
+
+
+def _describe_order(path: tuple[str, ...], mode: str) -> str:
+    """"reverse mode (vjp), order 2: forward-over-reverse" and the like."""
+    api = "jvp" if mode == "fwd" else "vjp"
+    text = f"{_MODE_NAMES[mode]} mode ({api}), order {len(path) + 1}"
+    if path:
+        chain = "-over-".join(_MODE_NAMES[m] for m in (mode, *reversed(path)))
+        text += f" ({chain}: the function checked is the {_describe_function(path)})"
+    return text
+
+
+def _describe_function(path: tuple[str, ...]) -> str:
+    expr = "f"
+    for mode in path:
+        expr = (f"jvp of {expr} along the earlier direction" if mode == "fwd"
+                else f"vjp of {expr} with the earlier cotangent")
+    return expr
+
+
+class _Leaves:
+    """Names of the argument leaves: "argument 1" or "argument 0, leaf 2 of 3"."""
+
+    def __init__(self, args: tuple) -> None:
+        self.names: list[str] = []
+        for i, arg in enumerate(args):
+            leaves = tree_flatten(arg)[0]
+            for j, leaf in enumerate(leaves):
+                where = f"argument {i}" + (f", leaf {j} of {len(leaves)}" if len(leaves) > 1
+                                           else "")
+                a = np.asarray(leaf)
+                self.names.append(f"{where} (shape {a.shape}, {a.dtype})")
+
+
+# ----------------------------------------------------------------------------- directional
+
+
+class _Checker:
+    """The settings of one ``check_grads`` call and the checks it runs."""
+
+    def __init__(self, args: tuple, atol: float, rtol: float, eps: float, seed: int) -> None:
+        self.leaves = _Leaves(args)
+        self.atol, self.rtol, self.eps, self.seed = atol, rtol, eps, seed
+        self.rng = np.random.default_rng(seed)
+
+    def settings(self) -> str:
+        return f"atol={self.atol}, rtol={self.rtol}, eps={self.eps}, seed={self.seed}"
+
+    def check(self, f: Callable, args: tuple, order: int, modes: tuple[str, ...],
+              path: tuple[str, ...] = ()) -> None:
+        """Check ``f`` in each mode at ``args``, then its jvp / vjp functions, to ``order``."""
+        if order < 1:
+            return
+        v = tree_map(lambda x: _random_like(self.rng, x), args)
+        expected = _numerical_jvp(f, args, v, self.eps)
+        for mode in modes:
+            if mode == "fwd":
+                self.check_jvp(f, args, v, expected, path)
+
+                def f_jvp(*xs: Any, f: Callable = f, v: Any = v) -> Any:
+                    return jvp(f, xs, v)[1]
+
+                self.check(f_jvp, args, order - 1, modes, path + ("fwd",))
+            else:
+                out, pullback = vjp(f, *args)
+                u = tree_map(lambda y: _random_like(self.rng, y), out)
+                self.check_vjp(f, args, v, u, pullback, expected, path)
+
+                def f_vjp(*xs: Any, f: Callable = f, u: Any = u) -> Any:
+                    return vjp(f, *xs)[1](u)
+
+                self.check(f_vjp, args, order - 1, modes, path + ("rev",))
+
+    def check_jvp(self, f: Callable, args: tuple, v: Any, expected: Any,
+                  path: tuple[str, ...]) -> None:
+        out, computed = jvp(f, args, v)
+        if not path and not _trees_close(out, f(*args), self.atol, self.rtol):
+            raise AssertionError(
+                f"check_grads: the primal output of jvp differs from f(*args):\n"
+                f"  jvp gives {_show(tree_flatten(out)[0])}\n"
+                f"  f gives   {_show(tree_flatten(f(*args))[0])}")
+        if _trees_close(computed, expected, self.atol, self.rtol):
+            return
+        culprits = []
+        for k, name in enumerate(self.leaves.names):
+            v_k = _only_leaf(v, k)
+            expected_k = _numerical_jvp(f, args, v_k, self.eps)
+            computed_k = jvp(f, args, v_k)[1]
+            if not _trees_close(computed_k, expected_k, self.atol, self.rtol):
+                culprits.append(
+                    f"for {name}:\n"
+                    f"  direction v = {_show(tree_flatten(v)[0][k])}\n"
+                    f"  finite differences give {_show_tree(expected_k)}\n"
+                    f"  jvp computed            {_show_tree(computed_k)}")
+        if not culprits:
+            culprits.append(
+                "for all arguments together (no single argument fails on its own):\n"
+                f"  direction v = {_show_tree(v)}\n"
+                f"  finite differences give {_show_tree(expected)}\n"
+                f"  jvp computed            {_show_tree(computed)}")
+        raise AssertionError(f"check_grads failed: {_describe_order(path, 'fwd')}, "
+                             + "\n".join(culprits) + f"\n  ({self.settings()})")
+
+    def check_vjp(self, f: Callable, args: tuple, v: Any, u: Any, pullback: Callable,
+                  expected: Any, path: tuple[str, ...]) -> None:
+        # <J v, u> from finite differences against <v, J^H u>. The pullback is the plain
+        # transpose (no conjugation), so J^H u = conj(pullback(conj(u))).
+        ct = _conj(pullback(_conj(u)))
+        lhs = _inner(expected, u)
+        rhs = _inner(v, ct)
+        if _close(rhs, lhs, self.atol, self.rtol):
+            return
+        culprits = []
+        ct_leaves = tree_flatten(ct)[0]
+        v_leaves = tree_flatten(v)[0]
+        for k, name in enumerate(self.leaves.names):
+            lhs_k = _inner(_numerical_jvp(f, args, _only_leaf(v, k), self.eps), u)
+            rhs_k = _inner(v_leaves[k], ct_leaves[k])
+            if not _close(rhs_k, lhs_k, self.atol, self.rtol):
+                culprits.append(
+                    f"for {name}:\n"
+                    f"  direction v = {_show(v_leaves[k])}, cotangent u = {_show_tree(u)}\n"
+                    f"  finite differences give <u, J v> = {lhs_k!r}\n"
+                    f"  vjp computed            <J^T u, v> = {rhs_k!r}\n"
+                    f"  (vjp gave J^T u = {_show(ct_leaves[k])})")
+        if not culprits:
+            culprits.append(
+                "for all arguments together (no single argument fails on its own):\n"
+                f"  finite differences give <u, J v> = {lhs!r}\n"
+                f"  vjp computed            <J^T u, v> = {rhs!r}")
+        raise AssertionError(f"check_grads failed: {_describe_order(path, 'rev')}, "
+                             + "\n".join(culprits) + f"\n  ({self.settings()})")
+
+
+def _only_leaf(tree: Any, index: int) -> Any:
+    """``tree`` with every leaf but number ``index`` replaced by zeros."""
+    leaves, treedef = tree_flatten(tree)
+    return tree_unflatten(treedef, [x if i == index else np.zeros_like(x)
+                                    for i, x in enumerate(leaves)])
+
+
+def _conj(tree: Any) -> Any:
+    return tree_map(lambda x: np.conj(x) if np.iscomplexobj(x) else x, tree)
+
+
+def _show_tree(tree: Any) -> str:
+    leaves = tree_flatten(tree)[0]
+    return _show(leaves[0]) if len(leaves) == 1 else "[" + ", ".join(map(_show, leaves)) + "]"
+
+
+# ----------------------------------------------------------------------------- full Jacobians
+
+
+def _real_coordinates(args: tuple) -> tuple[list[np.ndarray], list[str], Callable]:
+    """Real leaves for ``args`` (a complex leaf becomes its real and imaginary parts), their
+    names, and ``rebuild(leaves) -> args``."""
+    names = _Leaves(args).names
+    flat, treedef = tree_flatten(args)
+    real: list[np.ndarray] = []
+    real_names: list[str] = []
+    for leaf, name in zip(flat, names, strict=True):
+        a = np.asarray(leaf)
+        if np.iscomplexobj(a):
+            real += [np.real(a).copy(), np.imag(a).copy()]
+            real_names += [f"{name}, real part", f"{name}, imaginary part"]
+        else:
+            real.append(a)
+            real_names.append(name)
+
+    def rebuild(leaves: Sequence[Any]) -> tuple:
+        it = iter(leaves)
+        out = []
+        for leaf in flat:
+            if np.iscomplexobj(leaf):
+                re, im = next(it), next(it)
+                out.append(re + 1j * im)
+            else:
+                out.append(next(it))
+        return tree_unflatten(treedef, out)
+
+    return real, real_names, rebuild
+
+
+def _real_outputs(out: Any) -> list[Any]:
+    """Output leaves as real values: a complex leaf gives its real and imaginary parts."""
+    leaves = []
+    for y in tree_flatten(out)[0]:
+        if np.iscomplexobj(y):
+            leaves += [np.real(y), np.imag(y)]
+        else:
+            leaves.append(y)
+    return leaves
+
+
+def _check_full(f: Callable, args: tuple, modes: tuple[str, ...], atol: float, rtol: float,
+                eps: float) -> None:
+    """Compare jacfwd / jacrev with a finite-difference Jacobian, entry by entry."""
+    coords, names, rebuild = _real_coordinates(args)
+
+    def f_real(leaves: list) -> list:
+        return _real_outputs(f(*rebuild(leaves)))
+
+    outs = [np.asarray(y) for y in f_real(coords)]
+    expected = [[np.zeros(y.shape + x.shape, np.result_type(y, x, np.float32))
+                 for x in coords] for y in outs]
+    for j, x in enumerate(coords):
+        for k in range(x.size):
+            plus = [c.copy() for c in coords]
+            minus = [c.copy() for c in coords]
+            plus[j].flat[k] += eps
+            minus[j].flat[k] -= eps
+            columns = zip(f_real(plus), f_real(minus), strict=True)
+            for i, (a, b) in enumerate(columns):
+                index = np.unravel_index(k, x.shape) if x.shape else ()
+                expected[i][j][(Ellipsis, *index)] = (np.asarray(a) - np.asarray(b)) / (2 * eps)
+    for mode in modes:
+        transform = jacfwd if mode == "fwd" else jacrev
+        computed = transform(f_real)(coords)
+        for i, row in enumerate(expected):
+            for j, block in enumerate(row):
+                got = np.asarray(computed[i][j])
+                if _close(got, block, atol, rtol):
+                    continue
+                err = np.abs(got - block) if got.shape == block.shape else None
+                worst = (np.unravel_index(int(np.argmax(err)), err.shape)
+                         if err is not None and err.size else None)
+                detail = (f"  largest error at index {tuple(int(w) for w in worst)}: "
+                          f"computed {got[worst]!r}, finite differences {block[worst]!r}\n"
+                          if worst is not None else
+                          f"  shapes differ: computed {got.shape}, expected {block.shape}\n")
+                raise AssertionError(
+                    f"check_grads failed: full Jacobian by {transform.__name__} "
+                    f"({_MODE_NAMES[mode]} mode), output leaf {i}, {names[j]}:\n{detail}"
+                    f"  finite differences give\n{_show(block)}\n"
+                    f"  {transform.__name__} computed\n{_show(got)}\n"
+                    f"  (atol={atol}, rtol={rtol}, eps={eps})")
+
+
+# ----------------------------------------------------------------------------- entry point
 
 
 def check_grads(
@@ -47,79 +329,55 @@ def check_grads(
     atol: float | None = None,
     rtol: float | None = None,
     eps: float | None = None,
+    full: bool = False,
+    *,
     seed: int = 0,
 ) -> None:
     """Check ``jvp`` and ``vjp`` of ``f`` at ``args`` against central differences.
 
     Forward mode compares ``J v`` with ``(f(x + εv) - f(x - εv)) / 2ε`` along a random
-    direction ``v``; reverse mode checks ``<u, J v> = <Jᵀu, v>`` for a random ``u``. Both
-    recurse to ``order`` (the checked function becomes the jvp / vjp of the previous order).
+    direction ``v``; reverse mode checks ``<u, J v> = <Jᴴu, v>`` for a random cotangent
+    ``u`` (the real inner product ``Re Σ conj(a) b``; for complex values ``Jᴴu`` is
+    ``conj(vjp(conj(u)))`` under the library's no-conjugation convention). Each check then
+    recurses on the jvp function ``x -> J(x) v`` and on the vjp function ``x -> J(x)ᵀ u``
+    in every requested mode, down to ``order``: with both modes, order 2 covers
+    forward-over-forward, reverse-over-forward, forward-over-reverse and
+    reverse-over-reverse. Directions are drawn from ``numpy.random.default_rng(seed)``.
 
     Args:
-        f: a function of arrays or pytrees returning an array or a pytree.
-        args: the point to check at (a tuple of arguments).
+        f: a function of arrays or pytrees of arrays, returning an array or a pytree.
+        args: the point to check at (a tuple of arguments, float or complex).
         order: highest derivative order to check.
         modes: ``"fwd"`` and/or ``"rev"``.
-        atol, rtol: tolerances (default from the dtype: 1e-5 in float64).
+        atol, rtol: tolerances (default from the dtype: 1e-5 in float64, 2e-2 in float32).
         eps: finite-difference step (default 1e-6 in float64, 1e-3 in float32).
+        full: also compare the whole first-order Jacobians from ``jacfwd`` / ``jacrev``
+            (per mode) with a finite-difference Jacobian, one column per input element
+            (complex inputs and outputs are split into real and imaginary parts). It costs
+            two evaluations of ``f`` per input element: meant for small inputs.
         seed: seed of the random directions.
 
     Raises:
-        AssertionError: naming the mode, the order, the expected and the computed numbers.
+        AssertionError: naming the mode, the order (and the chain of modes above the first
+            order), the failing argument, the direction, and the expected and computed
+            numbers.
 
     >>> import numpy as np
-    >>> check_grads(np.sin, (np.array([0.3, 1.2]),), order=2)
+    >>> check_grads(np.sin, (np.array([0.3, 1.2]),), order=2, full=True)
     """
     args = tuple(args)
+    modes = tuple(modes)
+    unknown = [m for m in modes if m not in _MODE_NAMES]
+    if unknown:
+        raise ValueError(f"check_grads: unknown modes {unknown}; use 'fwd' and/or 'rev'")
     tol = _default_tolerance(args)
     atol = tol if atol is None else atol
     rtol = tol if rtol is None else rtol
     if eps is None:
         eps = 1e-3 if tol > 1e-3 else 1e-6
-    rng = np.random.default_rng(seed)
-    _check(f, args, order, tuple(modes), atol, rtol, eps, rng, 1)
-
-
-def _check(f: Callable, args: tuple, order: int, modes: tuple, atol: float, rtol: float,
-           eps: float, rng: np.random.Generator, current: int) -> None:
-    if order < 1:
-        return
-    v = tree_map(lambda x: _random_like(rng, x), args)
-    expected = _numerical_jvp(f, args, v, eps)
-    if "fwd" in modes:
-        _, computed = jvp(f, args, v)
-        _assert_close(computed, expected, atol, rtol, f"forward mode (jvp), order {current}")
-
-        def f_jvp(*xs: Any) -> Any:
-            return jvp(f, xs, v)[1]
-
-        _check(f_jvp, args, order - 1, ("fwd",), atol, rtol, eps, rng, current + 1)
-    if "rev" in modes:
-        out, pullback = vjp(f, *args)
-        u = tree_map(lambda y: _random_like(rng, y), out)
-        lhs = _inner(u, expected)
-        rhs = _inner(pullback(u), v)
-        _assert_close(rhs, lhs, atol, rtol, f"reverse mode (vjp), order {current}: <u, J v> "
-                      "from finite differences vs <J^T u, v>")
-
-        def f_vjp(*xs: Any) -> Any:
-            return vjp(f, *xs)[1](u)
-
-        _check(f_vjp, args, order - 1, ("rev",), atol, rtol, eps, rng, current + 1)
-
-
-def _assert_close(computed: Any, expected: Any, atol: float, rtol: float, what: str) -> None:
-    c_leaves, c_tree = tree_flatten(computed)
-    e_leaves, e_tree = tree_flatten(expected)
-    if c_tree != e_tree:
-        raise AssertionError(f"{what}: structure {c_tree} differs from expected {e_tree}")
-    for i, (c, e) in enumerate(zip(c_leaves, e_leaves, strict=True)):
-        c, e = np.asarray(c), np.asarray(e)
-        if c.shape != e.shape or not np.allclose(c, e, atol=atol, rtol=rtol, equal_nan=True):
-            raise AssertionError(
-                f"{what}, output leaf {i}: computed {c!r} but finite differences give {e!r} "
-                f"(atol={atol}, rtol={rtol})"
-            )
+    _Checker(args, atol, rtol, eps, seed).check(f, args, order, modes)
+    if full:
+        _check_full(f, args, modes, atol, rtol, eps)
 
 
 __all__ = ["check_grads"]

@@ -1,21 +1,48 @@
-"""Elementwise primitives: NumPy's ufuncs with their derivatives (domains noted where partial)."""
+"""Elementwise primitives: NumPy's ufuncs with their derivatives (domains noted where partial).
+
+Complex numbers follow the convention of the engine: tangents are pushed through the ordinary
+(R-linear) derivative, and cotangents through its transpose without conjugation, so that the
+vjp of a holomorphic ``f`` at ``1`` is ``f'(z)``. A function with a real output and a complex
+input (``abs``, ``real``, ``imag``, ``angle``) first takes the real part of its cotangent: a
+complex cotangent can reach a real value when a real intermediate meets a complex one.
+"""
 
 from __future__ import annotations
 
+import cmath
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..core import Primitive
-from .registry import NUMPY, broadcast_like, implements, no_derivative, primitive, unbroadcast
+from ..zeros import Zero
+from .registry import (
+    NUMPY,
+    UFUNC_METHODS,
+    broadcast_like,
+    implements,
+    no_derivative,
+    normalize_axis,
+    primitive,
+    shape_of,
+    unbroadcast,
+)
+from .shape import where_p
 
-LN2 = np.log(2.0)
-LN10 = np.log(10.0)
+# Python floats, not NumPy scalars: a np.float64 factor would turn float32 tangents to float64.
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+DEG_PER_RAD = 180.0 / math.pi
+RAD_PER_DEG = math.pi / 180.0
 
 
 def unary(name: str, ufunc: np.ufunc, d: Callable[[Any, Any], Any]) -> Primitive:
-    """A one-argument ufunc whose derivative is ``d(y, x)`` (so ``y_dot = x_dot * d``)."""
+    """A one-argument ufunc whose derivative is ``d(y, x)`` (so ``y_dot = x_dot * d``).
+
+    Holomorphic on complex inputs when ``d`` is the complex derivative.
+    """
     prim = primitive(
         name,
         ufunc,
@@ -68,6 +95,42 @@ def constant_ufunc(name: str, ufunc: np.ufunc) -> Primitive:
     return prim
 
 
+def is_complex(x: Any) -> bool:
+    """True if ``x`` (an array, tracer or scalar) holds complex numbers."""
+    dtype = getattr(x, "dtype", None)
+    return (np.dtype(dtype) if dtype is not None else np.result_type(x)).kind == "c"
+
+
+def real_part(g: Any) -> Any:
+    """The cotangent of a real value: the real part of ``g`` (``g`` itself when real)."""
+    return real(g) if is_complex(g) else g
+
+
+def nonzero(y: Any) -> Any:
+    """``y`` with its zeros replaced by ones: a safe denominator where the numerator is 0 too."""
+    return where_p(y == 0, 1, y)
+
+
+def as_dtype_of(mask: Any, like: Any) -> Any:
+    """A boolean mask as 0/1 in the (inexact) dtype of ``like``."""
+    return mask.astype(np.result_type(like, np.float16))
+
+
+def _batch_axis_first(prim: Primitive, size: int, vals: list, batched: tuple,
+                      axis: Any, **params: Any) -> Any:
+    """Batching rule for primitives with an ``axis`` over one example: all get the batch."""
+    vals = [v if b else np.broadcast_to(v, (size,) + np.shape(v))
+            for v, b in zip(vals, batched, strict=True)]
+    ndim = np.ndim(vals[0]) - 1
+    if axis is None:
+        axis = tuple(range(1, ndim + 1))
+    elif isinstance(axis, tuple):
+        axis = tuple(a % max(ndim, 1) + 1 for a in axis)
+    else:
+        axis = axis % max(ndim, 1) + 1
+    return prim(*vals, axis=axis, **params)
+
+
 # ---------------------------------------------------------------- arithmetic
 
 add = primitive(
@@ -92,13 +155,18 @@ mul = primitive(
 div = primitive(
     "div",
     np.true_divide,
-    jvp=(lambda t, y, x, z: broadcast_like(t / z, y), lambda t, y, x, z: broadcast_like(-t * y / z, y)),
-    vjp=(lambda g, y, x, z: unbroadcast(g / z, x), lambda g, y, x, z: unbroadcast(-g * y / z, z)),
+    jvp=(
+        lambda t, y, x, z: broadcast_like(t / z, y),
+        lambda t, y, x, z: broadcast_like(-t * y / z, y),
+    ),
+    vjp=(
+        lambda g, y, x, z: unbroadcast(g / z, x),
+        lambda g, y, x, z: unbroadcast(-g * y / z, z),
+    ),
 )
 NUMPY.update({np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div})
 neg = linear("neg", np.negative, lambda t: -t)
 pos = linear("pos", np.positive, lambda t: t)
-conj = linear("conj", np.conjugate, np.conj)
 
 
 def _pow_dx(y: Any, x: Any, z: Any) -> Any:
@@ -111,23 +179,43 @@ def _pow_dx(y: Any, x: Any, z: Any) -> Any:
         if z == 2:
             return 2 * x
         return z * x ** (z - 1)
-    return np.where(z == 0, 0.0, z * x ** np.where(z == 0, 1.0, z - 1))
+    # only 0 * 0**-1 needs the guard: elsewhere z x**(z-1) stays differentiable in z
+    # (d/dz at z = 0 is x**-1, which the mixed second derivative needs)
+    origin = np.logical_and(z == 0, x == 0)
+    return where_p(origin, 0, z * x ** where_p(origin, 1, z - 1))
 
 
 def _pow_dz(y: Any, x: Any, z: Any) -> Any:
     # d x**z / dz = log(x) x**z, taken as 0 where x = 0 (the limit from the right for z > 0)
-    safe_x = np.where(x == 0, 1.0, x)
-    return np.where(x == 0, 0.0, y * np.log(safe_x))
+    if isinstance(x, (int, float, complex)):  # a Python base: keep the factor weakly typed
+        return y * _python_log(x)
+    return where_p(x == 0, 0, y * np.log(nonzero(x)))
+
+
+def _python_log(x: complex) -> complex:
+    if x == 0:
+        return 0.0
+    if isinstance(x, complex):
+        return cmath.log(x)
+    return math.log(x) if x > 0 else math.nan
 
 
 power = binary("pow", np.power, _pow_dx, _pow_dz)
 
 
 @implements(np.float_power)
-def _float_power(x: Any, z: Any) -> Any:
-    """x ** z computed in at least double precision, as NumPy's float_power."""
+def float_power(x: Any, z: Any) -> Any:
+    """``x ** z`` computed in at least double precision, as NumPy's ``float_power``."""
     dtype = np.result_type(x, z, np.float64)
-    return power(convert(x, dtype=dtype), z)
+    return power(_to_dtype(x, dtype), _to_dtype(z, dtype))
+
+
+def _to_dtype(x: Any, dtype: Any) -> Any:
+    if np.result_type(x) == dtype:
+        return x
+    return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype)
+
+
 square = unary("square", np.square, lambda y, x: 2 * x)
 reciprocal = unary("reciprocal", np.reciprocal, lambda y, x: -(y * y))
 
@@ -151,9 +239,9 @@ NUMPY.update({np.log: log, np.log2: log2, np.log10: log10, np.log1p: log1p})
 sqrt = primitive(
     "sqrt", np.sqrt, jvp=lambda t, y, x: t / (2 * y), vjp=lambda g, y, x: g / (2 * y)
 )
-cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y))
 NUMPY[np.sqrt] = sqrt
-# log(e^x + e^z): partials are the softmax weights
+cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y))  # real only; inf at 0
+# log(e^x + e^z): the partials are the softmax weights e^(x-y) and e^(z-y)
 logaddexp = binary(
     "logaddexp", np.logaddexp, lambda y, x, z: np.exp(x - y), lambda y, x, z: np.exp(z - y)
 )
@@ -162,6 +250,7 @@ logaddexp2 = binary(
 )
 
 # ---------------------------------------------------------------- trigonometric and hyperbolic
+# On complex inputs these are the principal branches and the rules their complex derivatives.
 
 sin = unary("sin", np.sin, lambda y, x: np.cos(x))
 cos = unary("cos", np.cos, lambda y, x: -np.sin(x))
@@ -173,60 +262,205 @@ sinh = unary("sinh", np.sinh, lambda y, x: np.cosh(x))
 cosh = unary("cosh", np.cosh, lambda y, x: np.sinh(x))
 tanh = unary("tanh", np.tanh, lambda y, x: 1 - y * y)
 arcsinh = unary("arcsinh", np.arcsinh, lambda y, x: 1 / np.sqrt(x * x + 1))
-arccosh = unary("arccosh", np.arccosh, lambda y, x: 1 / np.sqrt(x * x - 1))  # x > 1
+# 1/sqrt(x-1)/sqrt(x+1) rather than 1/sqrt(x²-1): equal for x > 1, and the principal
+# branch's derivative for complex x (the two differ for Re x < 0)
+arccosh = unary("arccosh", np.arccosh, lambda y, x: 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)))
 arctanh = unary("arctanh", np.arctanh, lambda y, x: 1 / (1 - x * x))  # |x| < 1
-deg2rad = linear("deg2rad", np.deg2rad, lambda t: t * (np.pi / 180))
-rad2deg = linear("rad2deg", np.rad2deg, lambda t: t * (180 / np.pi))
+deg2rad = linear("deg2rad", np.deg2rad, lambda t: t * RAD_PER_DEG)
+rad2deg = linear("rad2deg", np.rad2deg, lambda t: t * DEG_PER_RAD)
 NUMPY.update({np.radians: deg2rad, np.degrees: rad2deg})
 # arctan2(x, z) = angle of (z, x): partials z/(x²+z²) and -x/(x²+z²)
 arctan2 = binary(
     "arctan2", np.arctan2, lambda y, x, z: z / (x * x + z * z), lambda y, x, z: -x / (x * x + z * z)
 )
+# hypot(x, z) = sqrt(x² + z²): partials x/y and z/y (undefined at the origin)
 hypot = binary("hypot", np.hypot, lambda y, x, z: x / y, lambda y, x, z: z / y)
+
+
+def _sinc_d(y: Any, x: Any) -> Any:
+    # sinc(x) = sin(pi x)/(pi x): sinc' = (cos(pi x) - sinc(x))/x, 0 at x = 0 (where the
+    # rule's own derivative, used for second order, is 0 instead of -pi²/3)
+    return where_p(x == 0, 0, (np.cos(math.pi * x) - y) / nonzero(x))
+
+
+sinc = primitive("sinc", np.sinc, jvp=lambda t, y, x: t * _sinc_d(y, x),
+                 vjp=lambda g, y, x: g * _sinc_d(y, x))
+NUMPY[np.sinc] = sinc
+
+# ---------------------------------------------------------------- complex parts
+
+conj = linear("conj", np.conjugate, np.conjugate)
+
+
+def _real_vjp(g: Any, y: Any, x: Any) -> Any:
+    g = real_part(g)
+    return g.astype(x.dtype) if is_complex(x) else g
+
+
+# real(z) = (z + conj z)/2: the cotangent passes unchanged, as a complex number
+real = primitive("real", np.real, jvp=lambda t, y, x: np.real(t), vjp=_real_vjp)
+
+
+def _imag_jvp(t: Any, y: Any, x: Any) -> Any:
+    return np.imag(t) if is_complex(x) else None
+
+
+def _imag_vjp(g: Any, y: Any, x: Any) -> Any:
+    # imag(z) = (z - conj z)/2i: the transpose of t -> Im t maps g to -i g
+    return real_part(g) * -1j if is_complex(x) else None
+
+
+imag = primitive("imag", np.imag, jvp=_imag_jvp, vjp=_imag_vjp)
+NUMPY.update({np.real: real, np.imag: imag})
+
+# The angle of a real number is 0 or pi: piecewise constant.
+_real_angle = no_derivative("angle_of_real", np.angle)
+
+
+@implements(np.angle)
+def angle(z: Any, deg: bool = False) -> Any:
+    """``np.angle``: ``arctan2(imag z, real z)``, in degrees with ``deg``."""
+    if not is_complex(z):
+        return _real_angle(z, deg=bool(deg))
+    a = arctan2(imag(z), real(z))
+    return a * DEG_PER_RAD if deg else a
+
 
 # ---------------------------------------------------------------- piecewise
 
 
-def _abs_d(y: Any, x: Any) -> Any:
-    # abs'(0) = 0; for complex x the derivative of |x| is conj(x)/|x| in the real sense
-    return np.sign(x)
+def _abs_jvp(t: Any, y: Any, x: Any) -> Any:
+    # real x: sign(x) t, with abs'(0) = 0; complex x: d|x| = Re(conj(x) dx) / |x|, 0 at 0
+    if is_complex(x):
+        return real(np.conj(x) * t) / nonzero(y)
+    return t * np.sign(x)
 
 
-absolute = unary("abs", np.absolute, _abs_d)
-NUMPY[np.fabs] = absolute
+def _abs_vjp(g: Any, y: Any, x: Any) -> Any:
+    # the transpose of dx -> Re(conj(x) dx)/|x| sends g to g conj(x)/|x|
+    if is_complex(x):
+        return real_part(g) * np.conj(x) / nonzero(y)
+    return g * np.sign(x)
 
 
-def _ties(a: Any, b: Any) -> Any:
-    """1 where ``a`` wins, 1/2 where it ties, 0 where it loses: ties split evenly."""
-    return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0))
+absolute = primitive("abs", np.absolute, jvp=_abs_jvp, vjp=_abs_vjp)
+NUMPY[np.absolute] = absolute
+fabs = unary("fabs", np.fabs, lambda y, x: np.sign(x))  # real only; fabs'(0) = 0
+
+_real_sign = no_derivative("sign", np.sign)
 
 
-maximum = binary("maximum", np.maximum, lambda y, x, z: _ties(x, z), lambda y, x, z: _ties(z, x))
-minimum = binary("minimum", np.minimum, lambda y, x, z: _ties(z, x), lambda y, x, z: _ties(x, z))
-fmax = binary("fmax", np.fmax, lambda y, x, z: _ties(x, z), lambda y, x, z: _ties(z, x))
-fmin = binary("fmin", np.fmin, lambda y, x, z: _ties(z, x), lambda y, x, z: _ties(x, z))
-# x mod z = x - floor(x/z) z
+@implements(np.sign)
+def sign(x: Any) -> Any:
+    """``np.sign``: piecewise constant on reals; ``z/|z|`` (0 at 0) on complex numbers."""
+    if is_complex(x):
+        return x / nonzero(absolute(x))
+    return _real_sign(x)
+
+
+def _wins(a: Any, b: Any, larger: bool, nan_wins: bool) -> Any:
+    """1 where ``a`` is chosen over ``b``, 1/2 where they tie: ties split the derivative.
+
+    ``a`` is chosen where it is the ``larger`` (else the smaller) one. With ``nan_wins`` a
+    NaN in ``a`` is chosen (maximum, minimum propagate NaN); otherwise the other argument is
+    (fmax, fmin ignore NaN).
+    """
+    wins = (a > b) if larger else (a < b)
+    if nan_wins:
+        wins = np.logical_or(wins, np.isnan(a))
+    else:
+        wins = np.logical_or(wins, np.logical_and(np.isnan(b), np.logical_not(np.isnan(a))))
+    return as_dtype_of(wins, a) + as_dtype_of(a == b, a) * 0.5
+
+
+def _extremum(name: str, ufunc: np.ufunc, larger: bool, nan_wins: bool) -> Primitive:
+    return binary(name, ufunc, lambda y, x, z: _wins(x, z, larger, nan_wins),
+                  lambda y, x, z: _wins(z, x, larger, nan_wins))
+
+
+maximum = _extremum("maximum", np.maximum, larger=True, nan_wins=True)
+minimum = _extremum("minimum", np.minimum, larger=False, nan_wins=True)
+fmax = _extremum("fmax", np.fmax, larger=True, nan_wins=False)
+fmin = _extremum("fmin", np.fmin, larger=False, nan_wins=False)
+# x mod z = x - floor(x/z) z: partials 1 and -floor(x/z), away from the jumps
 remainder = binary(
     "remainder", np.remainder, lambda y, x, z: 1.0, lambda y, x, z: -np.floor_divide(x, z)
 )
 NUMPY[np.mod] = remainder
 fmod = binary("fmod", np.fmod, lambda y, x, z: 1.0, lambda y, x, z: -np.trunc(x / z))
-# copysign(x, z) = |x| sign(z): d/dx = sign(x) sign(z) taken from the result
+# copysign(x, z) = |x| sign(z): d/dx = sign(x) sign(result), 0 at x = 0 like abs
 copysign = binary("copysign", np.copysign, lambda y, x, z: np.sign(x) * np.sign(y), None)
+# heaviside(x, h) is 0, h or 1: piecewise constant in x, and equal to h where x = 0
+heaviside = binary("heaviside", np.heaviside, None, lambda y, x, z: as_dtype_of(x == 0, y))
+# ldexp(x, n) = x 2**n: linear in x; n is an integer
+ldexp = primitive(
+    "ldexp",
+    np.ldexp,
+    jvp=(lambda t, y, x, n: broadcast_like(np.ldexp(t, n), y), None),
+    vjp=(lambda g, y, x, n: unbroadcast(np.ldexp(g, n), x), None),
+)
+NUMPY[np.ldexp] = ldexp
+# nextafter(x, z) moves x by one ulp: derivative 1 in x, 0 in z
+nextafter = binary("nextafter", np.nextafter, lambda y, x, z: 1.0, None)
+
+
+def _frexp_vjp(g: tuple, y: tuple, x: Any) -> Any:
+    # mantissa = x 2**-exponent; the integer exponent has no derivative
+    return None if isinstance(g[0], Zero) else np.ldexp(g[0], -y[1])
+
+
+frexp = primitive(
+    "frexp",
+    np.frexp,
+    jvp=lambda t, y, x: (np.ldexp(t, -y[1]), None),
+    vjp=_frexp_vjp,
+    multiple_results=True,
+)
+NUMPY[np.frexp] = frexp
+# modf(x) = (x - trunc(x), trunc(x)): the fractional part moves with x, the integral part not
+modf = primitive(
+    "modf",
+    np.modf,
+    jvp=lambda t, y, x: (t, None),
+    vjp=lambda g, y, x: None if isinstance(g[0], Zero) else g[0],
+    multiple_results=True,
+)
+NUMPY[np.modf] = modf
+
+
+@implements(np.divmod)
+def divmod_(x: Any, z: Any) -> tuple[Any, Any]:
+    """``np.divmod``: ``(x // z, x % z)``; the quotient is a constant."""
+    return np.floor_divide(x, z), remainder(x, z)
+
 
 CONSTANT_UFUNCS = {
     name: constant_ufunc(name, ufunc)
     for name, ufunc in [
-        ("sign", np.sign), ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc),
-        ("rint", np.rint), ("floor_divide", np.floor_divide), ("heaviside", np.heaviside),
+        ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint),
+        ("floor_divide", np.floor_divide),
         ("less", np.less), ("less_equal", np.less_equal), ("greater", np.greater),
         ("greater_equal", np.greater_equal), ("equal", np.equal), ("not_equal", np.not_equal),
         ("logical_and", np.logical_and), ("logical_or", np.logical_or),
         ("logical_xor", np.logical_xor), ("logical_not", np.logical_not), ("isnan", np.isnan),
         ("isfinite", np.isfinite), ("isinf", np.isinf), ("signbit", np.signbit),
+        ("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
+        ("bitwise_xor", np.bitwise_xor), ("invert", np.invert),
     ]
 }
+CONSTANT_UFUNCS["sign"] = _real_sign
 NUMPY[np.fix] = lambda x, out=None: CONSTANT_UFUNCS["trunc"](x)
+
+_round = no_derivative("round", lambda x, decimals: np.round(x, decimals))
+
+
+@implements(np.round, np.around)
+def round_(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    """``np.round``: piecewise constant, so the result carries no derivative."""
+    if out is not None:
+        raise TypeError("numpy.round: out= cannot hold a traced value; use the returned array")
+    return _round(a, decimals=int(decimals))
+
 
 # ---------------------------------------------------------------- dtype conversion
 
@@ -239,15 +473,222 @@ def _is_inexact(dtype: Any) -> bool:
     return np.issubdtype(np.dtype(dtype), np.inexact)
 
 
-# astype: a tangent follows the cast; a cast to an integer or bool type is a constant
-convert = primitive(
-    "convert",
-    _convert_impl,
-    jvp=lambda t, y, x, dtype: t.astype(dtype) if _is_inexact(dtype) else None,
-    vjp=lambda g, y, x, dtype: g.astype(x.dtype) if _is_inexact(dtype) else None,
-)
+def _convert_jvp(t: Any, y: Any, x: Any, dtype: Any) -> Any:
+    # a cast to an integer or bool type is a constant; complex -> real keeps the real part
+    if not _is_inexact(dtype):
+        return None
+    if np.dtype(dtype).kind != "c":
+        t = real_part(t)
+    return t.astype(dtype)
+
+
+def _convert_vjp(g: Any, y: Any, x: Any, dtype: Any) -> Any:
+    if not _is_inexact(dtype):
+        return None
+    if not is_complex(x):
+        g = real_part(g)
+    return g.astype(x.dtype)
+
+
+convert = primitive("convert", _convert_impl, jvp=_convert_jvp, vjp=_convert_vjp)
 copy = primitive("copy", np.copy, jvp=lambda t, y, x: t, vjp=lambda g, y, x: g)
-real = primitive(
-    "real", np.real, jvp=lambda t, y, x: np.real(t), vjp=lambda g, y, x: g.astype(x.dtype)
+NUMPY[np.copy] = copy
+
+# ---------------------------------------------------------------- ufunc methods
+
+# A shift by the maximum keeps exp() from overflowing; the shift's derivative cancels exactly,
+# so it is computed as a constant.
+
+
+def _finite_max(a: Any, axis: tuple | None) -> Any:
+    """The maximum of the real part over ``axis`` (kept as length-1 axes), 0 where not finite."""
+    a = np.real(a)
+    if a.size == 0:
+        kept = tuple(1 if axis is None or i in axis else n for i, n in enumerate(a.shape))
+        return np.zeros(kept, a.dtype)
+    m = np.max(a, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0).astype(m.dtype)
+
+
+max_shift = no_derivative("max_shift", _finite_max, batch=_batch_axis_first)
+
+
+def logsumexp(a: Any, axis: tuple | None, keepdims: bool = False, b: Any = None) -> Any:
+    """``log(sum(b * exp(a), axis))`` computed stably (``b`` defaults to 1).
+
+    ``axis`` is a normalised tuple or None. Rows that are all ``-inf`` give ``-inf``.
+    """
+    m = max_shift(a, axis=axis)
+    e = np.exp(a - m)
+    if b is not None:
+        e = b * e
+    s = np.sum(e, axis=axis, keepdims=True)
+    out = np.log(s) + m
+    if not keepdims:
+        out = np.reshape(out, _reduced_shape(shape_of(out), axis))
+    return out
+
+
+def _reduced_shape(shape: tuple, axis: tuple | None) -> tuple:
+    return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
+
+
+def _logaddexp_reduce(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
+                      keepdims: bool = False, **kwargs: Any) -> Any:
+    """``np.logaddexp.reduce``: a log-sum-exp along ``axis``."""
+    _reduce_checks("logaddexp", dtype, out, kwargs)
+    return logsumexp(a, normalize_axis(axis, np.ndim(a)), bool(keepdims))
+
+
+def _logaddexp2_reduce(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
+                       keepdims: bool = False, **kwargs: Any) -> Any:
+    """``np.logaddexp2.reduce``: log2 of the sum of powers of two along ``axis``."""
+    _reduce_checks("logaddexp2", dtype, out, kwargs)
+    return logsumexp(a * LN2, normalize_axis(axis, np.ndim(a)), bool(keepdims)) / LN2
+
+
+def _reduce_checks(name: str, dtype: Any, out: Any, kwargs: dict) -> None:
+    if out is not None:
+        raise TypeError(f"numpy.{name}.reduce: out= cannot hold a traced value")
+    if dtype is not None or kwargs:
+        raise NotImplementedError(
+            f"numpy.{name}.reduce: arguments {sorted(kwargs) + (['dtype'] if dtype else [])} "
+            "are not supported with traced values"
+        )
+
+
+# maximum.accumulate (running maximum): y_i = x_k for the k <= i where the running maximum
+# was attained. Equal values tie: within a run of equal y, the derivative of y_i is the mean
+# of the tangents of every x_j == y_i with j <= i. That map and its transpose are linear in
+# the tangent with coefficients constant in x (so the second derivative is 0); each is a
+# primitive computed from concrete values, and each is the other's derivative.
+
+
+def _running_ties(x: np.ndarray, y: np.ndarray) -> tuple[Any, Any, Any, Any]:
+    """Where the running extremum ``y`` of ``x`` (along the last axis) comes from.
+
+    Returns ``(hit, count, start, stop)``: where ``x`` attains ``y``; how many ties share
+    ``y_i`` up to ``i``; the first and the last index of the run of equal ``y`` holding ``i``.
+    """
+    n = y.shape[-1]
+    positions = np.broadcast_to(np.arange(n), y.shape)
+    new_run = np.ones(y.shape, bool)
+    new_run[..., 1:] = y[..., 1:] != y[..., :-1]
+    run_end = np.ones(y.shape, bool)
+    run_end[..., :-1] = new_run[..., 1:]
+    start = np.maximum.accumulate(np.where(new_run, positions, 0), axis=-1)
+    stop = np.flip(np.minimum.accumulate(np.flip(np.where(run_end, positions, n - 1), -1),
+                                         axis=-1), -1)
+    hit = x == y
+    hits_so_far = np.cumsum(hit, axis=-1)
+    hits_before_run = np.take_along_axis(_pad_last(hits_so_far, before=True), start, axis=-1)
+    count = np.maximum(hits_so_far - hits_before_run, 1)
+    return hit, count, start, stop
+
+
+def _pad_last(a: np.ndarray, before: bool) -> np.ndarray:
+    zero = np.zeros(a.shape[:-1] + (1,), a.dtype)
+    return np.concatenate([zero, a] if before else [a, zero], axis=-1)
+
+
+def _tie_share_impl(t: Any, x: Any, y: Any, axis: int) -> Any:
+    # y_dot_i = sum of hit_j t_j over j <= i in the run of i, divided by count_i
+    t, x, y = (np.moveaxis(np.asarray(v), axis, -1) for v in np.broadcast_arrays(t, x, y))
+    hit, count, start, _ = _running_ties(x, y)
+    total = np.cumsum(t * hit, axis=-1)
+    before_run = np.take_along_axis(_pad_last(total, before=True), start, axis=-1)
+    return np.moveaxis((total - before_run) / count.astype(total.dtype), -1, axis)
+
+
+def _tie_gather_impl(g: Any, x: Any, y: Any, axis: int) -> Any:
+    # the transpose: x_bar_j = hit_j times the sum of g_i / count_i over i >= j in j's run
+    g, x, y = (np.moveaxis(np.asarray(v), axis, -1) for v in np.broadcast_arrays(g, x, y))
+    hit, count, _, stop = _running_ties(x, y)
+    total = np.flip(np.cumsum(np.flip(g / count.astype(g.dtype), -1), axis=-1), -1)
+    after_run = np.take_along_axis(_pad_last(total, before=False), stop + 1, axis=-1)
+    return np.moveaxis((total - after_run) * hit, -1, axis)
+
+
+tie_share = primitive(
+    "tie_share",
+    _tie_share_impl,
+    jvp=(lambda t, y, t0, x, z, axis: tie_share(t, x, z, axis=axis), None, None),
+    vjp=(lambda g, y, t0, x, z, axis: tie_gather(g, x, z, axis=axis), None, None),
+    batch=_batch_axis_first,
 )
-NUMPY.update({np.real: real, np.copy: copy})
+tie_gather = primitive(
+    "tie_gather",
+    _tie_gather_impl,
+    jvp=(lambda t, y, g0, x, z, axis: tie_gather(t, x, z, axis=axis), None, None),
+    vjp=(lambda g, y, g0, x, z, axis: tie_share(g, x, z, axis=axis), None, None),
+    batch=_batch_axis_first,
+)
+cummax = primitive(
+    "cummax",
+    lambda x, axis: np.maximum.accumulate(x, axis=axis),
+    jvp=lambda t, y, x, axis: tie_share(t, x, y, axis=axis),
+    vjp=lambda g, y, x, axis: tie_gather(g, x, y, axis=axis),
+    batch=_batch_axis_first,
+)
+cummin = primitive(
+    "cummin",
+    lambda x, axis: np.minimum.accumulate(x, axis=axis),
+    jvp=lambda t, y, x, axis: tie_share(t, x, y, axis=axis),
+    vjp=lambda g, y, x, axis: tie_gather(g, x, y, axis=axis),
+    batch=_batch_axis_first,
+)
+
+
+def _accumulate(prim: Primitive, name: str) -> Callable[..., Any]:
+    def handler(a: Any, axis: int = 0, dtype: Any = None, out: Any = None) -> Any:
+        if out is not None:
+            raise TypeError(f"numpy.{name}.accumulate: out= cannot hold a traced value")
+        if dtype is not None:
+            a = a.astype(dtype)
+        if np.ndim(a) == 0:
+            raise TypeError("cannot accumulate on a scalar")
+        return prim(a, axis=normalize_axis(axis, np.ndim(a))[0])
+
+    handler.__name__ = f"{name}_accumulate"
+    handler.__doc__ = f"``np.{name}.accumulate``: the running {name} along ``axis``."
+    return handler
+
+
+def _outer(ufunc: np.ufunc) -> Callable[..., Any]:
+    def handler(a: Any, b: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise NotImplementedError(
+                f"numpy.{ufunc.__name__}.outer: arguments {sorted(kwargs)} are not supported "
+                "with traced values"
+            )
+        a_shape, b_shape = shape_of(a), shape_of(b)
+        return NUMPY[ufunc](np.reshape(a, a_shape + (1,) * len(b_shape)), b)
+
+    handler.__name__ = f"{ufunc.__name__}_outer"
+    handler.__doc__ = f"``np.{ufunc.__name__}.outer``: every pair of elements."
+    return handler
+
+
+def _nan_ignoring_reduce(name: str, nan_function: Any) -> Callable[..., Any]:
+    def handler(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
+                keepdims: bool = False, **kwargs: Any) -> Any:
+        _reduce_checks(name, dtype, out, kwargs)
+        return NUMPY[nan_function](a, axis=axis, keepdims=keepdims)
+
+    handler.__name__ = f"{name}_reduce"
+    handler.__doc__ = f"``np.{name}.reduce``: ``np.{nan_function.__name__}`` along ``axis``."
+    return handler
+
+
+UFUNC_METHODS.update({
+    (np.fmax, "reduce"): _nan_ignoring_reduce("fmax", np.nanmax),
+    (np.fmin, "reduce"): _nan_ignoring_reduce("fmin", np.nanmin),
+    (np.maximum, "accumulate"): _accumulate(cummax, "maximum"),
+    (np.minimum, "accumulate"): _accumulate(cummin, "minimum"),
+    (np.logaddexp, "reduce"): _logaddexp_reduce,
+    (np.logaddexp2, "reduce"): _logaddexp2_reduce,
+})
+for _ufunc in [np.add, np.subtract, np.multiply, np.true_divide, np.power, np.float_power,
+               np.maximum, np.minimum, np.fmax, np.fmin, np.logaddexp, np.logaddexp2,
+               np.arctan2, np.hypot, np.remainder, np.fmod, np.copysign, np.heaviside]:
+    UFUNC_METHODS[(_ufunc, "outer")] = _outer(_ufunc)

@@ -1,4 +1,10 @@
-"""Indexing: getitem and its transpose index_add (repeated indices accumulate)."""
+"""Indexing: getitem and its transpose index_add (repeated indices accumulate).
+
+An index is normalised once into a tuple of ints, slices, ``None``, ``Ellipsis`` and concrete
+integer or boolean arrays; it is then a parameter of the primitive, never a traced value.
+Indices carry no derivative: integer or boolean traced values are lowered to their concrete
+value, and a traced float used as an index is refused as NumPy refuses a float array.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,47 @@ from typing import Any
 
 import numpy as np
 
-from ..core import concrete
+from ..core import Tracer, concrete
 from .registry import primitive, shape_of, unbroadcast
+
+
+def _index_array(i: Any) -> Any:
+    """A concrete index array (or int / bool) from a tracer, array or list."""
+    if isinstance(i, Tracer):
+        value = np.asarray(concrete(i))
+        if value.dtype.kind not in "iub":
+            raise IndexError(
+                f"a traced value of dtype {value.dtype} cannot be used as an index: only "
+                "integer or boolean arrays are valid indices, and indices carry no derivative. "
+                "Compute the index from concrete values (e.g. np.argmax(x) or "
+                "stop_gradient(x).astype(int))."
+            )
+    elif isinstance(i, (list, tuple)):  # a sequence inside the index tuple indexes like an array
+        value = np.asarray(_deep_concrete(i)) if i else np.asarray(i, dtype=np.intp)
+        if value.dtype.kind not in "iub":
+            raise IndexError(f"a sequence of {value.dtype} values cannot be an index: only "
+                             "integers or booleans are valid indices")
+    else:
+        value = i
+    if value.ndim == 0:  # a 0-d integer or boolean array indexes like a Python int / bool
+        return bool(value) if value.dtype.kind == "b" else int(value)
+    return value
+
+
+def _deep_concrete(x: Any) -> Any:
+    """Nested lists and tuples with every traced element replaced by its concrete value."""
+    if isinstance(x, (list, tuple)):
+        return [_deep_concrete(e) for e in x]
+    return concrete(x)
+
+
+def _bound(b: Any) -> Any:
+    """A slice bound with any tracer replaced by its (integer) concrete value."""
+    if isinstance(b, Tracer):
+        b = _index_array(b)
+        if not isinstance(b, (int, bool)):
+            raise IndexError("slice bounds must be integers or None")
+    return b
 
 
 def normalize_index(index: Any) -> tuple:
@@ -16,9 +61,14 @@ def normalize_index(index: Any) -> tuple:
         index = (index,)
     out = []
     for i in index:
-        if isinstance(i, (list, np.ndarray)) or hasattr(i, "_trace"):
-            i = np.asarray(concrete(i)) if not isinstance(i, list) else np.asarray(
-                [concrete(e) for e in i])
+        if isinstance(i, (list, tuple, np.ndarray, Tracer)):
+            i = _index_array(i)
+        elif isinstance(i, slice) and any(isinstance(b, Tracer) for b in (i.start, i.stop, i.step)):
+            i = slice(_bound(i.start), _bound(i.stop), _bound(i.step))
+        elif isinstance(i, np.integer):
+            i = int(i)
+        elif isinstance(i, np.bool_):
+            i = bool(i)
         out.append(i)
     return tuple(out)
 
@@ -37,6 +87,7 @@ def _index_add_impl(base: Any, v: Any, index: tuple) -> Any:
     return out
 
 
+# index_add(base, v) = base + (v scattered at index): linear in both arguments
 index_add = primitive(
     "index_add",
     _index_add_impl,
@@ -65,5 +116,10 @@ getitem_p = primitive(
 
 
 def getitem(x: Any, index: Any) -> Any:
-    """``x[index]`` for basic and advanced indices."""
+    """``x[index]`` for basic and advanced indices (slices, None, Ellipsis, int/bool arrays)."""
     return getitem_p(x, index=normalize_index(index))
+
+
+def take_along(x: Any, indices: Any, axis: int) -> Any:
+    """``x`` gathered at integer ``indices`` along ``axis``: the indices' shape replaces it."""
+    return getitem(x, (slice(None),) * axis + (np.asarray(indices),))

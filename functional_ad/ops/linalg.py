@@ -1,4 +1,19 @@
-"""Linear algebra (numpy.linalg): norms so far, built from primitives."""
+"""Linear algebra (numpy.linalg): solvers and decompositions with matrix-calculus rules.
+
+Matrices live in the last two axes; every leading axis is a batch axis, as in NumPy. The rules
+hold for real and complex inputs. A vjp rule is the plain transpose of its jvp under the
+pairing ``<u, t> = Re sum(u * t)`` (no conjugation), so for holomorphic functions ``vjp_fn(1)``
+is the derivative; transposing ``t -> conj(t)`` gives ``u -> conj(u)`` and ``t -> Re t`` gives
+``u -> u``. Functions that read one triangle of their input (cholesky, eigh, eigvalsh,
+pinv(hermitian=True), svd(hermitian=True)) are differentiated as NumPy evaluates them: through
+the Hermitian matrix built from that triangle and the real part of the diagonal.
+
+Decompositions assume the generic case: distinct eigenvalues (eigh, eig), distinct nonzero
+singular values (svd), full rank (qr, pinv, lstsq). Eigenvectors and singular vectors are
+differentiated in the gauge where ``Im(v^H dv)`` has a zero diagonal (for eigh, eig and the
+right singular vectors of svd); for complex inputs only gauge-invariant functions of them
+(projectors ``v v^H``, ``|v|``, ``u diag(s) vh``) match finite differences of NumPy.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +21,1020 @@ from typing import Any
 
 import numpy as np
 
-from .registry import implements
+from ..core import ConcreteValueError, concrete
+from ..zeros import Zero
+from .products import constant_result
+from .registry import implements, primitive, shape_of, unbroadcast
+
+# NumPy's result types (named tuples), so traced results look like NumPy's
+_EighResult = type(np.linalg.eigh(np.eye(1)))
+_EigResult = type(np.linalg.eig(np.eye(1)))
+_SVDResult = type(np.linalg.svd(np.eye(1)))
+_QRResult = type(np.linalg.qr(np.eye(1)))
+_SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _mT(x: Any) -> Any:
+    """Transpose of the last two axes."""
+    return np.swapaxes(x, -1, -2)
+
+
+def _is_complex(x: Any) -> bool:
+    return np.dtype(x.dtype).kind == "c"
+
+
+def _conj(x: Any) -> Any:
+    """Complex conjugate; a no-op (and no graph node) for real values."""
+    return np.conj(x) if _is_complex(x) else x
+
+
+def _H(x: Any) -> Any:
+    """Conjugate transpose of the last two axes."""
+    return _conj(_mT(x))
+
+
+def _imag(x: Any) -> Any:
+    """Imaginary part written with ``real`` (``Im z = Re(-i z)``)."""
+    return np.real(-1j * x)
+
+
+def _real_dtype(x: Any) -> np.dtype:
+    return np.finfo(np.dtype(x.dtype)).dtype
+
+
+def _eye(n: int, like: Any) -> np.ndarray:
+    """Identity matrix in the real dtype of ``like`` (so float32 stays float32)."""
+    return np.eye(n, dtype=_real_dtype(like))
+
+
+def _strict_mask(n: int, like: Any, lower: bool = True) -> np.ndarray:
+    """1 strictly below (or above) the diagonal, 0 elsewhere."""
+    ones = np.ones((n, n), _real_dtype(like))
+    return np.tril(ones, -1) if lower else np.triu(ones, 1)
+
+
+def _diag(x: Any) -> Any:
+    """The diagonal of each matrix in a stack."""
+    return np.einsum("...ii->...i", x)
+
+
+def _diag_matrix(v: Any, like: Any) -> Any:
+    """Diagonal matrices with diagonal ``v`` (batched)."""
+    return np.expand_dims(v, -1) * _eye(shape_of(v)[-1], like)
+
+
+def _trace(x: Any) -> Any:
+    return np.einsum("...ii->...", x)
+
+
+def _ct(g: Any, y: Any) -> Any:
+    """The cotangent ``g`` of output ``y``: ``None`` for a symbolic zero, and the real part
+    when ``y`` is real (a complex cotangent reaches a real value that meets a complex one)."""
+    if g is None or isinstance(g, Zero):
+        return None
+    return np.real(g) if _is_complex(g) and not _is_complex(y) else g
+
+
+def _cts(y_bar: tuple, y: tuple) -> list:
+    """``_ct`` for each output of a primitive with multiple results."""
+    return [_ct(g, yi) for g, yi in zip(y_bar, y, strict=True)]
+
+
+def _add(a: Any, b: Any) -> Any:
+    """Add where ``None`` means zero."""
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+def _real_if_real(bar: Any, x: Any) -> Any:
+    """A cotangent for ``x``: its real part when ``x`` is real (transpose of real -> complex)."""
+    if bar is not None and _is_complex(bar) and not _is_complex(x):
+        return np.real(bar)
+    return bar
+
+
+def _gap_inverse(w: Any, like: Any) -> Any:
+    """``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal, 0 on it (eigenvector rules)."""
+    eye = _eye(shape_of(w)[-1], like)
+    gaps = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    return (1 - eye) / (gaps + eye)
+
+
+def _hermitian_input(t: Any, uplo: str) -> Any:
+    """The Hermitian matrix NumPy builds from one triangle of ``t`` (``uplo`` 'L' or 'U').
+
+    LAPACK reads the strict triangle and the real part of the diagonal; the rest of ``t`` is
+    ignored, so it gets no derivative.
+    """
+    n = shape_of(t)[-1]
+    strict = t * _strict_mask(n, t, lower=uplo.upper() == "L")
+    diagonal = (np.real(t) if _is_complex(t) else t) * _eye(n, t)
+    return strict + diagonal + _H(strict)
+
+
+def _hermitian_input_T(u: Any, uplo: str) -> Any:
+    """Transpose of ``_hermitian_input``: ``u -> S(u + u^H) + Re(diag u)``."""
+    n = shape_of(u)[-1]
+    diagonal = (np.real(u) if _is_complex(u) else u) * _eye(n, u)
+    return (u + _H(u)) * _strict_mask(n, u, lower=uplo.upper() == "L") + diagonal
+
+
+def _batch_aligned(prim: Any, size: int, vals: list, batched: tuple, **params: Any) -> Any:
+    """Batching rule: every argument gets the batch axis first and example ranks are padded
+    after it, so the core (matrix) axes stay last and leading axes broadcast as in NumPy."""
+    rank = max(np.ndim(v) - b for v, b in zip(vals, batched, strict=True))
+    out = []
+    for v, b in zip(vals, batched, strict=True):
+        if not b:
+            v = np.broadcast_to(v, (size,) + shape_of(v))
+        shape = shape_of(v)
+        missing = rank - (len(shape) - 1)
+        if missing > 0:
+            v = np.reshape(v, shape[:1] + (1,) * missing + shape[1:])
+        out.append(v)
+    return prim(*out, **params)
+
+
+# ----------------------------------------------------------------------------- inverse and det
+
+# d inv(A) = -inv(A) dA inv(A)
+inv_p = primitive(
+    "inv",
+    np.linalg.inv,
+    jvp=lambda a_dot, y, a: -(y @ a_dot @ y),
+    vjp=lambda y_bar, y, a: -(_mT(y) @ _ct(y_bar, y) @ _mT(y)),
+    batch=_batch_aligned,
+)
+
+
+@implements(np.linalg.inv)
+def inv(a: Any) -> Any:
+    """``np.linalg.inv`` of a (stack of) square matrices."""
+    return inv_p(a)
+
+
+def _solve_jvp(tangents: list, x: Any, a: Any, b: Any) -> Any:
+    # X = A^-1 B:  dX = A^-1 (dB - dA X)
+    a_dot, b_dot = tangents
+    rhs = b_dot
+    if a_dot is not None:
+        rhs = _add(rhs, -(a_dot @ x))
+    return solve_p(a, rhs)
+
+
+def _solve_vjp(x_bar: Any, x: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    b_bar = solve_p(_mT(a), _ct(x_bar, x))  # A^-T X_bar
+    return unbroadcast(-(b_bar @ _mT(x)), a), unbroadcast(b_bar, b)
+
+
+# solve with a stack of matrix right-hand sides (b[..., M, K]); vectors go through the handler
+solve_p = primitive(
+    "solve", np.linalg.solve, jvp_joint=_solve_jvp, vjp_joint=_solve_vjp, batch=_batch_aligned
+)
+
+
+@implements(np.linalg.solve)
+def solve(a: Any, b: Any) -> Any:
+    """``np.linalg.solve``: ``b`` is a vector when 1-d, else a stack of matrices (NumPy 2)."""
+    if np.ndim(b) == 1:
+        return solve_p(a, np.expand_dims(b, -1))[..., 0]
+    return solve_p(a, b)
+
+
+# d det(A) = det(A) tr(A^-1 dA)
+det_p = primitive(
+    "det",
+    np.linalg.det,
+    jvp=lambda a_dot, y, a: y * _trace(solve_p(a, a_dot)),
+    vjp=lambda y_bar, y, a: np.expand_dims(_ct(y_bar, y) * y, (-2, -1)) * _mT(inv_p(a)),
+    batch=_batch_aligned,
+)
+
+
+@implements(np.linalg.det)
+def det(a: Any) -> Any:
+    """``np.linalg.det``."""
+    return det_p(a)
+
+
+def _slogdet_jvp(tangents: list, y: tuple, a: Any) -> tuple[Any, Any]:
+    # c = tr(A^-1 dA) = d log det A:  d logabsdet = Re c,  d sign = sign * i Im c
+    sign, _ = y
+    c = _trace(solve_p(a, tangents[0]))
+    if not _is_complex(c):
+        return None, c
+    return sign * (1j * _imag(c)), np.real(c)
+
+
+def _slogdet_vjp(y_bar: tuple, y: tuple, a: Any) -> tuple[Any]:
+    # transpose of the jvp: A_bar = (l_bar + i Im(sign_bar * sign)) A^-T
+    sign, _ = y
+    sign_bar, log_bar = _cts(y_bar, y)
+    coeff = log_bar
+    if sign_bar is not None and _is_complex(sign):
+        coeff = _add(coeff, 1j * _imag(sign_bar * sign))
+    if coeff is None:
+        return (None,)
+    return (np.expand_dims(coeff, (-2, -1)) * _mT(inv_p(a)),)
+
+
+slogdet_p = primitive(
+    "slogdet",
+    lambda a: tuple(np.linalg.slogdet(a)),
+    jvp_joint=_slogdet_jvp,
+    vjp_joint=_slogdet_vjp,
+    multiple_results=True,
+    batch=_batch_aligned,
+)
+
+
+@implements(np.linalg.slogdet)
+def slogdet(a: Any) -> Any:
+    """``np.linalg.slogdet``: ``(sign, logabsdet)``; the sign is constant for real input."""
+    return _SlogdetResult(*slogdet_p(a))
+
+
+@implements(np.linalg.matrix_power)
+def matrix_power(a: Any, n: int) -> Any:
+    """``np.linalg.matrix_power`` by repeated squaring, in NumPy's order of products."""
+    n = int(n)
+    shape = shape_of(a)
+    if n == 0:
+        return np.broadcast_to(np.eye(shape[-1], dtype=a.dtype), shape)
+    if n < 0:
+        a, n = inv_p(a), -n
+    if n <= 3:
+        out = a
+        for _ in range(n - 1):
+            out = out @ a
+        return out
+    z = result = None
+    while n > 0:
+        z = a if z is None else z @ z
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else result @ z
+    return result
+
+
+@implements(np.linalg.multi_dot)
+def multi_dot(arrays: Any, *, out: Any = None) -> Any:
+    """``np.linalg.multi_dot``: a chain of products in the cheapest order."""
+    if out is not None:
+        raise TypeError("numpy.linalg.multi_dot: out= is not supported with traced values")
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    first_1d, last_1d = np.ndim(arrays[0]) == 1, np.ndim(arrays[-1]) == 1
+    if first_1d:
+        arrays[0] = np.expand_dims(arrays[0], 0)
+    if last_1d:
+        arrays[-1] = np.expand_dims(arrays[-1], -1)
+    result = _chain(arrays, _chain_order([shape_of(m) for m in arrays]), 0, len(arrays) - 1)
+    if first_1d and last_1d:
+        return result[0, 0]
+    if first_1d:
+        return result[0]
+    return result[:, 0] if last_1d else result
+
+
+def _chain_order(shapes: list[tuple[int, ...]]) -> list[list[int]]:
+    """Split points of the cheapest parenthesisation (matrix-chain dynamic programming)."""
+    dims = [shapes[0][0]] + [s[1] for s in shapes]
+    n = len(shapes)
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+def _chain(arrays: list, split: list[list[int]], i: int, j: int) -> Any:
+    if i == j:
+        return arrays[i]
+    k = split[i][j]
+    return _chain(arrays, split, i, k) @ _chain(arrays, split, k + 1, j)
+
+
+# ----------------------------------------------------------------------------- cholesky
+
+
+def _half_lower(x: Any) -> Any:
+    """Strict lower triangle plus half the diagonal (the map Phi of the Cholesky rule)."""
+    n = shape_of(x)[-1]
+    return x * (_strict_mask(n, x) + 0.5 * _eye(n, x))
+
+
+def _cholesky_jvp(a_dot: Any, y: Any, a: Any, upper: bool) -> Any:
+    # A = L L^H:  dL = L Phi(L^-1 dA L^-H)
+    low = _H(y) if upper else y
+    low_inv = inv_p(low)
+    a_dot = _hermitian_input(a_dot, "U" if upper else "L")
+    low_dot = low @ _half_lower(low_inv @ a_dot @ _H(low_inv))
+    return _H(low_dot) if upper else low_dot
+
+
+def _cholesky_vjp(y_bar: Any, y: Any, a: Any, upper: bool) -> Any:
+    low = _H(y) if upper else y
+    y_bar = _ct(y_bar, y)
+    low_bar = _H(y_bar) if upper else y_bar
+    low_inv = inv_p(low)
+    x_bar = _half_lower(_mT(low) @ low_bar)
+    a_bar = _mT(low_inv) @ x_bar @ _conj(low_inv)
+    return _hermitian_input_T(a_bar, "U" if upper else "L")
+
+
+cholesky_p = primitive(
+    "cholesky",
+    lambda a, upper: np.linalg.cholesky(a, upper=upper),
+    jvp=_cholesky_jvp,
+    vjp=_cholesky_vjp,
+    batch=_batch_aligned,
+)
+
+
+@implements(np.linalg.cholesky)
+def cholesky(a: Any, /, *, upper: bool = False) -> Any:
+    """``np.linalg.cholesky`` (reads the lower triangle, or the upper one with ``upper``)."""
+    return cholesky_p(a, upper=bool(upper))
+
+
+# ----------------------------------------------------------------------------- qr
+
+
+def _skew(c: Any) -> Any:
+    """Omega = L - L^H + i Im(diag C), with L the strict lower triangle of C."""
+    n = shape_of(c)[-1]
+    low = c * _strict_mask(n, c)
+    omega = low - _H(low)
+    if _is_complex(c):
+        omega = omega + 1j * (_imag(c) * _eye(n, c))
+    return omega
+
+
+def _skew_T(u: Any) -> Any:
+    """Transpose of ``_skew``."""
+    n = shape_of(u)[-1]
+    out = (u - _H(u)) * _strict_mask(n, u)
+    if _is_complex(u):
+        out = out + 1j * (_imag(u) * _eye(n, u))
+    return out
+
+
+def _qr_tall_jvp(q: Any, r: Any, a_dot: Any) -> tuple[Any, Any]:
+    # A = QR (M >= N, diag R real): C = Q^H dA R^-1, Omega = skew(C),
+    # dQ = Q Omega + dA R^-1 - Q C,  dR = (C - Omega) R
+    b = a_dot @ inv_p(r)
+    c = _H(q) @ b
+    omega = _skew(c)
+    return q @ omega + b - q @ c, (c - omega) @ r
+
+
+def _qr_tall_vjp(q: Any, r: Any, q_bar: Any, r_bar: Any) -> Any:
+    b_bar = c_bar = omega_bar = None
+    if q_bar is not None:
+        qq = _mT(q) @ q_bar
+        b_bar, omega_bar, c_bar = q_bar, qq, -qq
+    if r_bar is not None:
+        e_bar = r_bar @ _mT(r)
+        c_bar, omega_bar = _add(c_bar, e_bar), _add(omega_bar, -e_bar)
+    c_bar = c_bar + _skew_T(omega_bar)
+    b_bar = _add(b_bar, _conj(q) @ c_bar)
+    return b_bar @ _mT(inv_p(r))
+
+
+def _qr_jvp(tangents: list, y: tuple, a: Any) -> tuple[Any, Any]:
+    q, r = y
+    a_dot = tangents[0]
+    m, n = shape_of(a)[-2:]
+    if m >= n:
+        return _qr_tall_jvp(q, r, a_dot)
+    # wide: A = [X Y] with X square; R = [R_X, Q^H Y]
+    q_dot, rx_dot = _qr_tall_jvp(q, r[..., :m], a_dot[..., :m])
+    y_part = a[..., m:]
+    ry_dot = _H(q_dot) @ y_part + _H(q) @ a_dot[..., m:]
+    return q_dot, np.concatenate([rx_dot, ry_dot], axis=-1)
+
+
+def _qr_vjp(y_bar: tuple, y: tuple, a: Any) -> tuple[Any]:
+    q, r = y
+    q_bar, r_bar = _cts(y_bar, y)
+    m, n = shape_of(a)[-2:]
+    if m >= n:
+        return (_qr_tall_vjp(q, r, q_bar, r_bar),)
+    y_part = a[..., m:]
+    if r_bar is None:
+        return (np.concatenate([_qr_tall_vjp(q, r[..., :m], q_bar, None),
+                                np.zeros(shape_of(y_part), q.dtype)], axis=-1),)
+    ry_bar = r_bar[..., m:]
+    y_bar_part = _conj(q) @ ry_bar
+    q_bar = _add(q_bar, _conj(y_part @ _mT(ry_bar)))
+    x_bar = _qr_tall_vjp(q, r[..., :m], q_bar, r_bar[..., :m])
+    return (np.concatenate([x_bar, y_bar_part], axis=-1),)
+
+
+qr_p = primitive(
+    "qr",
+    lambda a: tuple(np.linalg.qr(a, mode="reduced")),
+    jvp_joint=_qr_jvp,
+    vjp_joint=_qr_vjp,
+    multiple_results=True,
+    batch=_batch_aligned,
+)
+
+
+@implements(np.linalg.qr)
+def qr(a: Any, mode: str = "reduced") -> Any:
+    """``np.linalg.qr`` in modes 'reduced', 'r' and 'complete' (the last for M <= N only)."""
+    m, n = shape_of(a)[-2:]
+    if mode == "complete" and m > n:
+        raise NotImplementedError(
+            "numpy.linalg.qr: mode='complete' with more rows than columns has no unique "
+            "derivative (the extra columns of Q are arbitrary); use mode='reduced'"
+        )
+    if mode not in ("reduced", "complete", "r"):
+        raise NotImplementedError(f"numpy.linalg.qr: mode={mode!r} is not supported when traced")
+    q, r = qr_p(a)
+    return r if mode == "r" else _QRResult(q, r)
+
+
+# ----------------------------------------------------------------------------- eigh
+
+
+def _eigh_jvp(tangents: list, y: tuple, a: Any, UPLO: str) -> tuple[Any, Any]:
+    # A = V diag(w) V^H:  K = V^H dA V,  dw = Re diag K,  dV = V (F o K), F = 1/(w_j - w_i)
+    w, v = y
+    k = _H(v) @ _hermitian_input(tangents[0], UPLO) @ v
+    w_dot = _diag(k)
+    if _is_complex(w_dot):
+        w_dot = np.real(w_dot)
+    return w_dot, v @ (_gap_inverse(w, w) * k)
+
+
+def _eigh_vjp(y_bar: tuple, y: tuple, a: Any, UPLO: str) -> tuple[Any]:
+    w, v = y
+    w_bar, v_bar = _cts(y_bar, y)
+    k_bar = None
+    if v_bar is not None:
+        k_bar = _gap_inverse(w, w) * (_mT(v) @ v_bar)
+    if w_bar is not None:
+        k_bar = _add(k_bar, _diag_matrix(w_bar, w))
+    if k_bar is None:
+        return (None,)
+    return (_hermitian_input_T(_conj(v) @ k_bar @ _mT(v), UPLO),)
+
+
+eigh_p = primitive(
+    "eigh",
+    lambda a, UPLO: tuple(np.linalg.eigh(a, UPLO=UPLO)),
+    jvp_joint=_eigh_jvp,
+    vjp_joint=_eigh_vjp,
+    multiple_results=True,
+    batch=_batch_aligned,
+)
+
+
+@implements(np.linalg.eigh)
+def eigh(a: Any, UPLO: str = "L") -> Any:
+    """``np.linalg.eigh``: eigenvalues (ascending) and eigenvectors of a Hermitian matrix."""
+    return _EighResult(*eigh_p(a, UPLO=UPLO.upper()))
+
+
+@implements(np.linalg.eigvalsh)
+def eigvalsh(a: Any, UPLO: str = "L") -> Any:
+    """``np.linalg.eigvalsh`` (the eigenvalues of ``eigh``)."""
+    return eigh_p(a, UPLO=UPLO.upper())[0]
+
+
+# ----------------------------------------------------------------------------- eig
+
+
+def _eig_jvp(tangents: list, y: tuple, a: Any) -> tuple[Any, Any]:
+    # A V = V diag(w):  K = V^-1 dA V,  dw = diag K,  dV = V (F o K), then keep |v_i| = 1
+    w, v = y
+    k = inv_p(v) @ tangents[0] @ v
+    v_dot = v @ (_gap_inverse(w, w) * k)
+    along = np.real(np.sum(_conj(v) * v_dot, axis=-2))
+    return _diag(k), v_dot - v * np.expand_dims(along, -2)
+
+
+def _eig_vjp(y_bar: tuple, y: tuple, a: Any) -> tuple[Any]:
+    w, v = y
+    w_bar, v_bar = _cts(y_bar, y)
+    k_bar = None
+    if v_bar is not None:
+        along_bar = -np.real(np.sum(v_bar * v, axis=-2))
+        v_dot_bar = v_bar + _conj(v) * np.expand_dims(along_bar, -2)
+        k_bar = _gap_inverse(w, w) * (_mT(v) @ v_dot_bar)
+    if w_bar is not None:
+        k_bar = _add(k_bar, _diag_matrix(w_bar, w))
+    if k_bar is None:
+        return (None,)
+    return (_real_if_real(_mT(inv_p(v)) @ k_bar @ _mT(v), a),)
+
+
+eig_p = primitive(
+    "eig",
+    lambda a: tuple(np.linalg.eig(a)),
+    jvp_joint=_eig_jvp,
+    vjp_joint=_eig_vjp,
+    multiple_results=True,
+    batch=_batch_aligned,
+)
+
+
+@implements(np.linalg.eig)
+def eig(a: Any) -> Any:
+    """``np.linalg.eig``: eigenvalues and unit eigenvectors (complex unless all are real)."""
+    return _EigResult(*eig_p(a))
+
+
+@implements(np.linalg.eigvals)
+def eigvals(a: Any) -> Any:
+    """``np.linalg.eigvals`` (the eigenvalues of ``eig``)."""
+    return eig_p(a)[0]
+
+
+# ----------------------------------------------------------------------------- svd
+
+
+def _svd_gap_inverse(s: Any) -> Any:
+    """``F[i, j] = 1 / (s_j^2 - s_i^2)`` off the diagonal, 0 on it."""
+    return _gap_inverse(s * s, s)
+
+
+def _svd_jvp(tangents: list, y: tuple, a: Any) -> tuple[Any, Any, Any]:
+    # A = U S V^H (reduced):  P = U^H dA V,  dS = Re diag P,
+    # dU = U (F o (P S + S P^H) + i Im diag(P) / S) + (I - U U^H) dA V / S,
+    # dV = V (F o (S P + P^H S)) + (I - V V^H) dA^H U / S
+    u, s, vh = y
+    a_dot = tangents[0]
+    v = _H(vh)
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    p = _H(u) @ a_dot @ v
+    f = _svd_gap_inverse(s)
+    s_row, s_col = np.expand_dims(s, -2), np.expand_dims(s, -1)
+    ps, sp = p * s_row, s_col * p
+    u_core = f * (ps + _H(ps))
+    s_dot = _diag(p)
+    if _is_complex(p):
+        s_dot = np.real(s_dot)
+        u_core = u_core + 1j * (_imag(p) * _eye(k, s) / s_row)
+    u_dot = u @ u_core
+    v_dot = v @ (f * (sp + _H(sp)))
+    if m > k:
+        av = a_dot @ v
+        u_dot = u_dot + (av - u @ (_H(u) @ av)) / s_row
+    if n > k:
+        ahu = _H(a_dot) @ u
+        v_dot = v_dot + (ahu - v @ (vh @ ahu)) / s_row
+    return u_dot, s_dot, _H(v_dot)
+
+
+def _svd_vjp(y_bar: tuple, y: tuple, a: Any) -> tuple[Any]:
+    u, s, vh = y
+    u_bar, s_bar, vh_bar = _cts(y_bar, y)
+    v = _H(vh)
+    m, n = shape_of(a)[-2:]
+    k = min(m, n)
+    f = _svd_gap_inverse(s)
+    s_row, s_col = np.expand_dims(s, -2), np.expand_dims(s, -1)
+    p_bar = None if s_bar is None else _diag_matrix(s_bar, s)
+    a_bar = None
+    if u_bar is not None:
+        gu = _mT(u) @ u_bar
+        p_bar = _add(p_bar, (f * (gu - _H(gu))) * s_row)
+        if _is_complex(gu):
+            p_bar = p_bar + 1j * (_imag(gu) * _eye(k, s) / s_row)
+        if m > k:
+            w = u_bar / s_row
+            a_bar = (w - _conj(u) @ (_mT(u) @ w)) @ _mT(v)
+    if vh_bar is not None:
+        v_bar = _H(vh_bar)
+        gv = _mT(v) @ v_bar
+        p_bar = _add(p_bar, s_col * (f * (gv - _H(gv))))
+        if n > k:
+            w = v_bar / s_row
+            z = w - _conj(v) @ (_mT(v) @ w)
+            a_bar = _add(a_bar, _conj(u @ _mT(z)))
+    if p_bar is not None:
+        a_bar = _add(a_bar, _conj(u) @ p_bar @ _mT(v))
+    return (a_bar,)
+
+
+svd_p = primitive(
+    "svd",
+    lambda a: tuple(np.linalg.svd(a, full_matrices=False)),
+    jvp_joint=_svd_jvp,
+    vjp_joint=_svd_vjp,
+    multiple_results=True,
+    batch=_batch_aligned,
+)
+
+
+def _hermitian_svd(a: Any) -> tuple[Any, Any, Any]:
+    """NumPy's svd(hermitian=True): eigh, then |w| sorted descending with signs moved to vh."""
+    w, v = eigh_p(a, UPLO="L")
+    size = np.abs(w)
+    n = shape_of(w)[-1]
+    # rank[j]: how many |w| exceed |w_j|, the place of j in descending order. Permutation
+    # matrices P[..., j, i] = [rank[j] == i] give (v @ P)[..., i] = v[..., j] with rank[j] = i.
+    # Built from comparisons, so they stay constants under grad and batched under vmap.
+    rank = np.sum(np.expand_dims(size, -2) > np.expand_dims(size, -1), axis=-1)
+    perm = (np.expand_dims(rank, -1) == np.arange(n)).astype(_real_dtype(w))
+    s = (np.expand_dims(size, -2) @ perm)[..., 0, :]
+    u = v @ perm
+    signs = (np.expand_dims(np.sign(w), -2) @ perm)[..., 0, :]
+    return u, s, _H(u * np.expand_dims(signs, -2))
+
+
+@implements(np.linalg.svd)
+def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
+        hermitian: bool = False) -> Any:
+    """``np.linalg.svd``; ``full_matrices=True`` only for square matrices (else not unique)."""
+    m, n = shape_of(a)[-2:]
+    if hermitian:
+        u, s, vh = _hermitian_svd(a)
+        return _SVDResult(u, s, vh) if compute_uv else s
+    if not compute_uv:
+        return svd_p(a)[1]
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            "numpy.linalg.svd: full_matrices=True for a non-square matrix has no unique "
+            "derivative (the extra singular vectors are arbitrary); pass full_matrices=False"
+        )
+    return _SVDResult(*svd_p(a))
+
+
+@implements(np.linalg.svdvals)
+def svdvals(x: Any, /) -> Any:
+    """``np.linalg.svdvals``: singular values, descending."""
+    return svd_p(x)[1]
+
+
+# ----------------------------------------------------------------------------- pinv and lstsq
+
+
+def _pinv_jvp_core(a: Any, p: Any, a_dot: Any) -> Any:
+    # P = A^+ (constant rank):
+    # dP = -P dA P + P P^H dA^H (I - A P) + (I - P A) dA^H P^H P
+    m, n = shape_of(a)[-2:]
+    a_dot_h = _H(a_dot)
+    out = -(p @ a_dot @ p)
+    out = out + p @ (_H(p) @ a_dot_h @ (_eye(m, a) - a @ p))
+    return out + (_eye(n, a) - p @ a) @ (a_dot_h @ (_H(p) @ p))
+
+
+def _pinv_vjp_core(a: Any, p: Any, u: Any) -> Any:
+    # transposes: X dA Y -> X^T u Y^T, and X dA^H Y -> (X^T u Y^T)^H
+    m, n = shape_of(a)[-2:]
+    pt = _mT(p)
+    out = -(pt @ u @ pt)
+    out = out + _H((_conj(p) @ pt) @ u @ (_eye(m, a) - pt @ _mT(a)))
+    return out + _H((_eye(n, a) - _mT(a) @ pt) @ u @ (pt @ _conj(p)))
+
+
+def _pinv_jvp(a_dot: Any, y: Any, a: Any, rcond: Any, hermitian: bool) -> Any:
+    if hermitian:
+        a_dot = _hermitian_input(a_dot, "L")
+    return _pinv_jvp_core(a, y, a_dot)
+
+
+def _pinv_vjp(y_bar: Any, y: Any, a: Any, rcond: Any, hermitian: bool) -> Any:
+    a_bar = _pinv_vjp_core(a, y, _ct(y_bar, y))
+    return _hermitian_input_T(a_bar, "L") if hermitian else a_bar
+
+
+pinv_p = primitive(
+    "pinv",
+    lambda a, rcond, hermitian: np.linalg.pinv(a, rcond=rcond, hermitian=hermitian),
+    jvp=_pinv_jvp,
+    vjp=_pinv_vjp,
+    batch=_batch_aligned,
+)
+
+_NO_VALUE = object()
+
+
+@implements(np.linalg.pinv)
+def pinv(a: Any, rcond: Any = None, hermitian: bool = False, *, rtol: Any = _NO_VALUE) -> Any:
+    """``np.linalg.pinv``, differentiated where the rank is constant (full rank in practice)."""
+    if rcond is None:
+        if rtol is _NO_VALUE:
+            rcond = 1e-15
+        elif rtol is None:
+            rcond = max(shape_of(a)[-2:]) * np.finfo(a.dtype).eps
+        else:
+            rcond = rtol
+    elif rtol is not _NO_VALUE:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    rcond = concrete(rcond)
+    if isinstance(rcond, np.ndarray) and rcond.ndim == 0:
+        rcond = rcond.item()
+    return pinv_p(a, rcond=rcond, hermitian=bool(hermitian))
+
+
+def _lstsq_impl(a: Any, b: Any, rcond: Any) -> Any:
+    """Least-squares solutions for a stack of problems (NumPy's lstsq takes one)."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    if not batch:
+        return np.linalg.lstsq(a, b, rcond=rcond)[0]
+    out = [np.linalg.lstsq(a[i], b[i], rcond=rcond)[0] for i in np.ndindex(*batch)]
+    return np.reshape(np.stack(out), batch + out[0].shape)
+
+
+def _lstsq_jvp(tangents: list, x: Any, a: Any, b: Any, rcond: Any) -> Any:
+    # x = A^+ b:  dx = dA^+ b + A^+ db
+    a_dot, b_dot = tangents
+    p = pinv_p(a, rcond=None, hermitian=False)
+    out = None if b_dot is None else p @ b_dot
+    if a_dot is not None:
+        out = _add(out, _pinv_jvp_core(a, p, a_dot) @ b)
+    return out
+
+
+def _lstsq_vjp(x_bar: Any, x: Any, a: Any, b: Any, rcond: Any) -> tuple[Any, Any]:
+    p = pinv_p(a, rcond=None, hermitian=False)
+    x_bar = _ct(x_bar, x)
+    a_bar = _pinv_vjp_core(a, p, x_bar @ _mT(b))
+    return unbroadcast(a_bar, a), unbroadcast(_mT(p) @ x_bar, b)
+
+
+# x of lstsq for matrix right-hand sides; the handler adds residuals, rank and s
+lstsq_p = primitive(
+    "lstsq", _lstsq_impl, jvp_joint=_lstsq_jvp, vjp_joint=_lstsq_vjp, batch=_batch_aligned
+)
+
+
+def _is_full_rank(rank: Any, n: int) -> bool:
+    """Whether every problem has rank ``n``; assumed under vmap and compile, which have no
+    single concrete value (full rank is also the only case with a derivative)."""
+    try:
+        return bool(np.all(concrete(rank) == n))
+    except ConcreteValueError:
+        return True
+
+
+@implements(np.linalg.lstsq)
+def lstsq(a: Any, b: Any, rcond: Any = None) -> Any:
+    """``np.linalg.lstsq``: ``(x, residuals, rank, s)``; x differentiated at full rank."""
+    vector = np.ndim(b) == 1
+    b2 = np.expand_dims(b, -1) if vector else b
+    rcond = concrete(rcond)
+    x = lstsq_p(a, b2, rcond=rcond)
+    m, n = shape_of(a)[-2:]
+    s = svd_p(a)[1]
+    # NumPy's cutoff: singular values below rcond * s_max (rcond = eps * max(M, N) by default)
+    cutoff = (np.finfo(_real_dtype(s)).eps * max(m, n) if rcond is None else rcond) * s[..., :1]
+    rank = np.sum(s > cutoff, axis=-1)
+    if m > n and _is_full_rank(rank, n):
+        r = b2 - a @ x
+        residuals = np.sum(np.real(r * np.conj(r)) if _is_complex(r) else r * r, axis=0)
+    else:
+        residuals = np.empty((0,), _real_dtype(x))
+    if vector:
+        x = x[..., 0]
+    return x, residuals, rank, s
+
+
+# ----------------------------------------------------------------------------- norms
+
+
+def _modulus_and_phase(x: Any) -> tuple[Any, Any]:
+    """``|x|`` and ``conj(x) / |x|`` (0 at 0), safe to differentiate at x = 0."""
+    if not _is_complex(x):
+        return np.abs(x), np.sign(x)
+    abs2 = np.real(x * np.conj(x))
+    nonzero = abs2 > 0
+    safe = np.sqrt(np.where(nonzero, abs2, 1))
+    return safe * nonzero.astype(_real_dtype(x)), np.conj(x) / safe
+
+
+def _keep_reduced(g: Any, x: Any, axis: tuple | None, keepdims: bool) -> Any:
+    """Re-insert the reduced axes of ``g`` (length one) so it broadcasts against ``x``."""
+    if keepdims:
+        return g
+    ndim = len(shape_of(x))
+    axes = tuple(range(ndim)) if axis is None else axis
+    return np.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape_of(x))))
+
+
+def _norm_weights(y: Any, x: Any, ord: Any, axis: tuple | None, keepdims: bool) -> Any:
+    """``w`` with ``dy = Re sum(w dx)``: the (conjugated) gradient of the vector p-norm.
+
+    At x = 0 (y = 0) the weights are 0: the norm's subgradient 0 is used there.
+    """
+    y = _keep_reduced(y, x, axis, keepdims)
+    safe_y = np.where(y == 0, 1, y)
+    if ord == 2:
+        return _conj(x) / safe_y
+    modulus, phase = _modulus_and_phase(x)
+    if ord == 1:
+        return phase
+    if ord in (np.inf, -np.inf):  # ties share the derivative evenly
+        extreme = (np.max if ord == np.inf else np.min)(modulus, axis=axis, keepdims=True)
+        ties = (modulus == extreme).astype(_real_dtype(x))
+        return phase * (ties / np.sum(ties, axis=axis, keepdims=True))
+    return modulus ** (ord - 1) * phase / safe_y ** (ord - 1)
+
+
+def _vector_norm_jvp(x_dot: Any, y: Any, x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    if ord == 0:
+        return None
+    y_dot = np.sum(_norm_weights(y, x, ord, axis, keepdims) * x_dot, axis=axis, keepdims=keepdims)
+    return np.real(y_dot) if _is_complex(y_dot) else y_dot
+
+
+def _vector_norm_vjp(y_bar: Any, y: Any, x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    if ord == 0:
+        return None
+    y_bar = _keep_reduced(_ct(y_bar, y), x, axis, keepdims)
+    return y_bar * _norm_weights(y, x, ord, axis, keepdims)
+
+
+def _vector_norm_batch(prim: Any, size: int, vals: list, batched: tuple, *, ord: Any,
+                       axis: Any, keepdims: bool) -> Any:
+    (x,) = vals
+    ndim = len(shape_of(x)) - 1
+    axes = tuple(range(ndim)) if axis is None else axis
+    return prim(x, ord=ord, axis=tuple(a + 1 for a in axes), keepdims=keepdims)
+
+
+# the vector p-norm over the axes ``axis`` (a sorted tuple, or None for all)
+vector_norm_p = primitive(
+    "vector_norm",
+    lambda x, ord, axis, keepdims: np.linalg.vector_norm(x, axis=axis, keepdims=keepdims,
+                                                         ord=ord),
+    jvp=_vector_norm_jvp,
+    vjp=_vector_norm_vjp,
+    batch=_vector_norm_batch,
+)
+
+
+def _vector_norm(x: Any, ord: Any, axis: Any, keepdims: bool) -> Any:
+    if isinstance(ord, str):
+        raise ValueError(f"Invalid norm order '{ord}' for vectors")
+    ord = 2 if ord is None else ord
+    if ord == 0:  # the number of nonzero entries: no derivative
+        count = (x != 0).astype(_real_dtype(x))
+        return np.sum(count, axis=axis, keepdims=keepdims)
+    return vector_norm_p(x, ord=ord, axis=axis, keepdims=bool(keepdims))
+
+
+def _matrix_norm(x: Any, ord: Any, axes: tuple[int, int], keepdims: bool) -> Any:
+    """NumPy's matrix norms over the axis pair ``axes`` (row axis, column axis)."""
+    row, col = axes
+    if ord in (None, "fro", "f"):
+        return vector_norm_p(x, ord=2, axis=tuple(sorted(axes)), keepdims=bool(keepdims))
+    if ord in (2, -2, "nuc"):
+        s = svd_p(np.moveaxis(x, (row, col), (-2, -1)))[1]
+        out = np.sum(s, axis=-1) if ord == "nuc" else (np.max if ord == 2 else np.min)(s, axis=-1)
+    elif ord in (1, -1):
+        sums = vector_norm_p(x, ord=1, axis=(row,), keepdims=False)
+        out = (np.max if ord == 1 else np.min)(sums, axis=col - 1 if col > row else col)
+    elif ord in (np.inf, -np.inf):
+        sums = vector_norm_p(x, ord=1, axis=(col,), keepdims=False)
+        out = (np.max if ord == np.inf else np.min)(sums, axis=row - 1 if row > col else row)
+    else:
+        raise ValueError("Invalid norm order for matrices.")
+    if keepdims:
+        shape = list(shape_of(x))
+        shape[row] = shape[col] = 1
+        out = np.reshape(out, tuple(shape))
+    return out
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= int(a) < ndim:
+            raise np.exceptions.AxisError(int(a), ndim)
+        out.append(int(a) % ndim)
+    return tuple(out)
 
 
 @implements(np.linalg.norm)
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
-    """``np.linalg.norm`` for the 2-norm of vectors and the Frobenius norm of matrices."""
-    if ord not in (None, 2, "fro") or (ord == 2 and (axis is None and np.ndim(x) == 2)):
-        raise NotImplementedError(f"numpy.linalg.norm: ord={ord!r} is not supported when traced")
-    squared = np.real(x * np.conj(x)) if np.iscomplexobj(x) else x * x
-    return np.sqrt(np.sum(squared, axis=axis, keepdims=keepdims))
+    """``np.linalg.norm``: vector norms (any p) and matrix norms (fro, nuc, ±1, ±2, ±inf).
+
+    The derivative at x = 0 is the subgradient 0.
+    """
+    ndim = np.ndim(x)
+    if axis is None:
+        if ord is None or (ord in ("f", "fro") and ndim == 2) or (ord == 2 and ndim == 1):
+            out = vector_norm_p(x, ord=2, axis=None, keepdims=False)
+            return np.reshape(out, (1,) * ndim) if keepdims else out
+        axis = tuple(range(ndim))
+    axes = _axes(axis, ndim)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes, keepdims)
+    if len(axes) == 2:
+        if axes[0] == axes[1]:
+            raise ValueError("Duplicate axes given.")
+        return _matrix_norm(x, ord, axes, keepdims)
+    raise ValueError("Improper number of dimensions to norm.")
+
+
+@implements(np.linalg.vector_norm)
+def vector_norm(x: Any, /, *, axis: Any = None, keepdims: bool = False, ord: Any = 2) -> Any:
+    """``np.linalg.vector_norm``: the p-norm over ``axis`` (all axes when None)."""
+    axes = None if axis is None else tuple(sorted(_axes(axis, np.ndim(x))))
+    return _vector_norm(x, ord, axes, keepdims)
+
+
+@implements(np.linalg.matrix_norm)
+def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
+    """``np.linalg.matrix_norm`` over the last two axes."""
+    ndim = np.ndim(x)
+    return _matrix_norm(x, ord, (ndim - 2, ndim - 1), keepdims)
+
+
+@implements(np.linalg.cond)
+def cond(x: Any, p: Any = None) -> Any:
+    """``np.linalg.cond``: ratio of singular values, or ``norm(x) * norm(inv(x))``."""
+    if p is None or p == 2 or p == -2:
+        s = svd_p(x)[1]
+        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
+    return norm(x, p, axis=(-2, -1)) * norm(inv_p(x), p, axis=(-2, -1))
+
+
+# ----------------------------------------------------------------------------- tensor forms
+
+
+@implements(np.linalg.tensorinv)
+def tensorinv(a: Any, ind: int = 2) -> Any:
+    """``np.linalg.tensorinv``: ``inv`` of ``a`` reshaped to a square matrix."""
+    shape = shape_of(a)
+    rows, cols = shape[:ind], shape[ind:]
+    size = int(np.prod(rows))
+    return np.reshape(inv_p(np.reshape(a, (size, -1))), cols + rows)
+
+
+@implements(np.linalg.tensorsolve)
+def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
+    """``np.linalg.tensorsolve``: ``solve`` with ``a`` reshaped to a square matrix."""
+    if axes is not None:
+        order = [k for k in range(np.ndim(a)) if k not in [int(i) % np.ndim(a) for i in axes]]
+        a = np.transpose(a, order + [int(i) % np.ndim(a) for i in axes])
+    solution_shape = shape_of(a)[np.ndim(b):]
+    size = int(np.prod(solution_shape))
+    x = solve(np.reshape(a, (-1, size)), np.reshape(b, (-1,)))
+    return np.reshape(x, solution_shape)
+
+
+# ----------------------------------------------------------------------------- array-API names
+
+
+@implements(np.linalg.matrix_transpose)
+def matrix_transpose(x: Any, /) -> Any:
+    """``np.linalg.matrix_transpose``."""
+    return _mT(x)
+
+
+@implements(np.linalg.diagonal)
+def diagonal(x: Any, /, *, offset: int = 0) -> Any:
+    """``np.linalg.diagonal``: diagonals of the last two axes, shifted by ``offset``."""
+    offset = int(offset)
+    if offset > 0:
+        x = x[..., :, offset:]
+    elif offset < 0:
+        x = x[..., -offset:, :]
+    k = min(shape_of(x)[-2:])
+    return _diag(x[..., :k, :k])
+
+
+@implements(np.linalg.trace)
+def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
+    """``np.linalg.trace`` over the last two axes."""
+    out = np.sum(diagonal(x, offset=offset), axis=-1)
+    return out if dtype is None else out.astype(dtype)
+
+
+@implements(np.linalg.matrix_rank)
+@constant_result
+def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Any:
+    """``np.linalg.matrix_rank``: singular values above the tolerance, counted by comparisons
+    (a constant for grad, one count per example under vmap)."""
+    if np.ndim(A) < 2:
+        return np.any(A != 0).astype(int)
+    s = np.abs(eigh_p(A, UPLO="L")[0]) if hermitian else svd_p(A)[1]
+    if tol is None:
+        if rtol is None:
+            rtol = max(shape_of(A)[-2:]) * np.finfo(_real_dtype(s)).eps
+        tol = np.max(s, axis=-1, keepdims=True) * np.expand_dims(np.asarray(rtol), -1)
+    else:
+        tol = np.expand_dims(np.asarray(tol), -1)
+    return np.sum(s > tol, axis=-1)

@@ -64,6 +64,11 @@ def shape_of(x: Any) -> tuple[int, ...]:
 
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes along which ``x`` was broadcast, giving ``x``'s shape."""
+    try:  # the common case, kept fast: nothing was broadcast
+        if g.shape == x.shape:
+            return g
+    except AttributeError:
+        pass
     shape = shape_of(x)
     g_shape = shape_of(g)
     if g_shape == shape:
@@ -79,6 +84,11 @@ def unbroadcast(g: Any, x: Any) -> Any:
 
 def broadcast_like(t: Any, y: Any) -> Any:
     """Broadcast tangent ``t`` to the shape of ``y`` if it differs."""
+    try:  # the common case, kept fast: same shape
+        if t.shape == y.shape:
+            return t
+    except AttributeError:
+        pass
     shape = shape_of(y)
     return t if shape_of(t) == shape else np.broadcast_to(t, shape)
 

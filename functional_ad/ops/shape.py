@@ -1,4 +1,6 @@
-"""Shape primitives (reshape, transpose, broadcast_to, concatenate, where) and what builds on them."""
+"""Shape primitives (reshape, transpose, broadcast_to, concatenate, where) and their relatives:
+stacking, splitting, broadcasting together and meshgrid, all composed of those primitives.
+"""
 
 from __future__ import annotations
 
@@ -137,7 +139,8 @@ def squeeze(a: Any, axis: Any = None) -> Any:
         axes = normalize_axis(axis, len(shape)) or ()
         for i in axes:
             if shape[i] != 1:
-                raise ValueError("cannot select an axis to squeeze out which has size not equal to one")
+                raise ValueError("cannot select an axis to squeeze out which has size not "
+                                 "equal to one")
     return reshape(a, tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
@@ -232,3 +235,174 @@ def _atleast_nd(n: int) -> Any:
 atleast_1d = implements(np.atleast_1d)(_atleast_nd(1))
 atleast_2d = implements(np.atleast_2d)(_atleast_nd(2))
 atleast_3d = implements(np.atleast_3d)(_atleast_nd(3))
+
+
+# ----------------------------------------------------------------------------- stacking
+
+
+def present(*names: str) -> list[Any]:
+    """The NumPy functions of these names that this NumPy version has (newer ones are optional)."""
+    return [getattr(np, name) for name in names if hasattr(np, name)]
+
+
+def _as_array(x: Any) -> Any:
+    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
+
+
+def _check_sequence(arrays: Any, name: str) -> list[Any]:
+    if not isinstance(arrays, (list, tuple)):
+        raise TypeError(f"arrays to {name} must be passed as a sequence (a list or tuple)")
+    return [_as_array(a) for a in arrays]
+
+
+@implements(np.hstack)
+def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.hstack``: join along the second axis (the first for 1-d inputs)."""
+    arrays = [atleast_1d(a) for a in _check_sequence(tup, "hstack")]
+    axis = 0 if arrays and np.ndim(arrays[0]) == 1 else 1
+    return concatenate(arrays, axis=axis, dtype=dtype)
+
+
+@implements(*present("vstack", "row_stack"))
+def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.vstack``: join along the first axis after ``atleast_2d``."""
+    return concatenate([atleast_2d(a) for a in _check_sequence(tup, "vstack")], axis=0,
+                       dtype=dtype)
+
+
+@implements(np.dstack)
+def dstack(tup: Sequence[Any]) -> Any:
+    """``np.dstack``: join along the third axis after ``atleast_3d``."""
+    return concatenate([atleast_3d(a) for a in _check_sequence(tup, "dstack")], axis=2)
+
+
+@implements(np.column_stack)
+def column_stack(tup: Sequence[Any]) -> Any:
+    """``np.column_stack``: 1-d inputs become columns, then join along the second axis."""
+    columns = []
+    for a in _check_sequence(tup, "column_stack"):
+        if np.ndim(a) < 2:
+            a = reshape(a, (-1, 1))
+        columns.append(a)
+    return concatenate(columns, axis=1)
+
+
+@implements(*present("unstack"))
+def unstack(x: Any, /, *, axis: int = 0) -> tuple[Any, ...]:
+    """``np.unstack``: the slices along ``axis``, as a tuple."""
+    from .indexing import getitem
+
+    axis = normalize_axis(axis, np.ndim(x))[0]
+    return tuple(getitem(x, (slice(None),) * axis + (i,)) for i in range(shape_of(x)[axis]))
+
+
+@implements(*present("matrix_transpose"))
+def matrix_transpose(x: Any, /) -> Any:
+    """``np.matrix_transpose``: swap the last two axes."""
+    if np.ndim(x) < 2:
+        raise ValueError("Input array must be at least 2-dimensional")
+    return swapaxes(x, -1, -2)
+
+
+@implements(np.rollaxis)
+def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    """``np.rollaxis`` (as ``moveaxis``)."""
+    ndim = np.ndim(a)
+    axis = normalize_axis(axis, ndim)[0]
+    start = start + ndim if start < 0 else start
+    if not 0 <= start <= ndim:
+        raise np.exceptions.AxisError(f"start={start} out of range for {ndim} dimensions")
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start) if axis != start else a
+
+
+# ----------------------------------------------------------------------------- splitting
+
+
+def _split_at(ary: Any, points: Sequence[int], axis: int) -> list[Any]:
+    from .indexing import getitem
+
+    before = (slice(None),) * axis
+    return [getitem(ary, before + (slice(start, stop),))
+            for start, stop in zip(points[:-1], points[1:], strict=True)]
+
+
+@implements(np.array_split)
+def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """``np.array_split``: slices of nearly equal length, or cut at the given indices."""
+    ary = _as_array(ary)
+    axis = normalize_axis(axis, np.ndim(ary))[0]
+    total = shape_of(ary)[axis]
+    if np.ndim(indices_or_sections) == 0:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        each, extras = divmod(total, sections)
+        sizes = [0] + extras * [each + 1] + (sections - extras) * [each]
+        points = np.cumsum(sizes).tolist()
+    else:
+        points = [0] + [int(i) for i in indices_or_sections] + [total]
+    return _split_at(ary, points, axis)
+
+
+@implements(np.split)
+def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """``np.split``: as ``array_split``, but sections must divide the axis evenly."""
+    if np.ndim(indices_or_sections) == 0:
+        axis_n = normalize_axis(axis, np.ndim(ary))[0]
+        if shape_of(ary)[axis_n] % int(indices_or_sections):
+            raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)
+
+
+@implements(np.hsplit)
+def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``np.hsplit``: split along the second axis (the first for 1-d input)."""
+    if np.ndim(ary) == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return split(ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0)
+
+
+@implements(np.vsplit)
+def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``np.vsplit``: split along the first axis."""
+    if np.ndim(ary) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return split(ary, indices_or_sections, 0)
+
+
+@implements(np.dsplit)
+def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``np.dsplit``: split along the third axis."""
+    if np.ndim(ary) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return split(ary, indices_or_sections, 2)
+
+
+# ----------------------------------------------------------------------------- broadcasting
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
+    """``np.broadcast_arrays``: every input broadcast to the common shape."""
+    args = [_as_array(a) for a in args]
+    shape = np.broadcast_shapes(*[shape_of(a) for a in args])
+    return tuple(broadcast_to(a, shape) for a in args)
+
+
+@implements(np.meshgrid)
+def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy"
+             ) -> tuple[Any, ...]:
+    """``np.meshgrid``: each input reshaped onto its own axis, then broadcast (unless sparse)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    ndim = len(xi)
+    grids = []
+    for i, x in enumerate(xi):
+        shape = [1] * ndim
+        shape[i] = -1
+        if indexing == "xy" and ndim > 1 and i < 2:
+            shape[0], shape[1] = shape[1], shape[0]
+        grids.append(reshape(ravel(_as_array(x)), tuple(shape)))
+    return tuple(grids) if sparse else broadcast_arrays(*grids)

@@ -1,9 +1,11 @@
 """The transforms: forward mode (jvp), reverse mode (vjp) and what is built from them."""
 
-from .derived import grad, hessian, hvp, jacfwd, jacobian, jacrev, value_and_grad, vhp
+from .compile import compile
+from .derived import grad, hvp, value_and_grad, vhp
+from .jacobians import hessian, jacfwd, jacobian, jacrev
 from .jvp import jvp
 from .vjp import vjp
 from .vmap import vmap
 
-__all__ = ["grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad",
+__all__ = ["compile", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad",
            "vhp", "vjp", "vmap"]

@@ -18,6 +18,7 @@ from ..ops.indexing import normalize_index
 from ..ops.registry import PRIMITIVES
 from .vmap import (
     batch_all,
+    batch_by_loop,
     batch_elementwise,
     broadcast_batch,
     example_ndim,
@@ -114,7 +115,41 @@ def _scan(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -> 
     return prim(vals[0], axis=axis % max(np.ndim(vals[0]) - 1, 1) + 1)
 
 
+def _gather(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -> Any:
+    x, indices = (v if b else broadcast_batch(v, size) for v, b in zip(vals, batched, strict=True))
+    return prim(x, indices, axis=axis % (np.ndim(x) - 1) + 1)
+
+
+def _scatter_add(prim: Primitive, size: int, vals: list, batched: tuple, axis: int,
+                 shape: tuple) -> Any:
+    indices, values = (v if b else broadcast_batch(v, size)
+                       for v, b in zip(vals, batched, strict=True))
+    return prim(indices, values, axis=axis % len(shape) + 1, shape=(size,) + tuple(shape))
+
+
+def _flattening_axis(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
+    """Index functions whose ``axis=None`` means the flattened example."""
+    (x,) = vals
+    keepdims = params.get("keepdims", False)
+    example_shape = np.shape(x)[1:]
+    if params["axis"] is None:
+        params["axis"] = 1
+        x = np.reshape(x, (size, -1))
+        out = prim(x, **params)
+        if keepdims:
+            out = np.reshape(out, (size,) + (1,) * len(example_shape))
+        return out
+    params["axis"] = params["axis"] % max(len(example_shape), 1) + 1
+    return prim(x, **params)
+
+
 RULES = {
+    "gather": _gather,
+    "scatter_add": _scatter_add,
+    "argsort": _flattening_axis,
+    "argpartition": _flattening_axis,
+    "argmax": _flattening_axis,
+    "argmin": _flattening_axis,
     "reshape": _reshape,
     "transpose": _transpose,
     "broadcast_to": _broadcast_to,
@@ -146,3 +181,5 @@ def install() -> None:
             prim.batch = batch_elementwise
         elif prim.family == "linalg":
             prim.batch = batch_all
+        elif prim.family == "dispatch":  # constant functions of whole arrays (np.unique...)
+            prim.batch = batch_by_loop

@@ -30,12 +30,15 @@ def check_differentiable(x: Any, what: str, transform: str) -> None:
         )
 
 
-def prepare_inputs(leaves: Sequence[Any], transform: str, what: str = "input") -> list[Any]:
+def prepare_inputs(
+    leaves: Sequence[Any], transform: str, names: Sequence[str] | None = None
+) -> list[Any]:
     """Convert input leaves to arrays and check that they can be differentiated."""
+    names = names or [f"input leaf {i}" for i in range(len(leaves))]
     out = []
-    for i, leaf in enumerate(leaves):
+    for leaf, name in zip(leaves, names, strict=True):
         x = as_value(leaf)
-        check_differentiable(x, f"{what} leaf {i}", transform)
+        check_differentiable(x, name, transform)
         out.append(x)
     return out
 

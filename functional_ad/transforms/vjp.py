@@ -28,52 +28,61 @@ def backward_pass(
         if not isinstance(ct, Zero):
             cts[node] = add_any(cts.get(node), ct)
     pop = cts.pop
-    order = _drain(nodes) if consume else reversed(nodes)
-    for node in order:
+    if not consume:
+        nodes = list(nodes)
+    while nodes:
+        node = nodes.pop()
         y_bar = pop(node, None)
         if y_bar is None:
             continue
         prim = node.prim
-        parents = node.parents
-        if prim is tuple_item:
-            parent = parents[0]
-            bars = cts.get(parent)
-            if bars is None:
-                bars = cts[parent] = [Zero.like(v) for v in parent.value]
-            index = node.params["index"]
-            bars[index] = add_any(bars[index], y_bar)
-            continue
-        if prim.multiple_results:
-            y_bar = tuple(y_bar)
-        args = node.args
-        if prim.vjp_joint is not None:
-            bars = prim.vjp_joint(y_bar, node.value, *args, **node.params)
-            for parent, bar in zip(parents, bars, strict=True):
-                if parent is not None and bar is not None:
-                    cts[parent] = add_any(cts.get(parent), bar)
-            continue
         rules = prim.vjp
-        if rules is None:
-            raise NotImplementedError(
-                f"no vjp rule for {prim.name!r}; add one beside its definition in "
-                f"functional_ad/ops/{prim.family or '...'}.py"
-            )
-        for i, parent in enumerate(parents):
-            if parent is None:
-                continue
-            rule = rules[i]
-            if rule is None:
-                continue
-            bar = rule(y_bar, node.value, *args, **node.params)
-            if bar is not None:
-                old = cts.get(parent)
-                cts[parent] = bar if old is None else old + bar
+        if rules is not None and not prim.multiple_results:  # the common case: a rule per input
+            args = node.args
+            y = node.value
+            params = node.params
+            i = 0
+            for parent in node.parents:
+                if parent is not None and rules[i] is not None:
+                    bar = rules[i](y_bar, y, *args, **params)
+                    if bar is not None:
+                        old = cts.get(parent)
+                        cts[parent] = bar if old is None else old + bar
+                i += 1
+            continue
+        _special_vjp(node, prim, y_bar, cts)
     return [cts.get(leaf) for leaf in leaves]
 
 
-def _drain(nodes: list[Node]) -> Any:
-    while nodes:
-        yield nodes.pop()
+def _special_vjp(node: Node, prim: Any, y_bar: Any, cts: dict) -> None:
+    """The reverse step for outputs of multi-result primitives and joint rules."""
+    parents = node.parents
+    if prim is tuple_item:  # gather the cotangent of one result into its parent's tuple
+        parent = parents[0]
+        bars = cts.get(parent)
+        if bars is None:
+            bars = cts[parent] = [Zero.like(v) for v in parent.value]
+        index = node.params["index"]
+        bars[index] = add_any(bars[index], y_bar)
+        return
+    if prim.multiple_results:
+        y_bar = tuple(y_bar)
+    if prim.vjp_joint is not None:
+        bars = prim.vjp_joint(y_bar, node.value, *node.args, **node.params)
+        for parent, bar in zip(parents, bars, strict=True):
+            if parent is not None and bar is not None:
+                cts[parent] = add_any(cts.get(parent), bar)
+        return
+    if prim.vjp is None:
+        raise NotImplementedError(
+            f"no vjp rule for {prim.name!r}; add one beside its definition in "
+            f"functional_ad/ops/{prim.family or '...'}.py"
+        )
+    for parent, rule in zip(parents, prim.vjp, strict=False):
+        if parent is not None and rule is not None:
+            bar = rule(y_bar, node.value, *node.args, **node.params)
+            if bar is not None:
+                cts[parent] = add_any(cts.get(parent), bar)
 
 
 class _Recording:
@@ -84,12 +93,19 @@ class _Recording:
 
 
 def record(
-    f: Callable[..., Any], primals: Sequence[Any], has_aux: bool, transform: str
+    f: Callable[..., Any],
+    primals: Sequence[Any],
+    has_aux: bool,
+    transform: str,
+    names: Sequence[str] | None = None,
 ) -> _Recording:
-    """Run ``f(*primals)`` under a new ``GraphTrace`` and keep what the reverse pass needs."""
+    """Run ``f(*primals)`` under a new ``GraphTrace`` and keep what the reverse pass needs.
+
+    ``names`` says how errors call each flat input leaf (default ``input leaf i``).
+    """
     rec = _Recording()
     flat, rec.in_tree = tree_flatten(tuple(primals))
-    rec.in_values = prepare_inputs(flat, transform)
+    rec.in_values = prepare_inputs(flat, transform, names)
     with new_trace(GraphTrace, transform) as trace:
         ins = [trace.new_input(x) for x in rec.in_values]
         rec.leaves = [t._node for t in ins]

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, Trace, Tracer, new_trace
-from ..tree import tree_flatten, tree_unflatten
+from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
+from ..tree import tree_flatten, tree_map, tree_unflatten
 from .common import name_transform
 
 
@@ -37,10 +37,40 @@ class BatchTrace(Trace):
 
     __slots__ = ("size",)
     differentiates = False  # no_grad does not pause vmap
+    opaque = True
+
+    def concrete_error(self) -> ConcreteValueError:
+        return ConcreteValueError(
+            self,
+            "vmap: this needs the concrete value of a batched array (Python control flow such "
+            "as `if x > 0`, or a value-dependent NumPy function), but it has one value per "
+            "example. Use np.where for branches.",
+        )
 
     def __init__(self, level: int, transform: str, size: int) -> None:
         super().__init__(level, transform)
         self.size = size
+
+    def map_examples(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        """Run ``fn`` once per example and stack the results: the rule of last resort for
+        functions that need concrete values (sorting permutations, NaN masks, ...)."""
+
+        leaves = tree_flatten((args, kwargs))[0]
+        if any(isinstance(x, Tracer) and x._trace.level > self.level for x in leaves):
+            # the batch is wrapped by a transform inside vmap: slicing cannot reach it
+            raise self.concrete_error()
+
+        def example(i: int) -> Any:
+            return tree_map(
+                lambda x: x._value[i] if type(x) is BatchTracer and x._trace is self else x,
+                (args, kwargs),
+            )
+
+        outs = []
+        for i in range(self.size):
+            a, k = example(i)
+            outs.append(fn(*a, **k))
+        return tree_map(lambda *xs: BatchTracer(self, np.stack(xs)), *outs)
 
     def pure(self, value: Any) -> BatchTracer:
         return BatchTracer(self, np.broadcast_to(value, (self.size,) + np.shape(value)))
@@ -65,14 +95,27 @@ class BatchTrace(Trace):
 
 
 def batch_by_loop(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
-    """Fallback rule: apply the primitive to each example and stack the results."""
+    """Apply the primitive to each example and stack the results.
+
+    The rule of primitives that NumPy cannot map over an axis (functions of whole arrays
+    such as ``np.unique``) and the fallback for primitives without a rule.
+    """
     outs = [
         prim(*[v[i] if b else v for v, b in zip(vals, batched, strict=True)], **params)
         for i in range(size)
     ]
-    if prim.multiple_results:
-        return tuple(np.stack(parts) for parts in zip(*outs, strict=True))
-    return np.stack(outs)
+    groups = zip(*outs, strict=True) if prim.multiple_results else [outs]
+    stacked = []
+    for parts in groups:
+        shapes = {np.shape(p) for p in parts}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"vmap: {prim.name} gives results of different shapes for different examples "
+                f"({sorted(shapes)}): its output shape depends on the values, so the results "
+                "cannot form one batched array"
+            )
+        stacked.append(np.stack(parts))
+    return tuple(stacked) if prim.multiple_results else stacked[0]
 
 
 def example_ndim(v: Any, is_batched: bool) -> int:

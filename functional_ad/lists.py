@@ -1,0 +1,224 @@
+"""Python lists of traced values: ``np.array([x, x**2])``, ``np.asarray(t)``, ``np.sum([a, b])``...
+
+NumPy turns a list into an array in C, through the elements' ``__array__``, before any of
+its dispatch protocols can see a traced value; the tracer's ``__array__`` then raises a
+``TypeError`` naming ``np.stack``. This module catches that case for the common entry points
+and builds the array with ``np.stack`` instead, so the result is traced and carries its
+derivative:
+
+- ``np.array``, ``np.asarray``, ``np.asanyarray``, ``np.ascontiguousarray`` (nested lists
+  and tuples of traced values, arrays and numbers; the dtype is the one NumPy would pick,
+  or ``dtype=``; ``ndmin=`` is honoured; a traced value itself is returned as is by the
+  ``as*`` functions and copied by ``np.array``);
+- ``np.r_[...]`` and ``np.c_[...]`` (NumPy builds them with ``array``);
+- ``np.sum np.prod np.max np.min np.amax np.amin np.mean np.var np.std`` of a list
+  (NumPy routes them through ``_wrapreduction`` and ``_methods._mean/_var/_std``).
+
+Other functions given a list that holds traced values (``np.sin([a, b])``,
+``np.linalg.norm([a, b])``, ``np.dot([a, b], w)``, ``np.median([a, b])``...) still raise the
+tracer's ``TypeError`` naming ``np.stack``; never a silent constant. Write
+``np.stack([a, b])``. (NumPy's own Python code calling ``np.asarray`` keeps the original
+behaviour, so the error stays that one rather than a failure deep inside NumPy.)
+
+How: ``install()`` (run when ``functional_ad`` is imported) replaces those names in NumPy's
+modules by thin wrappers that first call the original function unchanged. Only when it
+raises ``TypeError`` and the argument holds a traced value does the wrapper build the traced
+array and retry. So:
+
+- Overhead: code that does not trace pays one extra Python call per patched call (about
+  0.1 µs on ``np.asarray`` and ``np.array``, which take 0.04-0.3 µs on small inputs; lost
+  in the noise of ``np.sum``/``np.mean``, which take 2-5 µs) and nothing else: no scan of
+  the argument, no lookup of the active traces. Only the slow path (NumPy raised, and the
+  argument holds a traced value) scans the nested list.
+- Thread safety: the wrappers keep no state; the patch is a handful of module-attribute
+  assignments made once (at import, under a lock; ``install`` is idempotent). A call that
+  runs while ``install``/``uninstall`` swaps an attribute uses whichever function it
+  looked up, and both are correct. Lists are recognised in every thread, whatever trace
+  made their values.
+- Scope: only these module attributes change. ``from numpy import array`` executed before
+  ``functional_ad`` was imported keeps the original, and the original stays reachable as
+  ``np.array.__wrapped__``. ``uninstall()`` restores every original.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .core import Tracer
+
+_original_array = np.array
+_lock = threading.Lock()
+_installed: list[tuple[Any, str, Any]] = []  # (module, attribute, original)
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def holds_tracer(obj: Any) -> bool:
+    """True if ``obj`` is a traced value or a (nested) list or tuple holding one."""
+    if isinstance(obj, Tracer):
+        return True
+    if type(obj) is list or type(obj) is tuple:
+        return any(holds_tracer(item) for item in obj)
+    return False
+
+
+def _placeholder(obj: Any) -> Any:
+    """``obj`` with every traced value replaced by zeros of its shape and dtype."""
+    if isinstance(obj, Tracer):
+        return np.zeros(obj.shape, obj.dtype)
+    if type(obj) is list or type(obj) is tuple:
+        return [_placeholder(item) for item in obj]
+    return obj
+
+
+def _assemble(obj: Any, dtype: np.dtype) -> Any:
+    """An array of ``dtype`` from nested lists: constant parts by NumPy, traced by np.stack."""
+    if isinstance(obj, Tracer):
+        return obj if obj.dtype == dtype else obj.astype(dtype)
+    if (type(obj) is list or type(obj) is tuple) and holds_tracer(obj):
+        return np.stack([_assemble(item, dtype) for item in obj])
+    return _original_array(obj, dtype=dtype)
+
+
+def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) -> Any:
+    """A traced array from ``obj``, a traced value or nested lists/tuples holding them.
+
+    The dtype and shape are the ones NumPy gives when every traced value is replaced by an
+    array of its shape and dtype (ragged lists raise NumPy's own error).
+
+    >>> import numpy as np, functional_ad as fad
+    >>> float(fad.grad(lambda x: np.sum(traced_array([x, 2 * x, 1.0])))(3.0))
+    3.0
+    """
+    if isinstance(obj, Tracer):
+        out = obj
+        if dtype is not None and np.dtype(dtype) != obj.dtype:
+            out = obj.astype(dtype)
+        elif copy:
+            out = np.copy(obj)  # a new value, so writing into one never changes the other
+    else:
+        probe = _original_array(_placeholder(obj), dtype=dtype)
+        if probe.dtype.kind not in "biufc":
+            raise TypeError(
+                f"cannot build an array of dtype {probe.dtype} from traced values: it would "
+                "lose their derivatives. Build a numeric array with np.stack / np.array.")
+        out = _assemble(obj, probe.dtype)
+    if ndmin > out.ndim:
+        out = np.reshape(out, (1,) * (ndmin - out.ndim) + tuple(out.shape))
+    return out
+
+
+# ----------------------------------------------------------------------------- wrappers
+
+
+def _called_from_numpy() -> bool:
+    """True if the caller of the wrapper is NumPy's own Python code."""
+    module = sys._getframe(2).f_globals.get("__name__", "")
+    return module == "numpy" or module.startswith("numpy.")
+
+
+def _wrap_array(original: Callable[..., Any], copy_by_default: Any,
+                for_numpy: bool = False) -> Callable[..., Any]:
+    """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter).
+
+    Unless ``for_numpy``, calls from inside NumPy keep the original behaviour: NumPy's
+    implementations (``np.median``, ``np.linalg``...) expect a real ndarray back, and the
+    tracer's own ``TypeError`` naming ``np.stack`` is clearer than what they would raise.
+    """
+
+    @functools.wraps(original)
+    def wrapper(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            # the one-argument call skips re-packing: it is the common one
+            return original(obj, *args, **kwargs) if args or kwargs else original(obj)
+        except TypeError:
+            if not holds_tracer(obj) or (not for_numpy and _called_from_numpy()):
+                raise
+        dtype = args[0] if args else kwargs.get("dtype")
+        copy = kwargs.get("copy", copy_by_default)
+        return traced_array(obj, dtype=dtype, copy=copy, ndmin=kwargs.get("ndmin", 0))
+
+    return wrapper
+
+
+def _wrap_reduction(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap ``fromnumeric._wrapreduction(obj, ufunc, method, ...)`` (sum, prod, max, min)."""
+
+    @functools.wraps(original)
+    def wrapper(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(obj, *args, **kwargs)
+        except TypeError:
+            if not holds_tracer(obj):
+                raise
+        return original(traced_array(obj, copy=False), *args, **kwargs)
+
+    return wrapper
+
+
+def _wrap_method(original: Callable[..., Any], method: str) -> Callable[..., Any]:
+    """Wrap ``_methods._mean``-like ``original(a, ...)`` to call the traced ``a.method``."""
+
+    @functools.wraps(original)
+    def wrapper(a: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(a, *args, **kwargs)
+        except TypeError:
+            if not holds_tracer(a):
+                raise
+        return getattr(traced_array(a, copy=False), method)(*args, **kwargs)
+
+    return wrapper
+
+
+def _targets() -> list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]]:
+    """(module, attribute, wrapper factory) for every name patched, where it exists."""
+    index_tricks = importlib.import_module("numpy.lib._index_tricks_impl")
+    fromnumeric = importlib.import_module("numpy._core.fromnumeric")
+    methods = importlib.import_module("numpy._core._methods")
+    targets: list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]] = [
+        (np, "array", lambda f: _wrap_array(f, True)),
+        (np, "asarray", lambda f: _wrap_array(f, None)),
+        (np, "asanyarray", lambda f: _wrap_array(f, None)),
+        (np, "ascontiguousarray", lambda f: _wrap_array(f, None)),
+        (index_tricks, "array", lambda f: _wrap_array(f, True, for_numpy=True)),  # np.r_, np.c_
+        (fromnumeric, "_wrapreduction", _wrap_reduction),
+    ]
+    for name in ("mean", "var", "std"):
+        targets.append((methods, f"_{name}", functools.partial(_wrap_method, method=name)))
+    return [(m, a, w) for m, a, w in targets if hasattr(m, a)]
+
+
+def install() -> None:
+    """Patch NumPy so lists of traced values become traced arrays (idempotent)."""
+    with _lock:
+        if _installed:
+            return
+        for module, attribute, make_wrapper in _targets():
+            original = getattr(module, attribute)
+            setattr(module, attribute, make_wrapper(original))
+            _installed.append((module, attribute, original))
+
+
+def uninstall() -> None:
+    """Restore NumPy's original functions; lists of traced values raise ``TypeError`` again."""
+    with _lock:
+        while _installed:
+            module, attribute, original = _installed.pop()
+            setattr(module, attribute, original)
+
+
+def installed() -> bool:
+    """True while NumPy is patched by ``install``."""
+    return bool(_installed)
+
+
+__all__ = ["holds_tracer", "install", "installed", "traced_array", "uninstall"]

@@ -1,0 +1,259 @@
+"""scipy.special: special functions with their derivatives (registered only if SciPy imports).
+
+The ``scipy.special`` ufuncs reach these primitives through ``__array_ufunc__`` like NumPy's.
+``polygamma``, ``multigammaln``, ``logsumexp``, ``softmax`` and ``log_softmax`` are Python
+functions in SciPy; they are registered under SciPy's function objects with SciPy's
+signatures, and exported here (``functional_ad.ops.special.logsumexp``...) so they can be
+called on traced values. Every rule is written with these and NumPy's primitives, so the
+derivatives nest to any order.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+from ..core import ConcreteValueError, concrete
+from .elementwise import binary, logsumexp as _logsumexp, max_shift, nonzero, unary
+from .registry import NUMPY, implements, normalize_axis, primitive, shape_of
+from .shape import where_p
+
+sc: Any = None  # scipy.special once ``register`` has imported it
+PRIMITIVES_BY_NAME: dict[str, Any] = {}
+
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2.0
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+SQRT_2PI = math.sqrt(2.0 * math.pi)
+LOG_PI = math.log(math.pi)
+
+
+def _keep_dtype(impl: Any) -> Any:
+    """Wrap ``impl(x, ...)`` so a float32 ``x`` gives float32 (SciPy computes some in double)."""
+
+    def wrapped(x: Any, **params: Any) -> Any:
+        y = impl(x, **params)
+        dtype = np.result_type(x)
+        if dtype.kind == "f" and np.result_type(y) != dtype:
+            y = np.asarray(y).astype(dtype)[()]
+        return y
+
+    return wrapped
+
+
+def _declare() -> dict[str, Any]:
+    """Declare the primitives and routes for scipy.special; returns them by name."""
+    p: dict[str, Any] = {}
+
+    # polygamma(n, x) = d^n digamma / dx^n, so d polygamma(n, x) / dx = polygamma(n + 1, x)
+    p["polygamma"] = primitive(
+        "special.polygamma",
+        _keep_dtype(lambda x, n: sc.polygamma(n, x)),
+        jvp=lambda t, y, x, n: t * p["polygamma"](x, n=n + 1),
+        vjp=lambda g, y, x, n: g * p["polygamma"](x, n=n + 1),
+    )
+    trigamma = lambda x: p["polygamma"](x, n=1)  # noqa: E731
+
+    # log-gamma and digamma family (x > 0 for the rows; gammaln is log|Γ| elsewhere)
+    p["gammaln"] = unary("special.gammaln", sc.gammaln, lambda y, x: sc.digamma(x))
+    p["digamma"] = unary("special.digamma", sc.digamma, lambda y, x: trigamma(x))
+    NUMPY[sc.psi] = p["digamma"]
+    p["gamma"] = unary("special.gamma", sc.gamma, lambda y, x: y * sc.digamma(x))
+    p["loggamma"] = unary("special.loggamma", sc.loggamma, lambda y, x: sc.digamma(x))
+    p["rgamma"] = unary("special.rgamma", sc.rgamma, lambda y, x: -y * sc.digamma(x))
+    # B(a, b) = Γ(a)Γ(b)/Γ(a+b): ∂/∂a log B = ψ(a) - ψ(a+b)
+    p["betaln"] = binary(
+        "special.betaln", sc.betaln,
+        lambda y, a, b: sc.digamma(a) - sc.digamma(a + b),
+        lambda y, a, b: sc.digamma(b) - sc.digamma(a + b),
+    )
+    p["beta"] = binary(
+        "special.beta", sc.beta,
+        lambda y, a, b: y * (sc.digamma(a) - sc.digamma(a + b)),
+        lambda y, a, b: y * (sc.digamma(b) - sc.digamma(a + b)),
+    )
+
+    # error functions: erf' = 2/sqrt(pi) exp(-x²) (entire, so also on complex numbers)
+    p["erf"] = unary("special.erf", sc.erf, lambda y, x: TWO_OVER_SQRT_PI * np.exp(-x * x))
+    p["erfc"] = unary("special.erfc", sc.erfc, lambda y, x: -TWO_OVER_SQRT_PI * np.exp(-x * x))
+    # erfcx(x) = exp(x²) erfc(x): erfcx' = 2x erfcx(x) - 2/sqrt(pi)
+    p["erfcx"] = unary("special.erfcx", sc.erfcx, lambda y, x: 2 * x * y - TWO_OVER_SQRT_PI)
+    # inverse functions: 1 / f'(y)
+    p["erfinv"] = unary("special.erfinv", sc.erfinv,
+                        lambda y, x: SQRT_PI_OVER_TWO * np.exp(y * y))  # |x| < 1
+    p["erfcinv"] = unary("special.erfcinv", sc.erfcinv,
+                         lambda y, x: -SQRT_PI_OVER_TWO * np.exp(y * y))  # 0 < x < 2
+    # normal distribution: ndtr' = exp(-x²/2)/sqrt(2 pi); log_ndtr' = ndtr'/ndtr, in logs
+    p["ndtr"] = unary("special.ndtr", sc.ndtr, lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x))
+    p["log_ndtr"] = unary("special.log_ndtr", sc.log_ndtr,
+                          lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x - y))
+    p["ndtri"] = unary("special.ndtri", sc.ndtri,
+                       lambda y, x: SQRT_2PI * np.exp(0.5 * y * y))  # 0 < x < 1
+
+    # logistic: expit' = y (1 - y); logit' = 1 / (x (1 - x)) for 0 < x < 1
+    p["expit"] = unary("special.expit", sc.expit, lambda y, x: y * (1 - y))
+    p["logit"] = unary("special.logit", sc.logit, lambda y, x: 1 / (x * (1 - x)))
+
+    # x log(y) and x log1p(y), defined as 0 where x = 0: the y-partial is 0 there too
+    p["xlogy"] = binary(
+        "special.xlogy", sc.xlogy,
+        lambda y, x, z: np.log(z),
+        lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(z)),
+    )
+    p["xlog1py"] = binary(
+        "special.xlog1py", sc.xlog1py,
+        lambda y, x, z: np.log1p(z),
+        lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(1 + z)),
+    )
+    # entr(x) = -x log x: entr' = -(log x + 1) for x > 0
+    p["entr"] = unary("special.entr", sc.entr, lambda y, x: -(np.log(x) + 1))
+    # rel_entr(x, z) = x log(x/z): partials log(x/z) + 1 and -x/z (x, z > 0)
+    p["rel_entr"] = binary(
+        "special.rel_entr", sc.rel_entr,
+        lambda y, x, z: np.log(x / z) + 1,
+        lambda y, x, z: -x / z,
+    )
+    # kl_div(x, z) = x log(x/z) - x + z: partials log(x/z) and 1 - x/z
+    p["kl_div"] = binary(
+        "special.kl_div", sc.kl_div,
+        lambda y, x, z: np.log(x / z),
+        lambda y, x, z: 1 - x / z,
+    )
+
+    # Bessel functions: i0' = i1, i1' = i0 - i1/x (1/2 at 0); j0' = -j1, j1' = j0 - j1/x;
+    # y0' = -y1, y1' = y0 - y1/x (x > 0)
+    p["i0"] = unary("special.i0", sc.i0, lambda y, x: sc.i1(x))
+    p["i1"] = unary("special.i1", sc.i1, lambda y, x: _bessel_order1_d(sc.i0(x), y, x))
+    p["i0e"] = unary("special.i0e", sc.i0e, lambda y, x: sc.i1e(x) - np.sign(x) * y)
+    p["i1e"] = unary("special.i1e", sc.i1e,
+                     lambda y, x: _bessel_order1_d(sc.i0e(x), y, x) - np.sign(x) * y)
+    p["j0"] = unary("special.j0", sc.j0, lambda y, x: -sc.j1(x))
+    p["j1"] = unary("special.j1", sc.j1, lambda y, x: _bessel_order1_d(sc.j0(x), y, x))
+    p["y0"] = unary("special.y0", sc.y0, lambda y, x: -sc.y1(x))
+    p["y1"] = unary("special.y1", sc.y1, lambda y, x: sc.y0(x) - y / x)
+
+    # numpy.i0 is a Python function (not a ufunc) with the same derivative as scipy's i0
+    p["numpy.i0"] = primitive(
+        "i0", np.i0, jvp=lambda t, y, x: t * sc.i1(x), vjp=lambda g, y, x: g * sc.i1(x)
+    )
+    NUMPY[np.i0] = p["numpy.i0"]
+    for prim in p.values():  # declared through elementwise's helpers, but they live here
+        prim.family = "special"
+    return p
+
+
+def _zero_where_x_is_zero(x: Any, d: Any) -> Any:
+    return where_p(x == 0, 0, d)
+
+
+def _bessel_order1_d(order0: Any, y: Any, x: Any) -> Any:
+    """``order0 - y/x``, the derivative of an order-1 Bessel function, 1/2 at ``x = 0``."""
+    return where_p(x == 0, 0.5, order0 - y / nonzero(x))
+
+
+# ---------------------------------------------------------------- SciPy's Python functions
+
+
+def polygamma(n: Any, x: Any) -> Any:
+    """``scipy.special.polygamma(n, x)``: the n-th derivative of digamma (``n`` constant)."""
+    n = np.asarray(concrete(n))
+    if n.ndim == 0:
+        return PRIMITIVES_BY_NAME["polygamma"](x, n=int(n))
+    shape = np.broadcast_shapes(n.shape, shape_of(x))
+    if shape_of(x) != shape:  # broadcast first, so the cotangent of x needs no reduction
+        x = np.broadcast_to(x, shape)
+    return PRIMITIVES_BY_NAME["polygamma"](x, n=np.broadcast_to(n, shape))
+
+
+def multigammaln(a: Any, d: int) -> Any:
+    """``scipy.special.multigammaln(a, d)``: log of the multivariate gamma function.
+
+    ``sum_{j=1}^{d} gammaln(a + (1 - j)/2) + d (d - 1)/4 log(pi)``; needs ``a > (d - 1)/2``.
+    """
+    d = int(d)
+    _check_multigammaln_domain(a, d)
+    total = sc.gammaln(a)
+    for j in range(2, d + 1):
+        total = total + sc.gammaln(a + (1 - j) / 2)
+    return total + d * (d - 1) / 4 * LOG_PI
+
+
+def _check_multigammaln_domain(a: Any, d: int) -> None:
+    """SciPy's ValueError for ``a <= (d - 1)/2``, where the value is known (not under vmap)."""
+    try:
+        values = np.asarray(concrete(a))
+    except ConcreteValueError:  # one value per example: nothing single to check
+        return
+    if np.any(values <= 0.5 * (d - 1)):
+        raise ValueError(f"condition a ({values}) > 0.5 * (d-1) ({0.5 * (d - 1)}) not met")
+
+
+def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
+              return_sign: bool = False) -> Any:
+    """``scipy.special.logsumexp``: ``log(sum(b * exp(a)))`` over ``axis``, computed stably.
+
+    With ``return_sign`` returns ``(log|s|, sign(s))`` for ``s = sum(b * exp(a))`` (``b``
+    may be negative); otherwise a negative sum gives NaN, as in SciPy.
+    """
+    axes = normalize_axis(axis, np.ndim(a))
+    if b is not None and shape_of(b) != shape_of(a):
+        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
+        a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
+        axes = normalize_axis(axis, len(shape))
+    if not return_sign:
+        return _logsumexp(a, axes, bool(keepdims), b)
+    m = max_shift(a, axis=axes)
+    s = np.sum(np.exp(a - m) * (1 if b is None else b), axis=axes, keepdims=True)
+    out = np.log(np.abs(s)) + m
+    sign = np.sign(s)
+    if not keepdims:
+        kept = tuple(n for i, n in enumerate(shape_of(out)) if axes is not None and i not in axes)
+        out, sign = np.reshape(out, kept), np.reshape(sign, kept)
+    return out, sign
+
+
+def softmax(x: Any, axis: Any = None) -> Any:
+    """``scipy.special.softmax``: ``exp(x) / sum(exp(x))`` over ``axis`` (all when None)."""
+    axes = normalize_axis(axis, np.ndim(x))
+    e = np.exp(x - max_shift(x, axis=axes))
+    return e / np.sum(e, axis=axes, keepdims=True)
+
+
+def log_softmax(x: Any, axis: Any = None) -> Any:
+    """``scipy.special.log_softmax``: ``x - logsumexp(x)`` over ``axis``, computed stably."""
+    axes = normalize_axis(axis, np.ndim(x))
+    shifted = x - max_shift(x, axis=axes)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+
+
+def register() -> bool:
+    """Import scipy.special and register its functions (once); False if SciPy is missing.
+
+    Run at import if SciPy is already imported, else by the dispatcher on the first ufunc it
+    does not know: a scipy.special ufunc can only reach it once the user has imported SciPy,
+    so functional_ad itself never pays SciPy's import time.
+    """
+    global sc
+    if PRIMITIVES_BY_NAME:
+        return True
+    try:
+        import scipy.special as module
+    except ImportError:  # SciPy is optional: without it nothing here is registered
+        return False
+    sc = module
+    PRIMITIVES_BY_NAME.update(_declare())
+    for scipy_function, handler in [
+        (sc.polygamma, polygamma), (sc.multigammaln, multigammaln), (sc.logsumexp, logsumexp),
+        (sc.softmax, softmax), (sc.log_softmax, log_softmax),
+    ]:
+        implements(scipy_function)(handler)
+    return True
+
+
+if "scipy.special" in sys.modules:  # otherwise registered on the first scipy ufunc seen
+    register()
+
+__all__ = ["log_softmax", "logsumexp", "multigammaln", "polygamma", "register", "softmax"]

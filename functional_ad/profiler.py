@@ -1,0 +1,500 @@
+"""The profiler: time every primitive call made by the transforms while a ``profile`` block runs.
+
+Profiling costs nothing when it is off, because nothing is checked on the hot path. Entering
+the first ``profile`` block instruments the engine in place and leaving the last one restores
+it exactly:
+
+- each registered primitive's ``impl`` and derivative rules (``ops.registry.PRIMITIVES``)
+  are swapped for timed wrappers: every evaluation of a primitive is one event of phase
+  ``forward``, every call of one of its jvp / vjp rules one event of phase ``jvp rule`` /
+  ``vjp rule`` named after the primitive. ``bind`` is wrapped to do the same to primitives
+  made outside the registry (``custom_jvp`` / ``custom_vjp`` calls) when first bound;
+- ``JVPTrace.process`` is wrapped so that the primal evaluation inside forward mode keeps
+  the phase of its caller while the sums of tangents after the rules count as ``jvp rule``;
+- the reverse pass (``backward_pass``) and ``new_trace`` are wrapped, in the modules that use
+  them, to mark the vjp phase and to record spans for each transform and backward pass.
+
+Phases: ``forward`` is the computation of the function itself (at any nesting level),
+``jvp rule`` the tangent computations of forward mode, ``vjp rule`` everything the reverse
+pass runs (the vjp rules and the sums of cotangents). A call belongs to the innermost phase:
+in ``hvp`` the vjp rules run under forward mode, so their own tangents are ``jvp rule``.
+
+Events nest (a rule run on traced values calls primitives); tables count *self* time, the
+time of an event minus that of the events inside it, so rows add up without double counting.
+What is not inside any event (tracing, dispatch, Python) is the difference between the sum
+and the block's wall time, printed under the table. Plain NumPy calls outside any transform
+never reach functional_ad and are not seen. Instrumentation is process-wide: calls from
+other threads are recorded with their thread id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from . import core
+from .ops.registry import PRIMITIVES
+from .transforms.jvp import JVPTrace
+from .transforms.vjp import backward_pass as _backward_pass
+
+FORWARD, JVP_RULE, VJP_RULE = "forward", "jvp rule", "vjp rule"
+SORT_KEYS = ("total", "mean", "calls", "op", "phase")
+
+_now = time.perf_counter_ns
+
+# how spans name the traces opened by transforms
+_TRACE_KINDS = {"GraphTrace": "forward", "JVPTrace": "forward mode",
+                "RecordingTrace": "recording", "BatchTrace": "batching"}
+
+
+@dataclass(frozen=True)
+class ProfileEvent:
+    """One primitive evaluation or rule call: op name, phase, start, duration and self time
+    (duration minus the events inside it) in ns, thread, input shapes (of the primal inputs)."""
+
+    name: str
+    phase: str
+    start_ns: int
+    duration_ns: int
+    self_ns: int
+    thread: int
+    shapes: tuple | None
+
+
+@dataclass(frozen=True)
+class ProfileSpan:
+    """A stretch of time that contains primitive calls: a transform's trace or a backward pass."""
+
+    name: str
+    start_ns: int
+    duration_ns: int
+    thread: int
+
+
+@dataclass(frozen=True)
+class OpStats:
+    """The calls of one op in one phase (and with one list of input shapes, if grouped);
+    ``total_ns`` adds up their self times."""
+
+    op: str
+    phase: str
+    calls: int
+    total_ns: int
+    shapes: tuple | None = None
+
+    @property
+    def mean_ns(self) -> float:
+        return self.total_ns / self.calls
+
+
+# ----------------------------------------------------------------------------- phase tracking
+
+
+class _JVPFrame:
+    """A ``JVPTrace.process`` call in progress: its primal is computed first, then its rules."""
+
+    __slots__ = ("outer_phase", "primal_done")
+
+    def __init__(self, outer_phase: str) -> None:
+        self.outer_phase = outer_phase
+        self.primal_done = False
+
+
+class _ThreadState(threading.local):
+    """Per thread: a stack of phase markers (str) and ``_JVPFrame`` s, and for each timed call
+    in progress the time spent in the timed calls directly inside it."""
+
+    def __init__(self) -> None:
+        self.stack: list[Any] = []
+        self.inner_ns: list[int] = []
+
+
+_state = _ThreadState()
+
+
+def _phase(stack: list[Any]) -> str:
+    """The phase of a call made now."""
+    if not stack:
+        return FORWARD
+    top = stack[-1]
+    if type(top) is str:
+        return top
+    return JVP_RULE if top.primal_done else top.outer_phase
+
+
+def _done_under(stack: list[Any]) -> None:
+    """Something finished directly under a jvp frame: its primal has been computed (the first
+    thing a ``JVPTrace.process`` does), so what follows are its rules."""
+    if stack and type(stack[-1]) is _JVPFrame:
+        stack[-1].primal_done = True
+
+
+# ----------------------------------------------------------------------------- instrumentation
+
+_lock = threading.Lock()
+_active: list[profile] = []  # the open profile blocks, outermost first
+_record_shapes = False
+_restore: list[Callable[[], None]] = []  # undo actions of the current instrumentation
+
+
+def _shape(x: Any) -> tuple:
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else ()
+
+
+def _emit(event: tuple) -> None:
+    for prof in _active:
+        prof._events.append(event)
+
+
+def _timed(name: str, fn: Callable[..., Any], rule_phase: str | None) -> Callable[..., Any]:
+    """``fn`` recording one event per call: a primitive's impl (``rule_phase`` None: the phase
+    is the caller's) or one of its rules (whose arguments start with ``x_dot, y`` or
+    ``y_bar, y``; the shapes recorded are those of the primal inputs after them)."""
+    skip = 0 if rule_phase is None else 2
+
+    def timed(*args: Any, **params: Any) -> Any:
+        state = _state
+        stack = state.stack
+        if rule_phase is None:
+            phase = _phase(stack)
+        else:
+            phase = rule_phase
+            stack.append(rule_phase)
+        inner = state.inner_ns
+        inner.append(0)
+        start = _now()
+        try:
+            return fn(*args, **params)
+        finally:
+            duration = _now() - start
+            self_ns = duration - inner.pop()
+            if inner:
+                inner[-1] += duration
+            if rule_phase is not None:
+                stack.pop()
+            _done_under(stack)
+            shapes = tuple(_shape(a) for a in args[skip:]) if _record_shapes else None
+            _emit((name, phase, start, duration, self_ns, threading.get_ident(), shapes))
+
+    timed.__wrapped__ = fn  # type: ignore[attr-defined]
+    timed.profiled = True  # type: ignore[attr-defined]
+    return timed
+
+
+def _timed_rules(name: str, rules: Any, phase: str) -> Any:
+    """Wrap a rule, a tuple of rules (``None`` entries kept) or ``None``."""
+    if rules is None:
+        return None
+    if isinstance(rules, tuple):
+        return tuple(None if r is None else _timed(name, r, phase) for r in rules)
+    return _timed(name, rules, phase)
+
+
+def _profiled_jvp_process(original: Callable[..., Any]) -> Callable[..., Any]:
+    def process(self: Any, prim: Any, args: tuple, params: dict) -> Any:
+        stack = _state.stack
+        stack.append(_JVPFrame(_phase(stack)))
+        try:
+            return original(self, prim, args, params)
+        finally:
+            stack.pop()
+            _done_under(stack)  # a lower trace's process computed (or used) our primal
+
+    return process
+
+
+def _profiled_backward_pass(original: Callable[..., Any]) -> Callable[..., Any]:
+    def backward_pass(*args: Any, **kwargs: Any) -> Any:
+        stack = _state.stack
+        stack.append(VJP_RULE)
+        start = _now()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            stack.pop()
+            _emit_span("backward", start)
+
+    return backward_pass
+
+
+def _profiled_new_trace(original: Callable[..., Any]) -> Callable[..., Any]:
+    @contextlib.contextmanager
+    def new_trace(cls: type, transform: str, *args: Any) -> Iterator[Any]:
+        start = _now()
+        try:
+            with original(cls, transform, *args) as trace:
+                yield trace
+        finally:
+            kind = _TRACE_KINDS.get(cls.__name__, cls.__name__)
+            _emit_span(f"{transform}: {kind}", start)
+
+    return new_trace
+
+
+def _emit_span(name: str, start: int) -> None:
+    span = (name, start, _now() - start, threading.get_ident())
+    for prof in _active:
+        prof._spans.append(span)
+
+
+def _swap_module_globals(original: Any, replacement: Any, name: str) -> None:
+    """Replace ``name`` in every functional_ad module that imported ``original``."""
+    for module_name, module in list(sys.modules.items()):
+        if module_name.split(".")[0] != "functional_ad" or module is None:
+            continue
+        if vars(module).get(name) is original:
+            setattr(module, name, replacement)
+            _restore.append(lambda m=module: setattr(m, name, original))
+
+
+# the fields of a Primitive that are timed, with the phase they mark (None: the caller's)
+_PRIMITIVE_FIELDS = (("impl", None), ("jvp", JVP_RULE), ("jvp_joint", JVP_RULE),
+                     ("vjp", VJP_RULE), ("vjp_joint", VJP_RULE))
+
+
+_instrumented: set[core.Primitive] = set()
+
+
+def _instrument(prim: core.Primitive) -> None:
+    """Swap the primitive's impl and rules for timed wrappers (undone by ``_uninstall``)."""
+    _instrumented.add(prim)
+    for attr, phase in _PRIMITIVE_FIELDS:
+        original = getattr(prim, attr)
+        wrapped = (_timed(prim.name, original, None) if phase is None
+                   else _timed_rules(prim.name, original, phase))
+        setattr(prim, attr, wrapped)
+        _restore.append(lambda p=prim, a=attr, o=original: setattr(p, a, o))
+
+
+def _profiled_bind(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``bind`` that first instruments primitives made outside the registry (custom_jvp and
+    custom_vjp make one per call)."""
+
+    def bind(prim: core.Primitive, *args: Any, **params: Any) -> Any:
+        if prim not in _instrumented:
+            with _lock:
+                if prim not in _instrumented and _active:
+                    _instrument(prim)
+        return original(prim, *args, **params)
+
+    return bind
+
+
+def _install() -> None:
+    for prim in PRIMITIVES.values():
+        _instrument(prim)
+    process = JVPTrace.__dict__["process"]
+    JVPTrace.process = _profiled_jvp_process(process)
+    _restore.append(lambda: setattr(JVPTrace, "process", process))
+    _swap_module_globals(_backward_pass, _profiled_backward_pass(_backward_pass), "backward_pass")
+    _swap_module_globals(core.new_trace, _profiled_new_trace(core.new_trace), "new_trace")
+    _swap_module_globals(core.bind, _profiled_bind(core.bind), "bind")
+
+
+def _uninstall() -> None:
+    while _restore:
+        _restore.pop()()
+    _instrumented.clear()
+
+
+# ----------------------------------------------------------------------------- the public API
+
+
+class profile:  # noqa: N801  (a context manager, used like a function)
+    """Record every primitive call made inside the block: op, phase, wall time, input shapes.
+
+    Args:
+        record_shapes: also record the shapes of each call's inputs (for ``group_by_shape``).
+
+    Use as ``with profile() as prof:``, then ``print(prof.table())`` or
+    ``prof.export_chrome_trace("trace.json")``. Blocks may be nested; each sees the calls
+    made while it is open. Outside a block profiling costs nothing.
+
+    >>> import numpy as np, functional_ad as fad
+    >>> with profile() as prof:
+    ...     _ = fad.grad(lambda x: np.sum(np.sin(x)))(np.ones(3))
+    >>> sorted({(e.name, e.phase) for e in prof.events})
+    [('sin', 'forward'), ('sin', 'vjp rule'), ('sum', 'forward'), ('sum', 'vjp rule')]
+    """
+
+    def __init__(self, record_shapes: bool = False) -> None:
+        self.record_shapes = record_shapes
+        self._events: list[tuple] = []  # ProfileEvent fields
+        self._spans: list[tuple] = []  # ProfileSpan fields
+        self.start_ns = self.end_ns = 0
+
+    def __enter__(self) -> profile:
+        global _record_shapes
+        with _lock:
+            if self in _active:
+                raise RuntimeError("this profile block is already open")
+            if not _active:
+                _install()
+            _active.append(self)
+            _record_shapes = any(p.record_shapes for p in _active)
+        self.start_ns = _now()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        global _record_shapes
+        self.end_ns = _now()
+        with _lock:
+            _active.remove(self)
+            _record_shapes = any(p.record_shapes for p in _active)
+            if not _active:
+                _uninstall()
+
+    # ------------------------------------------------------------------ results
+
+    @property
+    def events(self) -> list[ProfileEvent]:
+        """The primitive calls, in the order they finished."""
+        return [ProfileEvent(*e) for e in self._events]
+
+    @property
+    def spans(self) -> list[ProfileSpan]:
+        """The transforms' traces (``"grad: forward"``, ``"jvp: forward mode"``...) and the
+        backward passes, in the order they finished."""
+        return [ProfileSpan(*s) for s in self._spans]
+
+    @property
+    def wall_time(self) -> float:
+        """Seconds between entering and leaving the block (so far, if it is still open)."""
+        return ((self.end_ns or _now()) - self.start_ns) / 1e9
+
+    def summary(self, group_by_shape: bool = False) -> list[OpStats]:
+        """Return one ``OpStats`` per (op, phase) — and input shapes with ``group_by_shape``."""
+        if group_by_shape and not self.record_shapes:
+            raise ValueError("group_by_shape needs input shapes: use profile(record_shapes=True)")
+        groups: dict[tuple, list[int]] = {}
+        for event in self.events:
+            key = (event.name, event.phase, event.shapes if group_by_shape else None)
+            totals = groups.setdefault(key, [0, 0])
+            totals[0] += 1
+            totals[1] += event.self_ns
+        return [OpStats(op, phase, calls, total, shapes)
+                for (op, phase, shapes), (calls, total) in groups.items()]
+
+    def table(
+        self, sort_by: str = "total", group_by_shape: bool = False, top: int | None = 20
+    ) -> str:
+        """Return a text table: op, phase, calls, total time, mean time, share of the total.
+
+        Times are self times (see the module docstring): a vjp rule's row does not include
+        the primitive calls the rule makes, which have rows of their own.
+
+        Args:
+            sort_by: ``"total"``, ``"mean"``, ``"calls"`` (descending) or ``"op"``, ``"phase"``.
+            group_by_shape: one row per list of input shapes too (needs ``record_shapes``).
+            top: the number of rows shown (``None``: all).
+
+        Returns:
+            The table, with a footer comparing primitive time to the block's wall time.
+        """
+        if sort_by not in SORT_KEYS:
+            raise ValueError(f"sort_by must be one of {SORT_KEYS}, not {sort_by!r}")
+        stats = self.summary(group_by_shape)
+        primitive_ns = sum(s.total_ns for s in stats)
+        stats.sort(key=_sort_key(sort_by))
+        shown = stats if top is None else stats[:top]
+        header = ["op", "phase", "calls", "total", "mean", "share"]
+        rows = [[s.op, s.phase, str(s.calls), _format_ns(s.total_ns), _format_ns(s.mean_ns),
+                 f"{100 * s.total_ns / primitive_ns:.1f}%" if primitive_ns else "-"]
+                for s in shown]
+        if group_by_shape:
+            header.append("input shapes")
+            for row, s in zip(rows, shown, strict=True):
+                row.append(_format_shapes(s.shapes))
+        calls = sum(s.calls for s in stats)
+        footer = (f"{len(shown)} of {len(stats)} rows; {calls} timed calls took "
+                  f"{_format_ns(primitive_ns)} of {_format_ns(self.wall_time * 1e9)} wall time "
+                  "(the rest is tracing and Python)")
+        return _format_table(header, rows, numeric_from=2) + "\n" + footer
+
+    def export_chrome_trace(self, path: str | os.PathLike) -> None:
+        """Write the events as Chrome Trace Event JSON (open in Perfetto or chrome://tracing).
+
+        Each primitive call is a complete event (``"ph": "X"``) with category = phase; each
+        transform trace and backward pass is an enclosing event with category ``transform``
+        or ``backward``. Times are microseconds from the start of the block.
+        """
+        pid = os.getpid()
+        events: list[dict[str, Any]] = [
+            {"name": "process_name", "ph": "M", "pid": pid, "tid": 0,
+             "args": {"name": "functional_ad"}},
+        ]
+        for name, start, duration, thread in self._spans:
+            category = "backward" if name == "backward" else "transform"
+            events.append(self._trace_event(name, category, start, duration, thread, pid))
+        for name, phase, start, duration, _, thread, shapes in self._events:
+            event = self._trace_event(name, phase, start, duration, thread, pid)
+            event["args"] = {"phase": phase}
+            if shapes is not None:
+                event["args"]["input_shapes"] = [list(s) for s in shapes]
+            events.append(event)
+        events[1:] = sorted(events[1:], key=lambda e: (e["tid"], e["ts"], -e["dur"]))
+        Path(path).write_text(json.dumps({"traceEvents": events, "displayTimeUnit": "ms"}))
+
+    def _trace_event(
+        self, name: str, category: str, start: int, duration: int, thread: int, pid: int
+    ) -> dict[str, Any]:
+        return {"name": name, "cat": category, "ph": "X", "ts": (start - self.start_ns) / 1e3,
+                "dur": duration / 1e3, "pid": pid, "tid": thread}
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def __repr__(self) -> str:
+        return f"<profile: {len(self.events)} primitive calls>"
+
+
+def _sort_key(sort_by: str) -> Callable[[OpStats], Any]:
+    return {
+        "total": lambda s: (-s.total_ns, s.op, s.phase),
+        "mean": lambda s: (-s.mean_ns, s.op, s.phase),
+        "calls": lambda s: (-s.calls, -s.total_ns, s.op),
+        "op": lambda s: (s.op, s.phase),
+        "phase": lambda s: (s.phase, -s.total_ns, s.op),
+    }[sort_by]
+
+
+def _format_ns(ns: float) -> str:
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.0f} ns"
+
+
+def _format_shapes(shapes: tuple | None) -> str:
+    if shapes is None:
+        return "-"
+    return ", ".join("[" + ",".join(str(n) for n in s) + "]" for s in shapes)
+
+
+def _format_table(header: list[str], rows: list[list[str]], numeric_from: int) -> str:
+    """Columns padded to their widest cell; numbers right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(w) if numeric_from <= i < 6 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])

@@ -1,0 +1,328 @@
+"""compile: record a function's graph once per signature, simplify it, replay it as NumPy code.
+
+Recording runs ``f`` under a ``CompileTrace``, which records every primitive call (transforms
+inside ``f`` included: ``compile(grad(f))`` records the forward and the backward pass) and
+refuses to let a traced value's concrete value escape: Python control flow on it raises, so
+a compiled function never replays a stale branch. The graph is then simplified and turned
+into straight-line Python source calling each primitive's NumPy implementation.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core import ConcreteValueError, Tracer, concrete, new_trace
+from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph
+from ..tree import tree_flatten, tree_unflatten
+from .common import as_value
+
+
+class CompileTrace(RecordingTrace):
+    """The recording trace of ``compile``: no concrete value may leave it."""
+
+    __slots__ = ()
+    opaque = True
+
+    def concrete_error(self) -> ConcreteValueError:
+        return ConcreteValueError(
+            self,
+            "compile: this needs the concrete value of a traced argument (Python control flow "
+            "such as `if x > 0` or `while`, bool() of a traced value, or a value-dependent "
+            "NumPy function). A compiled function replays one recorded program, so such a "
+            "value must be known when compiling: pass the argument as static "
+            "(compile(f, static_argnums=...)), or write the branch with np.where.",
+        )
+
+
+# ----------------------------------------------------------------------------- simplification
+
+
+def _key(x: Any) -> Hashable:
+    """A hashable key for a parameter or constant value (arrays by content)."""
+    if isinstance(x, np.ndarray):
+        return ("array", x.shape, x.dtype.str, x.tobytes())
+    if isinstance(x, (tuple, list)):
+        return (type(x).__name__,) + tuple(_key(e) for e in x)
+    if isinstance(x, dict):
+        return ("dict",) + tuple((k, _key(v)) for k, v in sorted(x.items()))
+    if isinstance(x, slice):
+        return ("slice", x.start, x.stop, x.step)
+    try:
+        hash(x)
+    except TypeError:
+        return ("id", id(x))
+    return (type(x).__name__, x)
+
+
+def _is_constant(x: Any, value: float, shape: tuple) -> bool:
+    """True if constant operand ``x`` is ``value`` everywhere and cannot change ``shape``."""
+    if type(x) is not Const:
+        return False
+    v = x.value
+    if isinstance(v, Tracer) or np.iscomplexobj(v) and value != 0:
+        return False
+    v = np.asarray(v)
+    return v.size > 0 and v.ndim <= len(shape) and bool(np.all(v == value)) and all(
+        n == 1 or n == m for n, m in zip(v.shape[::-1], shape[::-1], strict=False)
+    )
+
+
+def _same_type(a: Var | Const, out: Var) -> bool:
+    return type(a) is Var and a.shape == out.shape and a.dtype == out.dtype
+
+
+def _simplify_node(node: GraphNode) -> Var | Const | GraphNode | None:
+    """A replacement for a single-output node, or ``None`` to keep it as it is."""
+    name = node.primitive.name
+    ins = node.inputs
+    out = node.outputs[0]
+    if name in ("add", "sub") and _is_constant(ins[1], 0.0, out.shape) and _same_type(ins[0], out):
+        return ins[0]
+    if name == "add" and _is_constant(ins[0], 0.0, out.shape) and _same_type(ins[1], out):
+        return ins[1]
+    if name in ("mul", "div") and _is_constant(ins[1], 1.0, out.shape) and _same_type(ins[0], out):
+        return ins[0]
+    if name == "mul" and _is_constant(ins[0], 1.0, out.shape) and _same_type(ins[1], out):
+        return ins[1]
+    if name in ("reshape", "broadcast_to") and _same_type(ins[0], out):
+        return ins[0]
+    if name == "transpose" and node.params["axes"] == tuple(range(len(out.shape))):
+        return ins[0]
+    source = ins[0].node if type(ins[0]) is Var else None
+    if name == "reshape" and source is not None and source.primitive.name == "reshape":
+        return GraphNode(node.primitive, source.inputs, node.params, node.outputs)
+    if name == "transpose" and source is not None and source.primitive.name == "transpose":
+        inner = source.params["axes"]
+        axes = tuple(inner[a] for a in node.params["axes"])
+        return GraphNode(node.primitive, source.inputs, {"axes": axes}, node.outputs)
+    return None
+
+
+def simplify(graph: Graph) -> Graph:
+    """Fold constants and identities, merge common subexpressions, drop dead code.
+
+    Returns a new ``Graph`` computing the same outputs.
+    """
+    subst: dict[Var, Var | Const] = {}
+    seen: dict[Hashable, GraphNode] = {}
+    nodes: list[GraphNode] = []
+
+    def operand(x: Var | Const) -> Var | Const:
+        return subst.get(x, x) if type(x) is Var else x
+
+    for node in graph.nodes:
+        node = GraphNode(node.primitive, [operand(x) for x in node.inputs], node.params,
+                         node.outputs, node.no_grad)
+        multiple = node.primitive.multiple_results
+        if all(type(x) is Const for x in node.inputs) and not node.no_grad:
+            for var in node.outputs:  # every input known: the recorded value is the result
+                subst[var] = Const(var.value)
+            continue
+        replacement = None if multiple else _simplify_node(node)
+        while isinstance(replacement, GraphNode):  # a folded chain may simplify further
+            node, replacement = replacement, _simplify_node(replacement)
+        if replacement is not None:
+            subst[node.outputs[0]] = replacement
+            continue
+        key = (
+            id(node.primitive),
+            tuple(("v", id(x)) if type(x) is Var else ("c", _key(x.value)) for x in node.inputs),
+            _key(node.params),
+            node.no_grad,
+        )
+        twin = seen.get(key)
+        if twin is not None:
+            for mine, theirs in zip(node.outputs, twin.outputs, strict=True):
+                subst[mine] = theirs
+            continue
+        seen[key] = node
+        for var in node.outputs:
+            var.node = node
+        nodes.append(node)
+    outputs = [operand(x) for x in graph.outputs]
+    needed = {x for x in outputs if type(x) is Var}
+    live = []
+    for node in reversed(nodes):
+        if any(v in needed for v in node.outputs):
+            live.append(node)
+            needed.update(x for x in node.inputs if type(x) is Var)
+    live.reverse()
+    return Graph(graph.name, graph.inputs, live, outputs, graph.in_tree, graph.out_tree)
+
+
+# ----------------------------------------------------------------------------- code generation
+
+
+def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
+    """Python source of a function ``run(*flat_inputs)`` returning the flat outputs."""
+    namespace: dict[str, Any] = {}
+    names: dict[Var, str] = {}
+    lines = []
+
+    def name_of(x: Var | Const) -> str:
+        if type(x) is Var:
+            return names[x]
+        key = f"k{len(namespace)}"
+        namespace[key] = x.value
+        return key
+
+    for i, var in enumerate(graph.inputs):
+        names[var] = f"a{i}"
+    for n, node in enumerate(graph.nodes):
+        impl = node.primitive.impl
+        if node.params:
+            impl = functools.partial(impl, **node.params)
+        fn = f"p{n}_" + re.sub(r"\W", "_", node.primitive.name)
+        namespace[fn] = impl
+        outs = []
+        for var in node.outputs:
+            names[var] = f"v{len(names)}"
+            outs.append(names[var])
+        target = ", ".join(outs) + ("," if node.primitive.multiple_results and len(outs) == 1
+                                    else "")
+        lines.append(f"    {target} = {fn}({', '.join(name_of(x) for x in node.inputs)})")
+    result = ", ".join(name_of(x) for x in graph.outputs)
+    args = ", ".join(f"a{i}" for i in range(len(graph.inputs)))
+    source = "\n".join([f"def run({args}):", *lines, f"    return ({result}{',' if result else ''})"])
+    return source + "\n", namespace
+
+
+class _Program:
+    """One compiled signature: the optimised graph and its generated code."""
+
+    __slots__ = ("graph", "source", "run")
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.source, namespace = generate(graph)
+        exec(compile_source(self.source), namespace)  # noqa: S102  (our own generated code)
+        self.run = namespace["run"]
+
+
+def compile_source(source: str) -> Any:
+    """Compile generated source with a recognisable file name for tracebacks."""
+    import builtins
+
+    return builtins.compile(source, "<functional_ad.compile>", "exec")
+
+
+class Compiled:
+    """A compiled function; see ``compile``.
+
+    Attributes:
+        graph: the optimised ``Graph`` of the last signature compiled.
+        source: the generated Python source of the last signature compiled.
+    """
+
+    def __init__(self, f: Callable[..., Any], static_argnums: Sequence[int]) -> None:
+        self.f = f
+        self.static_argnums = tuple(static_argnums)
+        self.programs: dict[Hashable, _Program] = {}
+        self._last: _Program | None = None
+        name = getattr(f, "__name__", type(f).__name__)
+        self.__name__ = self.__qualname__ = f"compiled_{name}"
+        self.__doc__ = f"Compiled {name}." + (f"\n\n{f.__doc__}" if f.__doc__ else "")
+        self.__wrapped__ = f
+
+    def _latest(self) -> _Program:
+        if self._last is None:
+            raise ValueError(f"{self.__name__} has not been called yet: nothing is compiled")
+        return self._last
+
+    @property
+    def graph(self) -> Graph:
+        return self._latest().graph
+
+    @property
+    def source(self) -> str:
+        return self._latest().source
+
+    def _split(self, args: tuple) -> tuple[tuple, tuple]:
+        n = len(args)
+        static = tuple(i % n for i in self.static_argnums)
+        for i in static:
+            try:
+                hash(args[i])
+            except TypeError:
+                raise TypeError(
+                    f"{self.__name__}: static argument {i} must be hashable (it keys the cache); "
+                    f"got {type(args[i]).__name__}"
+                ) from None
+        return static, tuple(a for i, a in enumerate(args) if i not in static)
+
+    def program(self, args: tuple) -> tuple[_Program, tuple, list]:
+        """The program for these arguments (compiled on first use) and the dynamic leaves."""
+        static, dynamic = self._split(args)
+        flat, tree = tree_flatten(dynamic)
+        flat = [as_value(x) for x in flat]
+        signature = (
+            tree,
+            tuple((tuple(np.shape(x)), np.dtype(x.dtype).str) for x in flat),
+            tuple((i, args[i]) for i in static),
+        )
+        prog = self.programs.get(signature)
+        if prog is None:
+            prog = self.programs[signature] = _Program(self._record(args, static, flat, tree))
+        self._last = prog
+        return prog, dynamic, flat
+
+    def _record(self, args: tuple, static: tuple, flat: list, tree: Any) -> Graph:
+        from ..control import grad_mode
+
+        placeholders = [_example_value(x) for x in flat]
+        with new_trace(CompileTrace, "compile", grad_mode) as trace, np.errstate(all="ignore"):
+            ins = [trace.new_input(v) for v in placeholders]
+            dyn = iter(tree_unflatten(tree, ins))
+            full = [args[i] if i in static else next(dyn) for i in range(len(args))]
+            out_flat, out_tree = tree_flatten(self.f(*full))
+            graph = _build_graph(self.__name__, trace, ins, tree, out_flat, out_tree)
+        return simplify(graph)
+
+    def __call__(self, *args: Any) -> Any:
+        prog, dynamic, flat = self.program(args)
+        if any(isinstance(x, Tracer) for x in flat):
+            return prog.graph(*dynamic)  # traced arguments: replay by binding primitives
+        return tree_unflatten(prog.graph.out_tree, prog.run(*flat))
+
+
+def _example_value(x: Any) -> Any:
+    """A plain array to record with: the argument's value, or zeros where it has none."""
+    from ..dispatch import stand_in
+
+    try:
+        return np.asarray(concrete(x))
+    except ConcreteValueError:  # e.g. compiled under vmap: one value per example
+        return np.array(stand_in(x))
+
+
+def compile(f: Callable[..., Any], static_argnums: int | Sequence[int] = ()) -> Compiled:  # noqa: A001
+    """Return ``f`` compiled: recorded once per signature, simplified, replayed as NumPy code.
+
+    The signature is the pytree structure, shapes and dtypes of the arguments, and the values
+    of the static ones. The first call with a new signature runs ``f`` under a recording trace;
+    later calls run generated straight-line NumPy code with no tracing. Python control flow
+    on traced values raises while recording (use ``static_argnums`` or ``np.where``).
+    Transforms compose both ways: ``compile(grad(f))``, ``grad(compile(f))``, ``vmap(compile(f))``.
+
+    Args:
+        f: a function of arrays or pytrees.
+        static_argnums: positions of arguments that are fixed per compiled program (hashable,
+            used as Python values, e.g. loop counts or flags).
+
+    Returns:
+        A ``Compiled`` callable with ``.graph`` (the optimised graph) and ``.source`` (the
+        generated code) of the last signature it compiled.
+
+    >>> import numpy as np
+    >>> from functional_ad import grad
+    >>> g = compile(grad(lambda x: np.sum(np.sin(x) ** 2)))
+    >>> bool(np.allclose(g(np.array([0.3, 1.0])), np.sin(2 * np.array([0.3, 1.0]))))
+    True
+    """
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    return Compiled(f, nums)
