@@ -10,7 +10,11 @@ from . import mutation as _mutation
 from .control import enable_grad, no_grad, stop_gradient
 from .core import Primitive, TracerLeakError
 from .custom import custom_jvp, custom_vjp
+from .graph import Graph, make_graph
 from .lists import install as _install_list_support
+from .mutation import at
+from .profiler import profile
+from .transforms import batching as _batching
 from .transforms import (
     compile,
     grad,
@@ -25,10 +29,6 @@ from .transforms import (
     vjp,
     vmap,
 )
-from .transforms import batching as _batching
-from .mutation import at
-from .graph import Graph, make_graph
-from .profiler import profile
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .zeros import Zero
 

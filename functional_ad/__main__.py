@@ -18,7 +18,7 @@ def _complex_tested() -> set[str]:
         sys.path.insert(0, str(root))
     try:
         rows = importlib.import_module("tests.op_table").ROWS
-    except Exception:  # noqa: BLE001  (the table is an optional enrichment of the report)
+    except Exception:
         return set()
     names = set()
     for row in rows:
@@ -40,22 +40,27 @@ def _load_optional_families() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m functional_ad",
-                                     description="functional_ad command line tools")
+    parser = argparse.ArgumentParser(
+        prog="python -m functional_ad", description="functional_ad command line tools"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     coverage = commands.add_parser(
-        "coverage", help="print the NumPy/SciPy functions that can be differentiated")
+        "coverage", help="print the NumPy/SciPy functions that can be differentiated"
+    )
     coverage.add_argument("--markdown", action="store_true", help="emit a Markdown table")
-    coverage.add_argument("--primitives", action="store_true",
-                          help="also list the primitives with their rules")
+    coverage.add_argument(
+        "--primitives", action="store_true", help="also list the primitives with their rules"
+    )
     args = parser.parse_args(argv)
 
     _load_optional_families()
     import functional_ad  # noqa: F401  (registers every op family)
+
     from .coverage import report
 
-    sys.stdout.write(report(markdown=args.markdown, primitives=args.primitives,
-                            complex_tested=_complex_tested()))
+    sys.stdout.write(
+        report(markdown=args.markdown, primitives=args.primitives, complex_tested=_complex_tested())
+    )
     return 0
 
 

@@ -40,7 +40,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 stop_gradient_p = primitive("stop_gradient", lambda x: x)
 
 
-
 class GradMode:
     """One entered ``no_grad`` / ``enable_grad`` block: a fresh object per entry, so that
     ``make_graph`` can tell blocks entered during its recording from those around it."""
@@ -139,7 +138,7 @@ class _GradMode:
         return f"{type(self).__name__}()"
 
 
-class no_grad(_GradMode):  # noqa: N801  (used like a function: ``with no_grad():``)
+class no_grad(_GradMode):
     """Compute a block of code as constants for every transform open around it.
 
     Every value computed inside is a constant for the transforms (``grad``, ``jvp``, ``vjp``
@@ -166,7 +165,7 @@ class no_grad(_GradMode):  # noqa: N801  (used like a function: ``with no_grad()
         return paused
 
 
-class enable_grad(_GradMode):  # noqa: N801
+class enable_grad(_GradMode):
     """Differentiate a block again inside ``no_grad``: resume the traces it paused.
 
     Outside ``no_grad`` it changes nothing. Use as ``with enable_grad():`` or as a decorator.

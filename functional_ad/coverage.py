@@ -36,8 +36,15 @@ from .ops import NUMPY, PRIMITIVES, UFUNC_METHODS
 YES, NO, CONSTANT, QUERY = "yes", "no", "zero", "n/a"
 
 # Public namespaces in which a function's name is looked up, in order of preference.
-_NAMESPACES = ("numpy", "numpy.linalg", "numpy.fft", "scipy.special", "scipy.linalg",
-               "scipy.stats", "scipy.signal")
+_NAMESPACES = (
+    "numpy",
+    "numpy.linalg",
+    "numpy.fft",
+    "scipy.special",
+    "scipy.linalg",
+    "scipy.stats",
+    "scipy.signal",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,12 +135,11 @@ def _handler_of(obj: Any) -> Any:
 
 
 # Operators in a handler's bytecode and the primitives they bind on traced values.
-_OPERATOR_OPCODES = {"BINARY_SUBSCR": "getitem", "BINARY_SLICE": "getitem",
-                     "UNARY_NEGATIVE": "neg"}
+_OPERATOR_OPCODES = {"BINARY_SUBSCR": "getitem", "BINARY_SLICE": "getitem", "UNARY_NEGATIVE": "neg"}
 _BINARY_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _references(func: Any) -> tuple[Any, ...]:
     """What a function's code refers to: its globals and closure cells, and the handlers
     of the ``np.xxx`` functions it calls (read from the bytecode, so ``max(...)`` is the
@@ -158,8 +164,7 @@ def _references(func: Any) -> tuple[Any, ...]:
                 continue
             if ins.opname in _OPERATOR_OPCODES or ins.opname == "BINARY_OP":
                 # x[i], -x, x * y: on traced values these bind primitives too
-                key = _OPERATOR_OPCODES.get(ins.opname) or _BINARY_OPS.get(
-                    ins.argrepr.rstrip("="))
+                key = _OPERATOR_OPCODES.get(ins.opname) or _BINARY_OPS.get(ins.argrepr.rstrip("="))
                 if key in PRIMITIVES and not (table_lookup and key == "getitem"):
                     found.append(_Operator(PRIMITIVES[key]))
                 current = None
@@ -372,13 +377,30 @@ def coverage_rows(complex_tested: Iterable[str] = ()) -> list[Row]:
         aliases = [a for a in _aliases().get(id(func), []) if a != name]
         if aliases:
             notes.append("also " + ", ".join(aliases))
-        rows.append(Row(name, forward, reverse, _complex_status(func, name, forward, tested),
-                        "; ".join(notes), _family(handler)))
+        rows.append(
+            Row(
+                name,
+                forward,
+                reverse,
+                _complex_status(func, name, forward, tested),
+                "; ".join(notes),
+                _family(handler),
+            )
+        )
     for (ufunc, method), handler in list(UFUNC_METHODS.items()):
         name = f"{public_name(ufunc)}.{method}"
         forward, reverse, notes = _composed_row(handler)
-        rows.append(Row(name, forward, reverse, "?" if name not in tested else YES,
-                        "; ".join(notes), _family(handler), kind="ufunc method"))
+        rows.append(
+            Row(
+                name,
+                forward,
+                reverse,
+                "?" if name not in tested else YES,
+                "; ".join(notes),
+                _family(handler),
+                kind="ufunc method",
+            )
+        )
     return sorted(rows, key=lambda r: r.name)
 
 
@@ -387,8 +409,9 @@ def primitive_rows() -> list[Row]:
     rows = []
     for name, prim in sorted(PRIMITIVES.items()):
         forward, reverse, notes = _primitive_row(name, prim)
-        rows.append(Row(name, forward, reverse, "", "; ".join(notes), prim.family,
-                        kind="primitive"))
+        rows.append(
+            Row(name, forward, reverse, "", "; ".join(notes), prim.family, kind="primitive")
+        )
     return rows
 
 
@@ -401,9 +424,11 @@ def _summary(rows: list[Row]) -> str:
     both = sum(r.differentiable for r in functions)
     constant = sum(r.forward == CONSTANT for r in functions)
     query = sum(r.forward == QUERY for r in functions)
-    return (f"{len(functions)} functions ({both} with forward and reverse derivatives, "
-            f"{constant} constant, {query} shape/dtype queries) and {len(methods)} ufunc "
-            f"methods; {len(PRIMITIVES)} primitives")
+    return (
+        f"{len(functions)} functions ({both} with forward and reverse derivatives, "
+        f"{constant} constant, {query} shape/dtype queries) and {len(methods)} ufunc "
+        f"methods; {len(PRIMITIVES)} primitives"
+    )
 
 
 def format_table(rows: list[Row], markdown: bool = False, title: str = "function") -> str:
@@ -415,11 +440,16 @@ def format_table(rows: list[Row], markdown: bool = False, title: str = "function
         lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in body]
     else:
         widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(4)]
-        lines = ["  ".join(h.ljust(w) for h, w in zip(header[:4], widths, strict=True))
-                 + "  " + header[4]]
+        lines = [
+            "  ".join(h.ljust(w) for h, w in zip(header[:4], widths, strict=True))
+            + "  "
+            + header[4]
+        ]
         lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 5)
-        lines += ["  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True))
-                  + "  " + row[4] for row in body]
+        lines += [
+            "  ".join(str(c).ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
+            for row in body
+        ]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -427,13 +457,16 @@ def _md(text: str) -> str:
     return str(text).replace("|", "\\|")
 
 
-LEGEND = ("forward/reverse: yes = jvp/vjp rules; zero = constant result (derivative 0); "
-          "n/a = shapes, dtypes, flags. complex: yes = checked by a complex op-table row; "
-          "no = NumPy has no complex version; ? = not verified.")
+LEGEND = (
+    "forward/reverse: yes = jvp/vjp rules; zero = constant result (derivative 0); "
+    "n/a = shapes, dtypes, flags. complex: yes = checked by a complex op-table row; "
+    "no = NumPy has no complex version; ? = not verified."
+)
 
 
-def report(markdown: bool = False, primitives: bool = False,
-           complex_tested: Iterable[str] = ()) -> str:
+def report(
+    markdown: bool = False, primitives: bool = False, complex_tested: Iterable[str] = ()
+) -> str:
     """The full report printed by ``python -m functional_ad coverage``."""
     rows = coverage_rows(complex_tested)
     parts = [format_table(rows, markdown)]
@@ -444,5 +477,12 @@ def report(markdown: bool = False, primitives: bool = False,
     return "\n\n".join(parts) + "\n"
 
 
-__all__ = ["Row", "coverage_rows", "format_table", "primitive_rows", "primitives_used",
-           "public_name", "report"]
+__all__ = [
+    "Row",
+    "coverage_rows",
+    "format_table",
+    "primitive_rows",
+    "primitives_used",
+    "public_name",
+    "report",
+]

@@ -34,7 +34,6 @@ from .transforms.vjp import pull_back, record
 from .tree import TreeDef, tree_flatten, tree_unflatten
 from .zeros import Zero, instantiate, tangent_dtype
 
-
 # ----------------------------------------------------------------------------- shared helpers
 
 
@@ -42,14 +41,16 @@ def _function_name(fun: Callable[..., Any]) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def _resolve_positional(signature: inspect.Signature | None, name: str, args: tuple,
-                        kwargs: dict) -> tuple:
+def _resolve_positional(
+    signature: inspect.Signature | None, name: str, args: tuple, kwargs: dict
+) -> tuple:
     """All arguments as positional ones (defaults filled in), so argnums are well defined."""
     if not kwargs:
         return args
     if signature is None:
-        raise TypeError(f"{name}: keyword arguments need an inspectable signature; pass them "
-                        "positionally")
+        raise TypeError(
+            f"{name}: keyword arguments need an inspectable signature; pass them positionally"
+        )
     bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
     if bound.kwargs:
@@ -106,8 +107,10 @@ class _Split:
         n = len(args)
         for i in nondiff_argnums:
             if not -n <= i < n:
-                raise ValueError(f"{name}: nondiff_argnums entry {i} is out of range for a "
-                                 f"call with {n} arguments")
+                raise ValueError(
+                    f"{name}: nondiff_argnums entry {i} is out of range for a "
+                    f"call with {n} arguments"
+                )
         positions = tuple(sorted({i % n for i in nondiff_argnums}))
         self.nondiff_positions = positions
         self.nondiff_values = tuple(args[i] for i in positions)
@@ -140,8 +143,10 @@ def _flatten_outputs(out: Any, call: _Call, kind: str) -> tuple:
     """Flat output leaves as arrays, recording the output structure on ``call``."""
     flat, tree = tree_flatten(out)
     if call.out_tree is not None and call.out_tree != tree:
-        raise ValueError(f"{kind} {call.name!r}: the output structure changed between calls: "
-                         f"{call.out_tree} then {tree}")
+        raise ValueError(
+            f"{kind} {call.name!r}: the output structure changed between calls: "
+            f"{call.out_tree} then {tree}"
+        )
     call.out_tree = tree
     if any(isinstance(leaf, Tracer) for leaf in flat):
         raise _closure_error(kind, call.name)
@@ -182,7 +187,7 @@ def _check_leaves(given: Any, like: Sequence[Any], tree: TreeDef, what: str) -> 
 # ----------------------------------------------------------------------------- custom_jvp
 
 
-class custom_jvp:  # noqa: N801  (a decorator, named like a function as in JAX)
+class custom_jvp:
     """Give a function its own forward-mode rule; reverse mode is derived from it.
 
     ``f = custom_jvp(f, nondiff_argnums=())`` then ``f.defjvp(rule)`` where
@@ -233,8 +238,10 @@ class custom_jvp:  # noqa: N801  (a decorator, named like a function as in JAX)
                 raise _closure_error("custom_jvp", name)
             return out
         if self.jvp_rule is None:
-            raise TypeError(f"custom_jvp function {name!r} was differentiated but has no jvp "
-                            f"rule; define one with {name}.defjvp(rule)")
+            raise TypeError(
+                f"custom_jvp function {name!r} was differentiated but has no jvp "
+                f"rule; define one with {name}.defjvp(rule)"
+            )
         _check_nondiff(split, name)
         return _JVPCall(self, split).bind()
 
@@ -251,8 +258,11 @@ class _JVPCall(_Call):
         super().__init__(_function_name(custom.fun), split)
         self.custom = custom
         self.primitive = Primitive(
-            f"custom_jvp[{self.name}]", self.impl, jvp_joint=self.jvp_joint,
-            vjp_joint=self.vjp_joint, multiple_results=True,
+            f"custom_jvp[{self.name}]",
+            self.impl,
+            jvp_joint=self.jvp_joint,
+            vjp_joint=self.vjp_joint,
+            multiple_results=True,
         )
         self.primitive.family = "custom"
 
@@ -260,21 +270,26 @@ class _JVPCall(_Call):
         out = self.custom.fun(*self.split.full_args(leaves))
         return _flatten_outputs(out, self, "custom_jvp")
 
-    def out_tangents(self, primals: Sequence[Any], tangents: Sequence[Any], y: Sequence[Any]
-                     ) -> list[Any]:
+    def out_tangents(
+        self, primals: Sequence[Any], tangents: Sequence[Any], y: Sequence[Any]
+    ) -> list[Any]:
         """Call the user's rule; its output tangent as flat leaves checked against ``y``."""
         result = self.custom.jvp_rule(  # type: ignore[misc]
-            *self.split.nondiff_values, self.split.diff_args(primals),
-            self.split.diff_args(tangents))
+            *self.split.nondiff_values,
+            self.split.diff_args(primals),
+            self.split.diff_args(tangents),
+        )
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise TypeError(f"the jvp rule of {self.name!r} must return a pair "
-                            "(out, out_tangent)")
-        return _check_leaves(result[1], y, self.out_tree,
-                             f"the output tangent of {self.name!r}'s jvp rule")
+            raise TypeError(f"the jvp rule of {self.name!r} must return a pair (out, out_tangent)")
+        return _check_leaves(
+            result[1], y, self.out_tree, f"the output tangent of {self.name!r}'s jvp rule"
+        )
 
     def jvp_joint(self, tangents: Sequence[Any], y: tuple, *primals: Any) -> tuple:
-        filled = [_zeros_like_tangent(p) if t is None else instantiate(t)
-                  for t, p in zip(tangents, primals, strict=True)]
+        filled = [
+            _zeros_like_tangent(p) if t is None else instantiate(t)
+            for t, p in zip(tangents, primals, strict=True)
+        ]
         return _only_inexact(self.out_tangents(primals, filled, y), y)
 
     def vjp_joint(self, y_bar: Sequence[Any], y: tuple, *primals: Any) -> tuple:
@@ -299,7 +314,7 @@ class _JVPCall(_Call):
 # ----------------------------------------------------------------------------- custom_vjp
 
 
-class custom_vjp:  # noqa: N801
+class custom_vjp:
     """Give a function its own reverse-mode rule; forward mode is derived from it.
 
     ``f = custom_vjp(f, nondiff_argnums=())`` then ``f.defvjp(fwd, bwd)``:
@@ -355,8 +370,10 @@ class custom_vjp:  # noqa: N801
                 raise _closure_error("custom_vjp", name)
             return out
         if self.fwd is None or self.bwd is None:
-            raise TypeError(f"custom_vjp function {name!r} was differentiated but has no vjp "
-                            f"rule; define one with {name}.defvjp(fwd, bwd)")
+            raise TypeError(
+                f"custom_vjp function {name!r} was differentiated but has no vjp "
+                f"rule; define one with {name}.defvjp(fwd, bwd)"
+            )
         _check_nondiff(split, name)
         return _VJPCall(self, split).bind()
 
@@ -375,16 +392,18 @@ class _VJPCall(_Call):
         self.cached_args: tuple = ()
         self.cached_residuals: Any = None
         self.primitive = Primitive(
-            f"custom_vjp[{self.name}]", self.impl, jvp_joint=self.jvp_joint,
-            vjp_joint=self.vjp_joint, multiple_results=True,
+            f"custom_vjp[{self.name}]",
+            self.impl,
+            jvp_joint=self.jvp_joint,
+            vjp_joint=self.vjp_joint,
+            multiple_results=True,
         )
         self.primitive.family = "custom"
 
     def run_fwd(self, leaves: Sequence[Any]) -> tuple[Any, Any]:
         result = self.custom.fwd(*self.split.full_args(leaves))  # type: ignore[misc]
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
-            raise TypeError(f"the fwd rule of {self.name!r} must return a pair "
-                            "(out, residuals)")
+            raise TypeError(f"the fwd rule of {self.name!r} must return a pair (out, residuals)")
         return result[0], result[1]
 
     def impl(self, *leaves: Any) -> tuple:
@@ -397,16 +416,19 @@ class _VJPCall(_Call):
     def residuals(self, primals: Sequence[Any]) -> Any:
         """Residuals for these arguments: cached for the concrete call, else ``fwd`` again."""
         cached = self.cached_args
-        if len(cached) == len(primals) and all(a is b for a, b in zip(cached, primals)):
+        same = len(cached) == len(primals)
+        if same and all(a is b for a, b in zip(cached, primals, strict=True)):
             return self.cached_residuals
         return self.run_fwd(primals)[1]
 
-    def input_cotangents(self, residuals: Any, y_bar: Sequence[Any], primals: Sequence[Any]
-                         ) -> list[Any]:
+    def input_cotangents(
+        self, residuals: Any, y_bar: Sequence[Any], primals: Sequence[Any]
+    ) -> list[Any]:
         """Call ``bwd``: one cotangent per differentiable leaf (``None`` where zero)."""
         cotangent = tree_unflatten(self.out_tree, [instantiate(b) for b in y_bar])
         result = self.custom.bwd(  # type: ignore[misc]
-            *self.split.nondiff_values, residuals, cotangent)
+            *self.split.nondiff_values, residuals, cotangent
+        )
         diff_args = self.split.diff_args(primals)
         if not isinstance(result, (tuple, list)) or len(result) != len(diff_args):
             raise TypeError(
@@ -422,8 +444,7 @@ class _VJPCall(_Call):
                 continue
             what = f"the bwd rule of {self.name!r}, cotangent of differentiable argument {position}"
             bars = _check_leaves(bar, arg_leaves, arg_tree, what)
-            out.extend(b if _is_inexact(x) else None for b, x in zip(bars, arg_leaves,
-                                                                      strict=True))
+            out.extend(b if _is_inexact(x) else None for b, x in zip(bars, arg_leaves, strict=True))
         return out
 
     def vjp_joint(self, y_bar: Sequence[Any], y: tuple, *primals: Any) -> tuple:
@@ -435,13 +456,14 @@ class _VJPCall(_Call):
 
         def cotangent_map(*us: Any) -> list[Any]:
             bars = self.input_cotangents(residuals, us, primals)
-            return [_zeros_like_tangent(p) if b is None else b
-                    for b, p in zip(bars, primals, strict=True)]
+            return [
+                _zeros_like_tangent(p) if b is None else b
+                for b, p in zip(bars, primals, strict=True)
+            ]
 
         start = [_zeros_like_tangent(yi) for yi in y]
         rec = record(cotangent_map, start, False, f"custom_vjp transpose of {self.name}")
-        seeds = [Zero.like(p) if t is None else t for t, p in zip(tangents, primals,
-                                                                  strict=True)]
+        seeds = [Zero.like(p) if t is None else t for t, p in zip(tangents, primals, strict=True)]
         return _only_inexact(pull_back(rec, seeds, consume=True), y)
 
 

@@ -8,21 +8,23 @@ import numpy as np
 
 from .core import ConcreteValueError, Primitive, Tracer, bind, concrete
 from .ops import NUMPY, UFUNC_METHODS
-from .ops.registry import no_derivative
 from .ops import elementwise as ew
 from .ops.indexing import getitem
 from .ops.products import matmul
-
+from .ops.registry import no_derivative
 
 # ufuncs that map straight onto a primitive: the hot path skips the handler call
-UFUNC_PRIMITIVES = {f: h for f, h in NUMPY.items() if isinstance(f, np.ufunc) and isinstance(h, Primitive)}
+UFUNC_PRIMITIVES = {
+    f: h for f, h in NUMPY.items() if isinstance(f, np.ufunc) and isinstance(h, Primitive)
+}
 
 
 def _no_rule(name: str) -> NotImplementedError:
     return NotImplementedError(
         f"{name} has no derivative rule in functional_ad and was called with a traced value. "
         "Define one with functional_ad.custom_vjp / custom_jvp, or take the value out of the "
-        "computation with stop_gradient; `python -m functional_ad coverage` lists what is supported."
+        "computation with stop_gradient; `python -m functional_ad coverage` lists what is "
+        "supported."
     )
 
 
@@ -47,8 +49,10 @@ def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
             raise _no_rule(f"numpy.{ufunc.__name__}")
         dtype = kwargs.pop("dtype", None)
         if dtype is not None:
-            inputs = tuple(np.asarray(x).astype(dtype) if not isinstance(x, Tracer)
-                           else x.astype(dtype) for x in inputs)
+            inputs = tuple(
+                np.asarray(x).astype(dtype) if not isinstance(x, Tracer) else x.astype(dtype)
+                for x in inputs
+            )
         if kwargs and isinstance(handler, Primitive):  # a plain ufunc takes no more keywords
             raise NotImplementedError(
                 f"numpy.{ufunc.__name__}: arguments {sorted(kwargs)} are not supported "
@@ -82,9 +86,11 @@ def _array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: di
         handler = NUMPY.get(func)
     if handler is None:
         module = getattr(func, "__module__", "numpy") or "numpy"
-        raise _no_rule(f"{module.replace('numpy.linalg._linalg', 'numpy.linalg')}.{func.__name__}"
-                       if module.startswith("numpy.") and module != "numpy"
-                       else f"numpy.{func.__name__}")
+        raise _no_rule(
+            f"{module.replace('numpy.linalg._linalg', 'numpy.linalg')}.{func.__name__}"
+            if module.startswith("numpy.") and module != "numpy"
+            else f"numpy.{func.__name__}"
+        )
     return per_example_if_needed(handler, args, kwargs)
 
 
@@ -119,6 +125,13 @@ def _scalar_conversion(kind: str) -> Any:
         )
 
     return convert
+
+
+def _index(self: Tracer) -> int:
+    """An integer traced value used as an index: it has no derivative, so its value is used."""
+    if np.dtype(self.dtype).kind not in "iub" or self.shape:
+        return _scalar_conversion("int")(self)  # raises
+    return int(concrete(self))
 
 
 def _bool(self: Tracer) -> bool:
@@ -157,40 +170,53 @@ def _binary(prim: Any) -> tuple[Any, Any]:
 
 def _install_operators() -> None:
     T = Tracer
+    methods: dict[str, Any] = {}
     for name, prim in [
-        ("add", ew.add), ("sub", ew.sub), ("mul", ew.mul), ("truediv", ew.div),
-        ("pow", ew.power), ("mod", ew.remainder),
+        ("add", ew.add),
+        ("sub", ew.sub),
+        ("mul", ew.mul),
+        ("truediv", ew.div),
+        ("pow", ew.power),
+        ("mod", ew.remainder),
         ("floordiv", ew.CONSTANT_UFUNCS["floor_divide"]),
     ]:
         forward, reflected = _binary(prim)
         setattr(T, f"__{name}__", forward)
         setattr(T, f"__r{name}__", reflected)
-    T.__matmul__ = lambda self, other: matmul(self, other)
-    T.__rmatmul__ = lambda self, other: matmul(other, self)
-    T.__neg__ = lambda self: bind(ew.neg, self)
-    T.__pos__ = lambda self: self
-    T.__abs__ = lambda self: bind(ew.absolute, self)
-    for name, key in [("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
-                      ("ge", "greater_equal"), ("eq", "equal"), ("ne", "not_equal")]:
+    methods["__matmul__"] = lambda self, other: matmul(self, other)
+    methods["__rmatmul__"] = lambda self, other: matmul(other, self)
+    methods["__neg__"] = lambda self: bind(ew.neg, self)
+    methods["__pos__"] = lambda self: self
+    methods["__abs__"] = lambda self: bind(ew.absolute, self)
+    for name, key in [
+        ("lt", "less"),
+        ("le", "less_equal"),
+        ("gt", "greater"),
+        ("ge", "greater_equal"),
+        ("eq", "equal"),
+        ("ne", "not_equal"),
+    ]:
         prim = ew.CONSTANT_UFUNCS[key]
         setattr(T, f"__{name}__", _binary(prim)[0])
     for name, key in [("and", "bitwise_and"), ("or", "bitwise_or"), ("xor", "bitwise_xor")]:
         forward, reflected = _binary(ew.CONSTANT_UFUNCS[key])
         setattr(T, f"__{name}__", forward)
         setattr(T, f"__r{name}__", reflected)
-    T.__invert__ = lambda self: bind(ew.CONSTANT_UFUNCS["invert"], self)
-    T.__hash__ = None  # type: ignore[assignment]  # like ndarray: mutable, compared elementwise
-    T.__array_ufunc__ = _array_ufunc
-    T.__array_function__ = _array_function
-    T.__array__ = _lose_derivative
-    T.__float__ = _scalar_conversion("float")
-    T.__int__ = _scalar_conversion("int")
-    T.__complex__ = _scalar_conversion("complex")
-    T.__index__ = _scalar_conversion("int")
-    T.__bool__ = _bool
-    T.__len__ = _len
-    T.__iter__ = _iter
-    T.__getitem__ = lambda self, index: per_example_if_needed(getitem, (self, index), {})
+    methods["__invert__"] = lambda self: bind(ew.CONSTANT_UFUNCS["invert"], self)
+    methods["__hash__"] = None  # type: ignore[assignment]  # like ndarray: mutable, compared elementwise
+    methods["__array_ufunc__"] = _array_ufunc
+    methods["__array_function__"] = _array_function
+    methods["__array__"] = _lose_derivative
+    methods["__float__"] = _scalar_conversion("float")
+    methods["__int__"] = _scalar_conversion("int")
+    methods["__complex__"] = _scalar_conversion("complex")
+    methods["__index__"] = _index
+    methods["__bool__"] = _bool
+    methods["__len__"] = _len
+    methods["__iter__"] = _iter
+    methods["__getitem__"] = lambda self, index: per_example_if_needed(getitem, (self, index), {})
+    for name, method in methods.items():
+        setattr(T, name, method)
 
 
 def _method(func: Any) -> Any:
@@ -204,40 +230,75 @@ def _method(func: Any) -> Any:
 
 def _install_methods() -> None:
     T = Tracer
+    methods: dict[str, Any] = {}
     for name, func in [
-        ("sum", np.sum), ("mean", np.mean), ("prod", np.prod), ("max", np.max), ("min", np.min),
-        ("var", np.var), ("std", np.std), ("dot", np.dot), ("ravel", np.ravel),
-        ("squeeze", np.squeeze), ("cumsum", np.cumsum), ("cumprod", np.cumprod),
-        ("clip", np.clip), ("conj", np.conjugate), ("conjugate", np.conjugate), ("copy", np.copy),
+        ("sum", np.sum),
+        ("mean", np.mean),
+        ("prod", np.prod),
+        ("max", np.max),
+        ("min", np.min),
+        ("var", np.var),
+        ("std", np.std),
+        ("dot", np.dot),
+        ("ravel", np.ravel),
+        ("squeeze", np.squeeze),
+        ("cumsum", np.cumsum),
+        ("cumprod", np.cumprod),
+        ("clip", np.clip),
+        ("conj", np.conjugate),
+        ("conjugate", np.conjugate),
+        ("copy", np.copy),
         ("swapaxes", np.swapaxes),
     ]:
         setattr(T, name, _method(func))
-    T.flatten = lambda self, order="C": np.reshape(self, (-1,))
-    T.reshape = lambda self, *shape, order="C": NUMPY[np.reshape](
-        self, shape[0] if len(shape) == 1 else shape, order)
-    T.transpose = lambda self, *axes: NUMPY[np.transpose](
-        self, None if not axes else (axes[0] if len(axes) == 1 and not isinstance(
-            axes[0], int) else axes))
-    T.T = property(lambda self: NUMPY[np.transpose](self))
-    T.mT = property(lambda self: NUMPY[np.swapaxes](self, -1, -2))
-    T.real = property(lambda self: NUMPY[np.real](self))
-    T.imag = property(lambda self: NUMPY[np.imag](self))
-    T.round = lambda self, decimals=0: NUMPY[np.round](self, decimals)
-    T.argmax = lambda self, axis=None, **kw: np.argmax(self, axis=axis, **kw)
-    T.argmin = lambda self, axis=None, **kw: np.argmin(self, axis=axis, **kw)
-    T.argsort = lambda self, axis=-1, **kw: np.argsort(self, axis=axis, **kw)
-    T.sort = _sort_method
-    T.diagonal = lambda self, offset=0, axis1=0, axis2=1: np.diagonal(self, offset, axis1, axis2)
-    T.trace = lambda self, offset=0, axis1=0, axis2=1: np.trace(self, offset, axis1, axis2)
-    T.repeat = lambda self, repeats, axis=None: np.repeat(self, repeats, axis)
-    T.take = lambda self, indices, axis=None: np.take(self, indices, axis)
-    T.all = lambda self, axis=None, keepdims=False: np.all(self, axis=axis, keepdims=keepdims)
-    T.any = lambda self, axis=None, keepdims=False: np.any(self, axis=axis, keepdims=keepdims)
-    T.ptp = lambda self, axis=None, keepdims=False: np.ptp(self, axis=axis, keepdims=keepdims)
-    T.astype = lambda self, dtype, *args, **kwargs: (
-        self if np.dtype(dtype) == self.dtype else ew.convert(self, dtype=np.dtype(dtype)))
-    T.item = _scalar_conversion("item")
-    T.tolist = _scalar_conversion("tolist")
+    methods["flatten"] = lambda self, order="C": np.reshape(self, (-1,))
+    methods["reshape"] = lambda self, *shape, order="C": NUMPY[np.reshape](
+        self, shape[0] if len(shape) == 1 else shape, order
+    )
+    methods["transpose"] = lambda self, *axes: NUMPY[np.transpose](
+        self,
+        None
+        if not axes
+        else (axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes),
+    )
+    methods["T"] = property(lambda self: NUMPY[np.transpose](self))
+    methods["mT"] = property(lambda self: NUMPY[np.swapaxes](self, -1, -2))
+    methods["real"] = property(lambda self: NUMPY[np.real](self))
+    methods["imag"] = property(lambda self: NUMPY[np.imag](self))
+    methods["round"] = lambda self, decimals=0: NUMPY[np.round](self, decimals)
+    methods["argmax"] = lambda self, axis=None, **kw: np.argmax(self, axis=axis, **kw)
+    methods["argmin"] = lambda self, axis=None, **kw: np.argmin(self, axis=axis, **kw)
+    methods["argsort"] = lambda self, axis=-1, **kw: np.argsort(self, axis=axis, **kw)
+    methods["sort"] = _sort_method
+    methods["diagonal"] = lambda self, offset=0, axis1=0, axis2=1: np.diagonal(
+        self, offset, axis1, axis2
+    )
+    methods["trace"] = lambda self, offset=0, axis1=0, axis2=1: np.trace(self, offset, axis1, axis2)
+    methods["repeat"] = lambda self, repeats, axis=None: np.repeat(self, repeats, axis)
+    methods["take"] = lambda self, indices, axis=None: np.take(self, indices, axis)
+    methods["all"] = lambda self, axis=None, keepdims=False: np.all(
+        self, axis=axis, keepdims=keepdims
+    )
+    methods["any"] = lambda self, axis=None, keepdims=False: np.any(
+        self, axis=axis, keepdims=keepdims
+    )
+    methods["ptp"] = lambda self, axis=None, keepdims=False: np.ptp(
+        self, axis=axis, keepdims=keepdims
+    )
+    methods["nonzero"] = lambda self: np.nonzero(self)
+    methods["searchsorted"] = lambda self, v, side="left", sorter=None: np.searchsorted(
+        self, v, side, sorter
+    )
+    methods["compress"] = lambda self, condition, axis=None: np.compress(condition, self, axis)
+    methods["choose"] = lambda self, choices, mode="raise": np.choose(self, choices, mode=mode)
+    methods["cumsum"] = lambda self, axis=None, dtype=None: np.cumsum(self, axis, dtype)
+    methods["astype"] = lambda self, dtype, *args, **kwargs: (
+        self if np.dtype(dtype) == self.dtype else ew.convert(self, dtype=np.dtype(dtype))
+    )
+    methods["item"] = _scalar_conversion("item")
+    methods["tolist"] = _scalar_conversion("tolist")
+    for name, method in methods.items():
+        setattr(T, name, method)
 
 
 def stand_in(x: Any) -> Any:
@@ -271,8 +332,10 @@ def _constant(func: Any) -> Any:
 
     def handler(*args: Any, **kwargs: Any) -> Any:
         if any(isinstance(a, (list, tuple)) for a in args):
-            return func(*[_deep_concrete(a) for a in args],
-                        **{k: _deep_concrete(v) for k, v in kwargs.items()})
+            return func(
+                *[_deep_concrete(a) for a in args],
+                **{k: _deep_concrete(v) for k, v in kwargs.items()},
+            )
         return prim(*args, **kwargs)
 
     handler.__name__ = func.__name__
@@ -286,13 +349,39 @@ def _deep_concrete(x: Any) -> Any:
     return concrete(x)
 
 
-for _f in [np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
-           np.may_share_memory, np.shares_memory, np.can_cast, np.min_scalar_type]:
+for _f in [
+    np.shape,
+    np.ndim,
+    np.size,
+    np.result_type,
+    np.iscomplexobj,
+    np.isrealobj,
+    np.may_share_memory,
+    np.shares_memory,
+    np.can_cast,
+    np.min_scalar_type,
+]:
     NUMPY[_f] = _metadata(_f)
-for _f in [np.nonzero, np.flatnonzero, np.searchsorted, np.isclose, np.allclose,
-           np.array_equal, np.array_equiv, np.count_nonzero, np.any, np.all, np.argwhere,
-           np.iscomplex, np.isreal, np.unique, np.bincount, np.digitize, np.histogram,
-           np.histogram_bin_edges]:
+for _f in [
+    np.nonzero,
+    np.flatnonzero,
+    np.searchsorted,
+    np.isclose,
+    np.allclose,
+    np.array_equal,
+    np.array_equiv,
+    np.count_nonzero,
+    np.any,
+    np.all,
+    np.argwhere,
+    np.iscomplex,
+    np.isreal,
+    np.unique,
+    np.bincount,
+    np.digitize,
+    np.histogram,
+    np.histogram_bin_edges,
+]:
     if _f not in NUMPY:
         NUMPY[_f] = _constant(_f)
 

@@ -345,7 +345,7 @@ class Graph:
 
         return to_dot(self)
 
-    def render(self, path: str, format: str | None = None) -> str:  # noqa: A002
+    def render(self, path: str, format: str | None = None) -> str:
         """Draw the graph to an image file with the ``graphviz`` package; return the path.
 
         Needs ``pip install functional_ad[viz]`` and the Graphviz ``dot`` program
@@ -359,8 +359,10 @@ class Graph:
         return format_graph(self)
 
     def __repr__(self) -> str:
-        return (f"<Graph {self.name}: {len(self.inputs)} inputs, {len(self.nodes)} nodes, "
-                f"{len(self.outputs)} outputs>")
+        return (
+            f"<Graph {self.name}: {len(self.inputs)} inputs, {len(self.nodes)} nodes, "
+            f"{len(self.outputs)} outputs>"
+        )
 
 
 def _check_argument(graph_name: str, index: int, var: Var, x: Any) -> Any:
@@ -415,8 +417,9 @@ def make_graph(
 
         nums = _argnums(argnums, len(args))
         flat, in_tree = tree_flatten(tuple(args[i] for i in nums))
-        values = [x if isinstance(x, (np.ndarray, np.generic, Tracer)) else np.asarray(x)
-                  for x in flat]
+        values = [
+            x if isinstance(x, (np.ndarray, np.generic, Tracer)) else np.asarray(x) for x in flat
+        ]
         with new_trace(RecordingTrace, "make_graph", grad_mode) as trace:
             ins = [trace.new_input(v) for v in values]
             full = list(args)

@@ -61,8 +61,9 @@ def to_dot(graph: Graph) -> str:
     returned = {id(x) for x in graph.outputs}
     for i, var in enumerate(graph.inputs):
         source[var] = f"in{i}"
-        lines.append(f"  in{i} [label={_quote(f'input {var.name}' + chr(10) + var.type)}, "
-                     f"{_INPUT_STYLE}];")
+        lines.append(
+            f"  in{i} [label={_quote(f'input {var.name}' + chr(10) + var.type)}, {_INPUT_STYLE}];"
+        )
     constants = 0
     for i, node in enumerate(graph.nodes):
         node_id = f"n{i}"
@@ -78,8 +79,9 @@ def to_dot(graph: Graph) -> str:
             else:
                 const_id = f"k{constants}"
                 constants += 1
-                lines.append(f"  {const_id} [label={_quote(format_constant(x.value))}, "
-                             f"{_CONST_STYLE}];")
+                lines.append(
+                    f"  {const_id} [label={_quote(format_constant(x.value))}, {_CONST_STYLE}];"
+                )
                 lines.append(f"  {const_id} -> {node_id} [label={_quote(label)}, style=dashed];")
         for var in node.outputs:
             source[var] = node_id
@@ -101,7 +103,7 @@ def _loose_outputs(graph: Graph, source: dict[Var, str]) -> list[str]:
     return lines
 
 
-def render(graph: Graph, path: str | Path, format: str | None = None) -> str:  # noqa: A002
+def render(graph: Graph, path: str | Path, format: str | None = None) -> str:
     """Write an image of ``graph`` to ``path`` (format from its suffix: svg, png, pdf...).
 
     Args:
@@ -119,16 +121,17 @@ def render(graph: Graph, path: str | Path, format: str | None = None) -> str:  #
     try:
         import graphviz
     except ImportError as error:
-        raise ImportError(f"Graph.render needs Graphviz: {VIZ_HINT}. Graph.to_dot() gives the "
-                          "DOT text without it.") from error
+        raise ImportError(
+            f"Graph.render needs Graphviz: {VIZ_HINT}. Graph.to_dot() gives the "
+            "DOT text without it."
+        ) from error
     path = Path(path)
     fmt = format or path.suffix.lstrip(".") or "svg"
     try:
         data = graphviz.Source(to_dot(graph)).pipe(format=fmt)
     except graphviz.ExecutableNotFound as error:
-        raise ImportError(f"Graph.render found the graphviz package but not the `dot` program: "
-                          f"{VIZ_HINT}") from error
+        raise ImportError(
+            f"Graph.render found the graphviz package but not the `dot` program: {VIZ_HINT}"
+        ) from error
     path.write_bytes(data)
     return str(path)
-
-

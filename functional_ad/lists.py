@@ -109,7 +109,8 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
         if probe.dtype.kind not in "biufc":
             raise TypeError(
                 f"cannot build an array of dtype {probe.dtype} from traced values: it would "
-                "lose their derivatives. Build a numeric array with np.stack / np.array.")
+                "lose their derivatives. Build a numeric array with np.stack / np.array."
+            )
         out = _assemble(obj, probe.dtype)
     if ndmin > out.ndim:
         out = np.reshape(out, (1,) * (ndmin - out.ndim) + tuple(out.shape))
@@ -125,8 +126,9 @@ def _called_from_numpy() -> bool:
     return module == "numpy" or module.startswith("numpy.")
 
 
-def _wrap_array(original: Callable[..., Any], copy_by_default: Any,
-                for_numpy: bool = False) -> Callable[..., Any]:
+def _wrap_array(
+    original: Callable[..., Any], copy_by_default: Any, for_numpy: bool = False
+) -> Callable[..., Any]:
     """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter).
 
     Unless ``for_numpy``, calls from inside NumPy keep the original behaviour: NumPy's

@@ -88,7 +88,7 @@ def _inplace(op: Callable[[Any, Any], Any]) -> Callable[[Tracer, Any], Tracer]:
 
 
 def _pure_like(make: Callable[..., Any]) -> Callable[..., Any]:
-    """``np.zeros_like(x)`` and friends: a constant, but a traced one, so it can be assigned into."""
+    """``np.zeros_like(x)`` and friends: a traced constant, so it can be assigned into."""
 
     def handler(prototype: Any, *args: Any, **kwargs: Any) -> Any:
         value = make(stand_in(prototype), *[concrete(a) for a in args], **kwargs)
@@ -139,10 +139,17 @@ def _mark_view(handler: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 
 _VIEWS = {
-    np.reshape: "reshape", np.ravel: "ravel", np.transpose: "transpose",
-    np.swapaxes: "swapaxes", np.moveaxis: "moveaxis", np.squeeze: "squeeze",
-    np.expand_dims: "expand_dims", np.broadcast_to: "broadcast_to", np.real: "real",
-    np.diagonal: "diagonal", np.imag: "imag",
+    np.reshape: "reshape",
+    np.ravel: "ravel",
+    np.transpose: "transpose",
+    np.swapaxes: "swapaxes",
+    np.moveaxis: "moveaxis",
+    np.squeeze: "squeeze",
+    np.expand_dims: "expand_dims",
+    np.broadcast_to: "broadcast_to",
+    np.real: "real",
+    np.diagonal: "diagonal",
+    np.imag: "imag",
 }
 
 
@@ -163,8 +170,14 @@ def install() -> None:
     """Give tracers item assignment, in-place operators and ``.at``."""
     Tracer.__setitem__ = _setitem  # type: ignore[assignment]
     Tracer.at = property(IndexUpdateHelper)  # type: ignore[attr-defined]
-    for name, op in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
-                     ("truediv", np.true_divide), ("pow", np.power), ("matmul", np.matmul)]:
+    for name, op in [
+        ("add", np.add),
+        ("sub", np.subtract),
+        ("mul", np.multiply),
+        ("truediv", np.true_divide),
+        ("pow", np.power),
+        ("matmul", np.matmul),
+    ]:
         setattr(Tracer, f"__i{name}__", _inplace(op))
     Tracer.__getitem__ = _getitem_marking_views(Tracer.__getitem__)  # type: ignore[assignment]
     for make in (np.zeros_like, np.ones_like, np.empty_like):

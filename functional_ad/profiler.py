@@ -52,8 +52,12 @@ SORT_KEYS = ("total", "mean", "calls", "op", "phase")
 _now = time.perf_counter_ns
 
 # how spans name the traces opened by transforms
-_TRACE_KINDS = {"GraphTrace": "forward", "JVPTrace": "forward mode",
-                "RecordingTrace": "recording", "BatchTrace": "batching"}
+_TRACE_KINDS = {
+    "GraphTrace": "forward",
+    "JVPTrace": "forward mode",
+    "RecordingTrace": "recording",
+    "BatchTrace": "batching",
+}
 
 
 @dataclass(frozen=True)
@@ -258,8 +262,13 @@ def _swap_module_globals(original: Any, replacement: Any, name: str) -> None:
 
 
 # the fields of a Primitive that are timed, with the phase they mark (None: the caller's)
-_PRIMITIVE_FIELDS = (("impl", None), ("jvp", JVP_RULE), ("jvp_joint", JVP_RULE),
-                     ("vjp", VJP_RULE), ("vjp_joint", VJP_RULE))
+_PRIMITIVE_FIELDS = (
+    ("impl", None),
+    ("jvp", JVP_RULE),
+    ("jvp_joint", JVP_RULE),
+    ("vjp", VJP_RULE),
+    ("vjp_joint", VJP_RULE),
+)
 
 
 _instrumented: set[core.Primitive] = set()
@@ -270,8 +279,11 @@ def _instrument(prim: core.Primitive) -> None:
     _instrumented.add(prim)
     for attr, phase in _PRIMITIVE_FIELDS:
         original = getattr(prim, attr)
-        wrapped = (_timed(prim.name, original, None) if phase is None
-                   else _timed_rules(prim.name, original, phase))
+        wrapped = (
+            _timed(prim.name, original, None)
+            if phase is None
+            else _timed_rules(prim.name, original, phase)
+        )
         setattr(prim, attr, wrapped)
         _restore.append(lambda p=prim, a=attr, o=original: setattr(p, a, o))
 
@@ -310,7 +322,7 @@ def _uninstall() -> None:
 # ----------------------------------------------------------------------------- the public API
 
 
-class profile:  # noqa: N801  (a context manager, used like a function)
+class profile:
     """Record every primitive call made inside the block: op, phase, wall time, input shapes.
 
     Args:
@@ -387,8 +399,10 @@ class profile:  # noqa: N801  (a context manager, used like a function)
             totals = groups.setdefault(key, [0, 0])
             totals[0] += 1
             totals[1] += event.self_ns
-        return [OpStats(op, phase, calls, total, shapes)
-                for (op, phase, shapes), (calls, total) in groups.items()]
+        return [
+            OpStats(op, phase, calls, total, shapes)
+            for (op, phase, shapes), (calls, total) in groups.items()
+        ]
 
     def table(
         self, sort_by: str = "total", group_by_shape: bool = False, top: int | None = 20
@@ -413,17 +427,27 @@ class profile:  # noqa: N801  (a context manager, used like a function)
         stats.sort(key=_sort_key(sort_by))
         shown = stats if top is None else stats[:top]
         header = ["op", "phase", "calls", "total", "mean", "share"]
-        rows = [[s.op, s.phase, str(s.calls), _format_ns(s.total_ns), _format_ns(s.mean_ns),
-                 f"{100 * s.total_ns / primitive_ns:.1f}%" if primitive_ns else "-"]
-                for s in shown]
+        rows = [
+            [
+                s.op,
+                s.phase,
+                str(s.calls),
+                _format_ns(s.total_ns),
+                _format_ns(s.mean_ns),
+                f"{100 * s.total_ns / primitive_ns:.1f}%" if primitive_ns else "-",
+            ]
+            for s in shown
+        ]
         if group_by_shape:
             header.append("input shapes")
             for row, s in zip(rows, shown, strict=True):
                 row.append(_format_shapes(s.shapes))
         calls = sum(s.calls for s in stats)
-        footer = (f"{len(shown)} of {len(stats)} rows; {calls} timed calls took "
-                  f"{_format_ns(primitive_ns)} of {_format_ns(self.wall_time * 1e9)} wall time "
-                  "(the rest is tracing and Python)")
+        footer = (
+            f"{len(shown)} of {len(stats)} rows; {calls} timed calls took "
+            f"{_format_ns(primitive_ns)} of {_format_ns(self.wall_time * 1e9)} wall time "
+            "(the rest is tracing and Python)"
+        )
         return _format_table(header, rows, numeric_from=2) + "\n" + footer
 
     def export_chrome_trace(self, path: str | os.PathLike) -> None:
@@ -435,8 +459,13 @@ class profile:  # noqa: N801  (a context manager, used like a function)
         """
         pid = os.getpid()
         events: list[dict[str, Any]] = [
-            {"name": "process_name", "ph": "M", "pid": pid, "tid": 0,
-             "args": {"name": "functional_ad"}},
+            {
+                "name": "process_name",
+                "ph": "M",
+                "pid": pid,
+                "tid": 0,
+                "args": {"name": "functional_ad"},
+            },
         ]
         for name, start, duration, thread in self._spans:
             category = "backward" if name == "backward" else "transform"
@@ -453,8 +482,15 @@ class profile:  # noqa: N801  (a context manager, used like a function)
     def _trace_event(
         self, name: str, category: str, start: int, duration: int, thread: int, pid: int
     ) -> dict[str, Any]:
-        return {"name": name, "cat": category, "ph": "X", "ts": (start - self.start_ns) / 1e3,
-                "dur": duration / 1e3, "pid": pid, "tid": thread}
+        return {
+            "name": name,
+            "cat": category,
+            "ph": "X",
+            "ts": (start - self.start_ns) / 1e3,
+            "dur": duration / 1e3,
+            "pid": pid,
+            "tid": thread,
+        }
 
     def __str__(self) -> str:
         return self.table()

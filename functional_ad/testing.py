@@ -44,16 +44,16 @@ def _inner(a: Any, b: Any) -> float:
     """Real inner product of two pytrees: sum over leaves of Re <a, b> = Re sum conj(a) b."""
     la, _ = tree_flatten(a)
     lb, _ = tree_flatten(b)
-    return float(sum(np.real(np.vdot(np.asarray(x), np.asarray(y)))
-                     for x, y in zip(la, lb, strict=True)))
+    return float(
+        sum(np.real(np.vdot(np.asarray(x), np.asarray(y))) for x, y in zip(la, lb, strict=True))
+    )
 
 
 def _numerical_jvp(f: Callable, args: tuple, v: Any, eps: float) -> Any:
     """``(f(x + εv) - f(x - εv)) / 2ε`` leaf by leaf."""
     plus = tree_map(lambda x, d: x + eps * d, args, v)
     minus = tree_map(lambda x, d: x - eps * d, args, v)
-    return tree_map(lambda a, b: (np.asarray(a) - np.asarray(b)) / (2 * eps), f(*plus),
-                    f(*minus))
+    return tree_map(lambda a, b: (np.asarray(a) - np.asarray(b)) / (2 * eps), f(*plus), f(*minus))
 
 
 def _default_tolerance(args: tuple) -> float:
@@ -75,7 +75,8 @@ def _trees_close(computed: Any, expected: Any, atol: float, rtol: float) -> bool
     c_leaves, c_tree = tree_flatten(computed)
     e_leaves, e_tree = tree_flatten(expected)
     return c_tree == e_tree and all(
-        _close(c, e, atol, rtol) for c, e in zip(c_leaves, e_leaves, strict=True))
+        _close(c, e, atol, rtol) for c, e in zip(c_leaves, e_leaves, strict=True)
+    )
 
 
 def _zeros_like_tree(tree: Any) -> Any:
@@ -83,7 +84,7 @@ def _zeros_like_tree(tree: Any) -> Any:
 
 
 def _describe_order(path: tuple[str, ...], mode: str) -> str:
-    """"reverse mode (vjp), order 2: forward-over-reverse" and the like."""
+    """ "reverse mode (vjp), order 2: forward-over-reverse" and the like."""
     api = "jvp" if mode == "fwd" else "vjp"
     text = f"{_MODE_NAMES[mode]} mode ({api}), order {len(path) + 1}"
     if path:
@@ -95,8 +96,11 @@ def _describe_order(path: tuple[str, ...], mode: str) -> str:
 def _describe_function(path: tuple[str, ...]) -> str:
     expr = "f"
     for mode in path:
-        expr = (f"jvp of {expr} along the earlier direction" if mode == "fwd"
-                else f"vjp of {expr} with the earlier cotangent")
+        expr = (
+            f"jvp of {expr} along the earlier direction"
+            if mode == "fwd"
+            else f"vjp of {expr} with the earlier cotangent"
+        )
     return expr
 
 
@@ -108,8 +112,9 @@ class _Leaves:
         for i, arg in enumerate(args):
             leaves = tree_flatten(arg)[0]
             for j, leaf in enumerate(leaves):
-                where = f"argument {i}" + (f", leaf {j} of {len(leaves)}" if len(leaves) > 1
-                                           else "")
+                where = f"argument {i}" + (
+                    f", leaf {j} of {len(leaves)}" if len(leaves) > 1 else ""
+                )
                 a = np.asarray(leaf)
                 self.names.append(f"{where} (shape {a.shape}, {a.dtype})")
 
@@ -128,8 +133,14 @@ class _Checker:
     def settings(self) -> str:
         return f"atol={self.atol}, rtol={self.rtol}, eps={self.eps}, seed={self.seed}"
 
-    def check(self, f: Callable, args: tuple, order: int, modes: tuple[str, ...],
-              path: tuple[str, ...] = ()) -> None:
+    def check(
+        self,
+        f: Callable,
+        args: tuple,
+        order: int,
+        modes: tuple[str, ...],
+        path: tuple[str, ...] = (),
+    ) -> None:
         """Check ``f`` in each mode at ``args``, then its jvp / vjp functions, to ``order``."""
         if order < 1:
             return
@@ -153,14 +164,16 @@ class _Checker:
 
                 self.check(f_vjp, args, order - 1, modes, path + ("rev",))
 
-    def check_jvp(self, f: Callable, args: tuple, v: Any, expected: Any,
-                  path: tuple[str, ...]) -> None:
+    def check_jvp(
+        self, f: Callable, args: tuple, v: Any, expected: Any, path: tuple[str, ...]
+    ) -> None:
         out, computed = jvp(f, args, v)
         if not path and not _trees_close(out, f(*args), self.atol, self.rtol):
             raise AssertionError(
                 f"check_grads: the primal output of jvp differs from f(*args):\n"
                 f"  jvp gives {_show(tree_flatten(out)[0])}\n"
-                f"  f gives   {_show(tree_flatten(f(*args))[0])}")
+                f"  f gives   {_show(tree_flatten(f(*args))[0])}"
+            )
         if _trees_close(computed, expected, self.atol, self.rtol):
             return
         culprits = []
@@ -173,18 +186,31 @@ class _Checker:
                     f"for {name}:\n"
                     f"  direction v = {_show(tree_flatten(v)[0][k])}\n"
                     f"  finite differences give {_show_tree(expected_k)}\n"
-                    f"  jvp computed            {_show_tree(computed_k)}")
+                    f"  jvp computed            {_show_tree(computed_k)}"
+                )
         if not culprits:
             culprits.append(
                 "for all arguments together (no single argument fails on its own):\n"
                 f"  direction v = {_show_tree(v)}\n"
                 f"  finite differences give {_show_tree(expected)}\n"
-                f"  jvp computed            {_show_tree(computed)}")
-        raise AssertionError(f"check_grads failed: {_describe_order(path, 'fwd')}, "
-                             + "\n".join(culprits) + f"\n  ({self.settings()})")
+                f"  jvp computed            {_show_tree(computed)}"
+            )
+        raise AssertionError(
+            f"check_grads failed: {_describe_order(path, 'fwd')}, "
+            + "\n".join(culprits)
+            + f"\n  ({self.settings()})"
+        )
 
-    def check_vjp(self, f: Callable, args: tuple, v: Any, u: Any, pullback: Callable,
-                  expected: Any, path: tuple[str, ...]) -> None:
+    def check_vjp(
+        self,
+        f: Callable,
+        args: tuple,
+        v: Any,
+        u: Any,
+        pullback: Callable,
+        expected: Any,
+        path: tuple[str, ...],
+    ) -> None:
         # <J v, u> from finite differences against <v, J^H u>. The pullback is the plain
         # transpose (no conjugation), so J^H u = conj(pullback(conj(u))).
         ct = _conj(pullback(_conj(u)))
@@ -204,21 +230,27 @@ class _Checker:
                     f"  direction v = {_show(v_leaves[k])}, cotangent u = {_show_tree(u)}\n"
                     f"  finite differences give <u, J v> = {lhs_k!r}\n"
                     f"  vjp computed            <J^T u, v> = {rhs_k!r}\n"
-                    f"  (vjp gave J^T u = {_show(ct_leaves[k])})")
+                    f"  (vjp gave J^T u = {_show(ct_leaves[k])})"
+                )
         if not culprits:
             culprits.append(
                 "for all arguments together (no single argument fails on its own):\n"
                 f"  finite differences give <u, J v> = {lhs!r}\n"
-                f"  vjp computed            <J^T u, v> = {rhs!r}")
-        raise AssertionError(f"check_grads failed: {_describe_order(path, 'rev')}, "
-                             + "\n".join(culprits) + f"\n  ({self.settings()})")
+                f"  vjp computed            <J^T u, v> = {rhs!r}"
+            )
+        raise AssertionError(
+            f"check_grads failed: {_describe_order(path, 'rev')}, "
+            + "\n".join(culprits)
+            + f"\n  ({self.settings()})"
+        )
 
 
 def _only_leaf(tree: Any, index: int) -> Any:
     """``tree`` with every leaf but number ``index`` replaced by zeros."""
     leaves, treedef = tree_flatten(tree)
-    return tree_unflatten(treedef, [x if i == index else np.zeros_like(x)
-                                    for i, x in enumerate(leaves)])
+    return tree_unflatten(
+        treedef, [x if i == index else np.zeros_like(x) for i, x in enumerate(leaves)]
+    )
 
 
 def _conj(tree: Any) -> Any:
@@ -274,8 +306,9 @@ def _real_outputs(out: Any) -> list[Any]:
     return leaves
 
 
-def _check_full(f: Callable, args: tuple, modes: tuple[str, ...], atol: float, rtol: float,
-                eps: float) -> None:
+def _check_full(
+    f: Callable, args: tuple, modes: tuple[str, ...], atol: float, rtol: float, eps: float
+) -> None:
     """Compare jacfwd / jacrev with a finite-difference Jacobian, entry by entry."""
     coords, names, rebuild = _real_coordinates(args)
 
@@ -283,8 +316,10 @@ def _check_full(f: Callable, args: tuple, modes: tuple[str, ...], atol: float, r
         return _real_outputs(f(*rebuild(leaves)))
 
     outs = [np.asarray(y) for y in f_real(coords)]
-    expected = [[np.zeros(y.shape + x.shape, np.result_type(y, x, np.float32))
-                 for x in coords] for y in outs]
+    expected = [
+        [np.zeros(y.shape + x.shape, np.result_type(y, x, np.float32)) for x in coords]
+        for y in outs
+    ]
     for j, x in enumerate(coords):
         for k in range(x.size):
             plus = [c.copy() for c in coords]
@@ -304,18 +339,24 @@ def _check_full(f: Callable, args: tuple, modes: tuple[str, ...], atol: float, r
                 if _close(got, block, atol, rtol):
                     continue
                 err = np.abs(got - block) if got.shape == block.shape else None
-                worst = (np.unravel_index(int(np.argmax(err)), err.shape)
-                         if err is not None and err.size else None)
-                detail = (f"  largest error at index {tuple(int(w) for w in worst)}: "
-                          f"computed {got[worst]!r}, finite differences {block[worst]!r}\n"
-                          if worst is not None else
-                          f"  shapes differ: computed {got.shape}, expected {block.shape}\n")
+                worst = (
+                    np.unravel_index(int(np.argmax(err)), err.shape)
+                    if err is not None and err.size
+                    else None
+                )
+                detail = (
+                    f"  largest error at index {tuple(int(w) for w in worst)}: "
+                    f"computed {got[worst]!r}, finite differences {block[worst]!r}\n"
+                    if worst is not None
+                    else f"  shapes differ: computed {got.shape}, expected {block.shape}\n"
+                )
                 raise AssertionError(
                     f"check_grads failed: full Jacobian by {transform.__name__} "
                     f"({_MODE_NAMES[mode]} mode), output leaf {i}, {names[j]}:\n{detail}"
                     f"  finite differences give\n{_show(block)}\n"
                     f"  {transform.__name__} computed\n{_show(got)}\n"
-                    f"  (atol={atol}, rtol={rtol}, eps={eps})")
+                    f"  (atol={atol}, rtol={rtol}, eps={eps})"
+                )
 
 
 # ----------------------------------------------------------------------------- entry point

@@ -92,8 +92,9 @@ def test_wrong_first_order_rule_fails_in_each_mode(mode, name):
     assert "seed=0" in message
 
 
-@pytest.mark.parametrize("mode, chain", [("fwd", "forward-over-forward"),
-                                         ("rev", "reverse-over-reverse")])
+@pytest.mark.parametrize(
+    "mode, chain", [("fwd", "forward-over-forward"), ("rev", "reverse-over-reverse")]
+)
 def test_wrong_second_order_rule_fails_only_at_second_order(mode, chain):
     f = custom_sin(constant_residual=True)
     check_grads(f, (X3,), order=1, modes=(mode,))  # the first derivative is right
@@ -113,8 +114,12 @@ def test_second_order_covers_every_chain_of_modes():
         return np.sin(x)
 
     check_grads(spy, (X3,), order=2)
-    assert {("JVPTrace", "JVPTrace"), ("GraphTrace", "GraphTrace"), ("JVPTrace", "GraphTrace"),
-            ("GraphTrace", "JVPTrace")} <= chains
+    assert {
+        ("JVPTrace", "JVPTrace"),
+        ("GraphTrace", "GraphTrace"),
+        ("JVPTrace", "GraphTrace"),
+        ("GraphTrace", "JVPTrace"),
+    } <= chains
 
 
 def test_failure_names_the_wrong_argument_only():
@@ -169,8 +174,13 @@ def softplus_sum(x):
 
 
 @settings(max_examples=15, deadline=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
-                  elements=st.floats(-3.0, 3.0)))
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
+        elements=st.floats(-3.0, 3.0),
+    )
+)
 def test_recipe_hypothesis_draws_inputs_check_grads_draws_directions(x):
     """The recipe for users: hypothesis.extra.numpy draws the point, check_grads checks it."""
     check_grads(softplus_sum, (x,), order=2)

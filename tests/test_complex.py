@@ -82,7 +82,7 @@ REAL_VALUED = {
     "abs_sin": lambda z: np.abs(np.sin(z)),
     "real_exp_conj": lambda z: np.real(np.exp(z) * np.conj(z)),
     "imag_log": lambda z: np.imag(np.log(z)),
-    "abs_sign_mix": lambda z: np.real(np.sign(z) * z ** 2),
+    "abs_sign_mix": lambda z: np.real(np.sign(z) * z**2),
     "hypot_parts": lambda z: np.hypot(np.real(z), np.imag(z)),
 }
 
@@ -95,22 +95,45 @@ def test_grad_of_real_function_is_conjugate_of_ascent(name):
 
 
 HOLOMORPHIC = {
-    "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "exp2": np.exp2,
-    "expm1": np.expm1, "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
-    "sqrt": np.sqrt, "square": np.square, "reciprocal": np.reciprocal,
-    "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan, "sinh": np.sinh,
-    "cosh": np.cosh, "tanh": np.tanh, "arcsinh": np.arcsinh, "arccosh": np.arccosh,
-    "arctanh": np.arctanh, "power": lambda z: z ** 2.5, "power_complex": lambda z: z ** (1 + 1j),
-    "base_power": lambda z: (0.5 + 2j) ** z, "float_power": lambda z: np.float_power(z, 1.5),
-    "polynomial": lambda z: 3 * z ** 3 - z / (1 + z * z),
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "exp": np.exp,
+    "exp2": np.exp2,
+    "expm1": np.expm1,
+    "log": np.log,
+    "log2": np.log2,
+    "log10": np.log10,
+    "log1p": np.log1p,
+    "sqrt": np.sqrt,
+    "square": np.square,
+    "reciprocal": np.reciprocal,
+    "arcsin": np.arcsin,
+    "arccos": np.arccos,
+    "arctan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "arcsinh": np.arcsinh,
+    "arccosh": np.arccosh,
+    "arctanh": np.arctanh,
+    "power": lambda z: z**2.5,
+    "power_complex": lambda z: z ** (1 + 1j),
+    "base_power": lambda z: (0.5 + 2j) ** z,
+    "float_power": lambda z: np.float_power(z, 1.5),
+    "polynomial": lambda z: 3 * z**3 - z / (1 + z * z),
 }
 if sc is not None:
-    HOLOMORPHIC.update({
-        "special.erf": sc.erf, "special.erfc": sc.erfc, "special.erfcx": sc.erfcx,
-        "special.xlogy": lambda z: sc.xlogy(z, z + 2),
-        "special.xlog1py": lambda z: sc.xlog1py(2j, z),
-        "special.gamma_first_order": sc.gamma,  # digamma has no complex trigamma in SciPy
-    })
+    HOLOMORPHIC.update(
+        {
+            "special.erf": sc.erf,
+            "special.erfc": sc.erfc,
+            "special.erfcx": sc.erfcx,
+            "special.xlogy": lambda z: sc.xlogy(z, z + 2),
+            "special.xlog1py": lambda z: sc.xlog1py(2j, z),
+            "special.gamma_first_order": sc.gamma,  # digamma has no complex trigamma in SciPy
+        }
+    )
 
 
 @pytest.mark.parametrize("name", HOLOMORPHIC)
@@ -127,15 +150,18 @@ def test_holomorphic_derivative_in_every_mode(name):
 def test_arccosh_uses_the_principal_branch_left_of_the_imaginary_axis():
     # 1/sqrt(z²-1) has the wrong sign here; 1/(sqrt(z-1) sqrt(z+1)) is the derivative
     z = np.complex128(-2.0 + 0.5j)
-    np.testing.assert_allclose(fad.grad(np.arccosh, holomorphic=True)(z),
-                               complex_derivative(np.arccosh, z), rtol=1e-6)
+    np.testing.assert_allclose(
+        fad.grad(np.arccosh, holomorphic=True)(z), complex_derivative(np.arccosh, z), rtol=1e-6
+    )
 
 
 def bilinear(a, b):
     """The pairing of the convention: Re sum(a * b) over the leaves (no conjugation)."""
     leaves_a, leaves_b = fad.tree_leaves(a), fad.tree_leaves(b)
-    return sum(float(np.real(np.sum(np.asarray(x) * np.asarray(y))))
-               for x, y in zip(leaves_a, leaves_b, strict=True))
+    return sum(
+        float(np.real(np.sum(np.asarray(x) * np.asarray(y))))
+        for x, y in zip(leaves_a, leaves_b, strict=True)
+    )
 
 
 MIXED = {
@@ -169,13 +195,13 @@ def test_vjp_is_the_transpose_for_the_bilinear_pairing(name):
 
 def test_complex_cotangent_reaching_a_real_intermediate_keeps_only_its_real_part():
     # abs(z) is real; multiplied by complex constants its cotangent arrives complex
-    f = lambda z: np.real(np.abs(z) * (1 + 2j) * (3 - 1j))  # noqa: E731  == 5 |z|
+    f = lambda z: np.real(np.abs(z) * (1 + 2j) * (3 - 1j))
     np.testing.assert_allclose(fad.grad(f)(3 + 4j), 5 * (3 - 4j) / 5)
-    g = lambda z: np.real(np.imag(z) * (1j - 1))  # noqa: E731  == -Im z
+    g = lambda z: np.real(np.imag(z) * (1j - 1))
     np.testing.assert_allclose(fad.grad(g)(3 + 4j), 1j)
-    h = lambda z: np.real(np.real(z) * (2 + 3j))  # noqa: E731  == 2 Re z
+    h = lambda z: np.real(np.real(z) * (2 + 3j))
     np.testing.assert_allclose(fad.grad(h)(3 + 4j), 2.0)
-    k = lambda z: np.real(np.angle(z) * 1j * (1 + 1j))  # noqa: E731  == -angle(z)
+    k = lambda z: np.real(np.angle(z) * 1j * (1 + 1j))
     np.testing.assert_allclose(fad.grad(k)(3 + 4j), (4 + 3j) / 25)
 
 
@@ -184,21 +210,19 @@ def test_real_input_through_complex_intermediate():
     g = fad.grad(lambda x: np.sum(np.real(np.exp(1j * x))))(x)
     assert g.dtype == np.float64
     np.testing.assert_allclose(g, -np.sin(x))
-    np.testing.assert_allclose(fad.grad(lambda x: np.sum(np.abs(x * (3 + 4j))))(x),
-                               5 * np.sign(x))
+    np.testing.assert_allclose(fad.grad(lambda x: np.sum(np.abs(x * (3 + 4j))))(x), 5 * np.sign(x))
     check_grads(lambda x: np.abs(np.exp(1j * x) + 0.5 * x), (x,), order=2)
 
 
 @pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")
 def test_casts_between_real_and_complex():
     x = np.array([0.3, 1.2])
-    as_complex = lambda x: np.sum(np.abs(x.astype(np.complex128) * (1 + 1j)) ** 2)  # noqa: E731
+    as_complex = lambda x: np.sum(np.abs(x.astype(np.complex128) * (1 + 1j)) ** 2)
     np.testing.assert_allclose(fad.grad(as_complex)(x), 4 * x)
     check_grads(lambda x: x.astype(np.complex128) * (2 + 1j), (x,), order=2)
     # complex -> real keeps the real part (NumPy warns about the discarded imaginary part)
     z = np.array([1 + 2j, 3 - 1j])
-    np.testing.assert_allclose(fad.grad(lambda z: np.sum(z.astype(np.float64) ** 2))(z),
-                               2 * z.real)
+    np.testing.assert_allclose(fad.grad(lambda z: np.sum(z.astype(np.float64) ** 2))(z), 2 * z.real)
     check_grads(lambda z: z.astype(np.float64) ** 2, (z,), order=2)
 
 
@@ -229,26 +253,27 @@ def test_complex64_stays_complex64():
 
 
 def test_holomorphic_jacobians_and_hessian():
-    f = lambda z: np.sin(z) * z  # noqa: E731
+    f = lambda z: np.sin(z) * z
     d = np.cos(Z) * Z + np.sin(Z)
     np.testing.assert_allclose(fad.jacrev(f, holomorphic=True)(Z), np.diag(d))
     np.testing.assert_allclose(fad.jacfwd(f, holomorphic=True)(Z), np.diag(d))
     np.testing.assert_allclose(fad.jacobian(f, holomorphic=True)(Z), np.diag(d))
-    hess = fad.hessian(lambda z: np.sum(z ** 3), holomorphic=True)(Z)
+    hess = fad.hessian(lambda z: np.sum(z**3), holomorphic=True)(Z)
     np.testing.assert_allclose(hess, np.diag(6 * Z))
     second = fad.grad(fad.grad(np.sin, holomorphic=True), holomorphic=True)(Z[0])
     np.testing.assert_allclose(second, -np.sin(Z[0]))
 
 
 def test_holomorphic_value_and_grad_with_aux_and_argnums():
-    (value, aux), g = fad.value_and_grad(lambda a, b: (a * b, "aux"), argnums=(0, 1),
-                                         has_aux=True, holomorphic=True)(Z[0], Z[1])
+    (value, aux), g = fad.value_and_grad(
+        lambda a, b: (a * b, "aux"), argnums=(0, 1), has_aux=True, holomorphic=True
+    )(Z[0], Z[1])
     assert np.isclose(value, Z[0] * Z[1]) and aux == "aux"
     np.testing.assert_allclose(g, (Z[1], Z[0]))
 
 
 def test_jacrev_of_real_output_of_complex_input_stacks_gradients():
-    f = lambda z: np.abs(z) ** 2  # noqa: E731
+    f = lambda z: np.abs(z) ** 2
     np.testing.assert_allclose(fad.jacrev(f)(Z), np.diag(2 * np.conj(Z)))
 
 
@@ -266,9 +291,18 @@ def test_jacrev_of_real_output_of_complex_input_stacks_gradients():
         (lambda: fad.grad(np.abs, holomorphic=True)(Z[0]), ["complex outputs", "float64"]),
         (lambda: fad.jacrev(np.abs, holomorphic=True)(Z), ["complex outputs"]),
     ],
-    ids=["grad", "value_and_grad", "jacrev", "jacobian", "jacfwd_complex_input", "hessian",
-         "holomorphic_real_input", "jacfwd_holomorphic_real_input", "holomorphic_real_output",
-         "jacrev_holomorphic_real_output"],
+    ids=[
+        "grad",
+        "value_and_grad",
+        "jacrev",
+        "jacobian",
+        "jacfwd_complex_input",
+        "hessian",
+        "holomorphic_real_input",
+        "jacfwd_holomorphic_real_input",
+        "holomorphic_real_output",
+        "jacrev_holomorphic_real_output",
+    ],
 )
 def test_complex_without_holomorphic_and_vice_versa_raise_type_error(call, words):
     with pytest.raises(TypeError) as excinfo:
@@ -289,16 +323,32 @@ def test_vjp_and_jvp_need_no_holomorphic_flag():
 
 X = np.array([0.3, -1.7, 2.2, 0.6])
 ZERO_DERIVATIVE = {
-    "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "rint": np.rint, "fix": np.fix,
-    "round": lambda x: np.round(x, 1), "around": np.around, "sign": np.sign,
-    "floor_divide": lambda x: np.floor_divide(x, 0.7), "floor_divide_op": lambda x: x // 0.7,
-    "less": lambda x: x < 0.5, "less_equal": lambda x: np.less_equal(x, 0.5),
-    "greater": lambda x: np.greater(x, 0.5), "greater_equal": lambda x: x >= 0.5,
-    "equal": lambda x: np.equal(x, 0.3), "not_equal": lambda x: x != 0.3,
-    "logical_and": lambda x: np.logical_and(x, x > 0), "logical_or": lambda x: np.logical_or(x, 0),
-    "logical_xor": lambda x: np.logical_xor(x, 1), "logical_not": np.logical_not,
-    "isnan": np.isnan, "isfinite": np.isfinite, "isinf": np.isinf, "signbit": np.signbit,
-    "angle_of_real": np.angle, "divmod_quotient": lambda x: np.divmod(x, 0.7)[0],
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "trunc": np.trunc,
+    "rint": np.rint,
+    "fix": np.fix,
+    "round": lambda x: np.round(x, 1),
+    "around": np.around,
+    "sign": np.sign,
+    "floor_divide": lambda x: np.floor_divide(x, 0.7),
+    "floor_divide_op": lambda x: x // 0.7,
+    "less": lambda x: x < 0.5,
+    "less_equal": lambda x: np.less_equal(x, 0.5),
+    "greater": lambda x: np.greater(x, 0.5),
+    "greater_equal": lambda x: x >= 0.5,
+    "equal": lambda x: np.equal(x, 0.3),
+    "not_equal": lambda x: x != 0.3,
+    "logical_and": lambda x: np.logical_and(x, x > 0),
+    "logical_or": lambda x: np.logical_or(x, 0),
+    "logical_xor": lambda x: np.logical_xor(x, 1),
+    "logical_not": np.logical_not,
+    "isnan": np.isnan,
+    "isfinite": np.isfinite,
+    "isinf": np.isinf,
+    "signbit": np.signbit,
+    "angle_of_real": np.angle,
+    "divmod_quotient": lambda x: np.divmod(x, 0.7)[0],
 }
 # differentiable primitives with a part that has derivative zero: the value may be traced
 ZERO_PARTIAL = {
@@ -306,9 +356,22 @@ ZERO_PARTIAL = {
     "modf_integral": lambda x: np.modf(x)[1],
     "frexp_exponent": lambda x: np.frexp(x)[1],
 }
-BOOLEAN = ("less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
-           "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isfinite",
-           "isinf", "signbit")
+BOOLEAN = (
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "equal",
+    "not_equal",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "isnan",
+    "isfinite",
+    "isinf",
+    "signbit",
+)
 
 
 @pytest.mark.parametrize("name", ZERO_DERIVATIVE)
@@ -331,8 +394,9 @@ def test_zero_derivative_function_returns_plain_arrays(name):
         np.testing.assert_array_equal(y, f(X))
 
 
-@pytest.mark.parametrize("name", [n for n in ZERO_DERIVATIVE if n not in BOOLEAN]
-                         + list(ZERO_PARTIAL))
+@pytest.mark.parametrize(
+    "name", [n for n in ZERO_DERIVATIVE if n not in BOOLEAN] + list(ZERO_PARTIAL)
+)
 def test_zero_derivative_function_has_derivative_zero(name):
     f = {**ZERO_DERIVATIVE, **ZERO_PARTIAL}[name]
     # product rule: d/dx sum(f(x) x) = f(x) when f' = 0
@@ -365,7 +429,7 @@ def test_extremum_ties_split_evenly(ufunc):
 def test_nan_goes_where_the_value_comes_from():
     a = np.array([np.nan, 1.0])
     b = np.array([2.0, np.nan])
-    grad_pair = lambda f: fad.grad(lambda a, b: np.sum(f(a, b)), argnums=(0, 1))(a, b)  # noqa: E731
+    grad_pair = lambda f: fad.grad(lambda a, b: np.sum(f(a, b)), argnums=(0, 1))(a, b)
     # maximum propagates NaN: the derivative follows the NaN
     np.testing.assert_array_equal(grad_pair(np.maximum)[0], [1.0, 0.0])
     np.testing.assert_array_equal(grad_pair(np.maximum)[1], [0.0, 1.0])
@@ -395,18 +459,18 @@ def test_heaviside_derivative_in_its_second_argument_where_x_is_zero():
 def test_power_derivatives_at_zero():
     # d/dx x**z at x = 0: 0 for z = 0 (a constant), 1 for z = 1; d/dz is 0 at x = 0
     for z in (0.0, np.float64(0.0), np.array(0.0)):
-        assert fad.grad(lambda x: x ** z)(0.0) == 0.0
+        assert fad.grad(lambda x: x**z)(0.0) == 0.0
     assert fad.grad(lambda x: x ** np.array(1.0))(0.0) == 1.0
     assert fad.grad(lambda z: np.array(0.0) ** z)(2.0) == 0.0
     # the mixed derivative d²/dxdz x**z = x**(z-1) (1 + z log x) at z = 0 is 1/x
-    assert fad.grad(fad.grad(lambda x, z: x ** z, argnums=1))(2.0, 0.0) == pytest.approx(0.5)
+    assert fad.grad(fad.grad(lambda x, z: x**z, argnums=1))(2.0, 0.0) == pytest.approx(0.5)
 
 
 def test_python_base_power_keeps_float32():
     x = np.float32(0.5)
-    _, tangent = fad.jvp(lambda z: 2.0 ** z, (x,), (np.float32(1),))
+    _, tangent = fad.jvp(lambda z: 2.0**z, (x,), (np.float32(1),))
     assert tangent.dtype == np.float32
-    np.testing.assert_allclose(tangent, np.log(2) * 2 ** 0.5, rtol=1e-6)
+    np.testing.assert_allclose(tangent, np.log(2) * 2**0.5, rtol=1e-6)
 
 
 def test_ufunc_outer_and_reduce_methods():
@@ -414,8 +478,9 @@ def test_ufunc_outer_and_reduce_methods():
     check_grads(lambda x, y: np.hypot.outer(x, y), (x, y), order=2)
     check_grads(lambda x: np.logaddexp.reduce(x, axis=None), (np.array([[0.1, 3.0], [2.0, -1]]),))
     big = np.array([1000.0, 1000.0])
-    np.testing.assert_allclose(np.asarray(fad.grad(lambda x: np.logaddexp.reduce(x))(big)),
-                               [0.5, 0.5])
+    np.testing.assert_allclose(
+        np.asarray(fad.grad(lambda x: np.logaddexp.reduce(x))(big)), [0.5, 0.5]
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -428,8 +493,14 @@ A = np.array([[0.3, -1.2, 2.0], [1.0, 0.5, -0.7]])
 @needs_scipy
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"axis": (0, 1)},
-     {"axis": 1, "b": np.array([0.5, 2.0, 1.0])}, {"axis": None, "b": 2.0, "keepdims": True}],
+    [
+        {},
+        {"axis": 0},
+        {"axis": -1, "keepdims": True},
+        {"axis": (0, 1)},
+        {"axis": 1, "b": np.array([0.5, 2.0, 1.0])},
+        {"axis": None, "b": 2.0, "keepdims": True},
+    ],
     ids=["all", "axis0", "keepdims", "tuple", "b", "scalar_b"],
 )
 def test_logsumexp_matches_scipy_and_differentiates(kwargs):
@@ -459,8 +530,7 @@ def test_softmax_and_log_softmax_match_scipy(axis):
     from functional_ad.ops.special import log_softmax, softmax
 
     np.testing.assert_allclose(softmax(A, axis=axis), sc.softmax(A, axis=axis), rtol=1e-13)
-    np.testing.assert_allclose(log_softmax(A, axis=axis), sc.log_softmax(A, axis=axis),
-                               rtol=1e-13)
+    np.testing.assert_allclose(log_softmax(A, axis=axis), sc.log_softmax(A, axis=axis), rtol=1e-13)
     check_grads(lambda a: softmax(a, axis=axis), (A,), order=2)
     check_grads(lambda a: log_softmax(a, axis=axis), (A,), order=2)
     large = A * 400  # exp would overflow without the shift
@@ -477,8 +547,9 @@ def test_polygamma_and_multigammaln_match_scipy():
         np.testing.assert_allclose(polygamma(n, x), sc.polygamma(n, x), rtol=1e-13)
         check_grads(lambda x: polygamma(n, x), (x,), order=2)
     np.testing.assert_allclose(multigammaln(x + 2, 4), sc.multigammaln(x + 2, 4), rtol=1e-13)
-    np.testing.assert_allclose(fad.grad(lambda a: multigammaln(a, 2))(3.0),
-                               sc.digamma(3.0) + sc.digamma(2.5))
+    np.testing.assert_allclose(
+        fad.grad(lambda a: multigammaln(a, 2))(3.0), sc.digamma(3.0) + sc.digamma(2.5)
+    )
     with pytest.raises(ValueError):
         multigammaln(0.2, 3)
     assert polygamma(1, np.float32(2.0)).dtype == np.float32
@@ -488,8 +559,18 @@ def test_polygamma_and_multigammaln_match_scipy():
 def test_scipy_functions_are_registered_for_coverage():
     from functional_ad.ops import NUMPY
 
-    for f in (sc.polygamma, sc.multigammaln, sc.logsumexp, sc.softmax, sc.log_softmax,
-              sc.gammaln, sc.psi, sc.erf, sc.i0, sc.rel_entr):
+    for f in (
+        sc.polygamma,
+        sc.multigammaln,
+        sc.logsumexp,
+        sc.softmax,
+        sc.log_softmax,
+        sc.gammaln,
+        sc.psi,
+        sc.erf,
+        sc.i0,
+        sc.rel_entr,
+    ):
         assert f in NUMPY
 
 
@@ -511,6 +592,7 @@ def test_package_works_without_scipy():
         "assert special.sc is None and not special.PRIMITIVES_BY_NAME\n"
         "assert fad.grad(lambda x: np.sum(np.sinc(x)))(np.array([0.5])).shape == (1,)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr

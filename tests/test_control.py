@@ -23,7 +23,7 @@ def sin_no_grad(x):
 
 
 def test_stop_gradient_in_every_transform():
-    f = lambda x: np.sum(x * fad.stop_gradient(np.sin(x)))  # noqa: E731
+    f = lambda x: np.sum(x * fad.stop_gradient(np.sin(x)))
     np.testing.assert_allclose(fad.grad(f)(V), np.sin(V))
     _, tangent = fad.jvp(f, (V,), (np.ones(3),))
     np.testing.assert_allclose(tangent, np.sum(np.sin(V)))
@@ -34,10 +34,10 @@ def test_stop_gradient_in_every_transform():
 
 def test_stop_gradient_under_nesting():
     # inner grad: 3 x^2 s with s = x held constant at both levels; outer: 6 x s
-    cubic = lambda x: x**3 * fad.stop_gradient(x)  # noqa: E731
+    cubic = lambda x: x**3 * fad.stop_gradient(x)
     assert fad.grad(fad.grad(cubic))(2.0) == pytest.approx(24.0)
     # the stopped value depends on the outer variable: it is constant for the outer grad too
-    inner = lambda x: fad.grad(lambda y: y * fad.stop_gradient(x * y))(1.0)  # noqa: E731
+    inner = lambda x: fad.grad(lambda y: y * fad.stop_gradient(x * y))(1.0)
     assert inner(X) == pytest.approx(X)
     assert fad.grad(inner)(X) == pytest.approx(0.0)
     # forward over reverse agrees with reverse over reverse
@@ -56,7 +56,7 @@ def test_stop_gradient_of_pytrees_and_plain_values():
 
 def test_no_grad_value_is_a_constant_for_grad():
     """The documented example: d/dx [x * g(x)] with g under no_grad is g(x)."""
-    f = lambda x: x * sin_no_grad(x)  # noqa: E731
+    f = lambda x: x * sin_no_grad(x)
     assert fad.grad(f)(X) == pytest.approx(np.sin(X))
     assert fad.jvp(f, (X,), (1.0,))[1] == pytest.approx(np.sin(X))
     _, pullback = fad.vjp(f, X)
@@ -101,7 +101,7 @@ def test_no_grad_in_inner_function_of_nested_grad_only_affects_its_block():
         return y * y * x + c * y
 
     # d/dy inner = 2 y x + c; at y = 1: 2x + cos(x); outer d/dx: 2 (c is constant)
-    g = lambda x: fad.grad(inner)(1.0, x)  # noqa: E731
+    g = lambda x: fad.grad(inner)(1.0, x)
     assert g(X) == pytest.approx(2 * X + np.cos(X))
     assert fad.grad(g)(X) == pytest.approx(2.0)
 

@@ -64,7 +64,7 @@ def test_second_order_in_every_mode_mix(second):
 
 def test_no_perturbation_confusion():
     # d/dx [x * d/dy (x * y)] at y = 1 is 2x, not x
-    inner = lambda x: grad(lambda y: mul(x, y))(1.0)  # noqa: E731
+    inner = lambda x: grad(lambda y: mul(x, y))(1.0)
     assert float(grad(lambda x: mul(x, inner(x)))(3.0)) == pytest.approx(6.0)
 
 

@@ -11,17 +11,23 @@ import numpy as np
 import pytest
 
 import functional_ad  # noqa: F401  (registers every family)
-from functional_ad.dispatch import register_scipy
 from functional_ad.core import Primitive
 from functional_ad.coverage import coverage_rows, format_table, public_name, report
+from functional_ad.dispatch import register_scipy
 from functional_ad.ops import NUMPY, UFUNC_METHODS
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def run_command(*flags: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "functional_ad", "coverage", *flags],
-                            cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "functional_ad", "coverage", *flags],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -50,8 +56,14 @@ def test_command_markdown():
 
 
 def test_command_without_subcommand_shows_usage():
-    result = subprocess.run([sys.executable, "-m", "functional_ad"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "functional_ad"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode != 0
     assert "coverage" in result.stderr
 
@@ -100,8 +112,12 @@ def test_functions_added_later_appear_automatically():
 
 def test_scipy_names():
     special = pytest.importorskip("scipy.special")
-    registered = [f for f in NUMPY if getattr(special, getattr(f, "__name__", ""), None) is f
-                  and getattr(np, f.__name__, None) is not f]
+    registered = [
+        f
+        for f in NUMPY
+        if getattr(special, getattr(f, "__name__", ""), None) is f
+        and getattr(np, f.__name__, None) is not f
+    ]
     if not registered:
         pytest.skip("no scipy.special function registered yet")
     assert public_name(registered[0]).startswith("scipy.special.")

@@ -98,8 +98,9 @@ def test_custom_jvp_first_order_in_every_transform(transform):
 
 def test_custom_jvp_second_order_and_hessian():
     d2 = sigmoid(X3) * (1 - sigmoid(X3))
-    np.testing.assert_allclose(fad.hessian(lambda x: np.sum(log1pexp(x)))(X3), np.diag(d2),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        fad.hessian(lambda x: np.sum(log1pexp(x)))(X3), np.diag(d2), rtol=1e-12
+    )
     g2 = [fad.grad(fad.grad(log1pexp))(float(x)) for x in X3]
     np.testing.assert_allclose(g2, d2, rtol=1e-12)
     _, hv = fad.hvp(lambda x: np.sum(log1pexp(x)), (X3,), (np.ones(3),))
@@ -118,12 +119,12 @@ def test_custom_jvp_rule_is_used_in_both_modes():
 def test_custom_jvp_nondiff_argnums_are_passed_first_to_the_rule():
     @functools.partial(custom_jvp, nondiff_argnums=(0,))
     def power(n, x):
-        return x ** n
+        return x**n
 
     @power.defjvp
     def power_jvp(n, primals, tangents):
         (x,), (t,) = primals, tangents
-        return x ** n, n * x ** (n - 1) * t
+        return x**n, n * x ** (n - 1) * t
 
     assert fad.grad(power, argnums=1)(3, 2.0) == 12.0
     assert fad.grad(fad.grad(power, argnums=1), argnums=1)(3, 2.0) == 12.0
@@ -178,8 +179,12 @@ def test_custom_vjp_first_order_in_every_transform(transform):
 
 
 def test_custom_vjp_second_order_through_differentiable_rules():
-    np.testing.assert_allclose(fad.hessian(lambda x: np.sum(sin_custom(x)))(X3),
-                               np.diag(-np.sin(X3)), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        fad.hessian(lambda x: np.sum(sin_custom(x)))(X3),
+        np.diag(-np.sin(X3)),
+        rtol=1e-12,
+        atol=1e-15,
+    )
     assert np.isclose(fad.grad(fad.grad(sin_custom))(0.7), -np.sin(0.7))
     _, vh = fad.vhp(lambda x: np.sum(sin_custom(x)), (X3,), (np.ones(3),))
     np.testing.assert_allclose(vh[0], -np.sin(X3), rtol=1e-12)
@@ -242,8 +247,7 @@ def test_custom_vjp_pytrees_multiple_outputs_and_none_cotangent():
         return out["mean"] + 3 * out["max"]
 
     np.testing.assert_allclose(fad.grad(loss)(X3), [2 / 3, 2 / 3, 2 / 3 + 3])
-    np.testing.assert_allclose(fad.jvp(loss, (X3,), (np.array([1.0, 0.0, 1.0]),))[1],
-                               2 / 3 * 2 + 3)
+    np.testing.assert_allclose(fad.jvp(loss, (X3,), (np.array([1.0, 0.0, 1.0]),))[1], 2 / 3 * 2 + 3)
     # only one output used: the other's cotangent arrives as zeros
     np.testing.assert_allclose(fad.grad(lambda x: stats(x, 2.0)["max"])(X3), [0, 0, 1])
     assert fad.grad(lambda s: stats(X3, s)["mean"])(2.0) == 0.0

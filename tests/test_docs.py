@@ -146,7 +146,7 @@ def test_page_code_runs(page: Path, in_repo_root) -> None:
                     warnings.simplefilter("ignore", RuntimeWarning)  # pages show NaN traps
                     # padded so that tracebacks give the line numbers of the page
                     code = "\n" * block.line + block.code
-                    exec(compile(code, str(page.relative_to(REPO_ROOT)), "exec"), namespace)  # noqa: S102
+                    exec(compile(code, str(page.relative_to(REPO_ROOT)), "exec"), namespace)
             except Exception as error:
                 raise AssertionError(
                     f"the code block at {name} raised {type(error).__name__}: {error}"

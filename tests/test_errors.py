@@ -154,8 +154,11 @@ def test_numpy_function_without_rule_in_jvp(name, call):
 # (tests/test_lists.py); the forms NumPy converts internally still raise the clear error.
 @pytest.mark.parametrize(
     "convert",
-    [lambda x: x.__array__(), lambda x: np.sin([x[0], x[1]]),
-     lambda x: np.linalg.norm([x[0], x[1]])],
+    [
+        lambda x: x.__array__(),
+        lambda x: np.sin([x[0], x[1]]),
+        lambda x: np.linalg.norm([x[0], x[1]]),
+    ],
     ids=["__array__", "ufunc_of_list", "norm_of_list"],
 )
 def test_array_conversion_of_tracer_suggests_stack_or_stop_gradient(convert):

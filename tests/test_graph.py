@@ -361,8 +361,9 @@ def test_dot_marks_returned_inputs_and_no_grad_nodes():
 def test_dot_output_is_accepted_by_graphviz(graph, tmp_path):
     import subprocess
 
-    result = subprocess.run(["dot", "-Tsvg"], input=graph.to_dot(), capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        ["dot", "-Tsvg"], input=graph.to_dot(), capture_output=True, text=True, check=True
+    )
     assert "<svg" in result.stdout
 
 

@@ -25,15 +25,37 @@ def picks(index, shape):
 # ----------------------------------------------------------------------------- forms
 
 
-@pytest.mark.parametrize("index", [
-    1, -1, (1, 2), (-1, -4), slice(None, None, -1), (slice(1, None), slice(None, None, 2)),
-    (Ellipsis, 0), (None, 1), (1, None, Ellipsis, None), (), Ellipsis,
-    np.array([0, 0, 2]), [2, 0, 2], (np.array([0, 2]), np.array([3, 3])),
-    (slice(None), [1, 1, 0]), ([0, 1], slice(None)), (np.array([[0], [2]]), [1, 3]),
-    np.array([True, False, True]), (np.array([True, False, True]), slice(1, 3)),
-    X > 6, np.int64(2), (np.array(1), np.array(-1)), np.array([], dtype=np.intp),
-    ((2, 0, 2),), ((0, 0), slice(1, 3)),
-], ids=repr)
+@pytest.mark.parametrize(
+    "index",
+    [
+        1,
+        -1,
+        (1, 2),
+        (-1, -4),
+        slice(None, None, -1),
+        (slice(1, None), slice(None, None, 2)),
+        (Ellipsis, 0),
+        (None, 1),
+        (1, None, Ellipsis, None),
+        (),
+        Ellipsis,
+        np.array([0, 0, 2]),
+        [2, 0, 2],
+        (np.array([0, 2]), np.array([3, 3])),
+        (slice(None), [1, 1, 0]),
+        ([0, 1], slice(None)),
+        (np.array([[0], [2]]), [1, 3]),
+        np.array([True, False, True]),
+        (np.array([True, False, True]), slice(1, 3)),
+        X > 6,
+        np.int64(2),
+        (np.array(1), np.array(-1)),
+        np.array([], dtype=np.intp),
+        ((2, 0, 2),),
+        ((0, 0), slice(1, 3)),
+    ],
+    ids=repr,
+)
 def test_value_and_gradient_match_numpy(index):
     out = fad.jvp(lambda a: a[index], (X,), (np.ones_like(X),))[0]
     np.testing.assert_array_equal(out, X[index])
@@ -113,8 +135,10 @@ def test_iteration_and_len():
 
     np.testing.assert_array_equal(fad.grad(f)(V), [0.0, 1.0, 2.0, 3.0])
     rows = fad.jacobian(lambda a: np.stack([r for r in a][::-1]))(X)
-    np.testing.assert_array_equal(rows.reshape(12, 12), np.flipud(np.eye(3)).repeat(4, 0).repeat(
-        4, 1) * np.tile(np.eye(4), (3, 3)))
+    np.testing.assert_array_equal(
+        rows.reshape(12, 12),
+        np.flipud(np.eye(3)).repeat(4, 0).repeat(4, 1) * np.tile(np.eye(4), (3, 3)),
+    )
 
 
 # ----------------------------------------------------------------------------- traced indices
@@ -124,7 +148,7 @@ def test_integer_traced_index_is_lowered():
     # an integer-valued tracer has no derivative; it indexes with its concrete value
     def f(v):
         i = v.astype(int)  # [0, -1, 2, 3]
-        return v[i[2]] + np.sum(v[i[2:]]) + np.sum(v[i[0]:i[3]])
+        return v[i[2]] + np.sum(v[i[2:]]) + np.sum(v[i[0] : i[3]])
 
     np.testing.assert_array_equal(fad.grad(f)(V), [1.0, 1.0, 3.0, 1.0])
     out, tangent = fad.jvp(f, (V,), (np.ones(4),))

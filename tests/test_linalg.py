@@ -63,7 +63,7 @@ EINSUM_CASES = [
 def test_einsum_subscripts(spec, shapes):
     rng = _rng(1)
     args = [_normal(rng, s) for s in shapes]
-    f = lambda *xs: np.einsum(spec, *xs)  # noqa: E731
+    f = lambda *xs: np.einsum(spec, *xs)
     out, _ = fad.jvp(f, tuple(args), tuple(np.zeros_like(a) for a in args))
     np.testing.assert_allclose(out, f(*args), rtol=1e-12, atol=1e-12)
     check_grads(f, args, order=2)
@@ -86,8 +86,9 @@ def test_einsum_interleaved_form_matches_string_form():
     def spelled(a, b):
         return np.sum(np.einsum("...ab,bc->...ac", a, b) ** 2)
 
-    for got, want in zip(fad.grad(interleaved, (0, 1))(a, b), fad.grad(spelled, (0, 1))(a, b),
-                         strict=True):
+    for got, want in zip(
+        fad.grad(interleaved, (0, 1))(a, b), fad.grad(spelled, (0, 1))(a, b), strict=True
+    ):
         np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
@@ -141,8 +142,7 @@ def test_fft_vjp_is_the_fft_itself_not_the_inverse():
 def test_grad_of_a_real_function_of_a_complex_matrix_is_conjugated():
     # grad(|z|^2) = 2 conj(z), as grad(lambda z: abs(z)**2)(3+4j) == 6-8j
     z = _normal(_rng(7), (2, 3), complex_=True)
-    np.testing.assert_allclose(fad.grad(lambda z: L.norm(z) ** 2)(z), 2 * np.conj(z),
-                               rtol=1e-12)
+    np.testing.assert_allclose(fad.grad(lambda z: L.norm(z) ** 2)(z), 2 * np.conj(z), rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------- real FFTs
@@ -158,7 +158,7 @@ def _dense(f, n, complex_=False):
 @pytest.mark.parametrize("norm", ["backward", "ortho", "forward"])
 def test_rfft_transpose_against_its_dense_matrix(n, norm):
     rng = _rng(8)
-    f = lambda x: np.fft.rfft(x, norm=norm)  # noqa: E731
+    f = lambda x: np.fft.rfft(x, norm=norm)
     matrix = _dense(f, n)  # y = M x for real x
     y, pullback = fad.vjp(f, rng.standard_normal(n))
     u = _normal(rng, np.shape(y), complex_=True)
@@ -173,7 +173,7 @@ def test_irfft_transpose_against_its_dense_matrices(n, norm):
     # of the pairing Re sum(c_bar c) is c_bar = A^T y_bar - i B^T y_bar
     rng = _rng(9)
     m = n // 2 + 1
-    f = lambda c: np.fft.irfft(c, n=n, norm=norm)  # noqa: E731
+    f = lambda c: np.fft.irfft(c, n=n, norm=norm)
     a, b = _dense(f, m), _dense(f, m, complex_=True)
     y, pullback = fad.vjp(f, _normal(rng, m, complex_=True))
     y_bar = rng.standard_normal(np.shape(y))
@@ -182,7 +182,7 @@ def test_irfft_transpose_against_its_dense_matrices(n, norm):
 
 def test_rfft_irfft_round_trip_has_identity_derivative():
     x = _normal(_rng(10), (3, 8))
-    f = lambda x: np.fft.irfft(np.fft.rfft(x), n=8)  # noqa: E731
+    f = lambda x: np.fft.irfft(np.fft.rfft(x), n=8)
     np.testing.assert_allclose(fad.jacrev(f)(x[0]), np.eye(8), atol=1e-12)
     np.testing.assert_allclose(fad.jacfwd(f)(x[0]), np.eye(8), atol=1e-12)
 
@@ -190,14 +190,15 @@ def test_rfft_irfft_round_trip_has_identity_derivative():
 def test_fftshift_and_ifftshift_are_inverse_permutations():
     x = _normal(_rng(11), (3, 5))
     w = _normal(_rng(12), (3, 5))
-    f = lambda x: np.sum(np.fft.ifftshift(np.fft.fftshift(x)) * w)  # noqa: E731
+    f = lambda x: np.sum(np.fft.ifftshift(np.fft.fftshift(x)) * w)
     np.testing.assert_allclose(fad.grad(f)(x), w)
 
 
 def test_fft_derivatives_stay_single_precision():
     x = np.linspace(0.0, 1.0, 6, dtype=np.float32)
-    g = fad.grad(lambda x: np.sum(np.abs(np.fft.rfft(x)) ** 2)
-                 + np.sum(np.fft.irfft(np.fft.fft(x))))
+    g = fad.grad(
+        lambda x: np.sum(np.abs(np.fft.rfft(x)) ** 2) + np.sum(np.fft.irfft(np.fft.fft(x)))
+    )
     assert g(x).dtype == np.float32
 
 
@@ -243,7 +244,7 @@ def test_logdet_gradient_and_hessian():
     rng = _rng(13)
     a = _spd(rng, 3)
     v = rng.standard_normal((3, 3))
-    logdet = lambda a: L.slogdet(a)[1]  # noqa: E731
+    logdet = lambda a: L.slogdet(a)[1]
     inv = np.linalg.inv(a)
     np.testing.assert_allclose(fad.grad(logdet)(a), inv.T, rtol=1e-10)
     _, (hv,) = fad.hvp(logdet, (a,), (v,))
@@ -292,7 +293,7 @@ def test_svd_jacobians_agree_between_modes():
 
     def f(a):
         u, s, vh = L.svd(a, full_matrices=False)
-        return np.concatenate([s, np.ravel(u @ np.diag(s ** 2) @ vh)])
+        return np.concatenate([s, np.ravel(u @ np.diag(s**2) @ vh)])
 
     np.testing.assert_allclose(fad.jacfwd(f)(a), fad.jacrev(f)(a), atol=1e-10)
 
@@ -313,10 +314,12 @@ def test_lstsq_gradient_of_the_residual():
 
 def test_matrix_power_zero_and_one():
     a = _normal(_rng(21), (3, 3))
-    np.testing.assert_array_equal(fad.jacrev(lambda a: L.matrix_power(a, 0))(a),
-                                  np.zeros((3, 3, 3, 3)))
-    np.testing.assert_allclose(fad.jacrev(lambda a: L.matrix_power(a, 1))(a),
-                               np.eye(9).reshape(3, 3, 3, 3))
+    np.testing.assert_array_equal(
+        fad.jacrev(lambda a: L.matrix_power(a, 0))(a), np.zeros((3, 3, 3, 3))
+    )
+    np.testing.assert_allclose(
+        fad.jacrev(lambda a: L.matrix_power(a, 1))(a), np.eye(9).reshape(3, 3, 3, 3)
+    )
 
 
 def test_multi_dot_matches_a_chain_of_matmuls():
@@ -342,7 +345,7 @@ def test_solve_broadcasts_a_vector_over_a_stack():
     rng = _rng(23)
     a = rng.standard_normal((2, 3, 3)) + 3 * np.eye(3)
     b = rng.standard_normal(3)
-    f = lambda a, b: np.sum(L.solve(a, b) ** 2)  # noqa: E731
+    f = lambda a, b: np.sum(L.solve(a, b) ** 2)
     ga, gb = fad.grad(f, (0, 1))(a, b)
     per_slice = [fad.grad(f, (0, 1))(a[i], b) for i in range(2)]
     np.testing.assert_allclose(ga, np.stack([p[0] for p in per_slice]), rtol=1e-10)
@@ -353,8 +356,7 @@ def test_vmap_of_grad_of_logdet_matches_a_loop():
     rng = _rng(24)
     stack = np.stack([_spd(rng, 3) for _ in range(4)])
     g = fad.grad(lambda a: L.slogdet(a)[1])
-    np.testing.assert_allclose(fad.vmap(g)(stack), np.stack([g(a) for a in stack]),
-                               rtol=1e-10)
+    np.testing.assert_allclose(fad.vmap(g)(stack), np.stack([g(a) for a in stack]), rtol=1e-10)
 
 
 # ----------------------------------------------------------------------------- errors

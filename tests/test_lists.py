@@ -27,7 +27,7 @@ def both_modes(f, x):
 
 def test_array_of_scalars_built_from_one_input():
     def f(x):
-        return np.array([x, x ** 2, np.sin(x)])
+        return np.array([x, x**2, np.sin(x)])
 
     np.testing.assert_allclose(both_modes(f, 0.5), [1.0, 1.0, np.cos(0.5)])
 
@@ -74,8 +74,9 @@ def test_as_functions_return_the_traced_value(convert):
 
 
 def test_asarray_of_a_list():
-    np.testing.assert_allclose(both_modes(lambda x: np.asarray([x[1], x[0]]), X2),
-                               [[0.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_allclose(
+        both_modes(lambda x: np.asarray([x[1], x[0]]), X2), [[0.0, 1.0], [1.0, 0.0]]
+    )
 
 
 def test_array_copies_a_traced_value():
@@ -100,8 +101,12 @@ def test_dtype_follows_numpy_promotion():
 
     g = fad.grad(f)(X2.astype(np.float32))
     assert g.dtype == np.float32
-    assert seen == {"f32": np.float32, "with_python_float": np.float64,
-                    "requested": np.float64, "complex": np.complex128}
+    assert seen == {
+        "f32": np.float32,
+        "with_python_float": np.float64,
+        "requested": np.float64,
+        "complex": np.complex128,
+    }
     assert np.array([np.float32(1), 1.0]).dtype == np.float64  # the same rule, untraced
 
 
@@ -133,7 +138,7 @@ def test_values_of_different_trace_levels():
 def test_hessian_through_a_list():
     def f(x):
         a, b = x[0], x[1]
-        return np.sum(np.array([a * a * b, b ** 3]))
+        return np.sum(np.array([a * a * b, b**3]))
 
     h = fad.hessian(f)(X2)
     a, b = X2
@@ -170,8 +175,9 @@ def test_reduction_of_a_list_with_axis_and_keepdims():
         return np.mean([x, 3 * x], axis=0, keepdims=True)
 
     np.testing.assert_allclose(both_modes(f, X2), 2 * np.eye(2)[None])
-    np.testing.assert_allclose(both_modes(lambda x: np.sum([x, x * x], axis=1), X2),
-                               [[1.0, 1.0], 2 * X2])
+    np.testing.assert_allclose(
+        both_modes(lambda x: np.sum([x, x * x], axis=1), X2), [[1.0, 1.0], 2 * X2]
+    )
 
 
 # ----------------------------------------------------------------------------- r_ and c_
@@ -269,7 +275,7 @@ def test_lists_are_recognised_in_every_thread():
 
     def work(i):
         x = 0.1 * (i + 1)
-        results[i] = float(fad.grad(lambda x: np.sum(np.array([x, x ** 2]) ** 2))(x))
+        results[i] = float(fad.grad(lambda x: np.sum(np.array([x, x**2]) ** 2))(x))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
     for t in threads:
@@ -278,5 +284,5 @@ def test_lists_are_recognised_in_every_thread():
         t.join()
     for i, value in results.items():
         x = 0.1 * (i + 1)
-        assert np.isclose(value, 2 * x + 4 * x ** 3)
+        assert np.isclose(value, 2 * x + 4 * x**3)
     assert len(results) == 6

@@ -16,10 +16,8 @@ def _same_derivatives(f, f_ref, x=X):
     np.testing.assert_allclose(f(x.copy()), f_ref(x))
     np.testing.assert_allclose(fad.jacrev(f)(x), fad.jacrev(f_ref)(x), atol=1e-12)
     np.testing.assert_allclose(fad.jacfwd(f)(x), fad.jacfwd(f_ref)(x), atol=1e-12)
-    scalar = lambda g: lambda x: np.sum(np.sin(g(x)))  # noqa: E731
-    np.testing.assert_allclose(
-        fad.hessian(scalar(f))(x), fad.hessian(scalar(f_ref))(x), atol=1e-12
-    )
+    scalar = lambda g: lambda x: np.sum(np.sin(g(x)))
+    np.testing.assert_allclose(fad.hessian(scalar(f))(x), fad.hessian(scalar(f_ref))(x), atol=1e-12)
     check_grads(f, (x,), order=2)
 
 
@@ -99,16 +97,30 @@ def test_repeated_indices_last_write_wins():
 @pytest.mark.parametrize(
     "update, reference",
     [
-        (lambda x: fad.at(x)[1:3].set(x[0] ** 2),
-         lambda x: np.concatenate([x[:1], x[:1] ** 2, x[:1] ** 2, x[3:]])),
-        (lambda x: fad.at(x)[np.array([0, 0, 3])].add(np.sin(x[:3])),
-         lambda x: x + np.stack([np.sin(x[0]) + np.sin(x[1]), 0 * x[0], 0 * x[0], np.sin(x[2])])),
-        (lambda x: fad.at(x)[np.array([1, 1])].multiply(x[2:]),
-         lambda x: np.concatenate([x[:1], x[1:2] * x[2] * x[3], x[2:]])),
-        (lambda x: fad.at(x)[np.array([0, 3])].min(x[1:3] - 1.0),
-         lambda x: np.stack([np.minimum(x[0], x[1] - 1), x[1], x[2], np.minimum(x[3], x[2] - 1)])),
-        (lambda x: fad.at(x)[np.array([2, 2])].max(x[:2] + 1.3),
-         lambda x: np.stack([x[0], x[1], np.maximum(np.maximum(x[2], x[0] + 1.3), x[1] + 1.3), x[3]])),
+        (
+            lambda x: fad.at(x)[1:3].set(x[0] ** 2),
+            lambda x: np.concatenate([x[:1], x[:1] ** 2, x[:1] ** 2, x[3:]]),
+        ),
+        (
+            lambda x: fad.at(x)[np.array([0, 0, 3])].add(np.sin(x[:3])),
+            lambda x: x + np.stack([np.sin(x[0]) + np.sin(x[1]), 0 * x[0], 0 * x[0], np.sin(x[2])]),
+        ),
+        (
+            lambda x: fad.at(x)[np.array([1, 1])].multiply(x[2:]),
+            lambda x: np.concatenate([x[:1], x[1:2] * x[2] * x[3], x[2:]]),
+        ),
+        (
+            lambda x: fad.at(x)[np.array([0, 3])].min(x[1:3] - 1.0),
+            lambda x: np.stack(
+                [np.minimum(x[0], x[1] - 1), x[1], x[2], np.minimum(x[3], x[2] - 1)]
+            ),
+        ),
+        (
+            lambda x: fad.at(x)[np.array([2, 2])].max(x[:2] + 1.3),
+            lambda x: np.stack(
+                [x[0], x[1], np.maximum(np.maximum(x[2], x[0] + 1.3), x[1] + 1.3), x[3]]
+            ),
+        ),
     ],
     ids=["set", "add", "multiply", "min", "max"],
 )

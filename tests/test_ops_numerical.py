@@ -35,14 +35,16 @@ def test_value_and_derivatives_float64(row, shapes):
         check_grads(row.fn, args, order=row.order, modes=row.modes, atol=row.tol, rtol=row.tol)
 
 
-@pytest.mark.parametrize("row, shapes", [c for c in CASES if c[0].complex],
-                         ids=[i for c, i in zip(CASES, IDS) if c[0].complex])
+@pytest.mark.parametrize(
+    "row, shapes",
+    [c for c in CASES if c[0].complex],
+    ids=[i for c, i in zip(CASES, IDS, strict=True) if c[0].complex],
+)
 def test_derivatives_complex(row, shapes):
     args = row.args(np.random.default_rng(1), shapes, np.complex128)
     out, _ = fad.jvp(row.fn, args, tuple(np.zeros_like(a) for a in args))
     _assert_leaves_close(out, row.fn(*args))
-    check_grads(row.fn, args, order=min(row.order, 2), modes=row.modes, atol=row.tol,
-                rtol=row.tol)
+    check_grads(row.fn, args, order=min(row.order, 2), modes=row.modes, atol=row.tol, rtol=row.tol)
 
 
 SINGLE = [c for c in CASES if "float32" in c[0].dtypes and c[0].order]
@@ -53,7 +55,7 @@ def test_float32_stays_float32(row, shapes):
     args = row.args(np.random.default_rng(2), shapes, np.float32)
     out, pullback = fad.vjp(row.fn, *args)
     cotangent = fad.tree_map(lambda y: np.ones(np.shape(y), np.result_type(y)), out)
-    for a, bar in zip(args, pullback(cotangent), strict=True):
+    for bar in pullback(cotangent):
         assert np.result_type(bar) == np.float32, (row.name, np.result_type(bar))
     _, tangent = fad.jvp(row.fn, args, tuple(np.ones_like(a) for a in args))
     for leaf in fad.tree_leaves(tangent):

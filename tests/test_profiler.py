@@ -51,8 +51,12 @@ def test_grad_records_forward_and_vjp_rule_calls():
     with profile() as prof:
         fad.grad(loss)(X)
     assert phases(prof) == {
-        ("sin", "forward"), ("mul", "forward"), ("sum", "forward"),
-        ("sum", "vjp rule"), ("mul", "vjp rule"), ("sin", "vjp rule"),
+        ("sin", "forward"),
+        ("mul", "forward"),
+        ("sum", "forward"),
+        ("sum", "vjp rule"),
+        ("mul", "vjp rule"),
+        ("sin", "vjp rule"),
     }
     calls = [(e.name, e.phase) for e in prof.events]
     assert calls.count(("mul", "vjp rule")) == 2  # one rule per differentiated argument
@@ -64,8 +68,12 @@ def test_jvp_records_jvp_rule_calls():
     with profile() as prof:
         fad.jvp(loss, (X,), (np.ones(3),))
     assert phases(prof) == {
-        ("sin", "forward"), ("mul", "forward"), ("sum", "forward"),
-        ("sin", "jvp rule"), ("mul", "jvp rule"), ("sum", "jvp rule"),
+        ("sin", "forward"),
+        ("mul", "forward"),
+        ("sum", "forward"),
+        ("sin", "jvp rule"),
+        ("mul", "jvp rule"),
+        ("sum", "jvp rule"),
     }
 
 
@@ -80,8 +88,12 @@ def test_nested_phases_in_hvp():
     assert ("cos", "jvp rule") in found  # ... and forward mode differentiates it
     events = prof.events
     sin_rule = next(e for e in events if (e.name, e.phase) == ("sin", "vjp rule"))
-    inside = [e for e in events if e is not sin_rule
-              and sin_rule.start_ns <= e.start_ns <= sin_rule.start_ns + sin_rule.duration_ns]
+    inside = [
+        e
+        for e in events
+        if e is not sin_rule
+        and sin_rule.start_ns <= e.start_ns <= sin_rule.start_ns + sin_rule.duration_ns
+    ]
     assert {e.name for e in inside} >= {"cos", "mul"}  # the rule's own primitive calls
     assert sin_rule.self_ns < sin_rule.duration_ns
 
@@ -93,8 +105,11 @@ def test_self_times_partition_the_timed_time():
     events = prof.events
 
     def contains(outer, inner):
-        return outer is not inner and outer.start_ns <= inner.start_ns and (
-            inner.start_ns + inner.duration_ns <= outer.start_ns + outer.duration_ns)
+        return (
+            outer is not inner
+            and outer.start_ns <= inner.start_ns
+            and (inner.start_ns + inner.duration_ns <= outer.start_ns + outer.duration_ns)
+        )
 
     outermost = [e for e in events if not any(contains(o, e) for o in events)]
     assert len(outermost) < len(events)  # hessian nests rules and primitive calls
@@ -134,8 +149,9 @@ def test_custom_jvp_primitives_are_timed_too():
     def soft(x):
         return np.log1p(np.exp(x))
 
-    soft.defjvp(lambda primals, tangents: (
-        soft(primals[0]), tangents[0] / (1 + np.exp(-primals[0]))))
+    soft.defjvp(
+        lambda primals, tangents: (soft(primals[0]), tangents[0] / (1 + np.exp(-primals[0])))
+    )
     with profile() as prof:
         fad.grad(lambda x: np.sum(soft(x)))(X)
     assert {("custom_jvp[soft]", "forward"), ("custom_jvp[soft]", "vjp rule")} <= phases(prof)
@@ -157,8 +173,14 @@ def test_table_columns_and_content():
     with profile() as prof:
         fad.grad(loss)(X)
     table = prof.table()
-    assert re.split(r"\s+", table.splitlines()[0]) == ["op", "phase", "calls", "total", "mean",
-                                                       "share"]
+    assert re.split(r"\s+", table.splitlines()[0]) == [
+        "op",
+        "phase",
+        "calls",
+        "total",
+        "mean",
+        "share",
+    ]
     rows = table_rows(table)
     assert {(r[0], r[1]) for r in rows} == phases(prof)
     assert all(re.fullmatch(r"[\d.]+ (ns|us|ms|s)", r[3]) for r in rows)
@@ -180,7 +202,8 @@ def test_table_sorting_top_and_grouping_by_shape():
     calls = [int(r[2]) for r in rows]
     assert calls == sorted(calls, reverse=True)
     assert [r[0] for r in table_rows(prof.table(sort_by="op", top=None))] == sorted(
-        r[0] for r in rows)
+        r[0] for r in rows
+    )
     assert len(table_rows(prof.table(top=2))) == 2
     grouped = prof.table(group_by_shape=True, top=None)
     assert grouped.splitlines()[0].endswith("input shapes")
@@ -225,10 +248,16 @@ def test_chrome_trace_is_valid_json_with_complete_events(tmp_path):
     assert primitive["args"] == {"phase": "forward", "input_shapes": [[3]]}
     # spans enclose the events that ran inside them (same thread, nested in time)
     backward = next(e for e in events if e["name"] == "backward")
-    rules = [e for e in events if e["cat"] == "vjp rule" and e["ts"] < backward["ts"] +
-             backward["dur"] and e["ts"] >= backward["ts"]]
-    assert rules and all(e["ts"] + e["dur"] <= backward["ts"] + backward["dur"] + 1e-3
-                         for e in rules)
+    rules = [
+        e
+        for e in events
+        if e["cat"] == "vjp rule"
+        and e["ts"] < backward["ts"] + backward["dur"]
+        and e["ts"] >= backward["ts"]
+    ]
+    assert rules and all(
+        e["ts"] + e["dur"] <= backward["ts"] + backward["dur"] + 1e-3 for e in rules
+    )
     assert any(e["ph"] == "M" for e in trace["traceEvents"])  # the process name
 
 
@@ -242,13 +271,13 @@ def test_profiling_is_off_outside_the_block_and_restores_everything():
         assert PRIMITIVES["sin"].impl.profiled
         fad.grad(loss)(X)
     assert snapshot() == before
+
     def fails(x):
         np.sin(x)
         raise ZeroDivisionError("inside the transform")
 
-    with pytest.raises(ZeroDivisionError):
-        with profile():
-            fad.grad(fails)(1.0)
+    with pytest.raises(ZeroDivisionError), profile():
+        fad.grad(fails)(1.0)
     assert snapshot() == before
 
 

@@ -6,8 +6,8 @@ concatenate/stack), the input shapes it accepts and the interval its inputs are 
 Scalar-valued properties (Hessian symmetry, hvp/vhp) use ``scalar_form`` of each row.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -81,8 +81,7 @@ CASES = [
     VectorCase("abs_away_from_zero", lambda x: np.abs(x) * x**2, ANY_SHAPE, (-2.0, -0.3)),
     VectorCase("clip_interior", lambda x: np.clip(x, -5.0, 5.0) * np.sin(x), ANY_SHAPE),
     VectorCase("sum_axis0", lambda x: np.sum(np.sin(x) * x, axis=0), AT_LEAST_1D),
-    VectorCase("mean_keepdims", lambda x: np.mean(x**2, axis=-1, keepdims=True) - x,
-               AT_LEAST_1D),
+    VectorCase("mean_keepdims", lambda x: np.mean(x**2, axis=-1, keepdims=True) - x, AT_LEAST_1D),
     VectorCase("prod_last_axis", lambda x: np.prod(1 + 0.2 * x, axis=-1), AT_LEAST_1D),
     VectorCase("logsumexp", lambda x: np.log(np.sum(np.exp(x), axis=-1)), AT_LEAST_1D),
     VectorCase("softmax", softmax_last_axis, AT_LEAST_1D),
@@ -96,15 +95,19 @@ CASES = [
     VectorCase("matrix_transpose_attr", lambda x: x.T @ np.cos(x), MATRICES),
     VectorCase("slices_and_repeated_index", shifted_products, ((3,), (4,), (3, 2))),
     VectorCase("integer_array_index", gathered_entries, MATRICES),
-    VectorCase("einsum_matrix_product", lambda x: np.einsum("ij,jk->ik", np.sin(x), MATRIX_3x4),
-               MATRICES),
+    VectorCase(
+        "einsum_matrix_product", lambda x: np.einsum("ij,jk->ik", np.sin(x), MATRIX_3x4), MATRICES
+    ),
     VectorCase("einsum_rowwise_dot", lambda x: np.einsum("ij,ij->i", x, np.exp(-x)), MATRICES),
-    VectorCase("concatenate", lambda x: np.concatenate([np.sin(x), x**2, np.exp(-x)], axis=0),
-               AT_LEAST_1D),
+    VectorCase(
+        "concatenate", lambda x: np.concatenate([np.sin(x), x**2, np.exp(-x)], axis=0), AT_LEAST_1D
+    ),
     VectorCase("stack", lambda x: np.stack([x, np.cos(x) * x], axis=-1), ANY_SHAPE),
-    VectorCase("broadcast_expand_squeeze",
-               lambda x: np.squeeze(np.expand_dims(np.broadcast_to(x, (2, 3)) * WEIGHTS_2x3, 0)),
-               ((3,), (1, 3))),
+    VectorCase(
+        "broadcast_expand_squeeze",
+        lambda x: np.squeeze(np.expand_dims(np.broadcast_to(x, (2, 3)) * WEIGHTS_2x3, 0)),
+        ((3,), (1, 3)),
+    ),
 ]
 
 CASES_BY_NAME = {case.name: case for case in CASES}
@@ -138,7 +141,7 @@ def scalar_form(case: VectorCase) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def assert_close(actual, expected, what: str) -> None:
-    """Compare with a relative tolerance plus an absolute one scaled by the largest expected entry."""
+    """Compare with a relative tolerance plus an absolute one scaled by the largest entry."""
     actual = np.asarray(actual, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
@@ -241,9 +244,10 @@ def two_cases_and_shared_input(draw):
     first = draw(st.sampled_from(CASES), label="first")
     shape = draw(st.sampled_from(first.shapes), label="shape")
     compatible = [
-        case for case in CASES
-        if shape in case.shapes and max(case.domain[0], first.domain[0])
-        < min(case.domain[1], first.domain[1])
+        case
+        for case in CASES
+        if shape in case.shapes
+        and max(case.domain[0], first.domain[0]) < min(case.domain[1], first.domain[1])
     ]
     second = draw(st.sampled_from(compatible), label="second")
     domain = (max(first.domain[0], second.domain[0]), min(first.domain[1], second.domain[1]))

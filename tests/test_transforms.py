@@ -672,8 +672,20 @@ def test_other_transformed_names_mention_function(transform):
 
 
 PUBLIC_FUNCTIONS = [
-    "grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian",
-    "hvp", "vhp", "stop_gradient", "register_pytree_node", "tree_flatten", "tree_unflatten",
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "jvp",
+    "jacrev",
+    "jacfwd",
+    "jacobian",
+    "hessian",
+    "hvp",
+    "vhp",
+    "stop_gradient",
+    "register_pytree_node",
+    "tree_flatten",
+    "tree_unflatten",
     "tree_map",
 ]
 

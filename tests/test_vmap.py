@@ -21,8 +21,10 @@ def _batched_args(row, shapes, rng):
 
 
 def _expected(row, stacked, batched):
-    outs = [row.fn(*[a[i] if b else a for a, b in zip(stacked, batched, strict=True)])
-            for i in range(BATCH)]
+    outs = [
+        row.fn(*[a[i] if b else a for a, b in zip(stacked, batched, strict=True)])
+        for i in range(BATCH)
+    ]
     return fad.tree_map(lambda *leaves: np.stack(leaves), *outs)
 
 
@@ -62,8 +64,11 @@ def test_vmap_matches_a_loop_over_examples(row, shapes):
 
 def test_every_primitive_has_a_batching_rule():
     # per-example loops only where chosen on purpose: constant functions of whole arrays
-    looped = sorted(name for name, p in PRIMITIVES.items()
-                    if p.batch is batch_by_loop and p.family != "dispatch")
+    looped = sorted(
+        name
+        for name, p in PRIMITIVES.items()
+        if p.batch is batch_by_loop and p.family != "dispatch"
+    )
     assert not looped, f"primitives batched by a Python loop: {looped}"
     missing = sorted(name for name, p in PRIMITIVES.items() if p.batch is None)
     assert not missing, f"primitives without a batching rule: {missing}"
@@ -84,8 +89,11 @@ def test_unbatched_values_stay_unbatched():
 
 def test_out_axes_and_trees():
     x = np.arange(6.0).reshape(2, 3)
-    out = fad.vmap(lambda d: {"s": d["a"] * 2, "t": (d["a"].sum(), 1.0)},
-                   in_axes=({"a": 1},), out_axes={"s": 1, "t": (0, None)})({"a": x})
+    out = fad.vmap(
+        lambda d: {"s": d["a"] * 2, "t": (d["a"].sum(), 1.0)},
+        in_axes=({"a": 1},),
+        out_axes={"s": 1, "t": (0, None)},
+    )({"a": x})
     np.testing.assert_allclose(out["s"], 2 * x)
     np.testing.assert_allclose(out["t"][0], x.sum(axis=0))
     assert out["t"][1] == 1.0
@@ -117,7 +125,7 @@ def test_per_example_gradients_compose_both_ways():
 
 def test_vmap_of_vmap_and_hessian():
     xs = np.random.default_rng(1).normal(size=(2, 4, 3))
-    f = lambda x: np.sum(x ** 3) * np.prod(x[:2])  # noqa: E731
+    f = lambda x: np.sum(x**3) * np.prod(x[:2])
     got = fad.vmap(fad.vmap(fad.hessian(f)))(xs)
     want = np.stack([np.stack([fad.hessian(f)(x) for x in row]) for row in xs])
     np.testing.assert_allclose(got, want)

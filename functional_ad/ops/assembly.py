@@ -77,29 +77,33 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
     axis = _axis(axis, ndim)
     # arr broadcasts against indices outside ``axis``; do it first so the transpose sums back
-    shape = tuple(n if d == axis else np.broadcast_shapes((n,), (m,))[0]
-                  for d, (n, m) in enumerate(zip(shape_of(arr), shape_of(indices), strict=True)))
+    shape = tuple(
+        n if d == axis else np.broadcast_shapes((n,), (m,))[0]
+        for d, (n, m) in enumerate(zip(shape_of(arr), shape_of(indices), strict=True))
+    )
     if shape != shape_of(arr):
         arr = broadcast_to(arr, shape)
     return gather(arr, indices, axis=axis)
 
 
-def _argsort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
-             stable: Any = None) -> Any:
+def _argsort(
+    a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable: Any = None
+) -> Any:
     """``np.argsort`` as a primitive without derivative: a constant, but one that ``compile``
     records and ``vmap`` batches."""
     if order is not None:
         raise NotImplementedError("numpy.argsort: order= is not supported with traced values")
-    return argsort_p(a, axis=None if axis is None else _axis(axis, np.ndim(a)), kind=kind,
-                     stable=stable)
+    return argsort_p(
+        a, axis=None if axis is None else _axis(axis, np.ndim(a)), kind=kind, stable=stable
+    )
 
 
-def _argpartition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect",
-                  order: Any = None) -> Any:
+def _argpartition(
+    a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
+) -> Any:
     """``np.argpartition`` as a primitive without derivative."""
     if order is not None:
-        raise NotImplementedError("numpy.argpartition: order= is not supported with traced "
-                                  "values")
+        raise NotImplementedError("numpy.argpartition: order= is not supported with traced values")
     kth = int(kth) if np.ndim(kth) == 0 else tuple(int(k) for k in kth)
     return argpartition_p(a, kth=kth, axis=None if axis is None else _axis(axis, np.ndim(a)))
 
@@ -116,12 +120,14 @@ def _arg_extremum(prim: Any, name: str) -> Any:
     return handler
 
 
-NUMPY.update({
-    np.argsort: _argsort,
-    np.argpartition: _argpartition,
-    np.argmax: _arg_extremum(argmax_p, "argmax"),
-    np.argmin: _arg_extremum(argmin_p, "argmin"),
-})
+NUMPY.update(
+    {
+        np.argsort: _argsort,
+        np.argpartition: _argpartition,
+        np.argmax: _arg_extremum(argmax_p, "argmax"),
+        np.argmin: _arg_extremum(argmin_p, "argmin"),
+    }
+)
 
 
 @implements(np.sort)
@@ -137,8 +143,9 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable:
 
 
 @implements(np.partition)
-def partition(a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
-              ) -> Any:
+def partition(
+    a: Any, kth: Any, axis: Any = -1, kind: str = "introselect", order: Any = None
+) -> Any:
     """``np.partition``: a gather at the partitioning permutation."""
     if order is not None:
         raise NotImplementedError("numpy.partition: order= is not supported with traced values")
@@ -241,8 +248,13 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
         n = shape_of(a)[ax]
         s = s % n if n else 0
         if s:
-            a = concatenate([getitem(a, _along(ax, slice(n - s, None))),
-                             getitem(a, _along(ax, slice(None, n - s)))], axis=ax)
+            a = concatenate(
+                [
+                    getitem(a, _along(ax, slice(n - s, None))),
+                    getitem(a, _along(ax, slice(None, n - s))),
+                ],
+                axis=ax,
+            )
     return a
 
 
@@ -345,10 +357,12 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
     def stand_in(x: Any) -> Any:
         return np.zeros((), x.dtype) if hasattr(x, "dtype") else x
 
-    dtype = np.select([np.zeros((), bool)] * len(conds), [stand_in(c) for c in choicelist],
-                      stand_in(default)).dtype
-    shape = np.broadcast_shapes(*[shape_of(c) for c in conds], *[shape_of(c) for c in choicelist],
-                                shape_of(default))
+    dtype = np.select(
+        [np.zeros((), bool)] * len(conds), [stand_in(c) for c in choicelist], stand_in(default)
+    ).dtype
+    shape = np.broadcast_shapes(
+        *[shape_of(c) for c in conds], *[shape_of(c) for c in choicelist], shape_of(default)
+    )
     result = default
     for cond, choice in zip(reversed(conds), reversed(list(choicelist)), strict=True):
         result = where_p(cond, choice, result)
@@ -388,8 +402,9 @@ def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
     keep = np.flatnonzero(np.asarray(concrete(condition)))
     axis = _axis(axis, np.ndim(a))
     if keep.size and keep[-1] >= shape_of(a)[axis]:
-        raise IndexError(f"index {keep[-1]} is out of bounds for axis {axis} with size "
-                         f"{shape_of(a)[axis]}")
+        raise IndexError(
+            f"index {keep[-1]} is out of bounds for axis {axis} with size {shape_of(a)[axis]}"
+        )
     return take_along(a, keep, axis)
 
 
@@ -406,8 +421,7 @@ def block(arrays: Any) -> Any:
 
     def depth(x: Any) -> int:
         if isinstance(x, tuple):
-            raise TypeError("np.block: arrays is a tuple; only lists can be used to arrange "
-                            "blocks")
+            raise TypeError("np.block: arrays is a tuple; only lists can be used to arrange blocks")
         if isinstance(x, list):
             if not x:
                 raise ValueError("List at arrays cannot be empty")
@@ -473,9 +487,9 @@ def delete(arr: Any, obj: Any, axis: Any = None) -> Any:
 
 
 @implements(np.tile)
-def tile(A: Any, reps: Any) -> Any:  # noqa: N803 (NumPy's argument name)
+def tile(A: Any, reps: Any) -> Any:
     """``np.tile``: broadcast into interleaved unit axes, then one reshape."""
-    A = as_array(A)  # noqa: N806
+    A = as_array(A)
     reps = (int(reps),) if np.ndim(reps) == 0 else tuple(int(r) for r in reps)
     shape = shape_of(A)
     if len(shape) < len(reps):
@@ -509,15 +523,22 @@ def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> An
         for axis, (before, after) in enumerate(widths.tolist()):
             if before or after:
                 if shape_of(x)[axis] == 0:
-                    raise ValueError(f"can't extend empty axis {axis} using modes other than "
-                                     "'constant' or 'empty'")
+                    raise ValueError(
+                        f"can't extend empty axis {axis} using modes other than "
+                        "'constant' or 'empty'"
+                    )
                 idx = np.pad(np.arange(shape_of(x)[axis]), (before, after), mode, **kwargs)
                 x = take_along(x, idx, axis)
         return x
     if mode == "constant":
         values = _pairs(kwargs.pop("constant_values", 0), ndim)
-        return _pad_blocks(x, widths, lambda axis, side, shape, x: broadcast_to(
-            _in_dtype(values[axis][side], x.dtype), shape))
+        return _pad_blocks(
+            x,
+            widths,
+            lambda axis, side, shape, x: broadcast_to(
+                _in_dtype(values[axis][side], x.dtype), shape
+            ),
+        )
     if mode in _STAT_PAD_MODES:
         lengths = _pairs(kwargs.pop("stat_length", None), ndim)
         return _pad_blocks(x, widths, _stat_block(mode, lengths, widths))
@@ -559,7 +580,7 @@ def _pad_blocks(x: Any, widths: np.ndarray, block: Any) -> Any:
             continue
         parts = []
         for side, width in ((0, before), (1, after)):
-            shape = shape_of(x)[:axis] + (width,) + shape_of(x)[axis + 1:]
+            shape = shape_of(x)[:axis] + (width,) + shape_of(x)[axis + 1 :]
             parts.append(block(axis, side, shape, x) if width else None)
         pieces = [p for p in (parts[0], x, parts[1]) if p is not None]
         x = concatenate(pieces, axis=axis)

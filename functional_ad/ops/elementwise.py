@@ -116,11 +116,14 @@ def as_dtype_of(mask: Any, like: Any) -> Any:
     return mask.astype(np.result_type(like, np.float16))
 
 
-def _batch_axis_first(prim: Primitive, size: int, vals: list, batched: tuple,
-                      axis: Any, **params: Any) -> Any:
+def _batch_axis_first(
+    prim: Primitive, size: int, vals: list, batched: tuple, axis: Any, **params: Any
+) -> Any:
     """Batching rule for primitives with an ``axis`` over one example: all get the batch."""
-    vals = [v if b else np.broadcast_to(v, (size,) + np.shape(v))
-            for v, b in zip(vals, batched, strict=True)]
+    vals = [
+        v if b else np.broadcast_to(v, (size,) + np.shape(v))
+        for v, b in zip(vals, batched, strict=True)
+    ]
     ndim = np.ndim(vals[0]) - 1
     if axis is None:
         axis = tuple(range(1, ndim + 1))
@@ -236,9 +239,7 @@ log1p = primitive(
 )  # x > -1
 NUMPY.update({np.log: log, np.log2: log2, np.log10: log10, np.log1p: log1p})
 # sqrt'(0) = inf, as the limit from the right
-sqrt = primitive(
-    "sqrt", np.sqrt, jvp=lambda t, y, x: t / (2 * y), vjp=lambda g, y, x: g / (2 * y)
-)
+sqrt = primitive("sqrt", np.sqrt, jvp=lambda t, y, x: t / (2 * y), vjp=lambda g, y, x: g / (2 * y))
 NUMPY[np.sqrt] = sqrt
 cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y))  # real only; inf at 0
 # log(e^x + e^z): the partials are the softmax weights e^(x-y) and e^(z-y)
@@ -283,8 +284,9 @@ def _sinc_d(y: Any, x: Any) -> Any:
     return where_p(x == 0, 0, (np.cos(math.pi * x) - y) / nonzero(x))
 
 
-sinc = primitive("sinc", np.sinc, jvp=lambda t, y, x: t * _sinc_d(y, x),
-                 vjp=lambda g, y, x: g * _sinc_d(y, x))
+sinc = primitive(
+    "sinc", np.sinc, jvp=lambda t, y, x: t * _sinc_d(y, x), vjp=lambda g, y, x: g * _sinc_d(y, x)
+)
 NUMPY[np.sinc] = sinc
 
 # ---------------------------------------------------------------- complex parts
@@ -374,8 +376,12 @@ def _wins(a: Any, b: Any, larger: bool, nan_wins: bool) -> Any:
 
 
 def _extremum(name: str, ufunc: np.ufunc, larger: bool, nan_wins: bool) -> Primitive:
-    return binary(name, ufunc, lambda y, x, z: _wins(x, z, larger, nan_wins),
-                  lambda y, x, z: _wins(z, x, larger, nan_wins))
+    return binary(
+        name,
+        ufunc,
+        lambda y, x, z: _wins(x, z, larger, nan_wins),
+        lambda y, x, z: _wins(z, x, larger, nan_wins),
+    )
 
 
 maximum = _extremum("maximum", np.maximum, larger=True, nan_wins=True)
@@ -437,15 +443,29 @@ def divmod_(x: Any, z: Any) -> tuple[Any, Any]:
 CONSTANT_UFUNCS = {
     name: constant_ufunc(name, ufunc)
     for name, ufunc in [
-        ("floor", np.floor), ("ceil", np.ceil), ("trunc", np.trunc), ("rint", np.rint),
+        ("floor", np.floor),
+        ("ceil", np.ceil),
+        ("trunc", np.trunc),
+        ("rint", np.rint),
         ("floor_divide", np.floor_divide),
-        ("less", np.less), ("less_equal", np.less_equal), ("greater", np.greater),
-        ("greater_equal", np.greater_equal), ("equal", np.equal), ("not_equal", np.not_equal),
-        ("logical_and", np.logical_and), ("logical_or", np.logical_or),
-        ("logical_xor", np.logical_xor), ("logical_not", np.logical_not), ("isnan", np.isnan),
-        ("isfinite", np.isfinite), ("isinf", np.isinf), ("signbit", np.signbit),
-        ("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or),
-        ("bitwise_xor", np.bitwise_xor), ("invert", np.invert),
+        ("less", np.less),
+        ("less_equal", np.less_equal),
+        ("greater", np.greater),
+        ("greater_equal", np.greater_equal),
+        ("equal", np.equal),
+        ("not_equal", np.not_equal),
+        ("logical_and", np.logical_and),
+        ("logical_or", np.logical_or),
+        ("logical_xor", np.logical_xor),
+        ("logical_not", np.logical_not),
+        ("isnan", np.isnan),
+        ("isfinite", np.isfinite),
+        ("isinf", np.isinf),
+        ("signbit", np.signbit),
+        ("bitwise_and", np.bitwise_and),
+        ("bitwise_or", np.bitwise_or),
+        ("bitwise_xor", np.bitwise_xor),
+        ("invert", np.invert),
     ]
 }
 CONSTANT_UFUNCS["sign"] = _real_sign
@@ -492,7 +512,13 @@ def _convert_vjp(g: Any, y: Any, x: Any, dtype: Any) -> Any:
 
 convert = primitive("convert", _convert_impl, jvp=_convert_jvp, vjp=_convert_vjp)
 copy = primitive("copy", np.copy, jvp=lambda t, y, x: t, vjp=lambda g, y, x: g)
-NUMPY[np.copy] = copy
+
+
+@implements(np.copy)
+def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
+    """``np.copy``: a new array (the memory order is NumPy's business, not a derivative's)."""
+    return copy(a)
+
 
 # ---------------------------------------------------------------- ufunc methods
 
@@ -533,15 +559,17 @@ def _reduced_shape(shape: tuple, axis: tuple | None) -> tuple:
     return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
 
 
-def _logaddexp_reduce(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
-                      keepdims: bool = False, **kwargs: Any) -> Any:
+def _logaddexp_reduce(
+    a: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: bool = False, **kwargs: Any
+) -> Any:
     """``np.logaddexp.reduce``: a log-sum-exp along ``axis``."""
     _reduce_checks("logaddexp", dtype, out, kwargs)
     return logsumexp(a, normalize_axis(axis, np.ndim(a)), bool(keepdims))
 
 
-def _logaddexp2_reduce(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
-                       keepdims: bool = False, **kwargs: Any) -> Any:
+def _logaddexp2_reduce(
+    a: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: bool = False, **kwargs: Any
+) -> Any:
     """``np.logaddexp2.reduce``: log2 of the sum of powers of two along ``axis``."""
     _reduce_checks("logaddexp2", dtype, out, kwargs)
     return logsumexp(a * LN2, normalize_axis(axis, np.ndim(a)), bool(keepdims)) / LN2
@@ -577,8 +605,9 @@ def _running_ties(x: np.ndarray, y: np.ndarray) -> tuple[Any, Any, Any, Any]:
     run_end = np.ones(y.shape, bool)
     run_end[..., :-1] = new_run[..., 1:]
     start = np.maximum.accumulate(np.where(new_run, positions, 0), axis=-1)
-    stop = np.flip(np.minimum.accumulate(np.flip(np.where(run_end, positions, n - 1), -1),
-                                         axis=-1), -1)
+    stop = np.flip(
+        np.minimum.accumulate(np.flip(np.where(run_end, positions, n - 1), -1), axis=-1), -1
+    )
     hit = x == y
     hits_so_far = np.cumsum(hit, axis=-1)
     hits_before_run = np.take_along_axis(_pad_last(hits_so_far, before=True), start, axis=-1)
@@ -670,8 +699,14 @@ def _outer(ufunc: np.ufunc) -> Callable[..., Any]:
 
 
 def _nan_ignoring_reduce(name: str, nan_function: Any) -> Callable[..., Any]:
-    def handler(a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
-                keepdims: bool = False, **kwargs: Any) -> Any:
+    def handler(
+        a: Any,
+        axis: Any = 0,
+        dtype: Any = None,
+        out: Any = None,
+        keepdims: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         _reduce_checks(name, dtype, out, kwargs)
         return NUMPY[nan_function](a, axis=axis, keepdims=keepdims)
 
@@ -680,15 +715,34 @@ def _nan_ignoring_reduce(name: str, nan_function: Any) -> Callable[..., Any]:
     return handler
 
 
-UFUNC_METHODS.update({
-    (np.fmax, "reduce"): _nan_ignoring_reduce("fmax", np.nanmax),
-    (np.fmin, "reduce"): _nan_ignoring_reduce("fmin", np.nanmin),
-    (np.maximum, "accumulate"): _accumulate(cummax, "maximum"),
-    (np.minimum, "accumulate"): _accumulate(cummin, "minimum"),
-    (np.logaddexp, "reduce"): _logaddexp_reduce,
-    (np.logaddexp2, "reduce"): _logaddexp2_reduce,
-})
-for _ufunc in [np.add, np.subtract, np.multiply, np.true_divide, np.power, np.float_power,
-               np.maximum, np.minimum, np.fmax, np.fmin, np.logaddexp, np.logaddexp2,
-               np.arctan2, np.hypot, np.remainder, np.fmod, np.copysign, np.heaviside]:
+UFUNC_METHODS.update(
+    {
+        (np.fmax, "reduce"): _nan_ignoring_reduce("fmax", np.nanmax),
+        (np.fmin, "reduce"): _nan_ignoring_reduce("fmin", np.nanmin),
+        (np.maximum, "accumulate"): _accumulate(cummax, "maximum"),
+        (np.minimum, "accumulate"): _accumulate(cummin, "minimum"),
+        (np.logaddexp, "reduce"): _logaddexp_reduce,
+        (np.logaddexp2, "reduce"): _logaddexp2_reduce,
+    }
+)
+for _ufunc in [
+    np.add,
+    np.subtract,
+    np.multiply,
+    np.true_divide,
+    np.power,
+    np.float_power,
+    np.maximum,
+    np.minimum,
+    np.fmax,
+    np.fmin,
+    np.logaddexp,
+    np.logaddexp2,
+    np.arctan2,
+    np.hypot,
+    np.remainder,
+    np.fmod,
+    np.copysign,
+    np.heaviside,
+]:
     UFUNC_METHODS[(_ufunc, "outer")] = _outer(_ufunc)

@@ -125,8 +125,9 @@ def _irfft_vjp(y_bar: Any, y: Any, x: Any, n: int, axis: int, norm: str) -> Any:
         y_bar = np.real(y_bar)
     spectrum = rfft_p(y_bar, n=n, axis=axis, norm=_DUAL_NORM[norm])
     reads = _half_spectrum_weights(n, _real_dtype(y_bar))
-    x_bar = _fit(np.conj(spectrum) * _along(reads, axis, len(shape_of(spectrum))),
-                 shape_of(x)[axis], axis)
+    x_bar = _fit(
+        np.conj(spectrum) * _along(reads, axis, len(shape_of(spectrum))), shape_of(x)[axis], axis
+    )
     return x_bar if _is_complex(x) else np.real(x_bar)
 
 
@@ -322,8 +323,9 @@ def _roll(x: Any, shift: int, axis: int) -> Any:
     if shift == 0:
         return x
     lead = (slice(None),) * axis
-    return np.concatenate([x[lead + (slice(size - shift, None),)],
-                           x[lead + (slice(0, size - shift),)]], axis=axis)
+    return np.concatenate(
+        [x[lead + (slice(size - shift, None),)], x[lead + (slice(0, size - shift),)]], axis=axis
+    )
 
 
 def _shift(x: Any, axes: Any, sign: int) -> Any:

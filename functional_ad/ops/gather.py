@@ -31,15 +31,19 @@ gather = primitive(
     "gather",
     lambda x, indices, axis: np.take_along_axis(x, indices, axis=axis),
     jvp=(lambda t, y, x, indices, axis: gather(t, indices, axis=axis), None),
-    vjp=(lambda g, y, x, indices, axis: scatter_add(indices, g, axis=axis, shape=shape_of(x)),
-         None),
+    vjp=(
+        lambda g, y, x, indices, axis: scatter_add(indices, g, axis=axis, shape=shape_of(x)),
+        None,
+    ),
 )
 # the transpose of gather: repeated indices add up
 scatter_add = primitive(
     "scatter_add",
     _scatter_add_impl,
-    jvp=(None, lambda t, y, indices, values, axis, shape: scatter_add(
-        indices, t, axis=axis, shape=shape)),
+    jvp=(
+        None,
+        lambda t, y, indices, values, axis, shape: scatter_add(indices, t, axis=axis, shape=shape),
+    ),
     vjp=(None, lambda g, y, indices, values, axis, shape: gather(g, indices, axis=axis)),
 )
 
@@ -49,7 +53,9 @@ argsort = no_derivative(
 argpartition = no_derivative(
     "argpartition", lambda x, kth, axis: np.argpartition(x, kth, axis=axis)
 )
-argmax = no_derivative("argmax", lambda x, axis, keepdims: np.argmax(x, axis=axis,
-                                                                       keepdims=keepdims))
-argmin = no_derivative("argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis,
-                                                                       keepdims=keepdims))
+argmax = no_derivative(
+    "argmax", lambda x, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims)
+)
+argmin = no_derivative(
+    "argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims)
+)

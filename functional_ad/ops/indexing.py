@@ -30,8 +30,10 @@ def _index_array(i: Any) -> Any:
     elif isinstance(i, (list, tuple)):  # a sequence inside the index tuple indexes like an array
         value = np.asarray(_deep_concrete(i)) if i else np.asarray(i, dtype=np.intp)
         if value.dtype.kind not in "iub":
-            raise IndexError(f"a sequence of {value.dtype} values cannot be an index: only "
-                             "integers or booleans are valid indices")
+            raise IndexError(
+                f"a sequence of {value.dtype} values cannot be an index: only "
+                "integers or booleans are valid indices"
+            )
     else:
         value = i
     if value.ndim == 0:  # a 0-d integer or boolean array indexes like a Python int / bool

@@ -433,8 +433,12 @@ def _qr_vjp(y_bar: tuple, y: tuple, a: Any) -> tuple[Any]:
         return (_qr_tall_vjp(q, r, q_bar, r_bar),)
     y_part = a[..., m:]
     if r_bar is None:
-        return (np.concatenate([_qr_tall_vjp(q, r[..., :m], q_bar, None),
-                                np.zeros(shape_of(y_part), q.dtype)], axis=-1),)
+        return (
+            np.concatenate(
+                [_qr_tall_vjp(q, r[..., :m], q_bar, None), np.zeros(shape_of(y_part), q.dtype)],
+                axis=-1,
+            ),
+        )
     ry_bar = r_bar[..., m:]
     y_bar_part = _conj(q) @ ry_bar
     q_bar = _add(q_bar, _conj(y_part @ _mT(ry_bar)))
@@ -659,8 +663,9 @@ def _hermitian_svd(a: Any) -> tuple[Any, Any, Any]:
 
 
 @implements(np.linalg.svd)
-def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
-        hermitian: bool = False) -> Any:
+def svd(
+    a: Any, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool = False
+) -> Any:
     """``np.linalg.svd``; ``full_matrices=True`` only for square matrices (else not unique)."""
     m, n = shape_of(a)[-2:]
     if hermitian:
@@ -864,8 +869,9 @@ def _vector_norm_vjp(y_bar: Any, y: Any, x: Any, ord: Any, axis: Any, keepdims: 
     return y_bar * _norm_weights(y, x, ord, axis, keepdims)
 
 
-def _vector_norm_batch(prim: Any, size: int, vals: list, batched: tuple, *, ord: Any,
-                       axis: Any, keepdims: bool) -> Any:
+def _vector_norm_batch(
+    prim: Any, size: int, vals: list, batched: tuple, *, ord: Any, axis: Any, keepdims: bool
+) -> Any:
     (x,) = vals
     ndim = len(shape_of(x)) - 1
     axes = tuple(range(ndim)) if axis is None else axis
@@ -875,8 +881,7 @@ def _vector_norm_batch(prim: Any, size: int, vals: list, batched: tuple, *, ord:
 # the vector p-norm over the axes ``axis`` (a sorted tuple, or None for all)
 vector_norm_p = primitive(
     "vector_norm",
-    lambda x, ord, axis, keepdims: np.linalg.vector_norm(x, axis=axis, keepdims=keepdims,
-                                                         ord=ord),
+    lambda x, ord, axis, keepdims: np.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=ord),
     jvp=_vector_norm_jvp,
     vjp=_vector_norm_vjp,
     batch=_vector_norm_batch,
@@ -989,7 +994,7 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Any:
     if axes is not None:
         order = [k for k in range(np.ndim(a)) if k not in [int(i) % np.ndim(a) for i in axes]]
         a = np.transpose(a, order + [int(i) % np.ndim(a) for i in axes])
-    solution_shape = shape_of(a)[np.ndim(b):]
+    solution_shape = shape_of(a)[np.ndim(b) :]
     size = int(np.prod(solution_shape))
     x = solve(np.reshape(a, (-1, size)), np.reshape(b, (-1,)))
     return np.reshape(x, solution_shape)

@@ -26,6 +26,8 @@ def _matmul_vjp_a(g: Any, y: Any, a: Any, b: Any) -> Any:
         return g * b
     if b_nd == 1:  # y[..., i] = a[..., i, k] b[k]
         return unbroadcast(np.expand_dims(g, -1) * b, a)
+    if a_nd == 1 and b_nd == 2:  # y = a @ B: a matrix-vector product
+        return np.matmul(b, g)
     if a_nd == 1:  # y[..., j] = a[k] b[..., k, j]
         return unbroadcast(np.matmul(b, np.expand_dims(g, -1))[..., 0], a)
     return unbroadcast(np.matmul(g, _mT(b)), a)
@@ -35,6 +37,8 @@ def _matmul_vjp_b(g: Any, y: Any, a: Any, b: Any) -> Any:
     a_nd, b_nd = len(shape_of(a)), len(shape_of(b))
     if a_nd == 1 and b_nd == 1:
         return g * a
+    if b_nd == 1 and a_nd == 2:  # y = A @ b: the transpose is a vector-matrix product
+        return np.matmul(g, a)
     if b_nd == 1:
         return unbroadcast(np.matmul(np.expand_dims(g, -2), a)[..., 0, :], b)
     if a_nd == 1:
@@ -67,14 +71,20 @@ def parse_einsum(subscripts: str, shapes: list[tuple[int, ...]]) -> tuple[list[s
         raise ValueError(f"einsum: {len(ins)} operands in subscripts, {len(shapes)} given")
     used = set(lhs.replace("...", ""))
     free = [c for c in _LETTERS if c not in used]
-    ell_nd = max((len(s) - len(sub.replace("...", "")) for sub, s in zip(ins, shapes, strict=True)
-                  if "..." in sub), default=0)
+    ell_nd = max(
+        (
+            len(s) - len(sub.replace("...", ""))
+            for sub, s in zip(ins, shapes, strict=True)
+            if "..." in sub
+        ),
+        default=0,
+    )
     ell = "".join(free[:ell_nd])
     explicit = []
     for sub, shape in zip(ins, shapes, strict=True):
         if "..." in sub:
             n = len(shape) - len(sub.replace("...", ""))
-            sub = sub.replace("...", ell[ell_nd - n:] if n else "")
+            sub = sub.replace("...", ell[ell_nd - n :] if n else "")
         explicit.append(sub)
     if out is None:
         counts = {c: lhs.count(c) for c in set(lhs.replace("...", "").replace(",", ""))}
@@ -89,7 +99,7 @@ def _einsum_vjp_joint(g: Any, y: Any, *operands: Any, spec: str) -> tuple[Any, .
     ins, out = spec.split("->")
     subs = ins.split(",")
     bars = []
-    for i, (sub, x) in enumerate(zip(subs, operands, strict=True)):
+    for i, x in enumerate(operands):
         bars.append(_einsum_transpose(g, out, subs, operands, i, shape_of(x)))
     return tuple(bars)
 
@@ -142,7 +152,7 @@ def _einsum_jvp_joint(tangents: list, y: Any, *operands: Any, spec: str) -> Any:
     for i, t in enumerate(tangents):
         if t is None:
             continue
-        term = einsum_p(*operands[:i], t, *operands[i + 1:], spec=spec)
+        term = einsum_p(*operands[:i], t, *operands[i + 1 :], spec=spec)
         out = term if out is None else out + term
     return out
 
@@ -179,8 +189,9 @@ def _from_sublists(args: tuple) -> tuple[str, list]:
 
 
 @implements(np.einsum)
-def einsum(*operands: Any, out: Any = None, optimize: Any = False, dtype: Any = None,
-           **kwargs: Any) -> Any:
+def einsum(
+    *operands: Any, out: Any = None, optimize: Any = False, dtype: Any = None, **kwargs: Any
+) -> Any:
     """``np.einsum``: explicit, implicit, ellipsis, diagonal and interleaved (sublist) forms."""
     if out is not None:
         raise TypeError("numpy.einsum: out= is not supported with traced values")
@@ -189,8 +200,9 @@ def einsum(*operands: Any, out: Any = None, optimize: Any = False, dtype: Any = 
     else:
         subscripts, operands = _from_sublists(operands)
     if dtype is not None:
-        operands = [o.astype(dtype) if hasattr(o, "astype") else np.asarray(o, dtype)
-                    for o in operands]
+        operands = [
+            o.astype(dtype) if hasattr(o, "astype") else np.asarray(o, dtype) for o in operands
+        ]
     ins, result = parse_einsum(subscripts, [shape_of(o) for o in operands])
     return einsum_p(*operands, spec=",".join(ins) + "->" + result)
 
@@ -266,11 +278,12 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     a_axes = [int(i) % a_nd for i in a_axes]
     b_axes = [int(i) % b_nd for i in b_axes]
     a_sub = list(_LETTERS[:a_nd])
-    b_sub = list(_LETTERS[a_nd:a_nd + b_nd])
+    b_sub = list(_LETTERS[a_nd : a_nd + b_nd])
     for i, j in zip(a_axes, b_axes, strict=True):
         b_sub[j] = a_sub[i]
     out = [c for k, c in enumerate(a_sub) if k not in a_axes] + [
-        c for k, c in enumerate(b_sub) if k not in b_axes]
+        c for k, c in enumerate(b_sub) if k not in b_axes
+    ]
     return einsum_p(a, b, spec=f"{''.join(a_sub)},{''.join(b_sub)}->{''.join(out)}")
 
 
@@ -283,8 +296,9 @@ def kron(a: Any, b: Any) -> Any:
     b_shape = (1,) * (ndim - len(b_shape)) + b_shape
     a_spread = np.reshape(a, tuple(d for n in a_shape for d in (n, 1)))
     b_spread = np.reshape(b, tuple(d for n in b_shape for d in (1, n)))
-    return np.reshape(a_spread * b_spread, tuple(m * n for m, n in zip(a_shape, b_shape,
-                                                                       strict=True)))
+    return np.reshape(
+        a_spread * b_spread, tuple(m * n for m, n in zip(a_shape, b_shape, strict=True))
+    )
 
 
 def _components(v: Any, axis: int) -> list:
@@ -292,14 +306,14 @@ def _components(v: Any, axis: int) -> list:
     v = np.moveaxis(v, axis, -1)
     n = shape_of(v)[-1]
     if n not in (2, 3):
-        raise ValueError("incompatible dimensions for cross product\n"
-                         "(dimension must be 2 or 3)")
+        raise ValueError("incompatible dimensions for cross product\n(dimension must be 2 or 3)")
     return [v[..., i] for i in range(n)]
 
 
 @implements(np.cross)
-def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
-          axis: Any = None) -> Any:
+def cross(
+    a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: Any = None
+) -> Any:
     """``np.cross`` of 3-vectors (and of 2-vectors, taken with a zero third component)."""
     if axis is not None:
         axisa = axisb = axisc = axis

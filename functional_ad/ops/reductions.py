@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, concrete
-from .registry import UFUNC_METHODS, implements, normalize_axis, primitive, shape_of
 from .gather import gather
+from .registry import UFUNC_METHODS, implements, normalize_axis, primitive, shape_of
 from .shape import present
 
 
@@ -79,8 +79,9 @@ def _extremum(name: str, impl: Any) -> Any:
         jvp=lambda t, y, x, axis, keepdims: np.sum(
             t * _extremum_weights(y, x, axis, keepdims), axis=axis, keepdims=keepdims
         ),
-        vjp=lambda g, y, x, axis, keepdims: expand_reduced(g, shape_of(x), axis, keepdims)
-        * _extremum_weights(y, x, axis, keepdims),
+        vjp=lambda g, y, x, axis, keepdims: (
+            expand_reduced(g, shape_of(x), axis, keepdims) * _extremum_weights(y, x, axis, keepdims)
+        ),
     )
 
 
@@ -117,8 +118,15 @@ def _count(a: Any, axis: tuple | None) -> int:
 
 
 @implements(np.sum)
-def sum_(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-         initial: Any = None, where: Any = None) -> Any:
+def sum_(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """``np.sum`` with ``axis``, ``dtype``, ``keepdims``, ``initial`` and ``where``."""
     a = _as_array(a)
     axes = _prepare(a, _given(axis, None), out, "sum")
@@ -132,8 +140,15 @@ def sum_(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
 
 
 @implements(np.prod)
-def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-         initial: Any = None, where: Any = None) -> Any:
+def prod(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """``np.prod`` with ``axis``, ``dtype``, ``keepdims``, ``initial`` and ``where``."""
     a = _as_array(a)
     axes = _prepare(a, _given(axis, None), out, "prod")
@@ -150,8 +165,14 @@ def prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
 
 
 def _extremum_handler(prim: Any, name: str, fill: float) -> Any:
-    def handler(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
-                initial: Any = None, where: Any = None) -> Any:
+    def handler(
+        a: Any,
+        axis: Any = None,
+        out: Any = None,
+        keepdims: bool = False,
+        initial: Any = None,
+        where: Any = None,
+    ) -> Any:
         a = _as_array(a)
         axes = _prepare(a, _given(axis, None), out, name)
         initial, where = _given(initial, None), _given(where, None)
@@ -163,8 +184,10 @@ def _extremum_handler(prim: Any, name: str, fill: float) -> Any:
         return y
 
     handler.__name__ = name
-    handler.__doc__ = (f"``np.{name}`` with ``axis``, ``keepdims``, ``initial`` and ``where``; "
-                       "tied elements share the derivative evenly.")
+    handler.__doc__ = (
+        f"``np.{name}`` with ``axis``, ``keepdims``, ``initial`` and ``where``; "
+        "tied elements share the derivative evenly."
+    )
     return handler
 
 
@@ -205,8 +228,15 @@ def _float_input(a: Any, dtype: Any) -> Any:
 
 
 @implements(np.mean)
-def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-         *, where: Any = None) -> Any:
+def mean(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+) -> Any:
     """``np.mean``: the sum divided by the number of elements reduced."""
     a = _float_input(_as_array(a), dtype)
     axes = _prepare(a, _given(axis, None), out, "mean")
@@ -220,9 +250,18 @@ def mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims:
 
 
 @implements(np.var)
-def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
-        keepdims: bool = False, *, where: Any = None, mean: Any = None, correction: Any = None
-        ) -> Any:
+def var(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+    mean: Any = None,
+    correction: Any = None,
+) -> Any:
     """``np.var``: the mean squared deviation, divided by ``N - ddof``."""
     a = _float_input(_as_array(a), dtype)
     axes = _prepare(a, _given(axis, None), out, "var")
@@ -248,17 +287,33 @@ def var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int 
 
 
 @implements(np.std)
-def std(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
-        keepdims: bool = False, *, where: Any = None, mean: Any = None, correction: Any = None
-        ) -> Any:
+def std(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+    mean: Any = None,
+    correction: Any = None,
+) -> Any:
     """``np.std``: the square root of ``np.var``."""
-    return np.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
-                       correction=correction))
+    return np.sqrt(
+        var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
+    )
 
 
 @implements(np.average)
-def average(a: Any, axis: Any = None, weights: Any = None, returned: bool = False, *,
-            keepdims: Any = _NO_VALUE) -> Any:
+def average(
+    a: Any,
+    axis: Any = None,
+    weights: Any = None,
+    returned: bool = False,
+    *,
+    keepdims: Any = _NO_VALUE,
+) -> Any:
     """``np.average``: ``sum(a * w) / sum(w)`` along ``axis``; ``a`` and ``w`` may be traced."""
     a = _as_array(a)
     axes = None if axis is None else normalize_axis(axis, np.ndim(a))
@@ -298,8 +353,9 @@ def _weights_along(w: Any, a: Any, axis: Any) -> Any:
     ndim = np.ndim(a)
     given = [int(i) % ndim for i in (axis if isinstance(axis, (tuple, list)) else (axis,))]
     if shape_of(w) != tuple(shape_of(a)[i] for i in given):
-        raise ValueError("Shape of weights must be consistent with shape of a along specified "
-                         "axis.")
+        raise ValueError(
+            "Shape of weights must be consistent with shape of a along specified axis."
+        )
     w = np.transpose(w, tuple(int(i) for i in np.argsort(given)))
     return np.reshape(w, tuple(n if i in given else 1 for i, n in enumerate(shape_of(a))))
 
@@ -323,56 +379,114 @@ def _present(a: Any, where: Any) -> Any:
 
 
 @implements(np.nansum)
-def nansum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-           initial: Any = None, where: Any = None) -> Any:
+def nansum(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """``np.nansum``: NaNs count as zero."""
     return sum_(_without_nan(a, 0), axis, dtype, out, keepdims, initial, where)
 
 
 @implements(np.nanprod)
-def nanprod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-            initial: Any = None, where: Any = None) -> Any:
+def nanprod(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    initial: Any = None,
+    where: Any = None,
+) -> Any:
     """``np.nanprod``: NaNs count as one."""
     return prod(_without_nan(a, 1), axis, dtype, out, keepdims, initial, where)
 
 
 @implements(np.nanmean)
-def nanmean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,
-            keepdims: bool = False, *, where: Any = None) -> Any:
+def nanmean(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+) -> Any:
     """``np.nanmean``: the mean of the non-NaN elements."""
     a = _as_array(a)
     return mean(_without_nan(a, 0), axis, dtype, out, keepdims, where=_present(a, where))
 
 
 @implements(np.nanvar)
-def nanvar(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
-           keepdims: bool = False, *, where: Any = None, mean: Any = None,
-           correction: Any = None) -> Any:
+def nanvar(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+    mean: Any = None,
+    correction: Any = None,
+) -> Any:
     """``np.nanvar``: the variance of the non-NaN elements."""
     a = _as_array(a)
-    return var(_without_nan(a, 0), axis, dtype, out, ddof, keepdims, where=_present(a, where),
-               mean=mean, correction=correction)
+    return var(
+        _without_nan(a, 0),
+        axis,
+        dtype,
+        out,
+        ddof,
+        keepdims,
+        where=_present(a, where),
+        mean=mean,
+        correction=correction,
+    )
 
 
 @implements(np.nanstd)
-def nanstd(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: int = 0,
-           keepdims: bool = False, *, where: Any = None, mean: Any = None,
-           correction: Any = None) -> Any:
+def nanstd(
+    a: Any,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Any = None,
+    ddof: int = 0,
+    keepdims: bool = False,
+    *,
+    where: Any = None,
+    mean: Any = None,
+    correction: Any = None,
+) -> Any:
     """``np.nanstd``: the square root of ``np.nanvar``."""
-    return np.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
-                          correction=correction))
+    return np.sqrt(
+        nanvar(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
+    )
 
 
 def _nan_extremum(handler: Any, name: str, fill: float) -> Any:
-    def nan_handler(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
-                    initial: Any = None, where: Any = None) -> Any:
+    def nan_handler(
+        a: Any,
+        axis: Any = None,
+        out: Any = None,
+        keepdims: bool = False,
+        initial: Any = None,
+        where: Any = None,
+    ) -> Any:
         a = _as_array(a)
         y = handler(_without_nan(a, fill), axis, out, keepdims, initial, where)
         if _given(initial, None) is not None:
             return y
         # a slice of NaNs only gives NaN, as in NumPy
-        counts = np.sum(np.logical_not(np.isnan(a)), axis=_given(axis, None),
-                        keepdims=bool(_given(keepdims, False)))
+        counts = np.sum(
+            np.logical_not(np.isnan(a)),
+            axis=_given(axis, None),
+            keepdims=bool(_given(keepdims, False)),
+        )
         return np.where(counts == 0, np.asarray(np.nan, a.dtype), y)
 
     nan_handler.__name__ = name
@@ -412,8 +526,9 @@ def _nan_if_any_nan(y: Any, ordered: Any) -> Any:
 
 
 @implements(np.median)
-def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-           keepdims: bool = False) -> Any:
+def median(
+    a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False, keepdims: bool = False
+) -> Any:
     """``np.median``: the middle of the sorted slice (the mean of the two middle ones)."""
     a = _float_input(_as_array(a), None)
     axes = _prepare(a, axis, out, "median")
@@ -422,13 +537,14 @@ def median(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = Fa
     if n == 0:
         raise ValueError("numpy.median of an empty slice is not supported with traced values")
     ordered = np.sort(flat, axis=-1)
-    middle = ordered[..., (n - 1) // 2: n // 2 + 1]
+    middle = ordered[..., (n - 1) // 2 : n // 2 + 1]
     y = _nan_if_any_nan(np.mean(middle, axis=-1), ordered)
     return _keep_reduced(y, shape_of(a), axes, ()) if keepdims else y
 
 
-def _quantile(a: Any, q: Any, axis: Any, method: str, keepdims: bool, name: str,
-              scale: float) -> Any:
+def _quantile(
+    a: Any, q: Any, axis: Any, method: str, keepdims: bool, name: str, scale: float
+) -> Any:
     """Interpolation between two neighbouring order statistics of the sorted slice.
 
     Which two, and the weight, depend on ``q`` and the slice length only: for a constant ``q``
@@ -453,8 +569,10 @@ def _quantile(a: Any, q: Any, axis: Any, method: str, keepdims: bool, name: str,
     else:
         q_value = np.asarray(q, dtype=np.float64) / scale
         if np.any((q_value < 0) | (q_value > 1)):
-            raise ValueError(f"{'Percentiles' if scale == 100 else 'Quantiles'} must be in the "
-                             f"range [0, {int(scale)}]")
+            raise ValueError(
+                f"{'Percentiles' if scale == 100 else 'Quantiles'} must be in the "
+                f"range [0, {int(scale)}]"
+            )
         position = np.quantile(np.arange(n, dtype=np.float64), q_value, method=method)
         below = np.clip(np.floor(position).astype(np.intp), 0, n - 1)
     lead = np.shape(q)
@@ -464,8 +582,9 @@ def _quantile(a: Any, q: Any, axis: Any, method: str, keepdims: bool, name: str,
     else:
         hi = _order_statistic(ordered, np.minimum(below + 1, n - 1), kept_shape)
         gamma = position - below
-        gamma = np.reshape(gamma if isinstance(q, Tracer) else gamma.astype(dtype),
-                           lead + (1,) * len(kept_shape))
+        gamma = np.reshape(
+            gamma if isinstance(q, Tracer) else gamma.astype(dtype), lead + (1,) * len(kept_shape)
+        )
         # NumPy's lerp: from the nearer end, so that gamma = 0 and 1 give the ends exactly
         y = np.where(gamma >= 0.5, hi - (hi - lo) * (1 - gamma), lo + (hi - lo) * gamma)
     y = _nan_if_any_nan(y, ordered)
@@ -481,8 +600,11 @@ def _order_statistic(ordered: Any, rank: Any, kept_shape: tuple) -> Any:
     lead = np.shape(rank)
     if isinstance(rank, Tracer):
         flat_rank = np.reshape(rank, (1,) * len(kept_shape) + (-1,))
-        picked = gather(ordered, np.broadcast_to(flat_rank, kept_shape + shape_of(flat_rank)[-1:]),
-                        axis=len(kept_shape))
+        picked = gather(
+            ordered,
+            np.broadcast_to(flat_rank, kept_shape + shape_of(flat_rank)[-1:]),
+            axis=len(kept_shape),
+        )
         picked = np.reshape(picked, kept_shape + lead)
     else:
         picked = ordered[..., rank]
@@ -491,38 +613,64 @@ def _order_statistic(ordered: Any, rank: Any, kept_shape: tuple) -> Any:
 
 
 @implements(np.quantile)
-def quantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-             method: str = "linear", keepdims: bool = False, *, weights: Any = None) -> Any:
+def quantile(
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+) -> Any:
     """``np.quantile`` for every ``method`` (q traced only with 'linear')."""
     if out is not None or weights is not None:
-        raise NotImplementedError("numpy.quantile: out= and weights= are not supported with "
-                                  "traced values")
+        raise NotImplementedError(
+            "numpy.quantile: out= and weights= are not supported with traced values"
+        )
     return _quantile(a, q, axis, method, keepdims, "quantile", 1.0)
 
 
 @implements(np.percentile)
-def percentile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
-               method: str = "linear", keepdims: bool = False, *, weights: Any = None) -> Any:
+def percentile(
+    a: Any,
+    q: Any,
+    axis: Any = None,
+    out: Any = None,
+    overwrite_input: bool = False,
+    method: str = "linear",
+    keepdims: bool = False,
+    *,
+    weights: Any = None,
+) -> Any:
     """``np.percentile``: ``np.quantile`` of ``q / 100``."""
     if out is not None or weights is not None:
-        raise NotImplementedError("numpy.percentile: out= and weights= are not supported with "
-                                  "traced values")
+        raise NotImplementedError(
+            "numpy.percentile: out= and weights= are not supported with traced values"
+        )
     return _quantile(a, q, axis, method, keepdims, "percentile", 100.0)
 
 
 # ----------------------------------------------------------------------------- ufunc.reduce
 
 
-UFUNC_METHODS.update({
-    (np.add, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: sum_(
-        a, axis, dtype, out, keepdims, **kw),
-    (np.multiply, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: prod(
-        a, axis, dtype, out, keepdims, **kw),
-    (np.maximum, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: amax(
-        a, axis, out, keepdims, **kw),
-    (np.minimum, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: amin(
-        a, axis, out, keepdims, **kw),
-})
+UFUNC_METHODS.update(
+    {
+        (np.add, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: sum_(
+            a, axis, dtype, out, keepdims, **kw
+        ),
+        (np.multiply, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: prod(
+            a, axis, dtype, out, keepdims, **kw
+        ),
+        (np.maximum, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: amax(
+            a, axis, out, keepdims, **kw
+        ),
+        (np.minimum, "reduce"): lambda a, axis=0, dtype=None, out=None, keepdims=False, **kw: amin(
+            a, axis, out, keepdims, **kw
+        ),
+    }
+)
 
 
 # ----------------------------------------------------------------------------- scans
@@ -532,7 +680,7 @@ def _shifted(x: Any, k: int, axis: int, fill: float) -> Any:
     """``x`` moved ``k`` places forward along ``axis``: element ``i`` holds ``x[i - k]``."""
     shape = shape_of(x)
     k = min(k, shape[axis])
-    pad = np.full(shape[:axis] + (k,) + shape[axis + 1:], fill, dtype=x.dtype)
+    pad = np.full(shape[:axis] + (k,) + shape[axis + 1 :], fill, dtype=x.dtype)
     kept = x[(slice(None),) * axis + (slice(0, shape[axis] - k),)]
     return np.concatenate([pad, kept], axis=axis)
 
@@ -610,8 +758,15 @@ cumprod = implements(np.cumprod)(_scan(cumprod_p, "cumprod"))
 
 
 def _cumulative(scan: Any, name: str, first: float) -> Any:
-    def handler(x: Any, /, *, axis: Any = None, dtype: Any = None, out: Any = None,
-                include_initial: bool = False) -> Any:
+    def handler(
+        x: Any,
+        /,
+        *,
+        axis: Any = None,
+        dtype: Any = None,
+        out: Any = None,
+        include_initial: bool = False,
+    ) -> Any:
         x = _as_array(x)
         if axis is None:
             if np.ndim(x) > 1:
@@ -620,7 +775,7 @@ def _cumulative(scan: Any, name: str, first: float) -> Any:
         axis = normalize_axis(axis, np.ndim(x))[0]
         y = scan(x, axis, dtype, out)
         if include_initial:
-            shape = shape_of(y)[:axis] + (1,) + shape_of(y)[axis + 1:]
+            shape = shape_of(y)[:axis] + (1,) + shape_of(y)[axis + 1 :]
             y = np.concatenate([np.full(shape, first, y.dtype), y], axis=axis)
         return y
 
@@ -642,19 +797,23 @@ def _nan_scan(scan: Any, fill: float) -> Any:
 
 implements(np.nancumsum)(_nan_scan(cumsum, 0))
 implements(np.nancumprod)(_nan_scan(cumprod, 1))
-UFUNC_METHODS.update({
-    (np.add, "accumulate"): lambda a, axis=0, dtype=None, out=None: cumsum(a, axis, dtype, out),
-    (np.multiply, "accumulate"): lambda a, axis=0, dtype=None, out=None: cumprod(
-        a, axis, dtype, out),
-})
+UFUNC_METHODS.update(
+    {
+        (np.add, "accumulate"): lambda a, axis=0, dtype=None, out=None: cumsum(a, axis, dtype, out),
+        (np.multiply, "accumulate"): lambda a, axis=0, dtype=None, out=None: cumprod(
+            a, axis, dtype, out
+        ),
+    }
+)
 
 
 # ----------------------------------------------------------------------------- differences
 
 
 @implements(np.diff)
-def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NO_VALUE, append: Any = _NO_VALUE
-         ) -> Any:
+def diff(
+    a: Any, n: int = 1, axis: int = -1, prepend: Any = _NO_VALUE, append: Any = _NO_VALUE
+) -> Any:
     """``np.diff``: ``a[1:] - a[:-1]`` along ``axis``, ``n`` times, after prepend/append."""
     a = _as_array(a)
     if n < 0:
@@ -684,15 +843,18 @@ def diff(a: Any, n: int = 1, axis: int = -1, prepend: Any = _NO_VALUE, append: A
 def ediff1d(ary: Any, to_end: Any = None, to_begin: Any = None) -> Any:
     """``np.ediff1d``: differences of the flattened array, with optional ends."""
     d = diff(np.reshape(_as_array(ary), (-1,)))
-    pieces = [np.reshape(_as_array(e), (-1,)).astype(d.dtype) for e in (to_begin,)
-              if e is not None] + [d] + [np.reshape(_as_array(e), (-1,)).astype(d.dtype)
-                                         for e in (to_end,) if e is not None]
+    pieces = (
+        [np.reshape(_as_array(e), (-1,)).astype(d.dtype) for e in (to_begin,) if e is not None]
+        + [d]
+        + [np.reshape(_as_array(e), (-1,)).astype(d.dtype) for e in (to_end,) if e is not None]
+    )
     return np.concatenate(pieces) if len(pieces) > 1 else d
 
 
 @implements(np.trace)
-def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None,
-          out: Any = None) -> Any:
+def trace(
+    a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None, out: Any = None
+) -> Any:
     """``np.trace``: the sum of ``np.diagonal``."""
     if out is not None:
         raise TypeError("numpy.trace: out= is not supported with traced values")

@@ -76,8 +76,9 @@ where_p = primitive(
 
 
 @implements(np.reshape)
-def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None,
-            copy: Any = None) -> Any:
+def reshape(
+    a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None, copy: Any = None
+) -> Any:
     """``np.reshape`` (C order)."""
     shape = newshape if shape is None else shape
     if order != "C":
@@ -139,14 +140,20 @@ def squeeze(a: Any, axis: Any = None) -> Any:
         axes = normalize_axis(axis, len(shape)) or ()
         for i in axes:
             if shape[i] != 1:
-                raise ValueError("cannot select an axis to squeeze out which has size not "
-                                 "equal to one")
+                raise ValueError(
+                    "cannot select an axis to squeeze out which has size not equal to one"
+                )
     return reshape(a, tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
 @implements(np.concatenate)
-def concatenate(arrays: Sequence[Any], axis: Any = 0, out: Any = None, dtype: Any = None,
-                casting: str = "same_kind") -> Any:
+def concatenate(
+    arrays: Sequence[Any],
+    axis: Any = 0,
+    out: Any = None,
+    dtype: Any = None,
+    casting: str = "same_kind",
+) -> Any:
     """``np.concatenate``; ``axis=None`` flattens first."""
     arrays = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in arrays]
     if axis is None:
@@ -158,8 +165,13 @@ def concatenate(arrays: Sequence[Any], axis: Any = 0, out: Any = None, dtype: An
 
 
 @implements(np.stack)
-def stack(arrays: Sequence[Any], axis: int = 0, out: Any = None, dtype: Any = None,
-          casting: str = "same_kind") -> Any:
+def stack(
+    arrays: Sequence[Any],
+    axis: int = 0,
+    out: Any = None,
+    dtype: Any = None,
+    casting: str = "same_kind",
+) -> Any:
     """``np.stack``: join along a new axis."""
     arrays = list(arrays)
     if not arrays:
@@ -199,8 +211,16 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
 
 
 @implements(np.clip)
-def clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *, min: Any = None,
-         max: Any = None, **kwargs: Any) -> Any:
+def clip(
+    a: Any,
+    a_min: Any = None,
+    a_max: Any = None,
+    out: Any = None,
+    *,
+    min: Any = None,
+    max: Any = None,
+    **kwargs: Any,
+) -> Any:
     """``np.clip``: the derivative is 1 inside ``[a_min, a_max]`` (bounds included), else 0."""
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
@@ -266,8 +286,7 @@ def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind")
 @implements(*present("vstack", "row_stack"))
 def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
     """``np.vstack``: join along the first axis after ``atleast_2d``."""
-    return concatenate([atleast_2d(a) for a in _check_sequence(tup, "vstack")], axis=0,
-                       dtype=dtype)
+    return concatenate([atleast_2d(a) for a in _check_sequence(tup, "vstack")], axis=0, dtype=dtype)
 
 
 @implements(np.dstack)
@@ -324,8 +343,10 @@ def _split_at(ary: Any, points: Sequence[int], axis: int) -> list[Any]:
     from .indexing import getitem
 
     before = (slice(None),) * axis
-    return [getitem(ary, before + (slice(start, stop),))
-            for start, stop in zip(points[:-1], points[1:], strict=True)]
+    return [
+        getitem(ary, before + (slice(start, stop),))
+        for start, stop in zip(points[:-1], points[1:], strict=True)
+    ]
 
 
 @implements(np.array_split)
@@ -392,8 +413,9 @@ def broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
 
 
 @implements(np.meshgrid)
-def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy"
-             ) -> tuple[Any, ...]:
+def meshgrid(
+    *xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy"
+) -> tuple[Any, ...]:
     """``np.meshgrid``: each input reshaped onto its own axis, then broadcast (unless sparse)."""
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")

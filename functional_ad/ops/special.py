@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, concrete
-from .elementwise import binary, logsumexp as _logsumexp, max_shift, nonzero, unary
+from .elementwise import binary, max_shift, nonzero, unary
+from .elementwise import logsumexp as _logsumexp
 from .registry import NUMPY, implements, normalize_axis, primitive, shape_of
 from .shape import where_p
 
@@ -55,7 +56,7 @@ def _declare() -> dict[str, Any]:
         jvp=lambda t, y, x, n: t * p["polygamma"](x, n=n + 1),
         vjp=lambda g, y, x, n: g * p["polygamma"](x, n=n + 1),
     )
-    trigamma = lambda x: p["polygamma"](x, n=1)  # noqa: E731
+    trigamma = lambda x: p["polygamma"](x, n=1)
 
     # log-gamma and digamma family (x > 0 for the rows; gammaln is log|Γ| elsewhere)
     p["gammaln"] = unary("special.gammaln", sc.gammaln, lambda y, x: sc.digamma(x))
@@ -66,12 +67,14 @@ def _declare() -> dict[str, Any]:
     p["rgamma"] = unary("special.rgamma", sc.rgamma, lambda y, x: -y * sc.digamma(x))
     # B(a, b) = Γ(a)Γ(b)/Γ(a+b): ∂/∂a log B = ψ(a) - ψ(a+b)
     p["betaln"] = binary(
-        "special.betaln", sc.betaln,
+        "special.betaln",
+        sc.betaln,
         lambda y, a, b: sc.digamma(a) - sc.digamma(a + b),
         lambda y, a, b: sc.digamma(b) - sc.digamma(a + b),
     )
     p["beta"] = binary(
-        "special.beta", sc.beta,
+        "special.beta",
+        sc.beta,
         lambda y, a, b: y * (sc.digamma(a) - sc.digamma(a + b)),
         lambda y, a, b: y * (sc.digamma(b) - sc.digamma(a + b)),
     )
@@ -82,16 +85,20 @@ def _declare() -> dict[str, Any]:
     # erfcx(x) = exp(x²) erfc(x): erfcx' = 2x erfcx(x) - 2/sqrt(pi)
     p["erfcx"] = unary("special.erfcx", sc.erfcx, lambda y, x: 2 * x * y - TWO_OVER_SQRT_PI)
     # inverse functions: 1 / f'(y)
-    p["erfinv"] = unary("special.erfinv", sc.erfinv,
-                        lambda y, x: SQRT_PI_OVER_TWO * np.exp(y * y))  # |x| < 1
-    p["erfcinv"] = unary("special.erfcinv", sc.erfcinv,
-                         lambda y, x: -SQRT_PI_OVER_TWO * np.exp(y * y))  # 0 < x < 2
+    p["erfinv"] = unary(
+        "special.erfinv", sc.erfinv, lambda y, x: SQRT_PI_OVER_TWO * np.exp(y * y)
+    )  # |x| < 1
+    p["erfcinv"] = unary(
+        "special.erfcinv", sc.erfcinv, lambda y, x: -SQRT_PI_OVER_TWO * np.exp(y * y)
+    )  # 0 < x < 2
     # normal distribution: ndtr' = exp(-x²/2)/sqrt(2 pi); log_ndtr' = ndtr'/ndtr, in logs
     p["ndtr"] = unary("special.ndtr", sc.ndtr, lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x))
-    p["log_ndtr"] = unary("special.log_ndtr", sc.log_ndtr,
-                          lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x - y))
-    p["ndtri"] = unary("special.ndtri", sc.ndtri,
-                       lambda y, x: SQRT_2PI * np.exp(0.5 * y * y))  # 0 < x < 1
+    p["log_ndtr"] = unary(
+        "special.log_ndtr", sc.log_ndtr, lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x - y)
+    )
+    p["ndtri"] = unary(
+        "special.ndtri", sc.ndtri, lambda y, x: SQRT_2PI * np.exp(0.5 * y * y)
+    )  # 0 < x < 1
 
     # logistic: expit' = y (1 - y); logit' = 1 / (x (1 - x)) for 0 < x < 1
     p["expit"] = unary("special.expit", sc.expit, lambda y, x: y * (1 - y))
@@ -99,12 +106,14 @@ def _declare() -> dict[str, Any]:
 
     # x log(y) and x log1p(y), defined as 0 where x = 0: the y-partial is 0 there too
     p["xlogy"] = binary(
-        "special.xlogy", sc.xlogy,
+        "special.xlogy",
+        sc.xlogy,
         lambda y, x, z: np.log(z),
         lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(z)),
     )
     p["xlog1py"] = binary(
-        "special.xlog1py", sc.xlog1py,
+        "special.xlog1py",
+        sc.xlog1py,
         lambda y, x, z: np.log1p(z),
         lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(1 + z)),
     )
@@ -112,13 +121,15 @@ def _declare() -> dict[str, Any]:
     p["entr"] = unary("special.entr", sc.entr, lambda y, x: -(np.log(x) + 1))
     # rel_entr(x, z) = x log(x/z): partials log(x/z) + 1 and -x/z (x, z > 0)
     p["rel_entr"] = binary(
-        "special.rel_entr", sc.rel_entr,
+        "special.rel_entr",
+        sc.rel_entr,
         lambda y, x, z: np.log(x / z) + 1,
         lambda y, x, z: -x / z,
     )
     # kl_div(x, z) = x log(x/z) - x + z: partials log(x/z) and 1 - x/z
     p["kl_div"] = binary(
-        "special.kl_div", sc.kl_div,
+        "special.kl_div",
+        sc.kl_div,
         lambda y, x, z: np.log(x / z),
         lambda y, x, z: 1 - x / z,
     )
@@ -128,8 +139,9 @@ def _declare() -> dict[str, Any]:
     p["i0"] = unary("special.i0", sc.i0, lambda y, x: sc.i1(x))
     p["i1"] = unary("special.i1", sc.i1, lambda y, x: _bessel_order1_d(sc.i0(x), y, x))
     p["i0e"] = unary("special.i0e", sc.i0e, lambda y, x: sc.i1e(x) - np.sign(x) * y)
-    p["i1e"] = unary("special.i1e", sc.i1e,
-                     lambda y, x: _bessel_order1_d(sc.i0e(x), y, x) - np.sign(x) * y)
+    p["i1e"] = unary(
+        "special.i1e", sc.i1e, lambda y, x: _bessel_order1_d(sc.i0e(x), y, x) - np.sign(x) * y
+    )
     p["j0"] = unary("special.j0", sc.j0, lambda y, x: -sc.j1(x))
     p["j1"] = unary("special.j1", sc.j1, lambda y, x: _bessel_order1_d(sc.j0(x), y, x))
     p["y0"] = unary("special.y0", sc.y0, lambda y, x: -sc.y1(x))
@@ -191,8 +203,9 @@ def _check_multigammaln_domain(a: Any, d: int) -> None:
         raise ValueError(f"condition a ({values}) > 0.5 * (d-1) ({0.5 * (d - 1)}) not met")
 
 
-def logsumexp(a: Any, axis: Any = None, b: Any = None, keepdims: bool = False,
-              return_sign: bool = False) -> Any:
+def logsumexp(
+    a: Any, axis: Any = None, b: Any = None, keepdims: bool = False, return_sign: bool = False
+) -> Any:
     """``scipy.special.logsumexp``: ``log(sum(b * exp(a)))`` over ``axis``, computed stably.
 
     With ``return_sign`` returns ``(log|s|, sign(s))`` for ``s = sum(b * exp(a))`` (``b``
@@ -246,8 +259,11 @@ def register() -> bool:
     sc = module
     PRIMITIVES_BY_NAME.update(_declare())
     for scipy_function, handler in [
-        (sc.polygamma, polygamma), (sc.multigammaln, multigammaln), (sc.logsumexp, logsumexp),
-        (sc.softmax, softmax), (sc.log_softmax, log_softmax),
+        (sc.polygamma, polygamma),
+        (sc.multigammaln, multigammaln),
+        (sc.logsumexp, logsumexp),
+        (sc.softmax, softmax),
+        (sc.log_softmax, log_softmax),
     ]:
         implements(scipy_function)(handler)
     return True

@@ -99,7 +99,7 @@ class IndexUpdate:
         values = np.broadcast_to(values, picked_shape)
         positions = np.indices(shape_of(x))
         flat = [p[index].ravel() for p in positions]
-        values = np.reshape(values, (-1,) + shape_of(values)[len(picked_shape):])
+        values = np.reshape(values, (-1,) + shape_of(values)[len(picked_shape) :])
         for k in range(len(flat[0])):
             where = tuple(int(p[k]) for p in flat)
             x = scatter_set(x, op(getitem(x, where), values[k]), index=normalize_index(where))

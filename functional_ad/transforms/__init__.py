@@ -7,5 +7,17 @@ from .jvp import jvp
 from .vjp import vjp
 from .vmap import vmap
 
-__all__ = ["compile", "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad",
-           "vhp", "vjp", "vmap"]
+__all__ = [
+    "compile",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
+    "value_and_grad",
+    "vhp",
+    "vjp",
+    "vmap",
+]

@@ -60,8 +60,9 @@ def _batched_index(index: tuple) -> tuple[tuple, int]:
     adv = _advanced_positions(index)
     if len(adv) > 1 and adv[-1] - adv[0] + 1 != len(adv):
         arrays = [index[k] for k in adv]
-        adv_ndim = np.broadcast_shapes(*[np.nonzero(a)[0].shape if a.dtype == bool else a.shape
-                                         for a in arrays])
+        adv_ndim = np.broadcast_shapes(
+            *[np.nonzero(a)[0].shape if a.dtype == bool else a.shape for a in arrays]
+        )
         return new, len(adv_ndim)
     return new, 0
 
@@ -88,6 +89,11 @@ def _matmul(prim: Primitive, size: int, vals: list, batched: tuple) -> Any:
     a, b = vals
     a_vec = example_ndim(a, batched[0]) == 1
     b_vec = example_ndim(b, batched[1]) == 1
+    # a batch of vectors against one matrix is a single matrix product
+    if batched == (True, False) and a_vec and np.ndim(b) == 2:
+        return prim(a, b)
+    if batched == (False, True) and b_vec and np.ndim(a) == 2:
+        return prim(b, np.transpose(a))
     if a_vec:  # a row vector: (..., k) -> (..., 1, k)
         a = np.expand_dims(a, -2)
     if b_vec:  # a column vector: (..., k) -> (..., k, 1)
@@ -105,8 +111,9 @@ def _matmul(prim: Primitive, size: int, vals: list, batched: tuple) -> Any:
 
 def _einsum(prim: Primitive, size: int, vals: list, batched: tuple, spec: str) -> Any:
     ins, out = spec.split("->")
-    letter = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba"
-                  if c not in spec)
+    letter = next(
+        c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in spec
+    )
     subs = [letter + s if b else s for s, b in zip(ins.split(","), batched, strict=True)]
     return prim(*vals, spec=",".join(subs) + "->" + letter + out)
 
@@ -120,10 +127,12 @@ def _gather(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -
     return prim(x, indices, axis=axis % (np.ndim(x) - 1) + 1)
 
 
-def _scatter_add(prim: Primitive, size: int, vals: list, batched: tuple, axis: int,
-                 shape: tuple) -> Any:
-    indices, values = (v if b else broadcast_batch(v, size)
-                       for v, b in zip(vals, batched, strict=True))
+def _scatter_add(
+    prim: Primitive, size: int, vals: list, batched: tuple, axis: int, shape: tuple
+) -> Any:
+    indices, values = (
+        v if b else broadcast_batch(v, size) for v, b in zip(vals, batched, strict=True)
+    )
     return prim(indices, values, axis=axis % len(shape) + 1, shape=(size,) + tuple(shape))
 
 

@@ -47,8 +47,9 @@ def check_like(t: Any, x: Any, kind: str, transform: str) -> Any:
     """Check that tangent/cotangent ``t`` matches value ``x`` in shape and dtype."""
     if isinstance(t, Zero):
         if t.shape != np.shape(x):
-            raise ValueError(f"{transform}: {kind} Zero{t.shape} given for a value of shape "
-                             f"{np.shape(x)}")
+            raise ValueError(
+                f"{transform}: {kind} Zero{t.shape} given for a value of shape {np.shape(x)}"
+            )
         return t
     expected = tangent_dtype(x)
     if isinstance(t, (int, float, complex)) and not isinstance(t, bool):

@@ -67,8 +67,11 @@ def _is_constant(x: Any, value: float, shape: tuple) -> bool:
     if isinstance(v, Tracer) or np.iscomplexobj(v) and value != 0:
         return False
     v = np.asarray(v)
-    return v.size > 0 and v.ndim <= len(shape) and bool(np.all(v == value)) and all(
-        n == 1 or n == m for n, m in zip(v.shape[::-1], shape[::-1], strict=False)
+    return (
+        v.size > 0
+        and v.ndim <= len(shape)
+        and bool(np.all(v == value))
+        and all(n == 1 or n == m for n, m in zip(v.shape[::-1], shape[::-1], strict=False))
     )
 
 
@@ -116,8 +119,13 @@ def simplify(graph: Graph) -> Graph:
         return subst.get(x, x) if type(x) is Var else x
 
     for node in graph.nodes:
-        node = GraphNode(node.primitive, [operand(x) for x in node.inputs], node.params,
-                         node.outputs, node.no_grad)
+        node = GraphNode(
+            node.primitive,
+            [operand(x) for x in node.inputs],
+            node.params,
+            node.outputs,
+            node.no_grad,
+        )
         multiple = node.primitive.multiple_results
         if all(type(x) is Const for x in node.inputs) and not node.no_grad:
             for var in node.outputs:  # every input known: the recorded value is the result
@@ -183,12 +191,15 @@ def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
         for var in node.outputs:
             names[var] = f"v{len(names)}"
             outs.append(names[var])
-        target = ", ".join(outs) + ("," if node.primitive.multiple_results and len(outs) == 1
-                                    else "")
+        target = ", ".join(outs) + (
+            "," if node.primitive.multiple_results and len(outs) == 1 else ""
+        )
         lines.append(f"    {target} = {fn}({', '.join(name_of(x) for x in node.inputs)})")
     result = ", ".join(name_of(x) for x in graph.outputs)
     args = ", ".join(f"a{i}" for i in range(len(graph.inputs)))
-    source = "\n".join([f"def run({args}):", *lines, f"    return ({result}{',' if result else ''})"])
+    source = "\n".join(
+        [f"def run({args}):", *lines, f"    return ({result}{',' if result else ''})"]
+    )
     return source + "\n", namespace
 
 
@@ -200,7 +211,7 @@ class _Program:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.source, namespace = generate(graph)
-        exec(compile_source(self.source), namespace)  # noqa: S102  (our own generated code)
+        exec(compile_source(self.source), namespace)
         self.run = namespace["run"]
 
 
@@ -300,7 +311,7 @@ def _example_value(x: Any) -> Any:
         return np.array(stand_in(x))
 
 
-def compile(f: Callable[..., Any], static_argnums: int | Sequence[int] = ()) -> Compiled:  # noqa: A001
+def compile(f: Callable[..., Any], static_argnums: int | Sequence[int] = ()) -> Compiled:
     """Return ``f`` compiled: recorded once per signature, simplified, replayed as NumPy code.
 
     The signature is the pytree structure, shapes and dtypes of the arguments, and the values

@@ -44,7 +44,9 @@ def leaf_names(dyn: tuple, nums: Sequence[int]) -> list[str]:
     for n, arg in zip(nums, dyn, strict=True):
         leaves = tree_flatten(arg)[0]
         single = len(leaves) == 1 and tree_flatten(arg)[1].kind is None
-        names += [f"argument {n}" if single else f"argument {n} leaf {k}" for k in range(len(leaves))]
+        names += [
+            f"argument {n}" if single else f"argument {n} leaf {k}" for k in range(len(leaves))
+        ]
     return names
 
 

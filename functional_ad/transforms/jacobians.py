@@ -18,29 +18,40 @@ from ..zeros import Zero, tangent_dtype
 from .common import name_transform, prepare_inputs
 from .derived import Argnums, check_inputs, check_outputs, check_real_inputs, leaf_names, select
 from .jvp import jvp
+from .structured import ScaledIdentity
 from .vjp import pull_back, record
 from .vmap import vmap
 
 
-def _basis(x: Any) -> Any:
-    """The standard basis of ``x``'s space: shape ``(x.size,) + x.shape``."""
+def _basis(x: Any, chunk_size: int | None) -> Any:
+    """The standard basis of ``x``'s space, a batch of shape ``(x.size,) + x.shape``.
+
+    Unchunked, it stays a symbolic ``ScaledIdentity`` as far as the function allows.
+    """
     n = int(np.size(x))
+    if chunk_size is None or chunk_size >= n:
+        return ScaledIdentity(np.ones(np.shape(x), tangent_dtype(x)))
     return np.eye(n, dtype=tangent_dtype(x)).reshape((n,) + tuple(np.shape(x)))
 
 
 def _zeros_like_tree(leaves: Sequence[Any], skip: int) -> list[Any]:
-    return [None if j == skip else Zero(np.shape(x), tangent_dtype(x)) for j, x in enumerate(leaves)]
+    return [
+        None if j == skip else Zero(np.shape(x), tangent_dtype(x)) for j, x in enumerate(leaves)
+    ]
 
 
-def _batched(fn: Callable[[Any], Any], basis: Any, chunk_size: int | None,
-             out_axes: Any = 0) -> Any:
+def _batched(
+    fn: Callable[[Any], Any], basis: Any, chunk_size: int | None, out_axes: Any = 0
+) -> Any:
     """``vmap(fn)(basis)``, in blocks of ``chunk_size`` rows when given."""
     n = np.shape(basis)[0]
     if chunk_size is None or chunk_size >= n:
         return vmap(fn, out_axes=out_axes)(basis)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    parts = [vmap(fn, out_axes=out_axes)(basis[i:i + chunk_size]) for i in range(0, n, chunk_size)]
+    parts = [
+        vmap(fn, out_axes=out_axes)(basis[i : i + chunk_size]) for i in range(0, n, chunk_size)
+    ]
     stacked = _concat_batches(parts, out_axes)
     return stacked
 
@@ -102,13 +113,16 @@ def jacrev(
                 seeds[i] = ct
                 return pull_back(rec, seeds, False)
 
-            blocks = [
-                np.zeros(np.shape(y) + np.shape(x), tangent_dtype(x)) for x in rec.in_values
-            ] if np.size(y) == 0 else [
-                np.reshape(rows, np.shape(y) + np.shape(x))
-                for rows, x in zip(_batched(pull, _basis(y), chunk_size), rec.in_values,
-                                   strict=True)
-            ]
+            blocks = (
+                [np.zeros(np.shape(y) + np.shape(x), tangent_dtype(x)) for x in rec.in_values]
+                if np.size(y) == 0
+                else [
+                    np.reshape(rows, np.shape(y) + np.shape(x))
+                    for rows, x in zip(
+                        _batched(pull, _basis(y, chunk_size), chunk_size), rec.in_values, strict=True
+                    )
+                ]
+            )
             tree = tree_unflatten(rec.in_tree, blocks)
             per_output.append(tree[0] if single else tree)
         jac = tree_unflatten(rec.out_tree, per_output)
@@ -169,7 +183,7 @@ def jacfwd(
                 res = jvp(g, primals, tree_unflatten(in_tree, tangents), has_aux=has_aux)
                 out, tangent, extra = res[0], None, res[2] if has_aux else None
             else:
-                tangent, (out, extra) = _batched(push, _basis(x), chunk_size, (0, None))
+                tangent, (out, extra) = _batched(push, _basis(x, chunk_size), chunk_size, (0, None))
             out_flat, out_tree = tree_flatten(out)
             aux = extra
             columns.append(None if tangent is None else tree_flatten(tangent)[0])

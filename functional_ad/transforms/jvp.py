@@ -104,8 +104,7 @@ def jvp(
     flat_tangents, t_tree = tree_flatten(tuple(tangents))
     if t_tree != in_tree:
         raise ValueError(
-            f"jvp: tangents must have the structure of primals; expected {in_tree}, "
-            f"given {t_tree}"
+            f"jvp: tangents must have the structure of primals; expected {in_tree}, given {t_tree}"
         )
     flat_primals = prepare_inputs(flat_primals, "jvp")
     flat_tangents = [
@@ -123,8 +122,7 @@ def jvp(
         check_outputs(out_flat, "jvp")
         y = [trace.lower(o) for o in out_flat]
         y_dot = [
-            o._tangent if (type(o) is JVPTracer and o._trace is trace) else None
-            for o in out_flat
+            o._tangent if (type(o) is JVPTracer and o._trace is trace) else None for o in out_flat
         ]
         if has_aux:
             aux = lower_tree(trace, aux)
@@ -136,4 +134,3 @@ def _split_aux(out: Any) -> tuple[Any, Any]:
     if not (isinstance(out, (tuple, list)) and len(out) == 2):
         raise TypeError("with has_aux=True the function must return a pair (output, aux)")
     return out[0], out[1]
-

@@ -88,8 +88,7 @@ def _special_vjp(node: Node, prim: Any, y_bar: Any, cts: dict) -> None:
 class _Recording:
     """The outcome of running ``f`` under a ``GraphTrace``."""
 
-    __slots__ = ("trace", "leaves", "in_tree", "in_values", "out", "out_tree", "out_nodes",
-                 "aux")
+    __slots__ = ("trace", "leaves", "in_tree", "in_values", "out", "out_tree", "out_nodes", "aux")
 
 
 def record(

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
 from ..tree import tree_flatten, tree_map, tree_unflatten
+from .structured import ScaledIdentity, apply_structured, densify
 from .common import name_transform
 
 
@@ -62,7 +63,7 @@ class BatchTrace(Trace):
 
         def example(i: int) -> Any:
             return tree_map(
-                lambda x: x._value[i] if type(x) is BatchTracer and x._trace is self else x,
+                lambda x: densify(x._value)[i] if type(x) is BatchTracer and x._trace is self else x,
                 (args, kwargs),
             )
 
@@ -80,10 +81,18 @@ class BatchTrace(Trace):
             return self.process_inactive(prim, args, params)
         vals = []
         batched = []
+        structured = False
         for a in args:
             mine = type(a) is BatchTracer and a._trace is self
-            vals.append(a._value if mine else a)
+            value = a._value if mine else a
+            structured = structured or type(value) is ScaledIdentity
+            vals.append(value)
             batched.append(mine)
+        if structured:  # a scaled identity from jacrev/jacfwd: keep it symbolic if we can
+            out = apply_structured(prim.name, vals, tuple(batched), params)
+            if out is not None:
+                return BatchTracer(self, out)
+            vals = [densify(v) for v in vals]
         rule = prim.batch or batch_by_loop
         out = rule(prim, self.size, vals, tuple(batched), **params)
         if prim.multiple_results:
@@ -200,9 +209,7 @@ def _match_prefix(axes: Any, tree: Any, out: list, what: str) -> None:
     raise ValueError(f"vmap: {what} {axes!r} does not match the structure of {tree!r:.80}")
 
 
-def vmap(
-    f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0
-) -> Callable[..., Any]:
+def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., Any]:
     """Return ``f`` mapped over an axis of its arguments: ``vmap(f)(X)[i] == f(X[i])``.
 
     Args:
@@ -236,7 +243,7 @@ def vmap(
         (size,) = sizes
         with new_trace(BatchTrace, "vmap", size) as trace:
             ins = [
-                x if a is None else BatchTracer(trace, np.moveaxis(x, a, 0))
+                x if a is None else BatchTracer(trace, x if a == 0 else np.moveaxis(x, a, 0))
                 for x, a in zip(flat, flat_axes, strict=True)
             ]
             out = f(*tree_unflatten(in_tree, ins))
@@ -246,10 +253,12 @@ def vmap(
                 mine = type(o) is BatchTracer and o._trace is trace
                 if a is None:
                     if mine:
-                        raise ValueError("vmap: out_axes=None for an output that depends on the batch")
+                        raise ValueError(
+                            "vmap: out_axes=None for an output that depends on the batch"
+                        )
                     out_leaves.append(o)
                     continue
-                value = o._value if mine else broadcast_batch(o, size)
+                value = densify(o._value) if mine else broadcast_batch(o, size)
                 out_leaves.append(np.moveaxis(value, 0, a) if a != 0 else value)
         return tree_unflatten(out_tree, out_leaves)
 

@@ -38,16 +38,33 @@ ROWS = [
     OpCase("broadcast_to", lambda x: np.broadcast_to(x, (2, 3)), shapes=[(), (3,), (1, 3)]),
     OpCase("expand_dims", lambda x: np.expand_dims(x, (0, -1)), shapes=[(3,), (2, 3)]),
     OpCase("squeeze", lambda x: np.squeeze(x), shapes=[(1, 3), (2, 1, 3)]),
-    OpCase("concatenate", lambda x, y: np.concatenate([x, y, x], axis=-1), arity=2,
-           shapes=[((3,), (2,)), ((2, 3), (2, 1))]),
-    OpCase("stack", lambda x, y: np.stack([x, y], axis=1), arity=2,
-           shapes=[((3,), (3,)), ((2, 3), (2, 3))]),
-    OpCase("getitem", lambda x: x[1:, ::2][None, ..., np.array([0, 0, 1])],
-           shapes=[(3, 4), (3, 4, 2)]),
+    OpCase(
+        "concatenate",
+        lambda x, y: np.concatenate([x, y, x], axis=-1),
+        arity=2,
+        shapes=[((3,), (2,)), ((2, 3), (2, 1))],
+    ),
+    OpCase(
+        "stack",
+        lambda x, y: np.stack([x, y], axis=1),
+        arity=2,
+        shapes=[((3,), (3,)), ((2, 3), (2, 3))],
+    ),
+    OpCase(
+        "getitem", lambda x: x[1:, ::2][None, ..., np.array([0, 0, 1])], shapes=[(3, 4), (3, 4, 2)]
+    ),
     OpCase("dot", np.dot, arity=2, shapes=[((3,), (3,)), ((2, 3), (3, 4)), ((2, 2, 3), (3,))]),
-    OpCase("matmul", np.matmul, arity=2,
-           shapes=[((3,), (3, 2)), ((2, 3), (3,)), ((4, 2, 3), (3, 2)), ((3,), (3,))]),
-    OpCase("einsum", lambda x, y: np.einsum("...ij,jk->...ik", x, y), arity=2,
-           shapes=[((2, 3), (3, 2)), ((4, 2, 3), (3, 2))]),
+    OpCase(
+        "matmul",
+        np.matmul,
+        arity=2,
+        shapes=[((3,), (3, 2)), ((2, 3), (3,)), ((4, 2, 3), (3, 2)), ((3,), (3,))],
+    ),
+    OpCase(
+        "einsum",
+        lambda x, y: np.einsum("...ij,jk->...ik", x, y),
+        arity=2,
+        shapes=[((2, 3), (3, 2)), ((4, 2, 3), (3, 2))],
+    ),
     OpCase("outer", np.outer, arity=2, shapes=[((3,), (2,)), ((2, 2), (3,))]),
 ]

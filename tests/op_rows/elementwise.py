@@ -82,8 +82,15 @@ ROWS = [
     OpCase("reciprocal", np.reciprocal, sample=away_from_zero(0.5, 2.0), complex=True),
     OpCase("square", np.square, complex=True),
     # float_power computes in float64 by definition: float32 inputs give a float64 result
-    OpCase("float_power", np.float_power, arity=2, shapes=B, domain=(0.5, 2.0),
-           dtypes=("float64",), complex=True),
+    OpCase(
+        "float_power",
+        np.float_power,
+        arity=2,
+        shapes=B,
+        domain=(0.5, 2.0),
+        dtypes=("float64",),
+        complex=True,
+    ),
     OpCase("remainder", np.remainder, arity=2, shapes=B, sample=_floor_divide_args),
     OpCase("fmod", np.fmod, arity=2, shapes=B, sample=_floor_divide_args),
     OpCase("floor_divide", np.floor_divide, arity=2, shapes=B, sample=_floor_divide_args),
@@ -124,8 +131,13 @@ ROWS = [
     OpCase("fmax", np.fmax, arity=2, shapes=B),
     OpCase("fmin", np.fmin, arity=2, shapes=B),
     OpCase("copysign", np.copysign, arity=2, shapes=B, sample=away_from_zero(0.2, 2.0)),
-    OpCase("heaviside", _heaviside, arity=2, shapes=[((3,), (3,)), ((2, 3), (2, 3))],
-           sample=away_from_zero(0.2, 2.0)),
+    OpCase(
+        "heaviside",
+        _heaviside,
+        arity=2,
+        shapes=[((3,), (3,)), ((2, 3), (2, 3))],
+        sample=away_from_zero(0.2, 2.0),
+    ),
     OpCase("floor", np.floor, sample=between_jumps()),
     OpCase("ceil", np.ceil, sample=between_jumps()),
     OpCase("trunc", np.trunc, sample=between_jumps()),
@@ -134,22 +146,44 @@ ROWS = [
     OpCase("round", lambda x: np.round(x, 1), sample=between_jumps(0.1)),
     OpCase("around", np.around, sample=between_jumps()),
     # boolean results: value only
-    *[OpCase(name, getattr(np, name), arity=2, shapes=B, order=0)
-      for name in ["less", "less_equal", "greater", "greater_equal", "equal", "not_equal",
-                   "logical_and", "logical_or", "logical_xor"]],
-    *[OpCase(name, getattr(np, name), order=0)
-      for name in ["logical_not", "isnan", "isfinite", "isinf", "signbit"]],
+    *[
+        OpCase(name, getattr(np, name), arity=2, shapes=B, order=0)
+        for name in [
+            "less",
+            "less_equal",
+            "greater",
+            "greater_equal",
+            "equal",
+            "not_equal",
+            "logical_and",
+            "logical_or",
+            "logical_xor",
+        ]
+    ],
+    *[
+        OpCase(name, getattr(np, name), order=0)
+        for name in ["logical_not", "isnan", "isfinite", "isinf", "signbit"]
+    ],
     # ufunc methods
     OpCase("maximum.accumulate", lambda x: np.maximum.accumulate(x, axis=-1), shapes=ROW_SHAPES),
     OpCase("minimum.accumulate", lambda x: np.minimum.accumulate(x), shapes=ROW_SHAPES),
     OpCase("logaddexp.reduce", lambda x: np.logaddexp.reduce(x, axis=-1), shapes=ROW_SHAPES),
-    OpCase("logaddexp2.reduce", lambda x: np.logaddexp2.reduce(x, keepdims=True),
-           shapes=ROW_SHAPES),
+    OpCase(
+        "logaddexp2.reduce", lambda x: np.logaddexp2.reduce(x, keepdims=True), shapes=ROW_SHAPES
+    ),
     OpCase("fmax.reduce", lambda x: np.fmax.reduce(x, axis=0), shapes=ROW_SHAPES),
-    OpCase("fmin.reduce", lambda x: np.fmin.reduce(x, axis=-1, keepdims=True),
-           shapes=ROW_SHAPES),
-    OpCase("subtract.outer", np.subtract.outer, arity=2,
-           shapes=[((3,), (2,)), ((2, 2), (3,)), ((), (2,))]),
-    OpCase("power.outer", np.power.outer, arity=2, shapes=[((3,), (2,)), ((2,), (2, 2))],
-           domain=(0.5, 2.0)),
+    OpCase("fmin.reduce", lambda x: np.fmin.reduce(x, axis=-1, keepdims=True), shapes=ROW_SHAPES),
+    OpCase(
+        "subtract.outer",
+        np.subtract.outer,
+        arity=2,
+        shapes=[((3,), (2,)), ((2, 2), (3,)), ((), (2,))],
+    ),
+    OpCase(
+        "power.outer",
+        np.power.outer,
+        arity=2,
+        shapes=[((3,), (2,)), ((2,), (2, 2))],
+        domain=(0.5, 2.0),
+    ),
 ]

@@ -56,10 +56,10 @@ def _rows():
         OpCase("special.expit", sc.expit, domain=(-4.0, 4.0)),
         OpCase("special.logit", sc.logit, domain=(0.1, 0.9)),
         # x log y and entropies
-        OpCase("special.xlogy", sc.xlogy, arity=2, shapes=PAIRS, domain=(0.2, 3.0),
-               complex=True),
-        OpCase("special.xlog1py", sc.xlog1py, arity=2, shapes=PAIRS, domain=(0.2, 3.0),
-               complex=True),
+        OpCase("special.xlogy", sc.xlogy, arity=2, shapes=PAIRS, domain=(0.2, 3.0), complex=True),
+        OpCase(
+            "special.xlog1py", sc.xlog1py, arity=2, shapes=PAIRS, domain=(0.2, 3.0), complex=True
+        ),
         OpCase("special.entr", sc.entr, domain=(0.1, 3.0)),
         OpCase("special.rel_entr", sc.rel_entr, arity=2, shapes=PAIRS, domain=(0.1, 3.0)),
         OpCase("special.kl_div", sc.kl_div, arity=2, shapes=PAIRS, domain=(0.1, 3.0)),
@@ -74,8 +74,13 @@ def _rows():
         OpCase("special.y1", sc.y1, domain=(0.3, 5.0)),
         OpCase("i0", np.i0, domain=(-3.0, 3.0)),
         # reductions along an axis
-        OpCase("special.logsumexp", lambda a, b: fs.logsumexp(a, axis=-1, b=b), arity=2,
-               shapes=[((4,), (4,)), ((2, 3), (3,))], sample=_logsumexp_args),
+        OpCase(
+            "special.logsumexp",
+            lambda a, b: fs.logsumexp(a, axis=-1, b=b),
+            arity=2,
+            shapes=[((4,), (4,)), ((2, 3), (3,))],
+            sample=_logsumexp_args,
+        ),
         OpCase("special.softmax", lambda x: fs.softmax(x, axis=-1), shapes=ROW_SHAPES),
         OpCase("special.log_softmax", lambda x: fs.log_softmax(x, axis=0), shapes=ROW_SHAPES),
     ]
