@@ -8,7 +8,7 @@ array([2.])
 from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
 from . import mutation as _mutation
 from .control import enable_grad, no_grad, stop_gradient
-from .core import Primitive, TracerLeakError
+from .core import ConcreteValueError, Primitive, TracerLeakError
 from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
 from .lists import install as _install_list_support
@@ -36,9 +36,13 @@ _mutation.install()
 _install_list_support()  # np.array([x, y]), np.sum([a, b]), np.r_[...] on traced values
 _batching.install()
 
+# the public exceptions show as functional_ad.<Name> in tracebacks
+ConcreteValueError.__module__ = TracerLeakError.__module__ = "functional_ad"
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "ConcreteValueError",
     "Graph",
     "Primitive",
     "TracerLeakError",

@@ -87,7 +87,7 @@ class _GradMode:
     def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
         self = super().__new__(cls)
         if func is not None:  # used as ``@no_grad`` without parentheses
-            self.__init__()
+            self.__init__()  # type: ignore[misc]  # (mypy: unsound for subclasses in general)
             return self(func)
         return self
 

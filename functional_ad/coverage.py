@@ -108,8 +108,8 @@ def public_name(func: Any) -> str:
     names = _aliases().get(id(func))
     if names:
         return names[0]
-    module = getattr(func, "__module__", None) or type(func).__module__
-    return f"{module}.{name}"
+    module_name = getattr(func, "__module__", None) or type(func).__module__
+    return f"{module_name}.{name}"
 
 
 # ----------------------------------------------------------------------------- primitives

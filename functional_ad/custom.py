@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -158,6 +158,8 @@ class _Call:
 
     __slots__ = ("name", "split", "out_tree", "primitive")
 
+    primitive: Primitive  # made by the subclass for this call
+
     def __init__(self, name: str, split: _Split) -> None:
         self.name = name
         self.split = split
@@ -165,7 +167,7 @@ class _Call:
 
     def bind(self) -> Any:
         flat = bind(self.primitive, *self.split.leaves)
-        return tree_unflatten(self.out_tree, flat)
+        return tree_unflatten(cast(TreeDef, self.out_tree), flat)  # set by impl, just run
 
 
 def _check_leaves(given: Any, like: Sequence[Any], tree: TreeDef, what: str) -> list[Any]:
@@ -281,8 +283,9 @@ class _JVPCall(_Call):
         )
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise TypeError(f"the jvp rule of {self.name!r} must return a pair (out, out_tangent)")
+        out_tree = cast(TreeDef, self.out_tree)  # set by impl, which ran first
         return _check_leaves(
-            result[1], y, self.out_tree, f"the output tangent of {self.name!r}'s jvp rule"
+            result[1], y, out_tree, f"the output tangent of {self.name!r}'s jvp rule"
         )
 
     def jvp_joint(self, tangents: Sequence[Any], y: tuple, *primals: Any) -> tuple:
@@ -425,7 +428,8 @@ class _VJPCall(_Call):
         self, residuals: Any, y_bar: Sequence[Any], primals: Sequence[Any]
     ) -> list[Any]:
         """Call ``bwd``: one cotangent per differentiable leaf (``None`` where zero)."""
-        cotangent = tree_unflatten(self.out_tree, [instantiate(b) for b in y_bar])
+        out_tree = cast(TreeDef, self.out_tree)  # set by impl, which ran first
+        cotangent = tree_unflatten(out_tree, [instantiate(b) for b in y_bar])
         result = self.custom.bwd(  # type: ignore[misc]
             *self.split.nondiff_values, residuals, cotangent
         )

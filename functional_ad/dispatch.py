@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,14 @@ from .ops.registry import no_derivative
 UFUNC_PRIMITIVES = {
     f: h for f, h in NUMPY.items() if isinstance(f, np.ufunc) and isinstance(h, Primitive)
 }
+
+
+def _ufunc_name(ufunc: np.ufunc) -> str:
+    """``numpy.sin`` or ``scipy.special.ellipk``: where the user found the ufunc."""
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, ufunc.__name__, None) is ufunc:
+        return f"scipy.special.{ufunc.__name__}"
+    return f"numpy.{ufunc.__name__}"
 
 
 def _no_rule(name: str) -> NotImplementedError:
@@ -46,11 +55,11 @@ def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
         if handler is None and register_scipy():
             handler = NUMPY.get(ufunc)
         if handler is None:
-            raise _no_rule(f"numpy.{ufunc.__name__}")
+            raise _no_rule(_ufunc_name(ufunc))
         dtype = kwargs.pop("dtype", None)
         if dtype is not None:
-            inputs = tuple(
-                np.asarray(x).astype(dtype) if not isinstance(x, Tracer) else x.astype(dtype)
+            inputs = tuple(  # (Tracer.astype is installed below)
+                np.asarray(x).astype(dtype) if not isinstance(x, Tracer) else x.astype(dtype)  # type: ignore[attr-defined]
                 for x in inputs
             )
         if kwargs and isinstance(handler, Primitive):  # a plain ufunc takes no more keywords
@@ -61,7 +70,7 @@ def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
         return per_example_if_needed(handler, inputs, kwargs)  # gufuncs: axis=, axes=...
     handler = UFUNC_METHODS.get((ufunc, method))
     if handler is None:
-        raise _no_rule(f"numpy.{ufunc.__name__}.{method}")
+        raise _no_rule(f"{_ufunc_name(ufunc)}.{method}")
     return per_example_if_needed(handler, inputs, kwargs)
 
 
@@ -146,7 +155,7 @@ def _len(self: Tracer) -> int:
 
 
 def _iter(self: Tracer) -> Any:
-    for i in range(len(self)):
+    for i in range(len(self)):  # type: ignore[arg-type]  # Tracer.__len__ is _len
         yield getitem(self, i)
 
 
@@ -311,7 +320,8 @@ def stand_in(x: Any) -> Any:
 def _sort_method(self: Tracer, axis: int = -1, **kwargs: Any) -> None:
     from .mutation import _rebind
 
-    _rebind(self, np.sort(self, axis=axis, **kwargs))  # in place, as ndarray.sort
+    # in place, as ndarray.sort; np.sort reaches the tracer through __array_function__
+    _rebind(self, np.sort(self, axis=axis, **kwargs))  # type: ignore[call-overload]
 
 
 # NumPy functions that only look at shapes and dtypes: answer from a stand-in of that shape.
@@ -322,16 +332,25 @@ def _metadata(func: Any) -> Any:
     return handler
 
 
-def _constant(func: Any) -> Any:
+def _constant(func: Any, multiple: bool = False) -> Any:
     """A function whose result carries no derivative (indices, tests, counts...).
 
     It is a primitive without rules, so graphs and ``compile`` record it and ``vmap`` maps
-    it; arguments that hide traced values inside lists are read as constants.
+    it (``multiple``: it returns a tuple of arrays). Arguments that hide traced values inside
+    lists, and calls asking for a tuple where one array is usual (``np.unique(...,
+    return_counts=True)``), are computed from concrete values.
     """
-    prim = no_derivative(func.__name__, lambda *args, **params: func(*args, **params))
+    prim = no_derivative(
+        func.__name__,
+        (lambda *args, **params: tuple(func(*args, **params)))
+        if multiple
+        else (lambda *args, **params: func(*args, **params)),
+        multiple_results=multiple,
+    )
 
     def handler(*args: Any, **kwargs: Any) -> Any:
-        if any(isinstance(a, (list, tuple)) for a in args):
+        returns_more = any(k.startswith("return_") and v for k, v in kwargs.items())
+        if returns_more or any(isinstance(a, (list, tuple)) for a in args):
             return func(
                 *[_deep_concrete(a) for a in args],
                 **{k: _deep_concrete(v) for k, v in kwargs.items()},
@@ -362,8 +381,10 @@ for _f in [
     np.min_scalar_type,
 ]:
     NUMPY[_f] = _metadata(_f)
+for _f in [np.nonzero, np.histogram]:
+    if _f not in NUMPY:
+        NUMPY[_f] = _constant(_f, multiple=True)
 for _f in [
-    np.nonzero,
     np.flatnonzero,
     np.searchsorted,
     np.isclose,
@@ -379,7 +400,6 @@ for _f in [
     np.unique,
     np.bincount,
     np.digitize,
-    np.histogram,
     np.histogram_bin_edges,
 ]:
     if _f not in NUMPY:

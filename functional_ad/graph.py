@@ -101,7 +101,8 @@ class GraphTrace(Trace):
             parents.append(node)
             if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
                 below = a._trace
-        y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)
+        # (process takes any sequence of arguments, though annotated as a tuple)
+        y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)  # type: ignore[arg-type]
         node = Node(prim, parents, vals, params, y)
         self.nodes.append(node)
         if prim.multiple_results:
@@ -274,6 +275,13 @@ class Graph:
         nodes: the ``GraphNode`` s in execution order.
         outputs: one ``Var`` or ``Const`` per flat output.
         in_tree, out_tree: the pytree structures of the arguments and of the result.
+
+    >>> import numpy as np
+    >>> graph = make_graph(lambda x: np.sum(np.sin(x)))(np.zeros(2))
+    >>> [node.primitive.name for node in graph.walk_back()]
+    ['sum', 'sin']
+    >>> float(graph(np.array([0.0, np.pi / 2])))
+    1.0
     """
 
     def __init__(
@@ -306,7 +314,8 @@ class Graph:
         for i, (var, x) in enumerate(zip(self.inputs, flat, strict=True)):
             env[var] = _check_argument(self.__name__, i, var, x)
         for node in self.nodes:
-            args = [env[x] if type(x) is Var else x.value for x in node.inputs]
+            # (the ignore: a list under the name of the *args tuple)
+            args = [env[x] if type(x) is Var else x.value for x in node.inputs]  # type: ignore[assignment]
             if node.no_grad:
                 from .control import no_grad
 
@@ -465,14 +474,15 @@ def _build_graph(
 
     nodes = []
     multi_outputs: dict[Node, tuple[Var, ...]] = {}
+    # (the ignores: recorded nodes all have a primitive, only inputs have none)
     for node in trace.nodes:
         if node.prim is tuple_item:  # element of a multi-result node: already named there
             var_of[node] = multi_outputs[node.parents[0]][node.params["index"]]
             continue
-        values = node.value if node.prim.multiple_results else (node.value,)
+        values = node.value if node.prim.multiple_results else (node.value,)  # type: ignore[union-attr]
         outputs = [Var(next(names), v) for v in values]
         graph_node = GraphNode(
-            node.prim,
+            node.prim,  # type: ignore[arg-type]
             [operand(p, a) for p, a in zip(node.parents, node.args, strict=True)],
             node.params,
             outputs,
@@ -481,12 +491,13 @@ def _build_graph(
         for var in outputs:
             var.node = graph_node
         nodes.append(graph_node)
-        if node.prim.multiple_results:
+        if node.prim.multiple_results:  # type: ignore[union-attr]
             multi_outputs[node] = tuple(outputs)
         else:
             var_of[node] = outputs[0]
-    outputs = [operand(trace.node_of(o), trace.lower(o)) for o in out_flat]
-    return Graph(name, inputs, nodes, outputs, in_tree, out_tree)
+    # (the ignores: ``outputs`` now names the graph's outputs, a Var or a Const each)
+    outputs = [operand(trace.node_of(o), trace.lower(o)) for o in out_flat]  # type: ignore[misc]
+    return Graph(name, inputs, nodes, outputs, in_tree, out_tree)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- the listing

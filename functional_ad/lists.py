@@ -81,8 +81,8 @@ def _placeholder(obj: Any) -> Any:
 
 def _assemble(obj: Any, dtype: np.dtype) -> Any:
     """An array of ``dtype`` from nested lists: constant parts by NumPy, traced by np.stack."""
-    if isinstance(obj, Tracer):
-        return obj if obj.dtype == dtype else obj.astype(dtype)
+    if isinstance(obj, Tracer):  # (Tracer.astype is installed by dispatch)
+        return obj if obj.dtype == dtype else obj.astype(dtype)  # type: ignore[attr-defined]
     if (type(obj) is list or type(obj) is tuple) and holds_tracer(obj):
         return np.stack([_assemble(item, dtype) for item in obj])
     return _original_array(obj, dtype=dtype)
@@ -98,12 +98,15 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
     >>> float(fad.grad(lambda x: np.sum(traced_array([x, 2 * x, 1.0])))(3.0))
     3.0
     """
+    # Tracer methods are installed by dispatch, and np.* reach tracers through
+    # __array_function__: neither is visible to the type checker
+    out: Any
     if isinstance(obj, Tracer):
         out = obj
         if dtype is not None and np.dtype(dtype) != obj.dtype:
-            out = obj.astype(dtype)
-        elif copy:
-            out = np.copy(obj)  # a new value, so writing into one never changes the other
+            out = obj.astype(dtype)  # type: ignore[attr-defined]
+        elif copy:  # a new value, so writing into one never changes the other
+            out = np.copy(obj)  # type: ignore[call-overload]
     else:
         probe = _original_array(_placeholder(obj), dtype=dtype)
         if probe.dtype.kind not in "biufc":

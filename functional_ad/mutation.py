@@ -168,7 +168,8 @@ def _getitem_marking_views(getitem: Callable[[Any, Any], Any]) -> Callable[[Any,
 
 def install() -> None:
     """Give tracers item assignment, in-place operators and ``.at``."""
-    Tracer.__setitem__ = _setitem  # type: ignore[assignment]
+    # (mypy takes these class attribute assignments for indexing of type[Tracer])
+    Tracer.__setitem__ = _setitem  # type: ignore[index]
     Tracer.at = property(IndexUpdateHelper)  # type: ignore[attr-defined]
     for name, op in [
         ("add", np.add),
@@ -179,7 +180,8 @@ def install() -> None:
         ("matmul", np.matmul),
     ]:
         setattr(Tracer, f"__i{name}__", _inplace(op))
-    Tracer.__getitem__ = _getitem_marking_views(Tracer.__getitem__)  # type: ignore[assignment]
+    Tracer.__getitem__ = _getitem_marking_views(Tracer.__getitem__)  # type: ignore[misc]
+    make: Callable[..., Any]
     for make in (np.zeros_like, np.ones_like, np.empty_like):
         NUMPY[make] = _pure_like(make)
     NUMPY[np.full_like] = _full_like

@@ -147,7 +147,9 @@ def _done_under(stack: list[Any]) -> None:
 _lock = threading.Lock()
 _active: list[profile] = []  # the open profile blocks, outermost first
 _record_shapes = False
-_restore: list[Callable[[], None]] = []  # undo actions of the current instrumentation
+# undo actions of the current instrumentation, called without arguments (``...``: mypy cannot
+# match lambdas with default arguments, ``lambda m=module: ...``, to ``Callable[[], None]``)
+_restore: list[Callable[..., None]] = []
 
 
 def _shape(x: Any) -> tuple:
@@ -306,7 +308,7 @@ def _install() -> None:
     for prim in PRIMITIVES.values():
         _instrument(prim)
     process = JVPTrace.__dict__["process"]
-    JVPTrace.process = _profiled_jvp_process(process)
+    JVPTrace.process = _profiled_jvp_process(process)  # type: ignore[method-assign]
     _restore.append(lambda: setattr(JVPTrace, "process", process))
     _swap_module_globals(_backward_pass, _profiled_backward_pass(_backward_pass), "backward_pass")
     _swap_module_globals(core.new_trace, _profiled_new_trace(core.new_trace), "new_trace")

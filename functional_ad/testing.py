@@ -329,7 +329,8 @@ def _check_full(
             columns = zip(f_real(plus), f_real(minus), strict=True)
             for i, (a, b) in enumerate(columns):
                 index = np.unravel_index(k, x.shape) if x.shape else ()
-                expected[i][j][(Ellipsis, *index)] = (np.asarray(a) - np.asarray(b)) / (2 * eps)
+                entry: tuple[Any, ...] = (Ellipsis, *index)
+                expected[i][j][entry] = (np.asarray(a) - np.asarray(b)) / (2 * eps)
     for mode in modes:
         transform = jacfwd if mode == "fwd" else jacrev
         computed = transform(f_real)(coords)

@@ -45,7 +45,7 @@ class TreeDef:
         self.kind = kind
         self.aux = aux
         self.children = children
-        self.num_leaves = 1 if kind is None else sum(c.num_leaves for c in children)
+        self.num_leaves: int = 1 if kind is None else sum(c.num_leaves for c in children)
 
     def _key(self) -> tuple:
         return (self.kind, self.aux, tuple(c._key() for c in self.children))

@@ -79,7 +79,7 @@ def _fenced(text: str, lang: str = "text", title: str | None = None) -> str:
 
 
 def _tutorial():
-    """The seed tutorial's computation, as the docs draw and profile it."""
+    """The seed tutorial's computation, as the docs draw it."""
     import numpy as np
 
     def tutorial(a):
@@ -113,40 +113,28 @@ def coverage_table() -> str:
     return _run(["-m", "functional_ad", "coverage", "--markdown"], "the coverage command")
 
 
+def _run_tour() -> tuple[str, bytes]:
+    """Run ``examples/tour.py``; return what it prints and the PNG of its plot."""
+    with tempfile.TemporaryDirectory() as scratch:  # the tour may write files to its cwd
+        plot = Path(scratch) / "sin_and_gradient.png"
+        out = _run([str(ROOT / "examples" / "tour.py"), "--plot", str(plot)],
+                   "examples/tour.py", cwd=Path(scratch))
+        if not plot.is_file():
+            raise PluginError("examples/tour.py saved no plot: the docs need matplotlib "
+                              "(pip install '.[docs]')\n" + out[-2000:])
+        return out.replace(str(plot), "sin_and_gradient.png"), plot.read_bytes()
+
+
 def tour_output() -> str:
     """What ``examples/tour.py`` prints (it exits non-zero if any step disagrees)."""
-    with tempfile.TemporaryDirectory() as scratch:  # the tour may write files to its cwd
-        out = _run([str(ROOT / "examples" / "tour.py")], "examples/tour.py", cwd=Path(scratch))
+    out, image = _run_tour()
+    _images[TOUR_PLOT] = image
     return _fenced(out, "text", "python examples/tour.py")
 
 
 def tour_plot() -> str:
-    """The tutorial's plot: sin(a) and the gradient of sum(2 sin(a) + 1), i.e. 2 cos(a)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as error:
-        raise PluginError("the tour's plot needs matplotlib: pip install '.[docs]'") from error
-    import numpy as np
-
-    import functional_ad as fad
-
-    tutorial, a = _tutorial()
-    gradient = fad.grad(tutorial)(a)
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
-    ax.plot(a, np.sin(a), label="sin(a)")
-    ax.plot(a, gradient, "o-", markersize=4, label="grad(f)(a),  f(a) = sum(2 sin(a) + 1)")
-    ax.plot(a, 2 * np.cos(a), "k:", label="2 cos(a), the closed form")
-    ax.axhline(0.0, color="0.8", linewidth=0.8)
-    ax.set_xlabel("a")
-    ax.legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
-    _images[TOUR_PLOT] = buffer.getvalue()
+    """The tutorial's plot, as saved by the tour: sin(a) and the gradient of its sum."""
+    _generate("tour-output")  # runs the tour, which saves the plot
     return (
         f"![sin(a), and the gradient of sum(2 sin(a) + 1) computed by grad, on top of "
         f"2 cos(a)]({TOUR_PLOT})\n"

@@ -9,8 +9,8 @@ and ``vmap`` see it as a step of the program rather than a value read while trac
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import numpy as np
 
@@ -327,7 +327,7 @@ def diagflat(v: Any, k: int = 0) -> Any:
 def triu(m: Any, k: int = 0) -> Any:
     """``np.triu``: zero below the k-th diagonal (a constant mask)."""
     m = as_array(m)
-    below = np.tri(*shape_of(m)[-2:], k=int(k) - 1, dtype=bool)
+    below = np.tri(*shape_of(m)[-2:], k=int(k) - 1, dtype=bool)  # type: ignore[call-overload]
     return where_p(below, np.zeros((), m.dtype), m)
 
 
@@ -335,7 +335,7 @@ def triu(m: Any, k: int = 0) -> Any:
 def tril(m: Any, k: int = 0) -> Any:
     """``np.tril``: zero above the k-th diagonal (a constant mask)."""
     m = as_array(m)
-    keep = np.tri(*shape_of(m)[-2:], k=int(k), dtype=bool)
+    keep = np.tri(*shape_of(m)[-2:], k=int(k), dtype=bool)  # type: ignore[call-overload]
     return where_p(keep, m, np.zeros((), m.dtype))
 
 
@@ -527,7 +527,8 @@ def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> An
                         f"can't extend empty axis {axis} using modes other than "
                         "'constant' or 'empty'"
                     )
-                idx = np.pad(np.arange(shape_of(x)[axis]), (before, after), mode, **kwargs)
+                # (mode is one of _GATHER_PAD_MODES, a str the stubs want as a Literal)
+                idx = np.pad(np.arange(shape_of(x)[axis]), (before, after), mode, **kwargs)  # type: ignore[call-overload]
                 x = take_along(x, idx, axis)
         return x
     if mode == "constant":
@@ -553,7 +554,7 @@ def _pairs(value: Any, ndim: int) -> list[list[Any]]:
     if value is None:
         return [[None, None] for _ in range(ndim)]
     if isinstance(value, Tracer):
-        if np.ndim(value) != 0:
+        if np.ndim(value) != 0:  # type: ignore[arg-type]  # via __array_function__
             raise NotImplementedError("numpy.pad: a traced pad value must be a scalar")
         return [[value, value] for _ in range(ndim)]
     x = np.asarray(value)
@@ -567,8 +568,8 @@ def _pairs(value: Any, ndim: int) -> list[list[Any]]:
 
 def _in_dtype(value: Any, dtype: Any) -> Any:
     """A pad value cast to the array's dtype, as NumPy stores it (traced values keep theirs)."""
-    if isinstance(value, Tracer):
-        return value if value.dtype == dtype else value.astype(dtype)
+    if isinstance(value, Tracer):  # (Tracer.astype is installed by dispatch)
+        return value if value.dtype == dtype else value.astype(dtype)  # type: ignore[attr-defined]
     return np.asarray(value, dtype=dtype)
 
 
@@ -588,7 +589,8 @@ def _pad_blocks(x: Any, widths: np.ndarray, block: Any) -> Any:
 
 
 def _stat_block(mode: str, lengths: list, widths: np.ndarray) -> Any:
-    reduce = {"maximum": np.max, "minimum": np.min, "mean": np.mean, "median": np.median}[mode]
+    reductions = {"maximum": np.max, "minimum": np.min, "mean": np.mean, "median": np.median}
+    reduce = cast(Callable[..., Any], reductions[mode])  # mypy sees the overloads as "function"
 
     def block(axis: int, side: int, shape: tuple, x: Any) -> Any:
         n = shape_of(x)[axis]

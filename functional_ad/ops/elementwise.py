@@ -638,14 +638,14 @@ def _tie_gather_impl(g: Any, x: Any, y: Any, axis: int) -> Any:
     return np.moveaxis((total - after_run) * hit, -1, axis)
 
 
-tie_share = primitive(
+tie_share: Primitive = primitive(
     "tie_share",
     _tie_share_impl,
     jvp=(lambda t, y, t0, x, z, axis: tie_share(t, x, z, axis=axis), None, None),
     vjp=(lambda g, y, t0, x, z, axis: tie_gather(g, x, z, axis=axis), None, None),
     batch=_batch_axis_first,
 )
-tie_gather = primitive(
+tie_gather: Primitive = primitive(
     "tie_gather",
     _tie_gather_impl,
     jvp=(lambda t, y, g0, x, z, axis: tie_gather(t, x, z, axis=axis), None, None),

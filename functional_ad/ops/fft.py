@@ -17,10 +17,11 @@ The scale of ``norm`` moves to the dual norm in the transpose: ``"backward"`` (1
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from ..core import Primitive
 from .registry import implements, primitive, shape_of
 
 _DUAL_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
@@ -79,7 +80,9 @@ def _shift_axis(prim: Any, size: int, vals: list, batched: tuple, **params: Any)
 # ----------------------------------------------------------------------------- complex to complex
 
 
-def _c2c_impl(x: Any, n: int, axis: int, norm: str, inverse: bool) -> Any:
+def _c2c_impl(
+    x: Any, n: int, axis: int, norm: Literal["backward", "ortho", "forward"], inverse: bool
+) -> Any:
     transform = np.fft.ifft if inverse else np.fft.fft
     return transform(x, n=n, axis=axis, norm=norm)
 
@@ -90,7 +93,7 @@ def _c2c_vjp(y_bar: Any, y: Any, x: Any, n: int, axis: int, norm: str, inverse: 
 
 
 # one 1-d transform along ``axis`` (non-negative), output length ``n``
-fft_p = primitive(
+fft_p: Primitive = primitive(
     "fft",
     _c2c_impl,
     jvp=lambda x_dot, y, x, **params: fft_p(x_dot, **params),
@@ -110,7 +113,7 @@ def _rfft_vjp(y_bar: Any, y: Any, x: Any, n: int, axis: int, norm: str) -> Any:
     return _fit(x_bar, shape_of(x)[axis], axis)
 
 
-rfft_p = primitive(
+rfft_p: Primitive = primitive(
     "rfft",
     lambda x, n, axis, norm: np.fft.rfft(x, n=n, axis=axis, norm=norm),
     jvp=lambda x_dot, y, x, **params: rfft_p(x_dot, **params),
@@ -131,7 +134,7 @@ def _irfft_vjp(y_bar: Any, y: Any, x: Any, n: int, axis: int, norm: str) -> Any:
     return x_bar if _is_complex(x) else np.real(x_bar)
 
 
-irfft_p = primitive(
+irfft_p: Primitive = primitive(
     "irfft",
     lambda x, n, axis, norm: np.fft.irfft(x, n=n, axis=axis, norm=norm),
     jvp=lambda x_dot, y, x, **params: irfft_p(x_dot, **params),

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Primitive
 from .registry import no_derivative, primitive, shape_of
 
 
@@ -27,7 +28,7 @@ def _scatter_add_impl(indices: Any, values: Any, axis: int, shape: tuple) -> Any
     return out
 
 
-gather = primitive(
+gather: Primitive = primitive(
     "gather",
     lambda x, indices, axis: np.take_along_axis(x, indices, axis=axis),
     jvp=(lambda t, y, x, indices, axis: gather(t, indices, axis=axis), None),
@@ -37,7 +38,7 @@ gather = primitive(
     ),
 )
 # the transpose of gather: repeated indices add up
-scatter_add = primitive(
+scatter_add: Primitive = primitive(
     "scatter_add",
     _scatter_add_impl,
     jvp=(
@@ -58,4 +59,27 @@ argmax = no_derivative(
 )
 argmin = no_derivative(
     "argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims)
+)
+
+
+def _take_add_impl(indices: Any, values: Any, axis: int, shape: tuple) -> Any:
+    out = np.zeros(shape, dtype=np.result_type(values))
+    np.add.at(out, (slice(None),) * axis + (indices,), values)
+    return out
+
+
+# take(x, indices, axis) is np.take: the indices' shape replaces axis ``axis``; the indices
+# are an argument, so they may be traced (a per-example label under vmap)
+take: Primitive = primitive(
+    "take",
+    lambda x, indices, axis: np.take(x, indices, axis=axis),
+    jvp=(lambda t, y, x, indices, axis: take(t, indices, axis=axis), None),
+    vjp=(lambda g, y, x, indices, axis: take_add(indices, g, axis=axis, shape=shape_of(x)), None),
+)
+# the transpose of take: values added into zeros at the indices along ``axis``
+take_add: Primitive = primitive(
+    "take_add",
+    _take_add_impl,
+    jvp=(None, lambda t, y, indices, v, axis, shape: take_add(indices, t, axis=axis, shape=shape)),
+    vjp=(None, lambda g, y, indices, v, axis, shape: take(g, indices, axis=axis)),
 )

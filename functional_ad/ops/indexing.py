@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Tracer, concrete
+from ..core import ConcreteValueError, Primitive, Tracer, concrete
 from .registry import primitive, shape_of, unbroadcast
 
 
@@ -90,7 +90,7 @@ def _index_add_impl(base: Any, v: Any, index: tuple) -> Any:
 
 
 # index_add(base, v) = base + (v scattered at index): linear in both arguments
-index_add = primitive(
+index_add: Primitive = primitive(
     "index_add",
     _index_add_impl,
     jvp=(
@@ -104,9 +104,28 @@ index_add = primitive(
 )
 
 
+def _embed_impl(v: Any, index: tuple, shape: tuple) -> Any:
+    out = np.zeros(shape, dtype=np.result_type(v))
+    if is_basic(index):
+        out[index] = v
+    else:
+        np.add.at(out, index, v)
+    return out
+
+
+# embed(v) = zeros of ``shape`` with v added at ``index``: index_add into zeros without
+# building (and copying) the zeros as an argument; it is the transpose of getitem
+embed: Primitive = primitive(
+    "embed",
+    _embed_impl,
+    jvp=lambda t, y, v, index, shape: embed(t, index=index, shape=shape),
+    vjp=lambda g, y, v, index, shape: unbroadcast(getitem(g, index), v),
+)
+
+
 def _getitem_vjp(g: Any, y: Any, x: Any, index: tuple) -> Any:
     # scatter the cotangent back; repeated integer indices add up
-    return index_add(np.zeros(shape_of(x), g.dtype), g, index=index)
+    return embed(g, index=index, shape=shape_of(x))
 
 
 getitem_p = primitive(
@@ -118,8 +137,39 @@ getitem_p = primitive(
 
 
 def getitem(x: Any, index: Any) -> Any:
-    """``x[index]`` for basic and advanced indices (slices, None, Ellipsis, int/bool arrays)."""
-    return getitem_p(x, index=normalize_index(index))
+    """``x[index]`` for basic and advanced indices (slices, None, Ellipsis, int/bool arrays).
+
+    An integer index array whose values are unknown while tracing (batched by ``vmap``,
+    recorded by ``compile``) on one axis becomes a ``take`` with the indices as an argument.
+    """
+    try:
+        return getitem_p(x, index=normalize_index(index))
+    except ConcreteValueError:
+        axis = _single_traced_axis(x, index)
+        if axis is None:
+            raise
+        from .gather import take
+
+        parts = index if isinstance(index, tuple) else (index,)
+        return take(x, next(i for i in parts if isinstance(i, Tracer)), axis=axis)
+
+
+def _single_traced_axis(x: Any, index: Any) -> int | None:
+    """The axis of the one traced integer index in ``index`` if the rest takes whole axes."""
+    parts = index if isinstance(index, tuple) else (index,)
+    traced = [k for k, i in enumerate(parts) if isinstance(i, Tracer)]
+    if len(traced) != 1 or np.dtype(parts[traced[0]].dtype).kind not in "iu":
+        return None
+    k = traced[0]
+    whole = [p is Ellipsis or (isinstance(p, slice) and p == slice(None)) for p in parts]
+    if not all(w for j, w in enumerate(whole) if j != k):
+        return None
+    if Ellipsis in parts[k + 1 :]:
+        return None
+    before = parts[:k]
+    if Ellipsis in before:  # the index counts from the end
+        return np.ndim(x) - (len(parts) - k)
+    return k
 
 
 def take_along(x: Any, indices: Any, axis: int) -> Any:

@@ -305,7 +305,7 @@ def _chain_order(shapes: list[tuple[int, ...]]) -> list[list[int]]:
     """Split points of the cheapest parenthesisation (matrix-chain dynamic programming)."""
     dims = [shapes[0][0]] + [s[1] for s in shapes]
     n = len(shapes)
-    cost = [[0] * n for _ in range(n)]
+    cost: list[list[Any]] = [[0] * n for _ in range(n)]  # None: no split tried yet
     split = [[0] * n for _ in range(n)]
     for length in range(1, n):
         for i in range(n - length):

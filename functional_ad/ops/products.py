@@ -196,15 +196,13 @@ def einsum(
     if out is not None:
         raise TypeError("numpy.einsum: out= is not supported with traced values")
     if isinstance(operands[0], str):
-        subscripts, operands = operands[0], list(operands[1:])
+        subscripts, arrays = operands[0], list(operands[1:])
     else:
-        subscripts, operands = _from_sublists(operands)
+        subscripts, arrays = _from_sublists(operands)
     if dtype is not None:
-        operands = [
-            o.astype(dtype) if hasattr(o, "astype") else np.asarray(o, dtype) for o in operands
-        ]
-    ins, result = parse_einsum(subscripts, [shape_of(o) for o in operands])
-    return einsum_p(*operands, spec=",".join(ins) + "->" + result)
+        arrays = [o.astype(dtype) if hasattr(o, "astype") else np.asarray(o, dtype) for o in arrays]
+    ins, result = parse_einsum(subscripts, [shape_of(o) for o in arrays])
+    return einsum_p(*arrays, spec=",".join(ins) + "->" + result)
 
 
 def constant_result(func: Any) -> Any:
@@ -230,7 +228,8 @@ def einsum_path(*operands: Any, optimize: Any = "greedy", einsum_call: bool = Fa
     for i in arrays:
         dtype = getattr(operands[i], "dtype", None) or np.asarray(operands[i]).dtype
         stand_ins[i] = np.broadcast_to(np.zeros((), dtype), shape_of(operands[i]))
-    return np.einsum_path(*stand_ins, optimize=optimize, einsum_call=einsum_call)
+    # (the stubs only know einsum_call=False, the public form)
+    return np.einsum_path(*stand_ins, optimize=optimize, einsum_call=einsum_call)  # type: ignore[arg-type]
 
 
 @implements(np.dot)

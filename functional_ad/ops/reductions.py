@@ -564,7 +564,7 @@ def _quantile(
     if isinstance(q, Tracer):
         if method != "linear":
             raise NotImplementedError(f"numpy.{name}: a traced q needs method='linear'")
-        position = (q / scale) * (n - 1)
+        position = (q / scale) * (n - 1)  # type: ignore[operator]  # installed by dispatch
         below = np.clip(np.floor(position).astype(np.intp), 0, n - 1)
     else:
         q_value = np.asarray(q, dtype=np.float64) / scale
@@ -573,7 +573,8 @@ def _quantile(
                 f"{'Percentiles' if scale == 100 else 'Quantiles'} must be in the "
                 f"range [0, {int(scale)}]"
             )
-        position = np.quantile(np.arange(n, dtype=np.float64), q_value, method=method)
+        # (the stubs want ``method`` as a Literal, not a str)
+        position = np.quantile(np.arange(n, dtype=np.float64), q_value, method=method)  # type: ignore[call-overload]
         below = np.clip(np.floor(position).astype(np.intp), 0, n - 1)
     lead = np.shape(q)
     lo = _order_statistic(ordered, below, kept_shape)
@@ -598,8 +599,8 @@ def _order_statistic(ordered: Any, rank: Any, kept_shape: tuple) -> Any:
     A constant rank is a plain index; a traced one (from a traced q) goes through ``gather``.
     """
     lead = np.shape(rank)
-    if isinstance(rank, Tracer):
-        flat_rank = np.reshape(rank, (1,) * len(kept_shape) + (-1,))
+    if isinstance(rank, Tracer):  # (np.reshape reaches it through __array_function__)
+        flat_rank = np.reshape(rank, (1,) * len(kept_shape) + (-1,))  # type: ignore[call-overload]
         picked = gather(
             ordered,
             np.broadcast_to(flat_rank, kept_shape + shape_of(flat_rank)[-1:]),

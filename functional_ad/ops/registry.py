@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, SupportsIndex, overload
 
 import numpy as np
 
@@ -93,6 +93,10 @@ def broadcast_like(t: Any, y: Any) -> Any:
     return t if shape_of(t) == shape else np.broadcast_to(t, shape)
 
 
+@overload
+def normalize_axis(axis: None, ndim: int) -> None: ...
+@overload
+def normalize_axis(axis: SupportsIndex | Sequence[SupportsIndex], ndim: int) -> tuple[int, ...]: ...
 def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
     """``axis`` as a sorted tuple of non-negative ints (``None`` stays ``None``)."""
     if axis is None:

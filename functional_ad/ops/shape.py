@@ -407,9 +407,9 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
 @implements(np.broadcast_arrays)
 def broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
     """``np.broadcast_arrays``: every input broadcast to the common shape."""
-    args = [_as_array(a) for a in args]
-    shape = np.broadcast_shapes(*[shape_of(a) for a in args])
-    return tuple(broadcast_to(a, shape) for a in args)
+    arrays = [_as_array(a) for a in args]
+    shape = np.broadcast_shapes(*[shape_of(a) for a in arrays])
+    return tuple(broadcast_to(a, shape) for a in arrays)
 
 
 @implements(np.meshgrid)

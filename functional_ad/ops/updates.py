@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Primitive
 from .indexing import getitem, index_add, is_basic, normalize_index
 from .registry import primitive, shape_of, unbroadcast
 
@@ -37,7 +38,7 @@ def _set_zero(t: Any, index: tuple) -> Any:
     return scatter_set(t, np.zeros((), dtype=t.dtype), index=index)
 
 
-scatter_set = primitive(
+scatter_set: Primitive = primitive(
     "scatter_set",
     _scatter_set_impl,
     jvp=(

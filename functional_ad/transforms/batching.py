@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive
+from ..core import Primitive, Rule
 from ..ops.indexing import normalize_index
 from ..ops.registry import PRIMITIVES
 from .vmap import (
@@ -85,6 +85,63 @@ def _scatter(prim: Primitive, size: int, vals: list, batched: tuple, index: tupl
     return prim(base, v, index=normalize_index(new))
 
 
+def _embed(
+    prim: Primitive, size: int, vals: list, batched: tuple, index: tuple, shape: tuple
+) -> Any:
+    (v,) = vals
+    new, axis = _batched_index(index)
+    slot_ndim = np.ndim(np.empty(shape, np.int8)[index])
+    v = to_rank(v, slot_ndim)
+    if axis:
+        v = np.moveaxis(v, 0, axis)
+    return prim(v, index=normalize_index(new), shape=(size,) + tuple(shape))
+
+
+def _flat_take_index(indices: Any, size: int, n: int) -> Any:
+    """Indices into the batch and axis flattened together: example b, index i -> b n + i."""
+    offsets = np.reshape(np.arange(size) * n, (size,) + (1,) * (np.ndim(indices) - 1))
+    return np.where(indices < 0, indices + n, indices) + offsets
+
+
+def _take(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -> Any:
+    x, indices = vals
+    if not batched[1]:
+        return prim(x, indices, axis=axis + 1)
+    if not batched[0]:  # one array, a batch of index arrays: the batch lands at ``axis``
+        return np.moveaxis(prim(x, indices, axis=axis), axis, 0)
+    # both batched: flatten (batch, axis) into one axis and take from it once
+    moved = np.moveaxis(x, axis + 1, 1)
+    n = np.shape(moved)[1]
+    flat = np.reshape(moved, (size * n,) + np.shape(moved)[2:])
+    out = prim(flat, _flat_take_index(indices, size, n), axis=0)  # (B, *idx, *rest)
+    k = np.ndim(indices) - 1
+    order = [0, *range(1 + k, 1 + k + axis), *range(1, 1 + k), *range(1 + k + axis, np.ndim(out))]
+    return np.transpose(out, order)
+
+
+def _take_add(
+    prim: Primitive, size: int, vals: list, batched: tuple, axis: int, shape: tuple
+) -> Any:
+    indices, v = vals
+    if not batched[0]:
+        return prim(indices, v, axis=axis + 1, shape=(size,) + tuple(shape))
+    v = v if batched[1] else broadcast_batch(v, size)
+    k = np.ndim(indices) - 1
+    n = shape[axis]
+    rest = tuple(shape[:axis]) + tuple(shape[axis + 1 :])
+    # values as (B, *idx, *rest), added into the flattened (batch, axis)
+    order = [
+        0,
+        *range(1 + axis, 1 + axis + k),
+        *range(1, 1 + axis),
+        *range(1 + axis + k, np.ndim(v)),
+    ]
+    flat = prim(
+        _flat_take_index(indices, size, n), np.transpose(v, order), axis=0, shape=(size * n,) + rest
+    )
+    return np.moveaxis(np.reshape(flat, (size, n) + rest), 1, axis + 1)
+
+
 def _matmul(prim: Primitive, size: int, vals: list, batched: tuple) -> Any:
     a, b = vals
     a_vec = example_ndim(a, batched[0]) == 1
@@ -152,8 +209,10 @@ def _flattening_axis(prim: Primitive, size: int, vals: list, batched: tuple, **p
     return prim(x, **params)
 
 
-RULES = {
+RULES: dict[str, Rule] = {
     "gather": _gather,
+    "take": _take,
+    "take_add": _take_add,
     "scatter_add": _scatter_add,
     "argsort": _flattening_axis,
     "argpartition": _flattening_axis,
@@ -166,6 +225,7 @@ RULES = {
     "getitem": _getitem,
     "index_add": _scatter,
     "scatter_set": _scatter,
+    "embed": _embed,
     "matmul": _matmul,
     "einsum": _einsum,
     "sum": shift_axis_param("axis"),

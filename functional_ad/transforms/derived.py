@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -16,12 +16,23 @@ from .vjp import pull_back, record
 Argnums = int | Sequence[int]
 
 
+class Selected(Protocol):
+    """A function of the differentiated arguments only; ``argnums`` says which they are."""
+
+    argnums: tuple[int, ...]
+
+    def __call__(self, *dyn: Any) -> Any: ...
+
+
 def select(
     f: Callable[..., Any], argnums: Argnums, args: tuple, kwargs: dict, transform: str
-) -> tuple[Callable[..., Any], tuple, bool]:
+) -> tuple[Selected, tuple, bool]:
     """Split ``args`` into the differentiated ones and a function of only those."""
-    single = isinstance(argnums, (int, np.integer))
-    nums = (int(argnums),) if single else tuple(int(i) for i in argnums)  # type: ignore[union-attr]
+    nums: tuple[int, ...]
+    if isinstance(argnums, (int, np.integer)):
+        single, nums = True, (int(argnums),)
+    else:
+        single, nums = False, tuple(int(i) for i in argnums)
     n = len(args)
     for i in nums:
         if not -n <= i < n:
@@ -34,8 +45,9 @@ def select(
             full[i] = a
         return f(*full, **kwargs)
 
-    partial.argnums = nums  # type: ignore[attr-defined]  (names the inputs in errors)
-    return partial, tuple(args[i] for i in nums), single
+    selected = cast(Selected, partial)
+    selected.argnums = nums  # names the inputs in errors
+    return selected, tuple(args[i] for i in nums), single
 
 
 def leaf_names(dyn: tuple, nums: Sequence[int]) -> list[str]:

@@ -20,7 +20,7 @@ from .derived import Argnums, check_inputs, check_outputs, check_real_inputs, le
 from .jvp import jvp
 from .structured import ScaledIdentity
 from .vjp import pull_back, record
-from .vmap import vmap
+from .vmap import axes_leaves, vmap
 
 
 def _basis(x: Any, chunk_size: int | None) -> Any:
@@ -52,18 +52,17 @@ def _batched(
     parts = [
         vmap(fn, out_axes=out_axes)(basis[i : i + chunk_size]) for i in range(0, n, chunk_size)
     ]
-    stacked = _concat_batches(parts, out_axes)
-    return stacked
+    return _concat_batches(parts, out_axes)
 
 
 def _concat_batches(parts: list[Any], out_axes: Any) -> Any:
     """Join vmap results of consecutive chunks along their batch axes."""
     first, tree = tree_flatten(parts[0])
-    axes = tree_flatten(out_axes)[0] if not isinstance(out_axes, int) else [out_axes] * len(first)
+    axes = axes_leaves(out_axes, parts[0], "out_axes")
     columns = [tree_flatten(p)[0] for p in parts]
     leaves = [
-        col[0][k] if axis is None else np.concatenate([c[k] for c in columns], axis=0)
-        for k, (axis, col) in enumerate(zip(axes, [columns] * len(first), strict=True))
+        first[k] if axis is None else np.concatenate([c[k] for c in columns], axis=0)
+        for k, axis in enumerate(axes)
     ]
     return tree_unflatten(tree, leaves)
 
@@ -119,7 +118,9 @@ def jacrev(
                 else [
                     np.reshape(rows, np.shape(y) + np.shape(x))
                     for rows, x in zip(
-                        _batched(pull, _basis(y, chunk_size), chunk_size), rec.in_values, strict=True
+                        _batched(pull, _basis(y, chunk_size), chunk_size),
+                        rec.in_values,
+                        strict=True,
                     )
                 ]
             )

@@ -49,7 +49,8 @@ class JVPTrace(Trace):
             tangents.append(t)
             if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
                 below = a._trace
-        y = prim.impl(*primals, **params) if below is None else below.process(prim, primals, params)
+        # (process takes any sequence of arguments, though annotated as a tuple)
+        y = prim.impl(*primals, **params) if below is None else below.process(prim, primals, params)  # type: ignore[arg-type]
         if not prim.differentiable:
             return y
         if prim.jvp_joint is not None:

@@ -52,7 +52,7 @@ def densify(x: Any) -> Any:
 
 def _scale(vals: list, batched: tuple, op: Callable[[Any, Any], Any]) -> Any:
     """``identity * c`` or ``identity / c`` with ``c`` unbatched and no wider than an example."""
-    (s, c), (bs, bc) = vals, batched
+    (s, c), bc = vals, batched[1]
     if type(s) is not ScaledIdentity or bc:
         return None
     shape = s.d.shape if hasattr(s.d, "shape") else np.shape(s.d)

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core import new_trace
+from ..core import Primitive, new_trace
 from ..graph import GraphTrace, Node, tuple_item
-from ..tree import tree_flatten, tree_unflatten
+from ..tree import TreeDef, tree_flatten, tree_unflatten
 from ..zeros import Zero, add_any
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
@@ -35,7 +35,7 @@ def backward_pass(
         y_bar = pop(node, None)
         if y_bar is None:
             continue
-        prim = node.prim
+        prim: Primitive = node.prim  # type: ignore[assignment]  # only inputs have no prim
         rules = prim.vjp
         if rules is not None and not prim.multiple_results:  # the common case: a rule per input
             args = node.args
@@ -44,7 +44,7 @@ def backward_pass(
             i = 0
             for parent in node.parents:
                 if parent is not None and rules[i] is not None:
-                    bar = rules[i](y_bar, y, *args, **params)
+                    bar = rules[i](y_bar, y, *args, **params)  # type: ignore[misc]  # not None
                     if bar is not None:
                         old = cts.get(parent)
                         cts[parent] = bar if old is None else old + bar
@@ -89,6 +89,15 @@ class _Recording:
     """The outcome of running ``f`` under a ``GraphTrace``."""
 
     __slots__ = ("trace", "leaves", "in_tree", "in_values", "out", "out_tree", "out_nodes", "aux")
+
+    trace: GraphTrace
+    leaves: list[Node]  # the input nodes
+    in_tree: TreeDef
+    in_values: list[Any]
+    out: list[Any]  # the flat output values
+    out_tree: TreeDef
+    out_nodes: list[Node | None]  # None for outputs that do not depend on the inputs
+    aux: Any
 
 
 def record(

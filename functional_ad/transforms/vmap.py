@@ -15,8 +15,8 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
 from ..tree import tree_flatten, tree_map, tree_unflatten
-from .structured import ScaledIdentity, apply_structured, densify
 from .common import name_transform
+from .structured import ScaledIdentity, apply_structured, densify
 
 
 class BatchTracer(Tracer):
@@ -63,7 +63,9 @@ class BatchTrace(Trace):
 
         def example(i: int) -> Any:
             return tree_map(
-                lambda x: densify(x._value)[i] if type(x) is BatchTracer and x._trace is self else x,
+                lambda x: (
+                    densify(x._value)[i] if type(x) is BatchTracer and x._trace is self else x
+                ),
                 (args, kwargs),
             )
 
@@ -180,7 +182,7 @@ def shift_axis_param(name: str) -> Callable[..., Any]:
 # ----------------------------------------------------------------------------- vmap
 
 
-def _axes_leaves(axes: Any, tree: Any, what: str) -> list[Any]:
+def axes_leaves(axes: Any, tree: Any, what: str) -> list[Any]:
     """Broadcast an ``in_axes``/``out_axes`` spec (int, None or a tree prefix) to leaves."""
     leaves, treedef = tree_flatten(tree)
     if axes is None or isinstance(axes, int):
@@ -233,7 +235,7 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
         if isinstance(axes, tuple) and len(axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
         flat, in_tree = tree_flatten(args)
-        flat_axes = _axes_leaves(axes, args, "in_axes")
+        flat_axes = axes_leaves(axes, args, "in_axes")
         sizes = {np.shape(x)[a] for x, a in zip(flat, flat_axes, strict=True) if a is not None}
         if len(sizes) != 1:
             raise ValueError(
@@ -249,7 +251,7 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
             out = f(*tree_unflatten(in_tree, ins))
             out_flat, out_tree = tree_flatten(out)
             out_leaves = []
-            for o, a in zip(out_flat, _axes_leaves(out_axes, out, "out_axes"), strict=True):
+            for o, a in zip(out_flat, axes_leaves(out_axes, out, "out_axes"), strict=True):
                 mine = type(o) is BatchTracer and o._trace is trace
                 if a is None:
                     if mine:
