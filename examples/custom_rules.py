@@ -89,7 +89,7 @@ def gaussian_integral_exact(a):
 
 def gaussian_integral_derivative_exact(a):
     """d/da of the closed form: e^-a / (2a) - √π erf(√a) / (4 a^{3/2})."""
-    return np.exp(-a) / (2 * a) - np.sqrt(np.pi) * scipy.special.erf(np.sqrt(a)) / (4 * a ** 1.5)
+    return np.exp(-a) / (2 * a) - np.sqrt(np.pi) * scipy.special.erf(np.sqrt(a)) / (4 * a**1.5)
 
 
 # ----------------------------------------------------------------------------- 3. ellipk
@@ -123,8 +123,10 @@ def main() -> int:
     def compare(label, computed, expected, tol=1e-9):
         ok = np.allclose(computed, expected, rtol=tol, atol=tol)
         rows.append(ok)
-        print(f"{'ok ' if ok else 'BAD'}  {label:<44} {np.array2string(np.asarray(computed))}"
-              f"   expected {np.array2string(np.asarray(expected))}")
+        print(
+            f"{'ok ' if ok else 'BAD'}  {label:<44} {np.array2string(np.asarray(computed))}"
+            f"   expected {np.array2string(np.asarray(expected))}"
+        )
 
     print("1. log1pexp with custom_jvp")
     with np.errstate(over="ignore", invalid="ignore"):
@@ -134,8 +136,11 @@ def main() -> int:
     compare("grad log1pexp at 1000", fad.grad(log1pexp)(1000.0), 1.0)
     compare("grad log1pexp at -1000", fad.grad(log1pexp)(-1000.0), 0.0)
     xs = np.array([-2.0, 0.0, 3.0])
-    compare("grad at [-2, 0, 3] (reverse mode)",
-            fad.grad(lambda x: np.sum(log1pexp(x)))(xs), sigmoid(xs))
+    compare(
+        "grad at [-2, 0, 3] (reverse mode)",
+        fad.grad(lambda x: np.sum(log1pexp(x)))(xs),
+        sigmoid(xs),
+    )
     compare("second derivative (grad of grad) at 0", fad.grad(fad.grad(log1pexp))(0.0), 0.25)
 
     if scipy is None:
@@ -147,20 +152,29 @@ def main() -> int:
     print("2. scipy.integrate.quad with custom_vjp")
     a = 1.7
     compare("F(1.7)", gaussian_integral(a), gaussian_integral_exact(a))
-    compare("grad F at 1.7", fad.grad(gaussian_integral)(a),
-            gaussian_integral_derivative_exact(a))
-    compare("jvp of F at 1.7 (forward mode, from bwd)",
-            fad.jvp(gaussian_integral, (a,), (1.0,))[1], gaussian_integral_derivative_exact(a))
+    compare("grad F at 1.7", fad.grad(gaussian_integral)(a), gaussian_integral_derivative_exact(a))
+    compare(
+        "jvp of F at 1.7 (forward mode, from bwd)",
+        fad.jvp(gaussian_integral, (a,), (1.0,))[1],
+        gaussian_integral_derivative_exact(a),
+    )
     loss = fad.grad(lambda a: (gaussian_integral(a) - 0.5) ** 2)(a)
-    compare("grad of (F - 0.5)^2 at 1.7", loss,
-            2 * (gaussian_integral_exact(a) - 0.5) * gaussian_integral_derivative_exact(a))
+    compare(
+        "grad of (F - 0.5)^2 at 1.7",
+        loss,
+        2 * (gaussian_integral_exact(a) - 0.5) * gaussian_integral_derivative_exact(a),
+    )
 
     print("3. scipy.special.ellipk with custom_vjp")
     m = np.array([0.1, 0.5, 0.9])
     eps = 1e-6
     central = (scipy.special.ellipk(m + eps) - scipy.special.ellipk(m - eps)) / (2 * eps)
-    compare("grad sum K(m) (vs central differences)",
-            fad.grad(lambda m: np.sum(ellipk(m)))(m), central, tol=1e-6)
+    compare(
+        "grad sum K(m) (vs central differences)",
+        fad.grad(lambda m: np.sum(ellipk(m)))(m),
+        central,
+        tol=1e-6,
+    )
     compare("jacfwd K(m) diagonal", np.diag(fad.jacfwd(ellipk)(m)), central, tol=1e-6)
 
     failed = rows.count(False)

@@ -55,8 +55,10 @@ def show_graph(a: np.ndarray) -> fad.Graph:
     section("1. The recorded graph of sum(2 sin(a) + 1)")
     graph = fad.make_graph(tutorial)(a)
     print(graph)
-    check("the graph has sin, mul, add, sum in order",
-          [node.name for node in graph.nodes] == ["sin", "mul", "add", "sum"])
+    check(
+        "the graph has sin, mul, add, sum in order",
+        [node.name for node in graph.nodes] == ["sin", "mul", "add", "sum"],
+    )
     return graph
 
 
@@ -83,8 +85,10 @@ def graph_of_gradient() -> None:
     graph = fad.make_graph(fad.grad(lambda x: np.sum(np.sin(x) * x)))(np.ones(3))
     print(graph)
     x = np.array([0.5, -1.0, 2.0])
-    check("its replay is the gradient sin(x) + x cos(x)",
-          bool(np.allclose(graph(x), np.sin(x) + x * np.cos(x))))
+    check(
+        "its replay is the gradient sin(x) + x cos(x)",
+        bool(np.allclose(graph(x), np.sin(x) + x * np.cos(x))),
+    )
 
 
 def gradient_control() -> None:
@@ -99,8 +103,10 @@ def gradient_control() -> None:
 
     x = 0.7
     slope = fad.grad(f)(x)
-    print(f"  d/dx [x * sin(x)|no_grad + x^2] at {x} = {slope:.6f}  (sin(x) + 2x = "
-          f"{np.sin(x) + 2 * x:.6f})")
+    print(
+        f"  d/dx [x * sin(x)|no_grad + x^2] at {x} = {slope:.6f}  (sin(x) + 2x = "
+        f"{np.sin(x) + 2 * x:.6f})"
+    )
     check("no_grad makes sin(x) a constant", bool(np.isclose(slope, np.sin(x) + 2 * x)))
     print(fad.make_graph(f)(x))
 
@@ -119,8 +125,10 @@ def profile_gradient() -> None:
         fad.hvp(chain, (x,), (np.ones_like(x),))
     print(prof.table(top=10))
     seen = {(e.name, e.phase) for e in prof.events}
-    check("tanh appears in all three phases",
-          {("tanh", p) for p in ("forward", "jvp rule", "vjp rule")} <= seen)
+    check(
+        "tanh appears in all three phases",
+        {("tanh", p) for p in ("forward", "jvp rule", "vjp rule")} <= seen,
+    )
 
 
 def write_dot(graph: fad.Graph, out_dir: Path) -> None:
@@ -129,8 +137,10 @@ def write_dot(graph: fad.Graph, out_dir: Path) -> None:
     dot_path = out_dir / "tutorial_graph.dot"
     dot_path.write_text(graph.to_dot())
     print(f"  DOT text written to {dot_path}")
-    check("the DOT text is a digraph with one box per node",
-          graph.to_dot().startswith('digraph "tutorial"') and graph.to_dot().count("->") == 6)
+    check(
+        "the DOT text is a digraph with one box per node",
+        graph.to_dot().startswith('digraph "tutorial"') and graph.to_dot().count("->") == 6,
+    )
     try:
         print(f"  SVG written to {graph.render(out_dir / 'tutorial_graph.svg')}")
     except ImportError as error:
@@ -139,8 +149,12 @@ def write_dot(graph: fad.Graph, out_dir: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out-dir", type=Path, default=Path(tempfile.gettempdir()),
-                        help="where to write the DOT file (default: the temporary directory)")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()),
+        help="where to write the DOT file (default: the temporary directory)",
+    )
     args = parser.parse_args()
     np.set_printoptions(precision=4, suppress=True)
     a = np.linspace(0.0, 2.0 * np.pi, 25)

@@ -83,8 +83,9 @@ per_example_grads = fad.vmap(fad.grad(example_loss), in_axes=(None, 0, 0))
 def per_example_grads_by_loop(params: dict, inputs, targets) -> dict:
     """The same result the slow way: grad once per example, then stack leaf by leaf."""
     grad_of_example_loss = fad.grad(example_loss)
-    grads = [grad_of_example_loss(params, x, target)
-             for x, target in zip(inputs, targets, strict=True)]
+    grads = [
+        grad_of_example_loss(params, x, target) for x, target in zip(inputs, targets, strict=True)
+    ]
     return fad.tree_map(lambda *leaves: np.stack(leaves), *grads)
 
 
@@ -111,8 +112,10 @@ def compare_trees(label: str, computed: dict, expected: dict) -> bool:
         same_shape = np.shape(got) == np.shape(want)
         leaf_agrees = same_shape and np.allclose(got, want, rtol=1e-10, atol=1e-12)
         difference = np.max(np.abs(got - want)) if same_shape else float("nan")
-        print(f"  {name:>2}: shape {np.shape(got)} vs {np.shape(want)}, "
-              f"largest |difference| = {difference:.1e}  {'ok' if leaf_agrees else 'DISAGREES'}")
+        print(
+            f"  {name:>2}: shape {np.shape(got)} vs {np.shape(want)}, "
+            f"largest |difference| = {difference:.1e}  {'ok' if leaf_agrees else 'DISAGREES'}"
+        )
         agree = agree and leaf_agrees
     return agree
 
@@ -129,31 +132,42 @@ def main(argv: list[str] | None = None) -> int:
     inputs = rng.standard_normal((arguments.batch, N_IN))
     labels = rng.integers(0, N_CLASSES, arguments.batch)
     targets = np.eye(N_CLASSES)[labels]  # one-hot rows
-    print(f"tanh MLP {N_IN}-{N_HIDDEN}-{N_CLASSES}, batch {arguments.batch}, "
-          f"{sum(p.size for p in params.values())} parameters in a dict")
+    print(
+        f"tanh MLP {N_IN}-{N_HIDDEN}-{N_CLASSES}, batch {arguments.batch}, "
+        f"{sum(p.size for p in params.values())} parameters in a dict"
+    )
 
     batched = per_example_grads(params, inputs, targets)
     looped = per_example_grads_by_loop(params, inputs, targets)
     results = [compare_trees("vmap(grad(example_loss)) vs a loop of grad", batched, looped)]
     # The mean of the per-example gradients is the gradient of the mean loss.
-    results.append(compare_trees(
-        "mean of per-example grads vs grad(batch_loss)",
-        fad.tree_map(lambda leaf: leaf.mean(axis=0), batched),
-        fad.grad(batch_loss)(params, inputs, targets),
-    ))
+    results.append(
+        compare_trees(
+            "mean of per-example grads vs grad(batch_loss)",
+            fad.tree_map(lambda leaf: leaf.mean(axis=0), batched),
+            fad.grad(batch_loss)(params, inputs, targets),
+        )
+    )
 
-    norms = np.sqrt(sum(np.sum(leaf.reshape(arguments.batch, -1) ** 2, axis=1)
-                        for leaf in batched.values()))
-    print(f"per-example gradient norms: min {norms.min():.3f}, median {np.median(norms):.3f}, "
-          f"max {norms.max():.3f}")
+    norms = np.sqrt(
+        sum(np.sum(leaf.reshape(arguments.batch, -1) ** 2, axis=1) for leaf in batched.values())
+    )
+    print(
+        f"per-example gradient norms: min {norms.min():.3f}, median {np.median(norms):.3f}, "
+        f"max {norms.max():.3f}"
+    )
 
-    vmap_time = median_seconds(lambda: per_example_grads(params, inputs, targets),
-                               arguments.repeats)
-    loop_time = median_seconds(lambda: per_example_grads_by_loop(params, inputs, targets),
-                               arguments.repeats)
-    print(f"timings (median of {arguments.repeats}, informational): "
-          f"vmap {vmap_time * 1e3:.2f} ms, loop {loop_time * 1e3:.2f} ms, "
-          f"speed-up {loop_time / vmap_time:.1f}x")
+    vmap_time = median_seconds(
+        lambda: per_example_grads(params, inputs, targets), arguments.repeats
+    )
+    loop_time = median_seconds(
+        lambda: per_example_grads_by_loop(params, inputs, targets), arguments.repeats
+    )
+    print(
+        f"timings (median of {arguments.repeats}, informational): "
+        f"vmap {vmap_time * 1e3:.2f} ms, loop {loop_time * 1e3:.2f} ms, "
+        f"speed-up {loop_time / vmap_time:.1f}x"
+    )
 
     if not all(results):
         print("FAILED: the per-example gradients disagree")

@@ -70,8 +70,10 @@ class Checks:
         )
         self._record(label, agree, "agrees" if agree else "DISAGREES")
         if not show_values and agree:
-            largest = max(np.max(np.abs(np.subtract(got, want)), initial=0.0)
-                          for got, want in zip(computed_leaves, expected_leaves, strict=True))
+            largest = max(
+                np.max(np.abs(np.subtract(got, want)), initial=0.0)
+                for got, want in zip(computed_leaves, expected_leaves, strict=True)
+            )
             print(f"    {len(computed_leaves)} arrays, largest |difference| = {largest:.1e}")
             return
         # not strict: when the trees differ, print the leaves they share, then say so
@@ -92,8 +94,9 @@ class Checks:
         """Record a yes/no check that has no array to print."""
         self._record(label, condition, "yes" if condition else "NO")
 
-    def raises(self, label: str, action: Callable[[], object], error: type | tuple,
-               mentions: str) -> None:
+    def raises(
+        self, label: str, action: Callable[[], object], error: type | tuple, mentions: str
+    ) -> None:
         """Check that ``action()`` raises ``error`` whose message (or cause) mentions a fix."""
         try:
             action()
@@ -166,8 +169,10 @@ def save_sin_plot(a: np.ndarray, gradient: np.ndarray, path: Path) -> None:
     try:
         import matplotlib
     except ImportError:
-        print("  (no plot: matplotlib is not installed; "
-              "pip install 'functional_ad[plot]' or pip install matplotlib)")
+        print(
+            "  (no plot: matplotlib is not installed; "
+            "pip install 'functional_ad[plot]' or pip install matplotlib)"
+        )
         return
     matplotlib.use("Agg")  # draw to a file; no display needed
     import matplotlib.pyplot as plt
@@ -198,8 +203,11 @@ def printing_the_graph(checks: Checks) -> None:
     a = np.linspace(0.0, 2.0 * np.pi, 25)
     graph = fad.make_graph(sine_computation)(a)
     print(textwrap.indent(str(graph), "  "))
-    checks.same("primitives in execution order", [node.name for node in graph.nodes],
-                ["sin", "mul", "add", "sum"])
+    checks.same(
+        "primitives in execution order",
+        [node.name for node in graph.nodes],
+        ["sin", "mul", "add", "sum"],
+    )
 
     # From the output, follow the node that made each value to its inputs (node.next_nodes is
     # the counterpart of grad_fn.next_functions) until reaching a leaf: an input of the graph.
@@ -215,8 +223,9 @@ def printing_the_graph(checks: Checks) -> None:
     checks.require("the walk ends at the graph's input a", value is graph.inputs[0])
 
     # Unlike grad_fn, the graph is also a function: replay it, or differentiate the replay.
-    checks.compare("grad(graph)(a) = 2 cos(a)", fad.grad(graph)(a), 2.0 * np.cos(a),
-                   show_values=False)
+    checks.compare(
+        "grad(graph)(a) = 2 cos(a)", fad.grad(graph)(a), 2.0 * np.cos(a), show_values=False
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -236,24 +245,37 @@ def choosing_inputs(checks: Checks) -> None:
     # Here: the tensors stay plain; the transform is told which arguments to differentiate.
     weights = np.array([1.0, 2.0, 3.0])
     inputs = np.array([0.1, 0.5, 1.0])
-    checks.compare("argnums=0: d/dweights = sin(inputs)",
-                   fad.grad(weighted_sine, argnums=0)(weights, inputs), np.sin(inputs))
-    checks.compare("argnums=1: d/dinputs = weights cos(inputs)",
-                   fad.grad(weighted_sine, argnums=1)(weights, inputs),
-                   weights * np.cos(inputs))
-    checks.compare("argnums=(0, 1): one gradient per argument, as a tuple",
-                   fad.grad(weighted_sine, argnums=(0, 1))(weights, inputs),
-                   (np.sin(inputs), weights * np.cos(inputs)))
+    checks.compare(
+        "argnums=0: d/dweights = sin(inputs)",
+        fad.grad(weighted_sine, argnums=0)(weights, inputs),
+        np.sin(inputs),
+    )
+    checks.compare(
+        "argnums=1: d/dinputs = weights cos(inputs)",
+        fad.grad(weighted_sine, argnums=1)(weights, inputs),
+        weights * np.cos(inputs),
+    )
+    checks.compare(
+        "argnums=(0, 1): one gradient per argument, as a tuple",
+        fad.grad(weighted_sine, argnums=(0, 1))(weights, inputs),
+        (np.sin(inputs), weights * np.cos(inputs)),
+    )
 
     # An argument that is not chosen records no history: sin(inputs) is a constant of the graph.
     graph = fad.make_graph(weighted_sine, argnums=0)(weights, inputs)
     print(textwrap.indent(str(graph), "  "))
-    checks.same("with argnums=0 the graph holds only mul and sum",
-                [node.name for node in graph.nodes], ["mul", "sum"])
+    checks.same(
+        "with argnums=0 the graph holds only mul and sum",
+        [node.name for node in graph.nodes],
+        ["mul", "sum"],
+    )
     # As only floating-point tensors can require grad, only float arguments can be chosen.
-    checks.raises("an integer argument cannot be differentiated",
-                  lambda: fad.grad(weighted_sine, argnums=1)(weights, np.array([0, 1, 2])),
-                  TypeError, mentions="dtype")
+    checks.raises(
+        "an integer argument cannot be differentiated",
+        lambda: fad.grad(weighted_sine, argnums=1)(weights, np.array([0, 1, 2])),
+        TypeError,
+        mentions="dtype",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -317,25 +339,37 @@ def training_loop(checks: Checks) -> None:
     # Tutorial: loss.backward() fills layer.weight.grad; the weights change only at step().
     weights_before = params["W2"][0].copy()
     value, grads = loss_and_grad(params, inputs, ideal)
-    checks.compare("grad wrt params dict (hand-written backprop)", grads,
-                   loss_grad_by_hand(params, inputs, ideal), show_values=False)
+    checks.compare(
+        "grad wrt params dict (hand-written backprop)",
+        grads,
+        loss_grad_by_hand(params, inputs, ideal),
+        show_values=False,
+    )
     checks.compare("computing grads leaves the weights alone", params["W2"][0], weights_before)
     new_params = sgd_step(params, grads, learning_rate=0.01)
-    checks.compare("the step returns new weights W2 - lr * dW2", new_params["W2"][0],
-                   weights_before - 0.01 * grads["W2"][0])
+    checks.compare(
+        "the step returns new weights W2 - lr * dW2",
+        new_params["W2"][0],
+        weights_before - 0.01 * grads["W2"][0],
+    )
 
     # Tutorial: five backward() calls without zero_grad() add up five gradients in .grad.
     # Here grads are return values: five calls give five equal answers, and there is no
     # hidden state to zero.
     five_calls = [fad.grad(loss)(params, inputs, ideal) for _ in range(5)]
-    checks.compare("five calls, five equal gradients (nothing to zero)", five_calls[-1], grads,
-                   show_values=False)
+    checks.compare(
+        "five calls, five equal gradients (nothing to zero)",
+        five_calls[-1],
+        grads,
+        show_values=False,
+    )
     # Accumulating is something you write when you want it, e.g. over micro-batches:
     # the full-batch loss is a sum over examples, so its gradient is the sum of the parts.
-    micro_batches = [(inputs[i:i + 4], ideal[i:i + 4]) for i in range(0, 16, 4)]
+    micro_batches = [(inputs[i : i + 4], ideal[i : i + 4]) for i in range(0, 16, 4)]
     accumulated = add_trees(*[fad.grad(loss)(params, x, y) for x, y in micro_batches])
-    checks.compare("sum of 4 micro-batch grads == full-batch grad", accumulated, grads,
-                   show_values=False)
+    checks.compare(
+        "sum of 4 micro-batch grads == full-batch grad", accumulated, grads, show_values=False
+    )
 
     losses = [value]
     for _ in range(10):
@@ -343,8 +377,10 @@ def training_loop(checks: Checks) -> None:
         value, grads = loss_and_grad(params, inputs, ideal)
         losses.append(value)
     print("  losses: " + " -> ".join(f"{float(value):.3f}" for value in losses))
-    checks.require("loss decreases at every step",
-                   all(later < earlier for earlier, later in itertools.pairwise(losses)))
+    checks.require(
+        "loss decreases at every step",
+        all(later < earlier for earlier, later in itertools.pairwise(losses)),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -371,8 +407,11 @@ def turning_gradients_off(checks: Checks) -> None:
     checks.compare("d/dx sum(x * x) = 2x", fad.grad(lambda x: np.sum(x * x))(x), 2.0 * x)
 
     # Tutorial: b = a.detach() is a copy without history. Here: stop_gradient(a).
-    checks.compare("d/dx sum(x * stop_gradient(x)) = x",
-                   fad.grad(lambda x: np.sum(x * fad.stop_gradient(x)))(x), x)
+    checks.compare(
+        "d/dx sum(x * stop_gradient(x)) = x",
+        fad.grad(lambda x: np.sum(x * fad.stop_gradient(x)))(x),
+        x,
+    )
 
     # Tutorial: with torch.no_grad(): c2 = a + b has no history, while c1 and c3 outside do.
     def block(x):
@@ -392,8 +431,9 @@ def turning_gradients_off(checks: Checks) -> None:
     checks.compare("@no_grad and @enable_grad: 2x + 0 + 2x", fad.grad(decorated)(x), 4.0 * x)
     # Outside any transform nothing is tracked, so there is nothing to detach before handing
     # arrays to matplotlib or anything else: inputs and results are plain ndarrays.
-    checks.require("outside a transform, results are plain ndarrays",
-                   type(square_untracked(x)) is np.ndarray)
+    checks.require(
+        "outside a transform, results are plain ndarrays", type(square_untracked(x)) is np.ndarray
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -432,25 +472,38 @@ def mutation(checks: Checks) -> None:
     x = np.array([0.5, 1.0, 2.0])
     x_before = x.copy()
     closed_form = np.array([2.0 * x[0] + np.cos(x[0]), np.cos(x[1]), 0.0])
-    checks.compare("y[0] = x0^2; y[1:] = sin(x[:2]): reverse mode", fad.grad(assign_items)(x),
-                   closed_form)
+    checks.compare(
+        "y[0] = x0^2; y[1:] = sin(x[:2]): reverse mode", fad.grad(assign_items)(x), closed_form
+    )
     checks.compare("same, forward mode (jacfwd)", fad.jacfwd(assign_items)(x), closed_form)
 
     # .at[...] returns an updated copy: x.at[0].set(x2^2) is [x2^2, x1, x2].
-    checks.compare("d/dx sum(x.at[0].set(x2^2)) = [0, 1, 2 x2 + 1]",
-                   fad.grad(lambda x: np.sum(x.at[0].set(x[2] ** 2)))(x),
-                   np.array([0.0, 1.0, 2.0 * x[2] + 1.0]))
-    checks.compare("d/dx sum(x.at[1].add(x0^3)) = [1 + 3 x0^2, 1, 1]",
-                   fad.grad(lambda x: np.sum(x.at[1].add(x[0] ** 3)))(x),
-                   np.array([1.0 + 3.0 * x[0] ** 2, 1.0, 1.0]))
-    checks.compare("fad.at on a plain array returns a copy", fad.at(x)[1].add(2.0),
-                   np.array([0.5, 3.0, 2.0]))
+    checks.compare(
+        "d/dx sum(x.at[0].set(x2^2)) = [0, 1, 2 x2 + 1]",
+        fad.grad(lambda x: np.sum(x.at[0].set(x[2] ** 2)))(x),
+        np.array([0.0, 1.0, 2.0 * x[2] + 1.0]),
+    )
+    checks.compare(
+        "d/dx sum(x.at[1].add(x0^3)) = [1 + 3 x0^2, 1, 1]",
+        fad.grad(lambda x: np.sum(x.at[1].add(x[0] ** 3)))(x),
+        np.array([1.0 + 3.0 * x[0] ** 2, 1.0, 1.0]),
+    )
+    checks.compare(
+        "fad.at on a plain array returns a copy", fad.at(x)[1].add(2.0), np.array([0.5, 3.0, 2.0])
+    )
 
-    checks.raises("writing through a view raises and names the view",
-                  lambda: fad.grad(write_through_view)(x), ValueError, mentions="view")
-    checks.raises("assigning into a plain np.zeros array names the fix",
-                  lambda: fad.grad(write_into_plain_array)(x), (TypeError, ValueError),
-                  mentions="zeros_like")
+    checks.raises(
+        "writing through a view raises and names the view",
+        lambda: fad.grad(write_through_view)(x),
+        ValueError,
+        mentions="view",
+    )
+    checks.raises(
+        "assigning into a plain np.zeros array names the fix",
+        lambda: fad.grad(write_into_plain_array)(x),
+        (TypeError, ValueError),
+        mentions="zeros_like",
+    )
     checks.compare("the caller's x is unchanged", x, x_before)
 
 
@@ -480,15 +533,24 @@ def profiling(checks: Checks) -> None:
 
     # sum((y/x)^n): d/dx = -n (y/x)^n / x and d/dy = n (y/x)^n / y
     ratio_power = (y / x) ** 100
-    checks.compare("gradients (-n r^n / x, n r^n / y), r = y / x", (x_bar, y_bar),
-                   (-100 * ratio_power / x, 100 * ratio_power / y), show_values=False)
+    checks.compare(
+        "gradients (-n r^n / x, n r^n / y), r = y / x",
+        (x_bar, y_bar),
+        (-100 * ratio_power / x, 100 * ratio_power / y),
+        show_values=False,
+    )
     calls = {}
     for event in prof.events:
         calls[event.name, event.phase] = calls.get((event.name, event.phase), 0) + 1
-    checks.same("forward calls of div and mul", (calls.get(("div", "forward")),
-                                                 calls.get(("mul", "forward"))), (100, 100))
-    checks.require("div and mul have vjp rule rows",
-                   ("div", "vjp rule") in calls and ("mul", "vjp rule") in calls)
+    checks.same(
+        "forward calls of div and mul",
+        (calls.get(("div", "forward")), calls.get(("mul", "forward"))),
+        (100, 100),
+    )
+    checks.require(
+        "div and mul have vjp rule rows",
+        ("div", "vjp rule") in calls and ("mul", "vjp rule") in calls,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -520,9 +582,12 @@ def doubling_loop(checks: Checks) -> None:
     checks.compare("y = x * 2**k", y, x * 2.0**doublings)
 
     # Tutorial: y.backward() fails, gradients can be implicitly created only for scalar outputs.
-    checks.raises("grad of a vector output says what to use instead",
-                  lambda: fad.grad(lambda x: double_until_large(x)[0])(x), TypeError,
-                  mentions="vjp")
+    checks.raises(
+        "grad of a vector output says what to use instead",
+        lambda: fad.grad(lambda x: double_until_large(x)[0])(x),
+        TypeError,
+        mentions="vjp",
+    )
     cotangent = np.array([0.1, 1.0, 0.0001])
     (x_bar,) = pull_back(cotangent)  # one cotangent per primal, as a tuple
     checks.compare("v^T J = v * 2**k, v = [0.1, 1, 0.0001]", x_bar, cotangent * 2.0**doublings)
@@ -547,8 +612,9 @@ def jacobians(checks: Checks) -> None:
     for size in (1, 3):
         x, y = rng.random(size), rng.random(size)
         closed_form = (np.diag(2.0 * np.exp(x)), 3.0 * np.eye(size))
-        checks.compare(f"{size}-element inputs: (dF/dx, dF/dy)", jacobian_of_exp_adder(x, y),
-                       closed_form)
+        checks.compare(
+            f"{size}-element inputs: (dF/dx, dF/dy)", jacobian_of_exp_adder(x, y), closed_form
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -578,34 +644,49 @@ def hessians_and_products(checks: Checks) -> None:
     # Tutorial: torch.autograd.functional.vjp(do_some_doubling, inputs=randn(8), v=ones(8)).
     inputs = rng.standard_normal(8)
     _, pull_back, doublings = fad.vjp(double_until_large, inputs, has_aux=True)
-    checks.compare(f"vjp(doubling, v = ones(8)) = 2**k ones, k = {doublings}",
-                   pull_back(np.ones(8)), (2.0**doublings * np.ones(8),))
+    checks.compare(
+        f"vjp(doubling, v = ones(8)) = 2**k ones, k = {doublings}",
+        pull_back(np.ones(8)),
+        (2.0**doublings * np.ones(8),),
+    )
 
     # jvp pushes tangents forward: J @ (u, w) = 2 exp(x) u + 3 w.
     out, out_tangent = fad.jvp(exp_adder, (x, y), (u, w))
-    checks.compare("jvp(exp_adder): (F, 2 exp(x) u + 3 w)", (out, out_tangent),
-                   (exp_adder(x, y), 2.0 * np.exp(x) * u + 3.0 * w))
+    checks.compare(
+        "jvp(exp_adder): (F, 2 exp(x) u + 3 w)",
+        (out, out_tangent),
+        (exp_adder(x, y), 2.0 * np.exp(x) * u + 3.0 * w),
+    )
 
     # vjp pulls a cotangent back to every input: (2 exp(x) v, 3 v).
     out, pull_back = fad.vjp(exp_adder, x, y)
-    checks.compare("vjp(exp_adder): (2 exp(x) v, 3 v)", pull_back(u),
-                   (2.0 * np.exp(x) * u, 3.0 * u))
+    checks.compare(
+        "vjp(exp_adder): (2 exp(x) v, 3 v)", pull_back(u), (2.0 * np.exp(x) * u, 3.0 * u)
+    )
 
     # hvp and vhp agree for a smooth scalar function because its Hessian is symmetric.
     value, hessian_times_u = fad.hvp(pow_reducer, (x,), (u,))
-    checks.compare("hvp(sum(x^3)): (f, 6 x u)", (value, hessian_times_u),
-                   (np.sum(x**3), (6.0 * x * u,)))
+    checks.compare(
+        "hvp(sum(x^3)): (f, 6 x u)", (value, hessian_times_u), (np.sum(x**3), (6.0 * x * u,))
+    )
     value, u_times_hessian = fad.vhp(pow_reducer, (x,), (u,))
-    checks.compare("vhp(sum(x^3)): (f, 6 x u)", (value, u_times_hessian),
-                   (np.sum(x**3), (6.0 * x * u,)))
+    checks.compare(
+        "vhp(sum(x^3)): (f, 6 x u)", (value, u_times_hessian), (np.sum(x**3), (6.0 * x * u,))
+    )
 
     # With two arguments the product has one block per argument.
     _, hessian_times_uw = fad.hvp(product_reducer, (x, y), (u, w))
-    checks.compare("hvp(sum(x^2 y)): (2y u + 2x w, 2x u)", hessian_times_uw,
-                   (2.0 * y * u + 2.0 * x * w, 2.0 * x * u))
+    checks.compare(
+        "hvp(sum(x^2 y)): (2y u + 2x w, 2x u)",
+        hessian_times_uw,
+        (2.0 * y * u + 2.0 * x * w, 2.0 * x * u),
+    )
     _, uw_times_hessian = fad.vhp(product_reducer, (x, y), (u, w))
-    checks.compare("vhp(sum(x^2 y)): the same, H is symmetric", uw_times_hessian,
-                   (2.0 * y * u + 2.0 * x * w, 2.0 * x * u))
+    checks.compare(
+        "vhp(sum(x^2 y)): the same, H is symmetric",
+        uw_times_hessian,
+        (2.0 * y * u + 2.0 * x * w, 2.0 * x * u),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -614,9 +695,14 @@ def hessians_and_products(checks: Checks) -> None:
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Read the command line: only where to save the plot."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT_PATH, metavar="PATH",
-                        help=f"where to save the PNG of sin and its gradient when matplotlib "
-                             f"is installed (default: {DEFAULT_PLOT_PATH})")
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=DEFAULT_PLOT_PATH,
+        metavar="PATH",
+        help=f"where to save the PNG of sin and its gradient when matplotlib "
+        f"is installed (default: {DEFAULT_PLOT_PATH})",
+    )
     return parser.parse_args(argv)
 
 
@@ -645,8 +731,10 @@ def main(argv: list[str] | None = None) -> int:
             checks.require(f"{name} ran without raising", False)
     print()
     if checks.disagreements:
-        print(f"FAILED: {len(checks.disagreements)} of {checks.total} checks disagree: "
-              + "; ".join(checks.disagreements))
+        print(
+            f"FAILED: {len(checks.disagreements)} of {checks.total} checks disagree: "
+            + "; ".join(checks.disagreements)
+        )
         return 1
     print(f"OK: all {checks.total} checks agree with their closed forms")
     return 0

@@ -52,6 +52,7 @@ class Primitive:
         "differentiable",
         "batch",
         "family",
+        "reads",
     )
 
     def __init__(
@@ -65,6 +66,7 @@ class Primitive:
         vjp_joint: Rule | None = None,
         multiple_results: bool = False,
         batch: Rule | None = None,
+        reads: Sequence[Sequence[int]] | None = None,
     ) -> None:
         self.name = name
         self.impl = impl
@@ -76,6 +78,10 @@ class Primitive:
         self.differentiable = any(r is not None for r in (jvp, vjp, jvp_joint, vjp_joint))
         self.batch = batch
         self.family = ""  # the ops/ file that declares it, set by the registry
+        # reads[i]: the values vjp rule i needs beyond shapes (argument positions, -1 for the
+        # output); None keeps every value. The reverse-mode trace drops the others from large
+        # nodes, so intermediates no rule reads are freed during the forward pass.
+        self.reads = None if reads is None else tuple(tuple(r) for r in reads)
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         return bind(self, *args, **params)

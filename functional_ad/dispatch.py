@@ -192,6 +192,15 @@ def _install_operators() -> None:
         forward, reflected = _binary(prim)
         setattr(T, f"__{name}__", forward)
         setattr(T, f"__r{name}__", reflected)
+    power = T.__pow__  # type: ignore[attr-defined,operator]
+
+    def square_or_power(self: Tracer, other: Any) -> Any:
+        # x ** 2 is the commonest power: x * x, with a rule as cheap (NumPy's power is slower)
+        if type(other) is int and other == 2:
+            return self._trace.process(ew.square, (self,), _NO_PARAMS)
+        return power(self, other)
+
+    methods["__pow__"] = square_or_power
     methods["__matmul__"] = lambda self, other: matmul(self, other)
     methods["__rmatmul__"] = lambda self, other: matmul(other, self)
     methods["__neg__"] = lambda self: bind(ew.neg, self)

@@ -43,6 +43,38 @@ class Node:
         return f"<Node {name} {getattr(self.value, 'shape', ())}>"
 
 
+# Nodes whose output has at least this many bytes keep only the values their vjp rules read
+# (``Primitive.reads``); the others become zero-cost stand-ins of the same shape and dtype.
+KEEP_BELOW = 1 << 16
+
+
+def _is_large(x: Any) -> bool:
+    """An array (or a traced array of an outer transform) of at least ``KEEP_BELOW`` bytes."""
+    if type(x) is np.ndarray:
+        return x.nbytes >= KEEP_BELOW
+    return isinstance(x, Tracer) and x.size * np.dtype(x.dtype).itemsize >= KEEP_BELOW
+
+
+def _stand_in(x: Any) -> Any:
+    if not (type(x) is np.ndarray or isinstance(x, Tracer)):
+        return x  # Python and NumPy scalars: nothing to free
+    return np.broadcast_to(np.zeros((), x.dtype), x.shape)
+
+
+def _lean_node(
+    prim: Primitive, parents: list, vals: list, params: dict, y: Any, record_all: bool
+) -> Node:
+    """A node holding only what the vjp rules of its differentiated inputs read."""
+    if record_all:  # a graph to show or replay keeps every value
+        return Node(prim, parents, vals, params, y)
+    needed: set[int] = set()
+    for parent, reads in zip(parents, prim.reads, strict=True):  # type: ignore[arg-type]
+        if parent is not None:
+            needed.update(reads)
+    kept = [v if i in needed else _stand_in(v) for i, v in enumerate(vals)]
+    return Node(prim, parents, kept, params, y if -1 in needed else _stand_in(y))
+
+
 # Pseudo-primitive for element ``index`` of a primitive with multiple results.
 tuple_item = Primitive("tuple_item", lambda parent, index: parent[index])
 
@@ -103,7 +135,10 @@ class GraphTrace(Trace):
                 below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)  # type: ignore[arg-type]
-        node = Node(prim, parents, vals, params, y)
+        if prim.reads is not None and _is_large(y):
+            node = _lean_node(prim, parents, vals, params, y, self.record_all)
+        else:
+            node = Node(prim, parents, vals, params, y)
         self.nodes.append(node)
         if prim.multiple_results:
             return tuple(self._item(node, i, yi) for i, yi in enumerate(y))

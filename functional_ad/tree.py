@@ -39,22 +39,27 @@ def _is_namedtuple(x: Any) -> bool:
 class TreeDef:
     """The structure of a pytree with its leaves taken out."""
 
-    __slots__ = ("kind", "aux", "children", "num_leaves")
+    __slots__ = ("kind", "aux", "children", "num_leaves", "key", "hash")
 
     def __init__(self, kind: Any, aux: Any, children: tuple[TreeDef, ...]) -> None:
         self.kind = kind
         self.aux = aux
         self.children = children
         self.num_leaves: int = 1 if kind is None else sum(c.num_leaves for c in children)
-
-    def _key(self) -> tuple:
-        return (self.kind, self.aux, tuple(c._key() for c in self.children))
+        # computed once: structures are compared on every transform call
+        self.key: tuple = (kind, aux, tuple(c.key for c in children))
+        try:
+            self.hash: int = hash(self.key)
+        except TypeError:  # unhashable aux data of a registered node: compare, don't hash
+            self.hash = hash((kind, self.num_leaves))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TreeDef) and self._key() == other._key()
+        return self is other or (
+            isinstance(other, TreeDef) and self.hash == other.hash and self.key == other.key
+        )
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return self.hash
 
     def __repr__(self) -> str:
         if self.kind is None:

@@ -297,3 +297,27 @@ def test_no_tracers_survive_a_successful_transform():
     fad.hessian(lambda x: np.sum(np.sin(x) * x))(X3)
     fad.jvp(np.tanh, (X3,), (np.ones(3),))
     assert live_library_tracers() <= tracers_before
+
+
+def test_reverse_mode_keeps_only_what_the_rules_read():
+    import weakref
+
+    from functional_ad.core import concrete
+
+    refs = {}
+
+    def f(x):
+        s = np.sin(x)  # sin's rule reads x, not s
+        refs["sin"] = weakref.ref(concrete(s))
+        t = s * 2.0  # mul by a constant reads only the constant
+        refs["mul"] = weakref.ref(concrete(t))
+        u = np.exp(t)  # exp's rule reads its output
+        refs["exp"] = weakref.ref(concrete(u))
+        return np.sum(u + 1.0)
+
+    x = np.linspace(0.0, 1.0, 100_000)
+    _, pullback = fad.vjp(f, x)
+    assert refs["sin"]() is None and refs["mul"]() is None  # freed although pullback lives
+    assert refs["exp"]() is not None
+    (g,) = pullback(1.0)
+    np.testing.assert_allclose(g, np.exp(2 * np.sin(x)) * 2 * np.cos(x))

@@ -26,6 +26,7 @@ from .registry import (
     no_derivative,
     normalize_axis,
     primitive,
+    reads_of,
     shape_of,
     unbroadcast,
 )
@@ -43,11 +44,13 @@ def unary(name: str, ufunc: np.ufunc, d: Callable[[Any, Any], Any]) -> Primitive
 
     Holomorphic on complex inputs when ``d`` is the complex derivative.
     """
+    reads = reads_of(d, {"y": -1, "x": 0})
     prim = primitive(
         name,
         ufunc,
         jvp=lambda x_dot, y, x: x_dot * d(y, x),
         vjp=lambda y_bar, y, x: y_bar * d(y, x),
+        reads=None if reads is None else (reads,),
     )
     NUMPY[ufunc] = prim
     return prim
@@ -56,7 +59,11 @@ def unary(name: str, ufunc: np.ufunc, d: Callable[[Any, Any], Any]) -> Primitive
 def linear(name: str, ufunc: np.ufunc, apply: Callable[[Any], Any]) -> Primitive:
     """A one-argument ufunc that is linear: its tangent and cotangent maps are ``apply``."""
     prim = primitive(
-        name, ufunc, jvp=lambda x_dot, y, x: apply(x_dot), vjp=lambda y_bar, y, x: apply(y_bar)
+        name,
+        ufunc,
+        jvp=lambda x_dot, y, x: apply(x_dot),
+        vjp=lambda y_bar, y, x: apply(y_bar),
+        reads=((),),
     )
     NUMPY[ufunc] = prim
     return prim
@@ -83,7 +90,15 @@ def binary(
         return jvp, vjp
 
     (jx, vx), (jz, vz) = rules(dx, 0), rules(dz, 1)
-    prim = primitive(name, ufunc, jvp=(jx, jz), vjp=(vx, vz))
+    positions = {"y": -1, "x": 0, "z": 1}
+    reads = [() if d is None else reads_of(d, positions) for d in (dx, dz)]
+    prim = primitive(
+        name,
+        ufunc,
+        jvp=(jx, jz),
+        vjp=(vx, vz),
+        reads=None if None in reads else reads,
+    )
     NUMPY[ufunc] = prim
     return prim
 
@@ -141,18 +156,21 @@ add = primitive(
     np.add,
     jvp=(lambda t, y, x, z: broadcast_like(t, y), lambda t, y, x, z: broadcast_like(t, y)),
     vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(g, z)),
+    reads=((), ()),
 )
 sub = primitive(
     "sub",
     np.subtract,
     jvp=(lambda t, y, x, z: broadcast_like(t, y), lambda t, y, x, z: broadcast_like(-t, y)),
     vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(-g, z)),
+    reads=((), ()),
 )
 mul = primitive(
     "mul",
     np.multiply,
     jvp=(lambda t, y, x, z: broadcast_like(t * z, y), lambda t, y, x, z: broadcast_like(x * t, y)),
     vjp=(lambda g, y, x, z: unbroadcast(g * z, x), lambda g, y, x, z: unbroadcast(x * g, z)),
+    reads=((1,), (0,)),
 )
 # d(x/z) = dx/z - y dz/z
 div = primitive(
@@ -166,6 +184,7 @@ div = primitive(
         lambda g, y, x, z: unbroadcast(g / z, x),
         lambda g, y, x, z: unbroadcast(-g * y / z, z),
     ),
+    reads=((1,), (-1, 1)),
 )
 NUMPY.update({np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div})
 neg = linear("neg", np.negative, lambda t: -t)
@@ -227,7 +246,9 @@ reciprocal = unary("reciprocal", np.reciprocal, lambda y, x: -(y * y))
 exp = unary("exp", np.exp, lambda y, x: y)
 exp2 = unary("exp2", np.exp2, lambda y, x: y * LN2)
 expm1 = unary("expm1", np.expm1, lambda y, x: y + 1)
-log = primitive("log", np.log, jvp=lambda t, y, x: t / x, vjp=lambda g, y, x: g / x)  # x > 0
+log = primitive(
+    "log", np.log, jvp=lambda t, y, x: t / x, vjp=lambda g, y, x: g / x, reads=((0,),)
+)  # x > 0
 log2 = primitive(
     "log2", np.log2, jvp=lambda t, y, x: t / (x * LN2), vjp=lambda g, y, x: g / (x * LN2)
 )
@@ -239,7 +260,13 @@ log1p = primitive(
 )  # x > -1
 NUMPY.update({np.log: log, np.log2: log2, np.log10: log10, np.log1p: log1p})
 # sqrt'(0) = inf, as the limit from the right
-sqrt = primitive("sqrt", np.sqrt, jvp=lambda t, y, x: t / (2 * y), vjp=lambda g, y, x: g / (2 * y))
+sqrt = primitive(
+    "sqrt",
+    np.sqrt,
+    jvp=lambda t, y, x: t / (2 * y),
+    vjp=lambda g, y, x: g / (2 * y),
+    reads=((-1,),),
+)
 NUMPY[np.sqrt] = sqrt
 cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y))  # real only; inf at 0
 # log(e^x + e^z): the partials are the softmax weights e^(x-y) and e^(z-y)
@@ -510,8 +537,10 @@ def _convert_vjp(g: Any, y: Any, x: Any, dtype: Any) -> Any:
     return g.astype(x.dtype)
 
 
-convert = primitive("convert", _convert_impl, jvp=_convert_jvp, vjp=_convert_vjp)
-copy = primitive("copy", np.copy, jvp=lambda t, y, x: t, vjp=lambda g, y, x: g)
+convert = primitive(
+    "convert", _convert_impl, jvp=_convert_jvp, vjp=_convert_vjp, reads=((),)
+)  # the rule reads only the dtype of x
+copy = primitive("copy", np.copy, jvp=lambda t, y, x: t, vjp=lambda g, y, x: g, reads=((),))
 
 
 @implements(np.copy)

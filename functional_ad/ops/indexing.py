@@ -120,6 +120,7 @@ embed: Primitive = primitive(
     _embed_impl,
     jvp=lambda t, y, v, index, shape: embed(t, index=index, shape=shape),
     vjp=lambda g, y, v, index, shape: unbroadcast(getitem(g, index), v),
+    reads=((),),
 )
 
 
@@ -133,6 +134,7 @@ getitem_p = primitive(
     lambda x, index: x[index],
     jvp=lambda t, y, x, index: getitem(t, index),
     vjp=_getitem_vjp,
+    reads=((),),
 )
 
 

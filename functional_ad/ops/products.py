@@ -51,6 +51,7 @@ matmul = primitive(
     np.matmul,
     jvp=(lambda t, y, a, b: np.matmul(t, b), lambda t, y, a, b: np.matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
+    reads=((1,), (0,)),  # each rule reads the other factor (and shapes)
 )
 implements(np.matmul)(matmul)
 

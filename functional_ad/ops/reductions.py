@@ -34,6 +34,7 @@ reduce_sum = primitive(
     _sum_impl,
     jvp=lambda t, y, x, axis, keepdims: np.sum(t, axis=axis, keepdims=keepdims),
     vjp=lambda g, y, x, axis, keepdims: expand_reduced(g, shape_of(x), axis, keepdims),
+    reads=((),),
 )
 
 

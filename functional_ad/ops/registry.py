@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dis
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, SupportsIndex, overload
@@ -55,6 +56,35 @@ def implements(*funcs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]
         return handler
 
     return register
+
+
+_LOADS = {
+    "LOAD_FAST",
+    "LOAD_DEREF",
+    "LOAD_CLOSURE",
+    "LOAD_FAST_CHECK",
+    "LOAD_FAST_LOAD_FAST",
+    "LOAD_FAST_AND_CLEAR",
+    "LOAD_FAST_BORROW",
+    "LOAD_FAST_BORROW_LOAD_FAST_BORROW",
+}
+
+
+def reads_of(fn: Callable[..., Any], positions: dict[str, int]) -> tuple[int, ...] | None:
+    """Which of ``fn``'s parameters (named in ``positions``) its code reads; None if unsure.
+
+    Used to declare ``Primitive.reads`` for rules built from a derivative function: a
+    parameter the code never loads is a value the reverse pass need not keep.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    loaded: set[str] = set()
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in _LOADS:
+            value = instruction.argval
+            loaded.update(value if isinstance(value, tuple) else (value,))
+    return tuple(sorted(pos for name, pos in positions.items() if name in loaded))
 
 
 def shape_of(x: Any) -> tuple[int, ...]:

@@ -16,18 +16,21 @@ reshape_p = primitive(
     lambda x, shape: np.reshape(x, shape),
     jvp=lambda t, y, x, shape: np.reshape(t, shape),
     vjp=lambda g, y, x, shape: np.reshape(g, shape_of(x)),
+    reads=((),),
 )
 transpose_p = primitive(
     "transpose",
     lambda x, axes: np.transpose(x, axes),
     jvp=lambda t, y, x, axes: np.transpose(t, axes),
     vjp=lambda g, y, x, axes: np.transpose(g, tuple(np.argsort(axes))),
+    reads=((),),
 )
 broadcast_to_p = primitive(
     "broadcast_to",
     lambda x, shape: np.broadcast_to(x, shape),
     jvp=lambda t, y, x, shape: np.broadcast_to(t, shape),
     vjp=lambda g, y, x, shape: unbroadcast(g, x),
+    reads=((),),
 )
 
 

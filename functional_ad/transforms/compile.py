@@ -166,11 +166,25 @@ def simplify(graph: Graph) -> Graph:
 # ----------------------------------------------------------------------------- code generation
 
 
+# primitives written as Python operators: the same NumPy ufuncs without the call overhead
+_OPERATORS = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}", "neg": "-{}"}
+
+
 def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
-    """Python source of a function ``run(*flat_inputs)`` returning the flat outputs."""
+    """Python source of a function ``run(*flat_inputs)`` returning the flat outputs.
+
+    Temporaries are deleted after their last use, so memory is released as early as the
+    computation allows.
+    """
     namespace: dict[str, Any] = {}
     names: dict[Var, str] = {}
     lines = []
+    last_use: dict[Var, int] = {}
+    for n, node in enumerate(graph.nodes):
+        for x in node.inputs:
+            if type(x) is Var:
+                last_use[x] = n
+    returned = {x for x in graph.outputs if type(x) is Var}
 
     def name_of(x: Var | Const) -> str:
         if type(x) is Var:
@@ -182,11 +196,6 @@ def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
     for i, var in enumerate(graph.inputs):
         names[var] = f"a{i}"
     for n, node in enumerate(graph.nodes):
-        impl = node.primitive.impl
-        if node.params:
-            impl = functools.partial(impl, **node.params)
-        fn = f"p{n}_" + re.sub(r"\W", "_", node.primitive.name)
-        namespace[fn] = impl
         outs = []
         for var in node.outputs:
             names[var] = f"v{len(names)}"
@@ -194,7 +203,25 @@ def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
         target = ", ".join(outs) + (
             "," if node.primitive.multiple_results and len(outs) == 1 else ""
         )
-        lines.append(f"    {target} = {fn}({', '.join(name_of(x) for x in node.inputs)})")
+        operands = [name_of(x) for x in node.inputs]
+        template = _OPERATORS.get(node.primitive.name)
+        if template is not None and not node.params and template.count("{}") == len(operands):
+            lines.append(f"    {target} = {template.format(*operands)}")
+        else:
+            impl = node.primitive.impl
+            if node.params:
+                impl = functools.partial(impl, **node.params)
+            fn = f"p{n}_" + re.sub(r"\W", "_", node.primitive.name)
+            namespace[fn] = impl
+            lines.append(f"    {target} = {fn}({', '.join(operands)})")
+        dead = [
+            names[x]
+            for x in dict.fromkeys(node.inputs)
+            if type(x) is Var and last_use.get(x) == n and x not in returned
+        ]
+        dead += [names[v] for v in node.outputs if v not in last_use and v not in returned]
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
     result = ", ".join(name_of(x) for x in graph.outputs)
     args = ", ".join(f"a{i}" for i in range(len(graph.inputs)))
     source = "\n".join(
