@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import functional_ad as fad
+from functional_ad.transforms.compile import Compiled
 from tests.op_table import ROWS
 
 CASES = [(row, shapes) for row in ROWS for shapes in row.arg_shapes()]
@@ -140,3 +143,23 @@ def test_work_independent_of_the_inputs_is_recorded():
     np.testing.assert_allclose(compiled(X), X + np.array([1.0, 0, 0]))
     np.testing.assert_allclose(compiled(2 * X), 2 * X + np.array([1.0, 0, 0]))
     assert len(calls) == 1  # the second call ran the generated code, not f
+
+
+# ----------------------------------------------------------------------------- property
+
+SMOOTH = [row for row in ROWS if row.order and row.sample is None and not row.tags]
+_COMPILED: dict[str, Compiled] = {}
+
+
+@settings(max_examples=40, deadline=None)
+@given(row=st.sampled_from(SMOOTH), seed=st.integers(0, 2**32 - 1))
+def test_compiled_equals_the_function_on_drawn_inputs(row, seed):
+    """compile(f)(x) == f(x), replaying programs recorded on earlier draws where shapes match."""
+    rng = np.random.default_rng(seed)
+    shapes = row.arg_shapes()[seed % len(row.arg_shapes())]
+    args = row.args(rng, shapes, np.float64)
+    compiled = _COMPILED.setdefault(row.name, fad.compile(row.fn))
+    for got, want in zip(
+        fad.tree_leaves(compiled(*args)), fad.tree_leaves(row.fn(*args)), strict=True
+    ):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
