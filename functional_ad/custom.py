@@ -189,7 +189,47 @@ def _check_leaves(given: Any, like: Sequence[Any], tree: TreeDef, what: str) -> 
 # ----------------------------------------------------------------------------- custom_jvp
 
 
-class custom_jvp:
+class _CustomFunction:
+    """What ``custom_jvp`` and ``custom_vjp`` share: argument handling and the plain call."""
+
+    kind = ""
+    how_to_define = ""
+
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(int(i) for i in nondiff_argnums)
+        self._signature = _signature_of(fun)
+
+    def has_rule(self) -> bool:
+        raise NotImplementedError
+
+    def call(self, split: _Split) -> Any:
+        """Bind this call's primitive (some argument is traced)."""
+        raise NotImplementedError
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        name = _function_name(self.fun)
+        args = _resolve_positional(self._signature, name, args, kwargs)
+        split = _Split(args, self.nondiff_argnums, name)
+        _check_nondiff(split, name)
+        if not any(isinstance(leaf, Tracer) for leaf in split.leaves):
+            out = self.fun(*args)
+            if _has_tracer(out):
+                raise _closure_error(self.kind, name)
+            return out
+        if not self.has_rule():
+            raise TypeError(
+                f"{self.kind} function {name!r} was differentiated but has no rule; define "
+                f"one with {name}.{self.how_to_define}"
+            )
+        return self.call(split)
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self if instance is None else functools.partial(self, instance)
+
+
+class custom_jvp(_CustomFunction):
     """Give a function its own forward-mode rule; reverse mode is derived from it.
 
     ``f = custom_jvp(f, nondiff_argnums=())`` then ``f.defjvp(rule)`` where
@@ -217,38 +257,23 @@ class custom_jvp:
     1.0
     """
 
+    kind = "custom_jvp"
+    how_to_define = "defjvp(rule)"
+
     def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(int(i) for i in nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.jvp_rule: Callable[..., Any] | None = None
-        self._signature = _signature_of(fun)
 
     def defjvp(self, jvp_rule: Callable[..., Any]) -> Callable[..., Any]:
         """Set the rule ``rule(*nondiff_args, primals, tangents) -> (out, out_tangent)``."""
         self.jvp_rule = jvp_rule
         return jvp_rule
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        name = _function_name(self.fun)
-        args = _resolve_positional(self._signature, name, args, kwargs)
-        split = _Split(args, self.nondiff_argnums, name)
-        if not any(isinstance(leaf, Tracer) for leaf in split.leaves):
-            _check_nondiff(split, name)
-            out = self.fun(*args)
-            if _has_tracer(out):
-                raise _closure_error("custom_jvp", name)
-            return out
-        if self.jvp_rule is None:
-            raise TypeError(
-                f"custom_jvp function {name!r} was differentiated but has no jvp "
-                f"rule; define one with {name}.defjvp(rule)"
-            )
-        _check_nondiff(split, name)
-        return _JVPCall(self, split).bind()
+    def has_rule(self) -> bool:
+        return self.jvp_rule is not None
 
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
-        return self if instance is None else functools.partial(self, instance)
+    def call(self, split: _Split) -> Any:
+        return _JVPCall(self, split).bind()
 
 
 class _JVPCall(_Call):
@@ -317,7 +342,7 @@ class _JVPCall(_Call):
 # ----------------------------------------------------------------------------- custom_vjp
 
 
-class custom_vjp:
+class custom_vjp(_CustomFunction):
     """Give a function its own reverse-mode rule; forward mode is derived from it.
 
     ``f = custom_vjp(f, nondiff_argnums=())`` then ``f.defvjp(fwd, bwd)``:
@@ -349,39 +374,24 @@ class custom_vjp:
     1.0
     """
 
+    kind = "custom_vjp"
+    how_to_define = "defvjp(fwd, bwd)"
+
     def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()) -> None:
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(int(i) for i in nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd: Callable[..., Any] | None = None
         self.bwd: Callable[..., Any] | None = None
-        self._signature = _signature_of(fun)
 
     def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
         """Set ``fwd(*args) -> (out, residuals)`` and ``bwd(*nondiff, residuals, g)``."""
         self.fwd = fwd
         self.bwd = bwd
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        name = _function_name(self.fun)
-        args = _resolve_positional(self._signature, name, args, kwargs)
-        split = _Split(args, self.nondiff_argnums, name)
-        if not any(isinstance(leaf, Tracer) for leaf in split.leaves):
-            _check_nondiff(split, name)
-            out = self.fun(*args)
-            if _has_tracer(out):
-                raise _closure_error("custom_vjp", name)
-            return out
-        if self.fwd is None or self.bwd is None:
-            raise TypeError(
-                f"custom_vjp function {name!r} was differentiated but has no vjp "
-                f"rule; define one with {name}.defvjp(fwd, bwd)"
-            )
-        _check_nondiff(split, name)
-        return _VJPCall(self, split).bind()
+    def has_rule(self) -> bool:
+        return self.fwd is not None and self.bwd is not None
 
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
-        return self if instance is None else functools.partial(self, instance)
+    def call(self, split: _Split) -> Any:
+        return _VJPCall(self, split).bind()
 
 
 class _VJPCall(_Call):

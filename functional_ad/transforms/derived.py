@@ -50,6 +50,21 @@ def select(
     return selected, tuple(args[i] for i in nums), single
 
 
+def select_checked(
+    f: Callable[..., Any],
+    argnums: Argnums,
+    args: tuple,
+    kwargs: dict,
+    holomorphic: bool,
+    transform: str,
+) -> tuple[Selected, tuple, bool, list[str]]:
+    """``select``, then name and check the differentiated inputs (dtypes, ``holomorphic``)."""
+    g, dyn, single = select(f, argnums, args, kwargs, transform)
+    names = leaf_names(dyn, g.argnums)
+    check_inputs(dyn, names, holomorphic, transform)
+    return g, dyn, single, names
+
+
 def leaf_names(dyn: tuple, nums: Sequence[int]) -> list[str]:
     """How errors name each flat leaf of the differentiated arguments: ``argument 1 leaf 0``."""
     names = []
@@ -140,9 +155,7 @@ def value_and_grad(
 
     @name_transform("value_and_grad", f, "Value and gradient")
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
-        g, dyn, single = select(f, argnums, args, kwargs, "grad")
-        names = leaf_names(dyn, g.argnums)
-        check_inputs(dyn, names, holomorphic, "grad")
+        g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "grad")
         rec = record(g, dyn, has_aux, "grad", names)
         if len(rec.out) != 1 or np.size(rec.out[0]) != 1:
             shapes = [np.shape(o) for o in rec.out]

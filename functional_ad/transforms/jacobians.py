@@ -16,7 +16,7 @@ import numpy as np
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero, tangent_dtype
 from .common import name_transform, prepare_inputs
-from .derived import Argnums, check_inputs, check_outputs, check_real_inputs, leaf_names, select
+from .derived import Argnums, check_outputs, check_real_inputs, select, select_checked
 from .jvp import jvp
 from .structured import ScaledIdentity
 from .vjp import pull_back, record
@@ -99,9 +99,7 @@ def jacrev(
 
     @name_transform("jacrev", f, "Jacobian (reverse mode)")
     def jacrev_f(*args: Any, **kwargs: Any) -> Any:
-        g, dyn, single = select(f, argnums, args, kwargs, "jacrev")
-        names = leaf_names(dyn, g.argnums)
-        check_inputs(dyn, names, holomorphic, "jacrev")
+        g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacrev")
         rec = record(g, dyn, has_aux, "jacrev", names)
         check_outputs(rec.out, holomorphic, "jacrev")
         per_output = []
@@ -161,9 +159,7 @@ def jacfwd(
 
     @name_transform("jacfwd", f, "Jacobian (forward mode)")
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
-        g, dyn, single = select(f, argnums, args, kwargs, "jacfwd")
-        names = leaf_names(dyn, g.argnums)
-        check_inputs(dyn, names, holomorphic, "jacfwd")
+        g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacfwd")
         check_real_inputs(dyn, names, holomorphic, "jacfwd")
         flat, in_tree = tree_flatten(dyn)
         flat = prepare_inputs(flat, "jacfwd", names)
