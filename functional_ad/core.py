@@ -213,11 +213,6 @@ def active_traces() -> tuple[Trace, ...]:
     return _active_traces.get()
 
 
-def is_tracer(x: Any) -> bool:
-    """True if ``x`` is a value being traced by some transform."""
-    return isinstance(x, Tracer)
-
-
 class ConcreteValueError(TypeError):
     """Code read the concrete value of a tracer whose trace has no single concrete value."""
 
