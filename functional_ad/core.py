@@ -34,6 +34,11 @@ class Primitive:
     outputs are ``zeros.Zero``. A primitive with no rules at all has no derivative: every
     transform treats its result as a constant.
 
+    ``batch(prim, size, vals, batched, **params)`` is the rule of ``vmap``: the batched
+    values carry the batch on axis 0 (``batched`` says which) and it returns the batched
+    result. ``reads[i]`` lists the values vjp rule ``i`` reads beyond shapes (argument
+    positions, ``-1`` for the output), so that reverse mode can free the others early.
+
     >>> import numpy as np
     >>> square = Primitive("square", np.square, jvp=lambda x_dot, y, x: 2 * x * x_dot,
     ...                    vjp=lambda y_bar, y, x: 2 * x * y_bar)
