@@ -90,17 +90,25 @@ def _index_add_impl(base: Any, v: Any, index: tuple) -> Any:
 
 
 # index_add(base, v) = base + (v scattered at index): linear in both arguments
+def _index_add_jvp(tangents: Any, y: Any, base: Any, v: Any, index: tuple) -> Any:
+    # linear in both: the same update applied to the tangents
+    base_dot, v_dot = tangents
+    if v_dot is None:
+        return base_dot
+    if base_dot is None:
+        return embed(v_dot, index=index, shape=shape_of(y))
+    return index_add(base_dot, v_dot, index=index)
+
+
 index_add: Primitive = primitive(
     "index_add",
     _index_add_impl,
-    jvp=(
-        lambda t, y, base, v, index: t,
-        lambda t, y, base, v, index: index_add(np.zeros(shape_of(y), y.dtype), t, index=index),
-    ),
+    jvp_joint=_index_add_jvp,
     vjp=(
         lambda g, y, base, v, index: g,
         lambda g, y, base, v, index: unbroadcast(getitem(g, index), v),
     ),
+    reads=((), ()),
 )
 
 
