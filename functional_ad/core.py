@@ -127,6 +127,9 @@ class Trace:
     # True for traces whose tracers have no single concrete value a caller may read
     # (vmap: one per example; compile: unknown until called); see ``concrete``
     opaque = False
+    # True for traces recorded to be replayed on other values (make_graph, compile): an
+    # index read from one of their values must stay a recorded argument, not a constant
+    replays = False
 
     def __init__(self, level: int, transform: str) -> None:
         self.level = level

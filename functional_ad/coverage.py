@@ -387,6 +387,14 @@ def coverage_rows(complex_tested: Iterable[str] = ()) -> list[Row]:
                 _family(handler),
             )
         )
+    from . import special
+
+    for attr in special.__all__:  # SciPy's Python-level functions, as functional_ad has them
+        forward, reverse, notes = _composed_row(getattr(special, attr))
+        notes.append(f"use this for scipy.special.{attr} on traced values")
+        rows.append(
+            Row(f"functional_ad.special.{attr}", forward, reverse, "?", "; ".join(notes), "special")
+        )
     for (ufunc, method), handler in list(UFUNC_METHODS.items()):
         name = f"{public_name(ufunc)}.{method}"
         forward, reverse, notes = _composed_row(handler)

@@ -164,6 +164,7 @@ class RecordingTrace(GraphTrace):
     __slots__ = ("no_grad_nodes", "grad_mode", "start_mode")
 
     differentiates = False
+    replays = True
 
     def __init__(self, level: int, transform: str, grad_mode: contextvars.ContextVar) -> None:
         super().__init__(level, transform, record_all=True)

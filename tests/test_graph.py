@@ -383,3 +383,10 @@ def test_render_writes_an_image(graph, tmp_path):
     assert "<svg" in (tmp_path / "g.svg").read_text() and svg.endswith("g.svg")
     graph.render(tmp_path / "g.png")
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_indices_read_from_values_replay_with_the_new_values():
+    g = fad.make_graph(lambda x: x[np.argmax(x)] * 2.0)(np.array([1.0, 3.0, 2.0]))
+    assert [node.primitive.name for node in g.nodes] == ["argmax", "take", "mul"]
+    assert float(g(np.array([5.0, 1.0, 2.0]))) == 10.0
+    np.testing.assert_allclose(fad.grad(g)(np.array([5.0, 1.0, 2.0])), [2.0, 0.0, 0.0])

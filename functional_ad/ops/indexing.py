@@ -152,16 +152,33 @@ def getitem(x: Any, index: Any) -> Any:
     An integer index array whose values are unknown while tracing (batched by ``vmap``,
     recorded by ``compile``) on one axis becomes a ``take`` with the indices as an argument.
     """
+    parts = index if isinstance(index, tuple) else (index,)
+    if any(_replayed(i) for i in parts):  # a recorded graph must not keep today's index
+        axis = _single_traced_axis(x, index)
+        if axis is not None:
+            return _take(x, parts, axis)
     try:
         return getitem_p(x, index=normalize_index(index))
     except ConcreteValueError:
         axis = _single_traced_axis(x, index)
         if axis is None:
             raise
-        from .gather import take
+        return _take(x, parts, axis)
 
-        parts = index if isinstance(index, tuple) else (index,)
-        return take(x, next(i for i in parts if isinstance(i, Tracer)), axis=axis)
+
+def _take(x: Any, parts: tuple, axis: int) -> Any:
+    from .gather import take
+
+    return take(x, next(i for i in parts if isinstance(i, Tracer)), axis=axis)
+
+
+def _replayed(i: Any) -> bool:
+    """True if ``i`` is traced by a trace that replays its recording (make_graph, compile)."""
+    while isinstance(i, Tracer):
+        if i._trace.replays:
+            return True
+        i = i._value
+    return False
 
 
 def _single_traced_axis(x: Any, index: Any) -> int | None:

@@ -19,7 +19,7 @@ import numpy as np
 from ..core import ConcreteValueError, concrete
 from .elementwise import binary, max_shift, nonzero, unary
 from .elementwise import logsumexp as _logsumexp
-from .registry import NUMPY, implements, normalize_axis, primitive, shape_of
+from .registry import NUMPY, normalize_axis, primitive, shape_of
 from .shape import where_p
 
 sc: Any = None  # scipy.special once ``register`` has imported it
@@ -258,14 +258,9 @@ def register() -> bool:
         return False
     sc = module
     PRIMITIVES_BY_NAME.update(_declare())
-    for scipy_function, handler in [
-        (sc.polygamma, polygamma),
-        (sc.multigammaln, multigammaln),
-        (sc.logsumexp, logsumexp),
-        (sc.softmax, softmax),
-        (sc.log_softmax, log_softmax),
-    ]:
-        implements(scipy_function)(handler)
+    # SciPy's polygamma, multigammaln, logsumexp, softmax and log_softmax are plain Python
+    # that converts its arguments, so no traced value reaches us through them: the versions
+    # above are public in functional_ad.special instead
     return True
 
 
