@@ -7,6 +7,7 @@ are compositions of primitives, so their derivatives come for free and nest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -614,44 +615,33 @@ def _order_statistic(ordered: Any, rank: Any, kept_shape: tuple) -> Any:
     return np.transpose(picked, front + tuple(range(len(kept_shape))))
 
 
-@implements(np.quantile)
-def quantile(
-    a: Any,
-    q: Any,
-    axis: Any = None,
-    out: Any = None,
-    overwrite_input: bool = False,
-    method: str = "linear",
-    keepdims: bool = False,
-    *,
-    weights: Any = None,
-) -> Any:
-    """``np.quantile`` for every ``method`` (q traced only with 'linear')."""
-    if out is not None or weights is not None:
-        raise NotImplementedError(
-            "numpy.quantile: out= and weights= are not supported with traced values"
-        )
-    return _quantile(a, q, axis, method, keepdims, "quantile", 1.0)
+def _quantile_handler(name: str, scale: float) -> Callable[..., Any]:
+    """``np.quantile`` (``scale`` 1) or ``np.percentile`` (``q`` in percent, ``scale`` 100)."""
+
+    def handler(
+        a: Any,
+        q: Any,
+        axis: Any = None,
+        out: Any = None,
+        overwrite_input: bool = False,
+        method: str = "linear",
+        keepdims: bool = False,
+        *,
+        weights: Any = None,
+    ) -> Any:
+        if out is not None or weights is not None:
+            raise NotImplementedError(
+                f"numpy.{name}: out= and weights= are not supported with traced values"
+            )
+        return _quantile(a, q, axis, method, keepdims, name, scale)
+
+    handler.__name__ = name
+    handler.__doc__ = f"``np.{name}`` for every ``method`` (q traced only with 'linear')."
+    return handler
 
 
-@implements(np.percentile)
-def percentile(
-    a: Any,
-    q: Any,
-    axis: Any = None,
-    out: Any = None,
-    overwrite_input: bool = False,
-    method: str = "linear",
-    keepdims: bool = False,
-    *,
-    weights: Any = None,
-) -> Any:
-    """``np.percentile``: ``np.quantile`` of ``q / 100``."""
-    if out is not None or weights is not None:
-        raise NotImplementedError(
-            "numpy.percentile: out= and weights= are not supported with traced values"
-        )
-    return _quantile(a, q, axis, method, keepdims, "percentile", 100.0)
+quantile = implements(np.quantile)(_quantile_handler("quantile", 1.0))
+percentile = implements(np.percentile)(_quantile_handler("percentile", 100.0))
 
 
 # ----------------------------------------------------------------------------- ufunc.reduce
