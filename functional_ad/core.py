@@ -58,6 +58,7 @@ class Primitive:
         "batch",
         "family",
         "reads",
+        "jvp_reads",
     )
 
     def __init__(
@@ -87,6 +88,9 @@ class Primitive:
         # output); None keeps every value. The reverse-mode trace drops the others from large
         # nodes, so intermediates no rule reads are freed during the forward pass.
         self.reads = None if reads is None else tuple(tuple(r) for r in reads)
+        # (jvp rules, the argument positions they read): worked out by forward mode when first
+        # needed, from the rules' code
+        self.jvp_reads: tuple[Any, Any] | None = None
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         return bind(self, *args, **params)

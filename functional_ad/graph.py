@@ -43,19 +43,21 @@ class Node:
         return f"<Node {name} {getattr(self.value, 'shape', ())}>"
 
 
-# Nodes whose output has at least this many bytes keep only the values their vjp rules read
-# (``Primitive.reads``); the others become zero-cost stand-ins of the same shape and dtype.
+# Nodes with an argument or output of at least this many bytes keep only the values their vjp
+# rules read (``Primitive.reads``); the others become zero-cost stand-ins of the same shape and
+# dtype. Deferred tangents of forward mode use the same bound.
 KEEP_BELOW = 1 << 16
 
 
-def _is_large(x: Any) -> bool:
+def is_large(x: Any) -> bool:
     """An array (or a traced array of an outer transform) of at least ``KEEP_BELOW`` bytes."""
-    if type(x) is np.ndarray:
-        return x.nbytes >= KEEP_BELOW
-    return isinstance(x, Tracer) and x.size * np.dtype(x.dtype).itemsize >= KEEP_BELOW
+    while isinstance(x, Tracer):
+        x = x._value
+    return type(x) is np.ndarray and x.nbytes >= KEEP_BELOW
 
 
-def _stand_in(x: Any) -> Any:
+def shape_stand_in(x: Any) -> Any:
+    """A zero-cost array of the shape and dtype of ``x`` (scalars are returned as they are)."""
     if not (type(x) is np.ndarray or isinstance(x, Tracer)):
         return x  # Python and NumPy scalars: nothing to free
     return np.broadcast_to(np.zeros((), x.dtype), x.shape)
@@ -71,8 +73,8 @@ def _lean_node(
     for parent, reads in zip(parents, prim.reads, strict=True):  # type: ignore[arg-type]
         if parent is not None:
             needed.update(reads)
-    kept = [v if i in needed else _stand_in(v) for i, v in enumerate(vals)]
-    return Node(prim, parents, kept, params, y if -1 in needed else _stand_in(y))
+    kept = [v if i in needed else shape_stand_in(v) for i, v in enumerate(vals)]
+    return Node(prim, parents, kept, params, y if -1 in needed else shape_stand_in(y))
 
 
 # Pseudo-primitive for element ``index`` of a primitive with multiple results.
@@ -124,6 +126,7 @@ class GraphTrace(Trace):
         vals = []
         parents = []
         below = None  # the highest trace under this one among the values
+        large = False  # a value of at least KEEP_BELOW bytes is involved
         for a in args:
             if type(a) is GraphTracer and a._trace is self:
                 a, node = a._value, a._node
@@ -131,11 +134,15 @@ class GraphTrace(Trace):
                 node = None
             vals.append(a)
             parents.append(node)
-            if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
-                below = a._trace
+            if type(a) is np.ndarray:
+                large = large or a.nbytes >= KEEP_BELOW
+            elif isinstance(a, Tracer):
+                large = large or is_large(a)
+                if below is None or a._trace.level > below.level:
+                    below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)  # type: ignore[arg-type]
-        if prim.reads is not None and _is_large(y):
+        if prim.reads is not None and (large or is_large(y)):
             node = _lean_node(prim, parents, vals, params, y, self.record_all)
         else:
             node = Node(prim, parents, vals, params, y)

@@ -121,3 +121,69 @@ def test_threads_have_their_own_trace_stacks():
     for t in threads:
         t.join()
     assert all(abs(r) < 1e-12 for r in results.values())
+
+
+# ---------------------------------------------------------------------------
+# forward mode defers the tangents of calls on concrete values until they are read
+# ---------------------------------------------------------------------------
+
+
+def counted_double(calls: list) -> Primitive:
+    """A toy doubling primitive whose jvp rule appends to ``calls`` each time it runs."""
+
+    def rule(t, y, x):
+        calls.append(x)
+        return mul(2.0, t)
+
+    return Primitive("toy_double", lambda x: 2.0 * x, jvp=rule, vjp=lambda g, y, x: mul(2.0, g))
+
+
+def test_forward_mode_computes_only_the_tangents_it_reads():
+    calls = []
+    double = counted_double(calls)
+
+    def f(x):
+        y = double(x)
+        ignored = double(double(y))  # returned as aux: its tangent is never read
+        return y, ignored
+
+    y, tangent, aux = jvp(f, (1.5,), (1.0,), has_aux=True)
+    assert (y, tangent, aux) == (3.0, 2.0, 12.0)
+    assert calls == [1.5]  # the rule ran for y only
+
+
+def test_deferred_tangents_of_a_long_chain_are_forced_in_bounded_steps():
+    from functional_ad.transforms.jvp import MAX_DEFERRED_DEPTH
+
+    calls = []
+    double = counted_double(calls)
+    depths = []
+
+    def f(x):
+        for _ in range(10 * MAX_DEFERRED_DEPTH):
+            x = double(x)
+            depths.append(x._tangent.depth)
+        return x
+
+    _, tangent = jvp(f, (1.0,), (1.0,))
+    assert float(tangent) == 2.0 ** (10 * MAX_DEFERRED_DEPTH)
+    assert max(depths) <= MAX_DEFERRED_DEPTH + 1  # a pending chain never grows past the bound
+    assert len(calls) == 10 * MAX_DEFERRED_DEPTH  # every rule ran once
+
+
+def test_rules_on_traced_values_run_at_once():
+    # on concrete values a rule waits for its tangent to be read; under grad(jvp(...)) the
+    # primals are traced by grad, and the rule runs when the call is made
+    calls = []
+    double = counted_double(calls)
+    seen = []
+
+    def g(y):
+        z = double(y)
+        seen.append(len(calls))
+        return z
+
+    _, tangent = jvp(g, (1.0,), (1.0,))
+    assert (seen, float(tangent)) == ([0], 2.0)
+    value = grad(lambda x: mul(x, jvp(g, (x,), (1.0,))[1]))(3.0)
+    assert (seen[1], float(value)) == (2, 2.0)  # d/dx [x * 2] = 2

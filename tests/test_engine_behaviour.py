@@ -321,3 +321,48 @@ def test_reverse_mode_keeps_only_what_the_rules_read():
     assert refs["exp"]() is not None
     (g,) = pullback(1.0)
     np.testing.assert_allclose(g, np.exp(2 * np.sin(x)) * 2 * np.cos(x))
+
+
+def test_deferred_tangents_keep_only_what_their_rules_read():
+    import weakref
+
+    from functional_ad.core import concrete
+
+    refs = {}
+
+    def f(x):
+        s = np.sin(x) * 2.0  # mul by a constant reads only the constant
+        t = s + 1.0  # add's rules read no values
+        refs["s"] = weakref.ref(concrete(s))
+        del s
+        u = np.exp(t)  # exp's rule reads its output
+        refs["u"] = weakref.ref(concrete(u))
+        del t
+        alive = refs["s"]() is not None, refs["u"]() is not None
+        return u, alive
+
+    x = np.linspace(0.0, 1.0, 100_000)
+    out, tangent, alive = fad.jvp(f, (x,), (np.ones_like(x),), has_aux=True)
+    assert alive == (False, True)  # sin(x) * 2 was freed although no tangent was computed yet
+    np.testing.assert_allclose(tangent, np.exp(2 * np.sin(x) + 1) * 2 * np.cos(x))
+
+
+def test_hvp_keeps_less_than_twice_the_memory_of_grad():
+    import tracemalloc
+
+    def rosenbrock(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+    x = np.linspace(-1.0, 1.0, 100_000)
+
+    def peak(run):
+        tracemalloc.start()
+        try:
+            run()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    grad_peak = peak(lambda: fad.grad(rosenbrock)(x))
+    hvp_peak = peak(lambda: fad.hvp(rosenbrock, (x,), (x,)))
+    assert hvp_peak < 2 * grad_peak, (hvp_peak, grad_peak)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import functional_ad as fad
+from functional_ad import graph
 from functional_ad.testing import check_grads
 from tests.op_table import ROWS
 
@@ -33,6 +34,22 @@ def test_value_and_derivatives_float64(row, shapes):
     _assert_leaves_close(out, row.fn(*args))
     if row.order:
         check_grads(row.fn, args, order=row.order, modes=row.modes, atol=row.tol, rtol=row.tol)
+
+
+DIFFERENTIATED = [c for c in CASES if c[0].order]
+
+
+@pytest.mark.parametrize(
+    "row, shapes", DIFFERENTIATED, ids=[c[0].case_id(c[1]) for c in DIFFERENTIATED]
+)
+def test_derivatives_when_every_value_counts_as_large(row, shapes, monkeypatch):
+    """Large values are dropped as soon as no rule reads them: reverse mode keeps only the
+    values a primitive's ``reads`` declares, and a deferred tangent only the arguments its jvp
+    rules load (and its output if ``reads`` names it). With every value counted as large,
+    each declaration is put to the test: the derivatives must not change."""
+    monkeypatch.setattr(graph, "KEEP_BELOW", 0)
+    args = row.args(np.random.default_rng(0), shapes, np.float64)
+    check_grads(row.fn, args, order=row.order, modes=row.modes, atol=row.tol, rtol=row.tol)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from .registry import (
     normalize_axis,
     primitive,
     reads_of,
+    scaled_product,
     shape_of,
     unbroadcast,
 )
@@ -44,7 +45,7 @@ def unary(name: str, ufunc: np.ufunc, d: Callable[[Any, Any], Any]) -> Primitive
 
     Holomorphic on complex inputs when ``d`` is the complex derivative.
     """
-    reads = reads_of(d, {"y": -1, "x": 0})
+    reads = reads_of(d, (-1, 0))  # d(y, x)
     prim = primitive(
         name,
         ufunc,
@@ -90,8 +91,7 @@ def binary(
         return jvp, vjp
 
     (jx, vx), (jz, vz) = rules(dx, 0), rules(dz, 1)
-    positions = {"y": -1, "x": 0, "z": 1}
-    reads = [() if d is None else reads_of(d, positions) for d in (dx, dz)]
+    reads = [() if d is None else reads_of(d, (-1, 0, 1)) for d in (dx, dz)]  # d(y, x, z)
     prim = primitive(
         name,
         ufunc,
@@ -158,10 +158,20 @@ add = primitive(
     vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(g, z)),
     reads=((), ()),
 )
+
+
+def _sub_jvp(tangents: list, y: Any, x: Any, z: Any) -> Any:
+    # one subtraction rather than a negation and a sum
+    x_dot, z_dot = tangents
+    if z_dot is None:
+        return broadcast_like(x_dot, y)
+    return broadcast_like(-z_dot if x_dot is None else x_dot - z_dot, y)
+
+
 sub = primitive(
     "sub",
     np.subtract,
-    jvp=(lambda t, y, x, z: broadcast_like(t, y), lambda t, y, x, z: broadcast_like(-t, y)),
+    jvp_joint=_sub_jvp,
     vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(-g, z)),
     reads=((), ()),
 )
@@ -238,7 +248,14 @@ def _to_dtype(x: Any, dtype: Any) -> Any:
     return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype)
 
 
-square = unary("square", np.square, lambda y, x: 2 * x)
+square = primitive(
+    "square",
+    np.square,
+    jvp=lambda t, y, x: scaled_product(2, t, x),
+    vjp=lambda g, y, x: scaled_product(2, g, x),
+    reads=((0,),),
+)
+NUMPY[np.square] = square
 reciprocal = unary("reciprocal", np.reciprocal, lambda y, x: -(y * y))
 
 # ---------------------------------------------------------------- exponentials and logarithms

@@ -113,12 +113,31 @@ index_add: Primitive = primitive(
 
 
 def _embed_impl(v: Any, index: tuple, shape: tuple) -> Any:
+    span = _leading_span(index, shape)
+    if span is not None:  # a block of whole rows: only the rows outside it need zeros
+        start, stop = span
+        out = np.empty(shape, dtype=np.result_type(v))
+        out[:start] = 0
+        out[start:stop] = v
+        out[stop:] = 0
+        return out
     out = np.zeros(shape, dtype=np.result_type(v))
     if is_basic(index):
         out[index] = v
     else:
         np.add.at(out, index, v)
     return out
+
+
+def _leading_span(index: tuple, shape: tuple) -> tuple[int, int] | None:
+    """``(start, stop)`` if ``index`` selects the rows ``start:stop`` of axis 0 and whole
+    trailing axes (``x[1:]``, ``x[:-1, :]``, ``x[2:5, ...]``), else ``None``."""
+    if not index or not shape or not isinstance(index[0], slice):
+        return None
+    if not all(i is Ellipsis or (isinstance(i, slice) and i == slice(None)) for i in index[1:]):
+        return None
+    start, stop, step = index[0].indices(shape[0])
+    return (start, max(start, stop)) if step == 1 else None
 
 
 # embed(v) = zeros of ``shape`` with v added at ``index``: index_add into zeros without

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dis
+import inspect
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, SupportsIndex, overload
 
 import numpy as np
 
-from ..core import Primitive, Rule
+from ..core import Primitive, Rule, Tracer
 
 PRIMITIVES: dict[str, Primitive] = {}
 # NumPy function or ufunc -> handler taking NumPy's arguments and binding primitives.
@@ -62,6 +63,7 @@ _LOADS = {
     "LOAD_FAST",
     "LOAD_DEREF",
     "LOAD_CLOSURE",
+    "LOAD_CLASSDEREF",
     "LOAD_FAST_CHECK",
     "LOAD_FAST_LOAD_FAST",
     "LOAD_FAST_AND_CLEAR",
@@ -70,21 +72,28 @@ _LOADS = {
 }
 
 
-def reads_of(fn: Callable[..., Any], positions: dict[str, int]) -> tuple[int, ...] | None:
-    """Which of ``fn``'s parameters (named in ``positions``) its code reads; None if unsure.
+def reads_of(fn: Callable[..., Any], positions: Sequence[int | None]) -> tuple[int, ...] | None:
+    """Which values ``fn`` reads: its ``i``-th parameter stands for value ``positions[i]``
+    (``None``: not a value). ``None`` if unsure (no code object, or ``*args``).
 
-    Used to declare ``Primitive.reads`` for rules built from a derivative function: a
-    parameter the code never loads is a value the reverse pass need not keep.
+    Used to declare ``Primitive.reads`` for rules built from a derivative function, whatever
+    its parameters are called: a parameter the code never loads is a value the reverse pass
+    need not keep.
     """
     code = getattr(fn, "__code__", None)
-    if code is None:
+    if code is None or code.co_flags & inspect.CO_VARARGS:
         return None
     loaded: set[str] = set()
     for instruction in dis.get_instructions(code):
         if instruction.opname in _LOADS:
             value = instruction.argval
             loaded.update(value if isinstance(value, tuple) else (value,))
-    return tuple(sorted(pos for name, pos in positions.items() if name in loaded))
+    names = code.co_varnames[: code.co_argcount]
+    return tuple(
+        sorted(
+            p for name, p in zip(names, positions, strict=False) if p is not None and name in loaded
+        )
+    )
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
@@ -121,6 +130,18 @@ def broadcast_like(t: Any, y: Any) -> Any:
         pass
     shape = shape_of(y)
     return t if shape_of(t) == shape else np.broadcast_to(t, shape)
+
+
+def scaled_product(c: float, a: Any, b: Any) -> Any:
+    """``c * a * b`` with the scalar ``c`` applied where it costs least.
+
+    A plain array is scaled before a traced one (a traced product computes tangents too), and
+    of two alike the smaller is scaled: in ``hvp`` the cotangent ``g`` of ``x**2`` is constant
+    and ``x`` carries a tangent, so ``(2 * g) * x`` saves a tangent product over ``g * (2 * x)``.
+    """
+    if isinstance(a, Tracer) is not isinstance(b, Tracer):
+        return (c * a) * b if isinstance(b, Tracer) else a * (c * b)
+    return (c * a) * b if getattr(a, "size", 1) <= getattr(b, "size", 1) else a * (c * b)
 
 
 @overload

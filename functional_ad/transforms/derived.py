@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
 import numpy as np
 
+from ..ops.registry import shape_of
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import tangent_dtype
 from .common import as_value, name_transform
@@ -157,8 +159,8 @@ def value_and_grad(
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "grad")
         rec = record(g, dyn, has_aux, "grad", names)
-        if len(rec.out) != 1 or np.size(rec.out[0]) != 1:
-            shapes = [np.shape(o) for o in rec.out]
+        if len(rec.out) != 1 or math.prod(shape_of(rec.out[0])) != 1:
+            shapes = [shape_of(o) for o in rec.out]
             shape = shapes[0] if len(shapes) == 1 else f"a tree {rec.out_tree}"
             raise TypeError(
                 f"grad requires a function with a scalar output (a scalar or a one-element "
@@ -169,7 +171,7 @@ def value_and_grad(
         y = rec.out[0]
         dtype = tangent_dtype(y)
         check_outputs(rec.out, holomorphic, "grad")
-        grads = tree_unflatten(rec.in_tree, pull_back(rec, [np.ones(np.shape(y), dtype)], True))
+        grads = tree_unflatten(rec.in_tree, pull_back(rec, [np.ones(shape_of(y), dtype)], True))
         grads = grads[0] if single else grads
         value = tree_unflatten(rec.out_tree, rec.out)
         return ((value, rec.aux), grads) if has_aux else (value, grads)

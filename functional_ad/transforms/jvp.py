@@ -5,14 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from .. import graph
 from ..core import Primitive, Trace, Tracer, new_trace
+from ..graph import is_large, shape_stand_in
+from ..ops.registry import reads_of
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
 
 class JVPTracer(Tracer):
-    """A dual number: the primal value and its (never zero) tangent."""
+    """A dual number: the primal value and its tangent.
+
+    The tangent may still be a ``DeferredTangent`` (``tangent_of`` forces it, and it may turn
+    out to be zero: ``None``); a tangent computed at once is never zero.
+    """
 
     __slots__ = ("_tangent",)
 
@@ -22,8 +31,138 @@ class JVPTracer(Tracer):
         self._tangent = tangent
 
 
+# A deferred tangent waits on at most this many others in a chain before they are forced, so
+# that a long loop in forward mode holds a bounded number of pending primals.
+MAX_DEFERRED_DEPTH = 16
+
+
+class DeferredTangent:
+    """The tangent of one primitive call on concrete values, computed when first read.
+
+    Forward mode computes every primal at once but defers the tangent rules of a call whose
+    primals and tangents are all concrete: the rules then run on NumPy values only, so when
+    they run does not matter. A tangent nobody reads is never formed: in ``hvp`` the reverse
+    pass reads the tangents of the values its rules use, not those of the loss itself.
+    """
+
+    __slots__ = ("prim", "tangents", "y", "primals", "params", "depth", "value")
+
+    def __init__(
+        self, prim: Primitive, tangents: list, y: Any, primals: list, params: dict
+    ) -> None:
+        self.prim: Primitive | None = prim
+        self.tangents = tangents
+        self.y = y
+        self.primals = primals
+        self.params = params
+        self.depth = 1  # the longest chain of deferred tangents ending here
+        self.value: Any = None
+
+    def force(self) -> Any:
+        """The tangent (``None`` if it is zero), computed once; the inputs are then released."""
+        prim = self.prim
+        if prim is None:
+            return self.value
+        tangents = [t.force() if type(t) is DeferredTangent else t for t in self.tangents]
+        self.value = _apply_rules(prim, tangents, self.y, self.primals, self.params)
+        self.prim = self.tangents = self.y = self.primals = self.params = None  # type: ignore[assignment]
+        return self.value
+
+
+def _lean(prim: Primitive, tangents: list, y: Any, primals: list) -> tuple[Any, list]:
+    """``y`` and ``primals`` as a deferred tangent needs them, when they are large.
+
+    Primals that no rule about to run reads become ``None``, and ``y`` becomes a stand-in of
+    its shape when the primitive declares that its rules do not read it (``Primitive.reads``,
+    -1). A deferred tangent then does not keep alive large intermediates that the reverse
+    pass has already let go.
+    """
+    if not is_large(y):
+        for p in primals:
+            if type(p) is np.ndarray and p.nbytes >= graph.KEEP_BELOW:
+                break
+        else:  # small values cost nothing to keep
+            return y, primals
+    if prim.reads is not None and not any(
+        -1 in r for t, r in zip(tangents, prim.reads, strict=False) if t is not None
+    ):
+        y = shape_stand_in(y)
+    rules = prim.jvp_joint or prim.jvp
+    cached = prim.jvp_reads
+    if cached is None or cached[0] is not rules:  # (rules swapped by the profiler)
+        cached = prim.jvp_reads = (rules, _rule_reads(prim))
+    rule_reads = cached[1]
+    if rule_reads is None:
+        return y, primals
+    if type(rule_reads) is frozenset:  # a joint rule
+        needed = rule_reads
+    else:
+        needed = frozenset()
+        for t, r in zip(tangents, rule_reads, strict=False):
+            if t is not None:
+                if r is None:
+                    return y, primals
+                needed = needed | r
+    return y, [p if i in needed else None for i, p in enumerate(primals)]
+
+
+def _rule_reads(prim: Primitive) -> Any:
+    """The argument positions the jvp rules of ``prim`` read: a frozenset for a joint rule, a
+    tuple with one (``None``: unknown) per argument otherwise; ``None`` if unknown."""
+
+    def positions(rule: Any) -> frozenset[int] | None:
+        code = getattr(rule, "__code__", None)
+        if code is None:
+            return None
+        read = reads_of(rule, (None, None, *range(code.co_argcount)))  # (tangent(s), y, *args)
+        return None if read is None else frozenset(read)
+
+    if prim.jvp_joint is not None:
+        return positions(prim.jvp_joint)
+    if prim.jvp is None:
+        return None
+    return tuple(frozenset() if rule is None else positions(rule) for rule in prim.jvp)
+
+
+def tangent_of(x: JVPTracer) -> Any:
+    """The tangent of a tracer of forward mode, forcing it if it was deferred."""
+    t = x._tangent
+    return t.force() if type(t) is DeferredTangent else t
+
+
+def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params: dict) -> Any:
+    """The tangent of ``y = prim(*primals)`` given the tangents of the primals (None: zero).
+
+    ``None`` if it is zero (a deferred tangent may have turned out zero).
+    """
+    if all(t is None for t in tangents):
+        return None
+    if prim.jvp_joint is not None:
+        y_dot = prim.jvp_joint(tangents, y, *primals, **params)
+    else:
+        y_dot = None
+        rules = prim.jvp
+        if rules is None:
+            raise NotImplementedError(
+                f"no jvp rule for {prim.name!r}; add one beside its definition in "
+                f"functional_ad/ops/{prim.family or '...'}.py"
+            )
+        for rule, t in zip(rules, tangents, strict=False):
+            if t is None or rule is None:
+                continue
+            contribution = rule(t, y, *primals, **params)
+            if contribution is not None:
+                y_dot = contribution if y_dot is None else y_dot + contribution
+    if prim.multiple_results:
+        return y_dot
+    return None if isinstance(y_dot, Zero) else y_dot
+
+
 class JVPTrace(Trace):
     """Push tangents through each primitive with its jvp rules, one op at a time.
+
+    The rules of a call on concrete primals and tangents are deferred until its tangent is
+    read (``DeferredTangent``); with traced ones they run at once.
 
     A tracer whose tangent is ``None`` holds a constant (``pure``): it exists only so that
     item assignment into it can be recorded.
@@ -34,15 +173,26 @@ class JVPTrace(Trace):
     def pure(self, value: Any) -> JVPTracer:
         return JVPTracer(self, value, None)
 
+    def lower_tangent(self, x: Any) -> Any:
+        """The tangent of ``x`` if it is a tracer of this trace, else ``None``."""
+        return tangent_of(x) if type(x) is JVPTracer and x._trace is self else None
+
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if not self.active:
             return self.process_inactive(prim, args, params)
         primals = []
         tangents = []
         below = None  # the highest trace under this one among the primals
+        depth = 0  # the longest chain of deferred tangents among the arguments
+        traced = False  # a tangent is traced by an outer transform
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
                 a, t = a._value, a._tangent
+                if type(t) is DeferredTangent:
+                    if t.depth > depth:
+                        depth = t.depth
+                elif isinstance(t, Tracer):
+                    traced = True
             else:
                 t = None
             primals.append(a)
@@ -53,29 +203,24 @@ class JVPTrace(Trace):
         y = prim.impl(*primals, **params) if below is None else below.process(prim, primals, params)  # type: ignore[arg-type]
         if not prim.differentiable:
             return y
-        if prim.jvp_joint is not None:
-            y_dot = prim.jvp_joint(tangents, y, *primals, **params)
-        else:
-            y_dot = None
-            rules = prim.jvp
-            if rules is None:
-                raise NotImplementedError(
-                    f"no jvp rule for {prim.name!r}; add one beside its definition in "
-                    f"functional_ad/ops/{prim.family or '...'}.py"
-                )
-            for rule, t in zip(rules, tangents, strict=False):
-                if t is None or rule is None:
-                    continue
-                contribution = rule(t, y, *primals, **params)
-                if contribution is not None:
-                    y_dot = contribution if y_dot is None else y_dot + contribution
+        if below is None and not traced and not prim.multiple_results:
+            # concrete values only: defer the rules until the tangent is read
+            if depth >= MAX_DEFERRED_DEPTH:
+                tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
+                depth = 0
+            deferred = DeferredTangent(prim, tangents, *_lean(prim, tangents, y, primals), params)
+            deferred.depth = depth + 1
+            return JVPTracer(self, y, deferred)
+        if depth:  # the rules run now: every deferred tangent they read is needed
+            tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
+        y_dot = _apply_rules(prim, tangents, y, primals, params)
+        if y_dot is None:
+            return y
         if prim.multiple_results:
             return tuple(
                 yi if (ti is None or isinstance(ti, Zero)) else JVPTracer(self, yi, ti)
                 for yi, ti in zip(y, y_dot, strict=True)
             )
-        if y_dot is None or isinstance(y_dot, Zero):
-            return y
         return JVPTracer(self, y, y_dot)
 
 
@@ -122,9 +267,7 @@ def jvp(
         out_flat, out_tree = tree_flatten(out)
         check_outputs(out_flat, "jvp")
         y = [trace.lower(o) for o in out_flat]
-        y_dot = [
-            o._tangent if (type(o) is JVPTracer and o._trace is trace) else None for o in out_flat
-        ]
+        y_dot = [trace.lower_tangent(o) for o in out_flat]
         if has_aux:
             aux = lower_tree(trace, aux)
     result = (tree_unflatten(out_tree, y), tree_unflatten(out_tree, materialize(y_dot, y)))

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core import Primitive, new_trace
 from ..graph import GraphTrace, Node, tuple_item
+from ..ops.registry import shape_of
 from ..tree import TreeDef, tree_flatten, tree_unflatten
 from ..zeros import Zero, add_any
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
@@ -147,8 +148,9 @@ def _cast_like(bar: Any, x: Any) -> Any:
         if bar_dtype.kind == "c" and dtype.kind == "f":
             bar = np.real(bar)
         bar = bar.astype(dtype) if hasattr(bar, "astype") else np.asarray(bar, dtype)
-    if np.shape(bar) != np.shape(x):
-        bar = np.broadcast_to(bar, np.shape(x))
+    shape = shape_of(x)
+    if shape_of(bar) != shape:
+        bar = np.broadcast_to(bar, shape)
     return bar
 
 
