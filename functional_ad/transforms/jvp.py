@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import graph
 from ..core import Primitive, Trace, Tracer, new_trace
-from ..graph import is_large, shape_stand_in
+from ..graph import shape_stand_in
 from ..ops.registry import reads_of
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero
@@ -40,9 +40,10 @@ class DeferredTangent:
     """The tangent of one primitive call on concrete values, computed when first read.
 
     Forward mode computes every primal at once but defers the tangent rules of a call whose
-    primals and tangents are all concrete: the rules then run on NumPy values only, so when
-    they run does not matter. A tangent nobody reads is never formed: in ``hvp`` the reverse
-    pass reads the tangents of the values its rules use, not those of the loss itself.
+    primals and tangents are all concrete and some value is large (``graph.KEEP_BELOW``):
+    the rules then run on NumPy values only, so when they run does not matter. A tangent
+    nobody reads is never formed: in ``hvp`` the reverse pass reads the tangents of the
+    values its rules use, not those of the loss itself.
     """
 
     __slots__ = ("prim", "tangents", "y", "primals", "params", "depth", "value")
@@ -70,19 +71,13 @@ class DeferredTangent:
 
 
 def _lean(prim: Primitive, tangents: list, y: Any, primals: list) -> tuple[Any, list]:
-    """``y`` and ``primals`` as a deferred tangent needs them, when they are large.
+    """``y`` and ``primals`` (some of them large) as a deferred tangent needs them.
 
     Primals that no rule about to run reads become ``None``, and ``y`` becomes a stand-in of
     its shape when the primitive declares that its rules do not read it (``Primitive.reads``,
     -1). A deferred tangent then does not keep alive large intermediates that the reverse
     pass has already let go.
     """
-    if not is_large(y):
-        for p in primals:
-            if type(p) is np.ndarray and p.nbytes >= graph.KEEP_BELOW:
-                break
-        else:  # small values cost nothing to keep
-            return y, primals
     if prim.reads is not None and not any(
         -1 in r for t, r in zip(tangents, prim.reads, strict=False) if t is not None
     ):
@@ -135,9 +130,9 @@ def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params:
 
     ``None`` if it is zero (a deferred tangent may have turned out zero).
     """
-    if all(t is None for t in tangents):
-        return None
     if prim.jvp_joint is not None:
+        if all(t is None for t in tangents):
+            return None
         y_dot = prim.jvp_joint(tangents, y, *primals, **params)
     else:
         y_dot = None
@@ -161,8 +156,8 @@ def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params:
 class JVPTrace(Trace):
     """Push tangents through each primitive with its jvp rules, one op at a time.
 
-    The rules of a call on concrete primals and tangents are deferred until its tangent is
-    read (``DeferredTangent``); with traced ones they run at once.
+    The rules of a call on large concrete primals and tangents are deferred until its tangent
+    is read (``DeferredTangent``); otherwise they run at once.
 
     A tracer whose tangent is ``None`` holds a constant (``pure``): it exists only so that
     item assignment into it can be recorded.
@@ -185,6 +180,7 @@ class JVPTrace(Trace):
         below = None  # the highest trace under this one among the primals
         depth = 0  # the longest chain of deferred tangents among the arguments
         traced = False  # a tangent is traced by an outer transform
+        large = False  # an argument of at least KEEP_BELOW bytes
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
                 a, t = a._value, a._tangent
@@ -197,14 +193,22 @@ class JVPTrace(Trace):
                 t = None
             primals.append(a)
             tangents.append(t)
-            if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
+            if type(a) is np.ndarray:
+                large = large or a.nbytes >= graph.KEEP_BELOW
+            elif isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
                 below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*primals, **params) if below is None else below.process(prim, primals, params)  # type: ignore[arg-type]
         if not prim.differentiable:
             return y
-        if below is None and not traced and not prim.multiple_results:
-            # concrete values only: defer the rules until the tangent is read
+        if (
+            below is None
+            and not traced
+            and not prim.multiple_results
+            and (large or type(y) is np.ndarray and y.nbytes >= graph.KEEP_BELOW)
+        ):
+            # large concrete values only: defer the rules until the tangent is read (on small
+            # values a tangent costs less than deferring it)
             if depth >= MAX_DEFERRED_DEPTH:
                 tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
                 depth = 0
