@@ -3,7 +3,8 @@
 Every figure is a median of ``timeit`` samples read from this process's CPU-time clock by
 default, so that other busy processes do not skew it (``wall`` for elapsed time; for
 single-threaded NumPy code the two agree on an idle machine). The functions being compared
-are sampled in turn, so both sides of a ratio see the same machine load.
+are sampled in turn, in rounds, so both sides of a ratio see the same machine load; a ratio
+is the median of the ratios within each round.
 """
 
 from __future__ import annotations
@@ -51,12 +52,13 @@ class Timing:
     repeats: int = 7
     clock: Callable[[], float] = time.process_time
 
-    def medians(self, *calls: Callable[[], object]) -> list[float]:
-        """Return the median time of one call of each function, in seconds.
+    def samples(self, *calls: Callable[[], object]) -> list[list[float]]:
+        """Return ``repeats`` samples of the time of one call of each function, in seconds.
 
         ``timeit.Timer.autorange`` picks how many calls make one sample (at least 0.2 s), which
-        also warms up caches. The samples of the functions are then taken in turn, so that the
-        sides of a ratio see the same machine load even when other processes come and go.
+        also warms up caches. The samples are then taken in rounds, one of each function per
+        round, so that the sides of a ratio see the same machine load even when other
+        processes come and go.
         """
         timers = [timeit.Timer(call, timer=self.clock) for call in calls]
         calls_per_sample = [timer.autorange()[0] for timer in timers]
@@ -64,7 +66,24 @@ class Timing:
         for _ in range(self.repeats):
             for timer, number, times in zip(timers, calls_per_sample, samples, strict=True):
                 times.append(timer.timeit(number) / number)
-        return [statistics.median(times) for times in samples]
+        return samples
+
+
+class Times(dict):
+    """The median time of each measured function, by label, and the samples behind them."""
+
+    def __init__(self, samples: dict[str, list[float]]) -> None:
+        super().__init__({label: statistics.median(s) for label, s in samples.items()})
+        self.samples = samples
+
+    def ratio(self, numerator: str, denominator: str) -> float:
+        """The median over rounds of the ratio of the two samples taken in the same round.
+
+        A drift of the machine's speed between rounds (other virtual machines on the host,
+        frequency changes) moves both samples of a round alike and cancels in their ratio.
+        """
+        pairs = zip(self.samples[numerator], self.samples[denominator], strict=True)
+        return statistics.median(a / b for a, b in pairs)
 
 
 def settle_allocator() -> None:

@@ -10,7 +10,8 @@ Each workload is first checked against hand-written derivatives (and HIPS autogr
 or a Python loop, where it is compared with one); a wrong result or an exception gives an
 ERROR row and the run goes on. HIPS autograd is measured in the same run where it is
 installed (``pip install -e .[bench]``). Ratios are time over time for targets written
-``<=`` and speed-ups (the other side's time over ours) for targets written ``>=``.
+``<=`` and speed-ups (the other side's time over ours) for targets written ``>=``, each the
+median over rounds of the ratio of two samples taken side by side.
 The exit code is always 0: benchmarks inform, they never gate.
 """
 
@@ -58,6 +59,7 @@ from harness import (
     SEED,
     Row,
     Target,
+    Times,
     Timing,
     anp,
     at_least,
@@ -89,31 +91,31 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(SEED)
 
 
-def measure(timing: Timing, calls: dict[str, Callable[[], object] | None]) -> dict[str, float]:
-    """Return the median time of each call that is present (None marks a missing comparator)."""
+def measure(timing: Timing, calls: dict[str, Callable[[], object] | None]) -> Times:
+    """Time each call that is present (None marks a missing comparator), in rounds."""
     present = {label: call for label, call in calls.items() if call is not None}
-    return dict(zip(present, timing.medians(*present.values()), strict=True))
+    return Times(dict(zip(present, timing.samples(*present.values()), strict=True)))
 
 
 def versus_autograd(
     name: str,
-    ours: float,
-    theirs: float | None,
+    times: Times,
     target: Target | None,
     speedup: bool = False,
     per: int = 1,
     unit: str = "",
 ) -> Row:
-    """Return the row comparing our time with autograd's, or ours alone when it is missing.
+    """Return the row comparing our time (``fad``) with autograd's, or ours alone without it.
 
     The ratio is autograd's time over ours with ``speedup``, else ours over autograd's.
     ``per`` divides both times in the printed figures (e.g. per primitive).
     """
-    ours_text = f"fad {duration(ours / per)}{unit}"
-    if theirs is None:
+    ours_text = f"fad {duration(times['fad'] / per)}{unit}"
+    if "autograd" not in times:
         return Row(name, ours_text, note=f"no autograd ({INSTALL_HINT})")
-    ratio = theirs / ours if speedup else ours / theirs
-    return Row(name, f"{ours_text} vs autograd {duration(theirs / per)}{unit}", ratio, target)
+    ratio = times.ratio("autograd", "fad") if speedup else times.ratio("fad", "autograd")
+    theirs = duration(times["autograd"] / per)
+    return Row(name, f"{ours_text} vs autograd {theirs}{unit}", ratio, target)
 
 
 def autograd_aside(times: dict[str, float], label: str = "autograd") -> str:
@@ -149,8 +151,7 @@ def workload_1() -> list[Case]:
         return [
             versus_autograd(
                 f"{name}, per op",
-                times["fad"],
-                times.get("autograd"),
+                times,
                 at_most(0.5),
                 per=CHAIN_OPS,
                 unit="/op",
@@ -169,7 +170,7 @@ def workload_1() -> list[Case]:
             Row(
                 f"{name}, compiled, per op",
                 measured,
-                times["compiled"] / times["numpy"],
+                times.ratio("compiled", "numpy"),
                 at_most(3),
             )
         ]
@@ -210,7 +211,7 @@ def workload_2() -> list[Case]:
             f"grad {duration(times['fad'])} vs NumPy forward "
             f"{duration(times['numpy'])}{autograd_aside(times)}"
         )
-        return [Row(name, measured, times["fad"] / times["numpy"], at_most(2.5))]
+        return [Row(name, measured, times.ratio("fad", "numpy"), at_most(2.5))]
 
     return [Case(name, large)]
 
@@ -250,7 +251,7 @@ def workload_3() -> list[Case]:
             f"value_and_grad {duration(times['fad'])} vs NumPy forward "
             f"{duration(times['numpy'])}{autograd_aside(times)}"
         )
-        return [Row(name, measured, times["fad"] / times["numpy"], at_most(2.5))]
+        return [Row(name, measured, times.ratio("fad", "numpy"), at_most(2.5))]
 
     return [Case(name, mlp)]
 
@@ -291,7 +292,7 @@ def jacobian_case(
         times = measure(
             timing, {"fad": lambda: ours(x), "autograd": (lambda: theirs(x)) if theirs else None}
         )
-        return [versus_autograd(name, times["fad"], times.get("autograd"), target, speedup=True)]
+        return [versus_autograd(name, times, target, speedup=True)]
 
     return jacobian
 
@@ -331,7 +332,7 @@ def hessian_case(
         times = measure(
             timing, {"fad": lambda: ours(x), "autograd": (lambda: theirs(x)) if theirs else None}
         )
-        return [versus_autograd(name, times["fad"], times.get("autograd"), target, speedup=True)]
+        return [versus_autograd(name, times, target, speedup=True)]
 
     return hessian
 
@@ -371,7 +372,7 @@ def workload_6() -> list[Case]:
             f"grad {duration(times['fad'])} vs NumPy forward "
             f"{duration(times['numpy'])}{autograd_aside(times)}"
         )
-        return [Row(grad_name, measured, times["fad"] / times["numpy"])]
+        return [Row(grad_name, measured, times.ratio("fad", "numpy"))]
 
     def hvp(timing: Timing) -> list[Row]:
         expected = rosenbrock_hvp(x, direction)
@@ -395,7 +396,7 @@ def workload_6() -> list[Case]:
             f"hvp {duration(times['hvp'])} vs grad {duration(times['grad'])}"
             f"{autograd_aside(times, 'autograd hvp')}"
         )
-        return [Row(hvp_name, measured, times["hvp"] / times["grad"], at_most(2.5))]
+        return [Row(hvp_name, measured, times.ratio("hvp", "grad"), at_most(2.5))]
 
     return [Case(grad_name, grad), Case(hvp_name, hvp)]
 
@@ -423,7 +424,7 @@ def workload_7() -> list[Case]:
         times = measure(
             timing, {"fad": lambda: ours(x), "autograd": (lambda: theirs(x)) if theirs else None}
         )
-        return [versus_autograd(name, times["fad"], times.get("autograd"), at_most(0.5))]
+        return [versus_autograd(name, times, at_most(0.5))]
 
     return [Case(name, loop)]
 
@@ -472,7 +473,7 @@ def workload_8() -> list[Case]:
             f"compiled {duration(times['compiled'])} vs plain "
             f"{duration(times['plain'])}{autograd_aside(times)}"
         )
-        return [Row(name, measured, times["plain"] / times["compiled"], at_least(10))]
+        return [Row(name, measured, times.ratio("plain", "compiled"), at_least(10))]
 
     return [Case(name, fourth)]
 
@@ -518,7 +519,7 @@ def workload_9() -> list[Case]:
             f"vmap {duration(times['vmap'])} vs loop {duration(times['loop'])}"
             f"{autograd_aside(times, 'autograd loop')}"
         )
-        return [Row(name, measured, times["loop"] / times["vmap"], at_least(5))]
+        return [Row(name, measured, times.ratio("loop", "vmap"), at_least(5))]
 
     return [Case(name, per_example)]
 
@@ -600,8 +601,9 @@ def main(argv: list[str] | None = None) -> int:
     if autograd is None:
         print(f"autograd is not installed: comparisons with it are skipped ({INSTALL_HINT})")
     print(
-        f"medians of {timing.repeats} timeit samples, {options.clock} clock, float64, "
-        f"seed {SEED}; ratio = time/time for '<=' targets, speed-up for '>=' targets\n",
+        f"medians of {timing.repeats} rounds of timeit samples, {options.clock} clock, float64, "
+        f"seed {SEED}; ratio = time/time for '<=' targets, speed-up for '>=' targets, "
+        "the median of the ratios within each round\n",
         flush=True,
     )
 

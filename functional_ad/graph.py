@@ -126,7 +126,6 @@ class GraphTrace(Trace):
         vals = []
         parents = []
         below = None  # the highest trace under this one among the values
-        large = False  # a value of at least KEEP_BELOW bytes is involved
         for a in args:
             if type(a) is GraphTracer and a._trace is self:
                 a, node = a._value, a._node
@@ -134,15 +133,14 @@ class GraphTrace(Trace):
                 node = None
             vals.append(a)
             parents.append(node)
-            if type(a) is np.ndarray:
-                large = large or a.nbytes >= KEEP_BELOW
-            elif isinstance(a, Tracer):
-                large = large or is_large(a)
-                if below is None or a._trace.level > below.level:
-                    below = a._trace
+            if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
+                below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)  # type: ignore[arg-type]
-        if prim.reads is not None and (large or is_large(y)):
+        if prim.reads is not None and (
+            is_large(y)  # an elementwise output is as large as any of its arguments
+            or (prim.family != "elementwise" and any(is_large(v) for v in vals))
+        ):
             node = _lean_node(prim, parents, vals, params, y, self.record_all)
         else:
             node = Node(prim, parents, vals, params, y)
