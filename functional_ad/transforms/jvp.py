@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import graph
 from ..core import Primitive, Trace, Tracer, new_trace
-from ..graph import shape_stand_in
+from ..graph import is_large, shape_stand_in
 from ..ops.registry import reads_of
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero
@@ -49,14 +49,14 @@ class DeferredTangent:
     __slots__ = ("prim", "tangents", "y", "primals", "params", "depth", "value")
 
     def __init__(
-        self, prim: Primitive, tangents: list, y: Any, primals: list, params: dict
+        self, prim: Primitive, tangents: list, y: Any, primals: list, params: dict, depth: int
     ) -> None:
         self.prim: Primitive | None = prim
         self.tangents = tangents
         self.y = y
         self.primals = primals
         self.params = params
-        self.depth = 1  # the longest chain of deferred tangents ending here
+        self.depth = depth  # the longest chain of deferred tangents ending here
         self.value: Any = None
 
     def force(self) -> Any:
@@ -179,16 +179,12 @@ class JVPTrace(Trace):
         tangents = []
         below = None  # the highest trace under this one among the primals
         depth = 0  # the longest chain of deferred tangents among the arguments
-        traced = False  # a tangent is traced by an outer transform
         large = False  # an argument of at least KEEP_BELOW bytes
         for a in args:
             if type(a) is JVPTracer and a._trace is self:
                 a, t = a._value, a._tangent
-                if type(t) is DeferredTangent:
-                    if t.depth > depth:
-                        depth = t.depth
-                elif isinstance(t, Tracer):
-                    traced = True
+                if type(t) is DeferredTangent and t.depth > depth:
+                    depth = t.depth
             else:
                 t = None
             primals.append(a)
@@ -203,17 +199,17 @@ class JVPTrace(Trace):
             return y
         if (
             below is None
-            and not traced
             and not prim.multiple_results
-            and (large or type(y) is np.ndarray and y.nbytes >= graph.KEEP_BELOW)
+            and (large or is_large(y))
+            and not any(isinstance(t, Tracer) for t in tangents)  # none traced by outer transforms
         ):
             # large concrete values only: defer the rules until the tangent is read (on small
             # values a tangent costs less than deferring it)
             if depth >= MAX_DEFERRED_DEPTH:
                 tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
                 depth = 0
-            deferred = DeferredTangent(prim, tangents, *_lean(prim, tangents, y, primals), params)
-            deferred.depth = depth + 1
+            y_kept, primals_kept = _lean(prim, tangents, y, primals)
+            deferred = DeferredTangent(prim, tangents, y_kept, primals_kept, params, depth + 1)
             return JVPTracer(self, y, deferred)
         if depth:  # the rules run now: every deferred tangent they read is needed
             tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
