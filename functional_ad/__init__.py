@@ -7,6 +7,7 @@ array([2.])
 
 from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
 from . import mutation as _mutation
+from . import view_functions as _view_functions
 from .control import enable_grad, no_grad, stop_gradient
 from .core import ConcreteValueError, Primitive, TracerLeakError
 from .custom import custom_jvp, custom_vjp
@@ -33,6 +34,7 @@ from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tre
 from .zeros import Zero
 
 _mutation.install()
+_view_functions.install()
 _install_list_support()  # np.array([x, y]), np.sum([a, b]), np.r_[...] on traced values
 _batching.install()
 

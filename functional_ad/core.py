@@ -152,6 +152,10 @@ class Trace:
         """The value under ``x`` if it is a tracer of this trace, else ``x`` itself."""
         return x._value if isinstance(x, Tracer) and x._trace is self else x
 
+    def concrete_of(self, x: Tracer) -> Any:
+        """For ``concrete``: opaque traces refuse (``concrete_error``)."""
+        raise self.concrete_error()  # type: ignore[attr-defined]
+
     def process_inactive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         """Handle a call while ended (raise) or paused (compute as a constant)."""
         if self.ended:
@@ -169,12 +173,14 @@ class Trace:
 class Tracer:
     """A value being traced. Operators and NumPy protocols are installed by ``dispatch``."""
 
-    # ``_base`` is set only on views (see ``mutation``): writing into them is refused
-    __slots__ = ("_trace", "_value", "_base")
+    # ``_alias``: ``None``, or how the array shares memory with others (see ``views``): the
+    # views of a root, or the root and view steps of a view
+    __slots__ = ("_trace", "_value", "_alias", "__weakref__")
     __array_priority__ = 1000
 
     _trace: Trace
     _value: Any
+    _alias: Any
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -243,6 +249,7 @@ def concrete(x: Any) -> Any:
     while isinstance(x, Tracer):
         trace = x._trace
         if trace.opaque:
-            raise trace.concrete_error()  # type: ignore[attr-defined]
+            x = trace.concrete_of(x)  # raises, or gives x again, refreshed (a stale view)
+            continue
         x = x._value
     return x

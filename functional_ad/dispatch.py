@@ -13,6 +13,8 @@ from .ops import elementwise as ew
 from .ops.indexing import getitem
 from .ops.products import matmul
 from .ops.registry import no_derivative
+from .view_functions import view_of_index
+from .views import fresh_args
 
 # ufuncs that map straight onto a primitive: the hot path skips the handler call
 UFUNC_PRIMITIVES = {
@@ -44,12 +46,22 @@ def _array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
             if len(inputs) == 1:  # the tracer is the only argument: its trace handles it
                 return self._trace.process(prim, inputs, _NO_PARAMS)
             return bind(prim, *inputs)
-    if kwargs.get("out") is not None:
-        raise TypeError(
-            f"numpy.{ufunc.__name__}: out= cannot hold a traced value (it would lose its "
-            "derivative); use the returned array instead"
+    fresh_args(inputs)
+    out = kwargs.pop("out", None)
+    if out is not None:  # out= is a write: compute, then write into each output array
+        from .mutation import ufunc_with_out
+
+        where = kwargs.pop("where", True)
+        fresh_args(out)
+        return ufunc_with_out(
+            ufunc, lambda: _array_ufunc(self, ufunc, method, *inputs, **kwargs), out, where
         )
-    kwargs.pop("out", None)
+    if kwargs.get("where", True) is not True:
+        raise NotImplementedError(
+            f"numpy.{ufunc.__name__}: where= without out= leaves the other elements "
+            "uninitialised; pass out= as well (out=np.zeros_like(x), where=mask) or use np.where"
+        )
+    kwargs.pop("where", None)
     if method == "__call__":
         handler = NUMPY.get(ufunc)
         if handler is None and register_scipy():
@@ -90,6 +102,16 @@ def register_scipy() -> bool:
 
 
 def _array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    fresh_args(args)
+    if kwargs.get("out") is not None:  # out= is a write: compute, then write into it
+        from .mutation import write_into
+
+        kwargs = dict(kwargs)
+        out = kwargs.pop("out")
+        fresh_args((out,))
+        result = _array_function(self, func, types, args, kwargs)
+        casting = kwargs.get("casting", "unsafe" if func in _REDUCTIONS else "same_kind")
+        return write_into(out, result, f"numpy.{func.__name__}", casting)
     handler = NUMPY.get(func)
     if handler is None and register_scipy():
         handler = NUMPY.get(func)
@@ -156,7 +178,7 @@ def _len(self: Tracer) -> int:
 
 def _iter(self: Tracer) -> Any:
     for i in range(len(self)):  # type: ignore[arg-type]  # Tracer.__len__ is _len
-        yield getitem(self, i)
+        yield view_of_index(self, i, getitem(self, i))  # rows are views, elements scalars
 
 
 _NO_PARAMS: dict = {}
@@ -232,9 +254,44 @@ def _install_operators() -> None:
     methods["__bool__"] = _bool
     methods["__len__"] = _len
     methods["__iter__"] = _iter
-    methods["__getitem__"] = lambda self, index: per_example_if_needed(getitem, (self, index), {})
+    methods["__getitem__"] = _getitem
     for name, method in methods.items():
         setattr(T, name, method)
+
+
+def _getitem(self: Tracer, index: Any) -> Any:
+    fresh_args((self, index))
+    return view_of_index(self, index, per_example_if_needed(getitem, (self, index), {}))
+
+
+# NumPy functions whose out= casts with the "unsafe" rule (the others use "same_kind")
+_REDUCTIONS = {
+    np.sum,
+    np.prod,
+    np.mean,
+    np.std,
+    np.var,
+    np.max,
+    np.min,
+    np.amax,
+    np.amin,
+    np.cumsum,
+    np.cumprod,
+    np.nansum,
+    np.nanprod,
+    np.nanmean,
+    np.nanstd,
+    np.nanvar,
+    np.nanmax,
+    np.nanmin,
+    np.nancumsum,
+    np.nancumprod,
+    np.median,
+    np.nanmedian,
+    np.average,
+    np.ptp,
+    np.trace,
+}
 
 
 def _method(func: Any) -> Any:
@@ -269,7 +326,7 @@ def _install_methods() -> None:
         ("swapaxes", np.swapaxes),
     ]:
         setattr(T, name, _method(func))
-    methods["flatten"] = lambda self, order="C": np.reshape(self, (-1,))
+    methods["flatten"] = lambda self, order="C": np.copy(np.reshape(self, (-1,)))
     methods["reshape"] = lambda self, *shape, order="C": NUMPY[np.reshape](
         self, shape[0] if len(shape) == 1 else shape, order
     )
@@ -287,7 +344,6 @@ def _install_methods() -> None:
     methods["argmax"] = lambda self, axis=None, **kw: np.argmax(self, axis=axis, **kw)
     methods["argmin"] = lambda self, axis=None, **kw: np.argmin(self, axis=axis, **kw)
     methods["argsort"] = lambda self, axis=-1, **kw: np.argsort(self, axis=axis, **kw)
-    methods["sort"] = _sort_method
     methods["diagonal"] = lambda self, offset=0, axis1=0, axis2=1: np.diagonal(
         self, offset, axis1, axis2
     )
@@ -324,13 +380,6 @@ def stand_in(x: Any) -> Any:
     if isinstance(x, Tracer):
         return np.broadcast_to(np.zeros((), x.dtype), x.shape)
     return x
-
-
-def _sort_method(self: Tracer, axis: int = -1, **kwargs: Any) -> None:
-    from .mutation import _rebind
-
-    # in place, as ndarray.sort; np.sort reaches the tracer through __array_function__
-    _rebind(self, np.sort(self, axis=axis, **kwargs))  # type: ignore[call-overload]
 
 
 # NumPy functions that only look at shapes and dtypes: answer from a stand-in of that shape.

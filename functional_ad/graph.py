@@ -94,6 +94,7 @@ class GraphTracer(Tracer):
         self._trace = trace
         self._value = value
         self._node = node
+        self._alias = None
 
 
 class GraphTrace(Trace):
@@ -131,6 +132,10 @@ class GraphTrace(Trace):
                 a, node = a._value, a._node
             else:
                 node = None
+                if type(a) is np.ndarray and a.flags.writeable:
+                    # a plain array the program (or its caller) may write into later: the
+                    # rules must read the values it has now
+                    a = a.copy()
             vals.append(a)
             parents.append(node)
             if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
@@ -472,11 +477,12 @@ def make_graph(
         ]
         with new_trace(RecordingTrace, "make_graph", grad_mode) as trace:
             ins = [trace.new_input(v) for v in values]
+            in_nodes = [x._node for x in ins]  # (f may write into its arguments)
             full = list(args)
             for i, x in zip(nums, tree_unflatten(in_tree, ins), strict=True):
                 full[i] = x
             out_flat, out_tree = tree_flatten(f(*full, **kwargs))
-            return _build_graph(name, trace, ins, in_tree, out_flat, out_tree)
+            return _build_graph(name, trace, in_nodes, in_tree, out_flat, out_tree)
 
     make_graph_f.__name__ = make_graph_f.__qualname__ = f"make_graph_of_{name}"
     make_graph_f.__doc__ = f"Record the graph of {name}."
@@ -496,7 +502,7 @@ def _argnums(argnums: int | Sequence[int] | None, n: int) -> tuple[int, ...]:
 def _build_graph(
     name: str,
     trace: RecordingTrace,
-    ins: list[GraphTracer],
+    in_nodes: list[Node],
     in_tree: TreeDef,
     out_flat: list[Any],
     out_tree: TreeDef,
@@ -505,8 +511,8 @@ def _build_graph(
     names = _names()
     var_of: dict[Node, Var] = {}
     inputs = []
-    for tracer in ins:
-        var_of[tracer._node] = var = Var(next(names), tracer._value)
+    for node in in_nodes:
+        var_of[node] = var = Var(next(names), node.value)
         inputs.append(var)
 
     def operand(parent: Node | None, value: Any) -> Var | Const:

@@ -1,10 +1,12 @@
-"""Mutation of traced arrays: item assignment, in-place operators and ``.at`` updates.
+"""Writes into traced arrays: item assignment, in-place operators, ``out=``, ``np.copyto`` and
+the other NumPy functions that change an array, and the ``.at`` functional updates.
 
-A traced array is a handle. ``y[i] = v`` records a ``scatter_set`` node and points the handle
-at its result, so earlier uses of ``y`` keep the old value and later ones see the new one,
-exactly as NumPy behaves. Two NumPy behaviours cannot be followed and raise instead of
-diverging: writing through a view (``v = x[:2]; v[0] = 1`` would have to change ``x``) and
-writing a traced value into a plain NumPy array (NumPy converts it, dropping the derivative).
+Every write is computed functionally (``scatter_set``, ``where``, a ufunc) and handed to
+``views.write``, which points the written array at the new value, carries it back to the array
+a view was taken from, and makes every other view see it: NumPy's semantics, with the
+derivative following the data. Two writes cannot be followed and raise ``TypeError``: a
+traced value written into a plain NumPy array (NumPy would convert it, dropping the
+derivative), and a traced value written into an array of an outer transform.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .core import Tracer, active_traces, concrete
+from .core import ConcreteValueError, Tracer, active_traces, concrete
 from .dispatch import stand_in
-from .ops.registry import NUMPY
+from .ops.indexing import getitem, is_basic, normalize_index
+from .ops.registry import NUMPY, UFUNC_METHODS
 from .ops.updates import IndexUpdate, IndexUpdateHelper
+from .views import fresh, is_array_object, is_view_of, mark_array, write
 
 
 def at(x: Any) -> IndexUpdateHelper:
@@ -42,49 +46,384 @@ def _top_trace(values: Any) -> Any:
     return top
 
 
-def _rebind(handle: Tracer, new: Any) -> None:
-    """Point ``handle`` at the value ``new`` (the result of a functional update of it)."""
-    trace = handle._trace
-    if not (isinstance(new, Tracer) and new._trace is trace):
-        if isinstance(new, Tracer) and new._trace.level > trace.level:
+def plain_target_error(what: str) -> TypeError:
+    """The error for a traced value written into a plain NumPy array."""
+    return TypeError(
+        f"{what}: a traced value cannot be written into a plain NumPy array (NumPy would "
+        "convert it and drop its derivative). Create the array from the traced value instead: "
+        "np.zeros_like(x), np.empty_like(x) or np.zeros(n, like=x); or write "
+        "functional_ad.stop_gradient(value) if you want a constant."
+    )
+
+
+def _is_traced(x: Any) -> bool:
+    return isinstance(x, Tracer)
+
+
+def _require_traced(a: Any, what: str) -> None:
+    if not isinstance(a, Tracer):
+        raise plain_target_error(what)
+
+
+def cast_for_write(value: Any, dtype: np.dtype, casting: Any, what: str) -> Any:
+    """``value`` in ``dtype``, refused as NumPy refuses it under ``casting``."""
+    have = np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
+    if have == dtype:
+        return value
+    if not np.can_cast(have, dtype, casting):
+        raise TypeError(
+            f"Cannot cast {what} output from {have!r} to {dtype!r} with casting rule {casting!r}"
+        )
+    if _is_traced(value):
+        if have.kind == "c" and dtype.kind != "c":  # (unsafe casting keeps the real part)
+            value = np.real(value)
+        return value.astype(dtype)
+    return np.asarray(value).astype(dtype)
+
+
+def write_into(target: Any, value: Any, what: str, casting: Any = "same_kind") -> Any:
+    """Write ``value`` into the whole of ``target`` as ``out=target`` does, and return it."""
+    if not isinstance(target, Tracer):
+        if isinstance(target, np.ndarray) and not isinstance(value, Tracer):
+            np.copyto(target, value, casting=casting)  # (no traced value: plain NumPy)
+            return target
+        if isinstance(target, np.ndarray):
+            raise plain_target_error(what)
+        raise TypeError(f"{what}: out= must be an array, not {type(target).__name__}")
+    shape = tuple(target.shape)
+    value_shape = tuple(np.shape(value))
+    if value_shape != shape:
+        try:
+            broadcast = np.broadcast_shapes(value_shape, shape)
+        except ValueError:
+            broadcast = None
+        if broadcast != shape:
             raise ValueError(
-                f"cannot assign a value traced by an inner {new._trace.transform} into an array "
-                f"traced by the outer {trace.transform}: the array would outlive the inner "
-                "transform. Create the array inside the inner function (np.zeros_like(x))."
+                f"{what}: non-broadcastable output operand with shape {shape} doesn't match "
+                f"the broadcast shape {value_shape}"
             )
-        new = trace.pure(new)
-    for cls in type(handle).__mro__:
-        for slot in getattr(cls, "__slots__", ()):
-            if slot != "_base" and hasattr(new, slot):
-                setattr(handle, slot, getattr(new, slot))
+        value = np.broadcast_to(value, shape)
+    write(target, cast_for_write(value, np.dtype(target.dtype), casting, what))
+    return target
 
 
-def _check_not_view(handle: Tracer) -> None:
-    base = getattr(handle, "_base", None)
-    if base is not None:
-        raise ValueError(
-            f"in-place update of a view (made by {base}): NumPy would also change the array it "
-            "was taken from, which a traced value cannot follow. Update the original array "
-            "(x[...] = ...), or copy the view first (v = x[:2].copy())."
+# ----------------------------------------------------------------------------- item assignment
+
+
+def _bool_mask(index: Any) -> Any:
+    """The traced boolean array that is the whole index, or ``None``."""
+    if type(index) is tuple and len(index) == 1:
+        index = index[0]
+    if isinstance(index, Tracer) and np.dtype(index.dtype) == np.bool_ and index.shape:
+        return index
+    return None
+
+
+def _spread(mask: Any, ndim: int) -> Any:
+    """``mask`` with trailing axes of length one, to select whole sub-arrays of ``ndim`` dims."""
+    extra = ndim - len(mask.shape)
+    return np.reshape(mask, tuple(mask.shape) + (1,) * extra) if extra else mask
+
+
+def _setitem(self: Any, index: Any, value: Any) -> None:
+    """``x[index] = value``; a traced boolean mask with a scalar value records a ``where``."""
+    fresh(self)
+    mask = _bool_mask(index)
+    if isinstance(value, MaskedSelection):
+        if mask is None or value.mask is not mask:
+            raise value.error("assigning it to another index")
+        value = value.values
+    elif mask is None or np.ndim(value) != 0:
+        key = _safe_normalize(index)
+        if key is not None and is_basic(key) and is_view_of(value, self, ("getitem", key)):
+            return  # y[i] = (a view of y[i]): the values are there already (y[1:] += x)
+        write(self, IndexUpdate(self, index).set(value))
+        return
+    if tuple(mask.shape) != tuple(self.shape)[: len(mask.shape)]:
+        raise IndexError(
+            f"boolean index of shape {tuple(mask.shape)} does not match the indexed array "
+            f"of shape {tuple(self.shape)}"
+        )
+    new = np.where(_spread(mask, len(self.shape)), value, self)
+    write(self, cast_for_write(new, np.dtype(self.dtype), "unsafe", "item assignment"))
+
+
+def _safe_normalize(index: Any) -> Any:
+    try:
+        return normalize_index(index)
+    except (ConcreteValueError, IndexError, TypeError):
+        return None
+
+
+class MaskedSelection:
+    """``y[mask]`` for a boolean mask whose values are not known while tracing (vmap, compile).
+
+    It stands for the selected elements without their count: in-place arithmetic on it and
+    assigning it back (``y[mask] *= 2``, ``y[m] += x[m]``) record a fixed-shape ``where``.
+    Any other use makes the selection itself: ``vmap`` then selects example by example, and
+    ``compile`` raises ``ConcreteValueError``.
+    """
+
+    __slots__ = ("base", "mask", "values")
+    __array_priority__ = 2000
+
+    def __init__(self, base: Any, mask: Any, values: Any) -> None:
+        self.base = base
+        self.mask = mask
+        self.values = values  # shaped like base; only the selected elements matter
+
+    def error(self, use: str) -> ConcreteValueError:
+        trace = _top_trace([self.mask])
+        return ConcreteValueError(
+            trace,
+            f"{trace.transform}: y[mask] with a mask computed from traced values has an "
+            f"unknown number of elements, so {use} is not possible here. In-place arithmetic "
+            "and assignment back (y[mask] *= 2, y[mask] += x[mask]) work; otherwise write "
+            "the masked computation with np.where(mask, ..., ...).",
         )
 
+    def selection(self) -> Any:
+        """The selected elements themselves (one example at a time under vmap)."""
+        from .dispatch import per_example_if_needed
 
-def _setitem(self: Tracer, index: Any, value: Any) -> None:
-    _check_not_view(self)
-    _rebind(self, IndexUpdate(self, index).set(value))
+        try:
+            return per_example_if_needed(getitem, (self.values, self.mask), {})
+        except ConcreteValueError as error:
+            raise self.error("using it other than in place") from error
+
+    def _operand(self, other: Any) -> Any:
+        if isinstance(other, MaskedSelection):
+            if other.mask is not self.mask:
+                return None
+            return self._safe(other.values)
+        return other if np.ndim(other) == 0 else None
+
+    def _safe(self, values: Any) -> Any:
+        # unselected elements become 1, so that no operation below makes inf or NaN there
+        return np.where(_spread(self.mask, np.ndim(values)), values, 1)
+
+    def _combine(self, op: Callable[[Any, Any], Any], other: Any, reflected: bool) -> Any:
+        theirs = self._operand(other)
+        if theirs is None:  # an array of the selection's length: needs the selection
+            mine = self.selection()
+            theirs = other.selection() if isinstance(other, MaskedSelection) else other
+            return op(theirs, mine) if reflected else op(mine, theirs)
+        mine = self._safe(self.values)
+        result = op(theirs, mine) if reflected else op(mine, theirs)
+        return MaskedSelection(self.base, self.mask, result)
+
+    def __neg__(self) -> MaskedSelection:
+        return MaskedSelection(self.base, self.mask, -self.values)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        inputs = tuple(x.selection() if isinstance(x, MaskedSelection) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        return func(*_selections(args), **kwargs)
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        return np.asarray(self.selection(), *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # .shape, .sum(), ... of the selection
+        return getattr(self.selection(), name)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.selection()[index]
+
+    def __len__(self) -> int:
+        return len(self.selection())
+
+    def __iter__(self) -> Any:
+        return iter(self.selection())
 
 
-def _inplace(op: Callable[[Any, Any], Any]) -> Callable[[Tracer, Any], Tracer]:
-    def method(self: Tracer, other: Any) -> Tracer:
-        _check_not_view(self)
-        _rebind(self, op(self, other))
-        return self
+def _selections(args: Any) -> Any:
+    """``args`` with every ``MaskedSelection`` (also inside lists and tuples) made concrete."""
+    if isinstance(args, MaskedSelection):
+        return args.selection()
+    if type(args) in (list, tuple):
+        return type(args)(_selections(a) for a in args)
+    return args
 
-    method.__name__ = f"__i{op.__name__}__"
+
+def _masked_operator(op: Callable[[Any, Any], Any]) -> tuple[Callable, Callable]:
+    def forward(self: MaskedSelection, other: Any) -> Any:
+        return self._combine(op, other, reflected=False)
+
+    def reflected(self: MaskedSelection, other: Any) -> Any:
+        return self._combine(op, other, reflected=True)
+
+    return forward, reflected
+
+
+for _name, _op in [
+    ("add", np.add),
+    ("sub", np.subtract),
+    ("mul", np.multiply),
+    ("truediv", np.true_divide),
+    ("pow", np.power),
+]:
+    _forward, _reflected = _masked_operator(_op)
+    setattr(MaskedSelection, f"__{_name}__", _forward)
+    setattr(MaskedSelection, f"__i{_name}__", _forward)
+    setattr(MaskedSelection, f"__r{_name}__", _reflected)
+
+
+def masked_selection(x: Any, index: Any) -> MaskedSelection | None:
+    """``x[index]`` as a ``MaskedSelection`` if ``index`` is a boolean mask of opaque values."""
+    mask = _bool_mask(index)
+    if mask is None or not isinstance(x, Tracer):
+        return None
+    try:
+        concrete(mask)
+    except ConcreteValueError:
+        return MaskedSelection(x, mask, x)
+    return None
+
+
+# ----------------------------------------------------------------------------- operators
+
+
+def ufunc_with_out(ufunc: np.ufunc, compute: Callable[[], Any], out: tuple, where: Any) -> Any:
+    """``ufunc(..., out=out, where=where)``: ``compute()`` gives the result, written into out."""
+    result = compute()
+    results = result if ufunc.nout > 1 else (result,)
+    written = []
+    for target, value in zip(out, results, strict=True):
+        if target is None:
+            written.append(value)
+            continue
+        if where is not True:
+            value = np.where(where, value, target)
+        written.append(write_into(target, value, f"ufunc {ufunc.__name__!r}"))
+    return tuple(written) if ufunc.nout > 1 else written[0]
+
+
+def _inplace(ufunc: np.ufunc) -> Callable[[Any, Any], Any]:
+    """``x op= other``: ``np.<ufunc>(x, other, out=x)`` for arrays; a new value for scalars."""
+
+    def method(self: Any, other: Any) -> Any:
+        if isinstance(other, MaskedSelection):
+            return NotImplemented
+        fresh(self)
+        if not is_array_object(self):  # a NumPy scalar: `s += 1` binds a new value to s
+            return ufunc(self, other)
+        return ufunc_with_out(ufunc, lambda: ufunc(self, other), (self,), True)
+
+    method.__name__ = f"__i{ufunc.__name__}__"
     return method
 
 
-# ------------------------------------------------------------------ arrays made from traced values
+def _ufunc_at(ufunc: np.ufunc) -> Callable[..., None]:
+    """``ufunc.at(a, indices, b)``: unbuffered, so repeated indices apply again each time."""
+
+    def at_handler(a: Any, indices: Any, b: Any = None) -> None:
+        if not isinstance(a, Tracer):
+            raise plain_target_error(f"numpy.{ufunc.__name__}.at")
+        fresh(a)
+        update = IndexUpdate(a, indices)
+        if ufunc is np.add:
+            new = update.add(b)
+        elif ufunc is np.subtract:
+            new = update.add(np.negative(b))
+        elif ufunc is np.multiply:
+            new = update.multiply(b)
+        elif ufunc is np.minimum:
+            new = update.min(b)
+        elif ufunc is np.maximum:
+            new = update.max(b)
+        elif ufunc.nin == 1:
+            new = update.combine(0, lambda current, _: ufunc(current))
+        else:
+            new = update.combine(b, ufunc)
+        write(a, cast_for_write(new, np.dtype(a.dtype), "unsafe", f"{ufunc.__name__}.at"))
+
+    at_handler.__name__ = f"{ufunc.__name__}_at"
+    return at_handler
+
+
+# ----------------------------------------------------------------------------- NumPy functions
+
+
+def _copyto(dst: Any, src: Any, casting: Any = "same_kind", where: Any = True) -> None:
+    """``np.copyto``: ``dst[...] = src`` where ``where`` holds, broadcasting ``src``."""
+    value = src if where is True else np.where(where, src, dst)
+    write_into(dst, value, "numpy.copyto", casting)
+
+
+def _fill(self: Any, value: Any) -> None:
+    """``x.fill(value)``: every element becomes ``value``."""
+    if np.ndim(value) != 0:
+        raise ValueError("fill: the value must be a scalar")
+    write_into(self, value, "fill", casting="unsafe")
+
+
+def _putmask(a: Any, mask: Any, values: Any) -> None:
+    """``np.putmask``: ``a.flat[i] = values.flat[i % values.size]`` where ``mask.flat[i]``."""
+    _require_traced(a, "numpy.putmask")
+    shape = tuple(a.shape)
+    size = int(np.prod(shape, dtype=np.int64))
+    flat_values = np.ravel(values)
+    n = int(np.size(flat_values))
+    if n == 0:
+        return
+    repeated = np.reshape(np.take(flat_values, np.arange(size) % n), shape)
+    new = np.where(np.broadcast_to(mask, shape), repeated, a)
+    write(a, cast_for_write(new, np.dtype(a.dtype), "unsafe", "numpy.putmask"))
+
+
+def _place(arr: Any, mask: Any, vals: Any) -> None:
+    """``np.place``: the True positions of ``mask`` take ``vals`` in order, cycling."""
+    _require_traced(arr, "numpy.place")
+    flat_vals = np.ravel(vals)
+    n = int(np.size(flat_vals))
+    if np.ndim(vals) == 0 or n == 1:
+        _putmask(arr, mask, flat_vals)
+        return
+    positions = np.flatnonzero(np.ravel(concrete(mask)))
+    if positions.size == 0:
+        return
+    if n == 0:
+        raise ValueError("Cannot insert from an empty array!")
+    _put(arr, positions, np.take(flat_vals, np.arange(positions.size) % n))
+
+
+def _put(a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
+    """``np.put``: ``a.flat[ind] = v`` (``v`` repeated to the length of ``ind``)."""
+    _require_traced(a, "numpy.put")
+    size = int(np.prod(a.shape, dtype=np.int64))
+    indices = np.ravel(np.asarray(concrete(ind), dtype=np.intp))
+    if mode == "raise":
+        if np.any((indices >= size) | (indices < -size)):
+            raise IndexError(f"index out of range for array of size {size}")
+    elif mode == "wrap":
+        indices = indices % size
+    elif mode == "clip":
+        indices = np.clip(indices, 0, size - 1)
+    else:
+        raise ValueError(f"clipmode must be one of 'clip', 'raise', or 'wrap', not {mode!r}")
+    flat_v = np.ravel(v)
+    n = int(np.size(flat_v))
+    if indices.size == 0 or n == 0:
+        return
+    values = np.take(flat_v, np.arange(indices.size) % n)
+    flat = np.reshape(a, (size,))
+    new_flat = IndexUpdate(flat, (indices,)).set(values)
+    new = np.reshape(new_flat, tuple(a.shape))
+    write(a, cast_for_write(new, np.dtype(a.dtype), "unsafe", "numpy.put"))
+
+
+def _fill_diagonal(a: Any, val: Any, wrap: bool = False) -> None:
+    """``np.fill_diagonal``: the main diagonal (of a square array, or the ``wrap`` rule)."""
+    _require_traced(a, "numpy.fill_diagonal")
+    shape = tuple(a.shape)
+    positions = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    np.fill_diagonal(positions, -1, wrap=wrap)  # NumPy picks the positions
+    _put(a, np.flatnonzero(positions.ravel() == -1), val)
+
+
+# ----------------------------------------------------------------------------- creation
 
 
 def _pure_like(make: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,7 +432,9 @@ def _pure_like(make: Callable[..., Any]) -> Callable[..., Any]:
     def handler(prototype: Any, *args: Any, **kwargs: Any) -> Any:
         value = make(stand_in(prototype), *[concrete(a) for a in args], **kwargs)
         trace = _top_trace([prototype])
-        return trace.pure(value) if trace is not None and not trace.ended else value
+        if trace is None or trace.ended:
+            return value
+        return mark_array(trace.pure(value))
 
     handler.__name__ = make.__name__
     return handler
@@ -102,8 +443,8 @@ def _pure_like(make: Callable[..., Any]) -> Callable[..., Any]:
 def _full_like(a: Any, fill_value: Any, dtype: Any = None, **kwargs: Any) -> Any:
     out = _pure_like(np.zeros_like)(a, dtype=dtype, **kwargs)
     if isinstance(fill_value, Tracer):  # a traced fill value keeps its derivative
-        return out + fill_value
-    return out + np.asarray(fill_value, dtype=dtype or a.dtype)
+        return mark_array(out + fill_value)
+    return mark_array(out + np.asarray(fill_value, dtype=dtype or a.dtype))
 
 
 def _created_like(make: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,7 +453,7 @@ def _created_like(make: Callable[..., Any]) -> Callable[..., Any]:
     def handler(*args: Any, **kwargs: Any) -> Any:
         value = make(*args, **kwargs)
         traces = [t for t in active_traces() if not t.ended]
-        return traces[-1].pure(value) if traces else value
+        return mark_array(traces[-1].pure(value)) if traces else value
 
     handler.__name__ = make.__name__
     return handler
@@ -120,67 +461,53 @@ def _created_like(make: Callable[..., Any]) -> Callable[..., Any]:
 
 def _full(shape: Any, fill_value: Any, dtype: Any = None, **kwargs: Any) -> Any:
     if isinstance(fill_value, Tracer):  # a traced fill value keeps its derivative
-        return np.zeros(shape, dtype=dtype or fill_value.dtype) + fill_value
+        return mark_array(np.zeros(shape, dtype=dtype or fill_value.dtype) + fill_value)
     return np.full(shape, fill_value, dtype=dtype, **kwargs)
 
 
-def _mark_view(handler: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """Wrap a view-producing handler so that its traced result remembers it is a view."""
-
-    def view_handler(*args: Any, **kwargs: Any) -> Any:
-        out = handler(*args, **kwargs)
-        if isinstance(out, Tracer) and args and out is not args[0]:
-            out._base = name  # type: ignore[attr-defined]
-        return out
-
-    view_handler.__name__ = getattr(handler, "__name__", name)
-    view_handler.__doc__ = getattr(handler, "__doc__", None)
-    return view_handler
+def _sort(self: Any, axis: int = -1, **kwargs: Any) -> None:
+    """``x.sort()``: sorts in place, as ``ndarray.sort``."""
+    write(self, np.sort(self, axis=axis, **kwargs))  # type: ignore[call-overload]
 
 
-_VIEWS = {
-    np.reshape: "reshape",
-    np.ravel: "ravel",
-    np.transpose: "transpose",
-    np.swapaxes: "swapaxes",
-    np.moveaxis: "moveaxis",
-    np.squeeze: "squeeze",
-    np.expand_dims: "expand_dims",
-    np.broadcast_to: "broadcast_to",
-    np.real: "real",
-    np.diagonal: "diagonal",
-    np.imag: "imag",
+IN_PLACE_UFUNCS = [
+    ("add", np.add),
+    ("sub", np.subtract),
+    ("mul", np.multiply),
+    ("truediv", np.true_divide),
+    ("floordiv", np.floor_divide),
+    ("mod", np.remainder),
+    ("pow", np.power),
+    ("matmul", np.matmul),
+    ("and", np.bitwise_and),
+    ("or", np.bitwise_or),
+    ("xor", np.bitwise_xor),
+]
+
+# the methods of Tracer that write into it
+WRITE_METHODS: dict[str, Callable[..., Any]] = {
+    "__setitem__": _setitem,
+    "fill": _fill,
+    "sort": _sort,
+    "put": lambda self, ind, v, mode="raise": _put(self, ind, v, mode),
+    **{f"__i{name}__": _inplace(ufunc) for name, ufunc in IN_PLACE_UFUNCS},
 }
 
 
-def _getitem_marking_views(getitem: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    def __getitem__(self: Tracer, index: Any) -> Any:
-        out = getitem(self, index)
-        parts = index if isinstance(index, tuple) else (index,)
-        if isinstance(out, Tracer) and not any(
-            isinstance(i, (list, np.ndarray, Tracer)) for i in parts
-        ):
-            out._base = "basic indexing"  # type: ignore[attr-defined]
-        return out
-
-    return __getitem__
-
-
 def install() -> None:
-    """Give tracers item assignment, in-place operators and ``.at``."""
-    # (mypy takes these class attribute assignments for indexing of type[Tracer])
-    Tracer.__setitem__ = _setitem  # type: ignore[index]
-    Tracer.at = property(IndexUpdateHelper)  # type: ignore[attr-defined]
-    for name, op in [
-        ("add", np.add),
-        ("sub", np.subtract),
-        ("mul", np.multiply),
-        ("truediv", np.true_divide),
-        ("pow", np.power),
-        ("matmul", np.matmul),
-    ]:
-        setattr(Tracer, f"__i{name}__", _inplace(op))
-    Tracer.__getitem__ = _getitem_marking_views(Tracer.__getitem__)  # type: ignore[misc]
+    """Give tracers their writing methods and ``.at``, and route NumPy's writing functions and
+    the creation functions to the handlers above."""
+    for name, method in WRITE_METHODS.items():
+        setattr(Tracer, name, method)
+    tracer: Any = Tracer
+    tracer.at = property(IndexUpdateHelper)
+    getitem_method = tracer.__getitem__
+
+    def __getitem__(self: Tracer, index: Any) -> Any:
+        selection = masked_selection(self, index)
+        return getitem_method(self, index) if selection is None else selection
+
+    tracer.__getitem__ = __getitem__
     make: Callable[..., Any]
     for make in (np.zeros_like, np.ones_like, np.empty_like):
         NUMPY[make] = _pure_like(make)
@@ -188,6 +515,10 @@ def install() -> None:
     for make in (np.zeros, np.ones, np.empty, np.eye, np.identity, np.arange):
         NUMPY[make] = _created_like(make)
     NUMPY[np.full] = _created_like(_full)
-    for func, name in _VIEWS.items():
-        if func in NUMPY:
-            NUMPY[func] = _mark_view(NUMPY[func], name)
+    NUMPY[np.copyto] = _copyto
+    NUMPY[np.putmask] = _putmask
+    NUMPY[np.place] = _place
+    NUMPY[np.put] = _put
+    NUMPY[np.fill_diagonal] = _fill_diagonal
+    for ufunc in {f for f in list(NUMPY) if isinstance(f, np.ufunc)}:
+        UFUNC_METHODS[(ufunc, "at")] = _ufunc_at(ufunc)

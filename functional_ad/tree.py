@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
+from .core import Tracer
+from .views import STALE, fresh
+
 _registry: dict[type, tuple[Callable, Callable]] = {}
 
 
@@ -106,6 +109,8 @@ def _flatten(x: Any, leaves: list[Any]) -> TreeDef:
         return TreeDef(t, aux, tuple(_flatten(c, leaves) for c in children))
     if _is_namedtuple(x):
         return TreeDef(t, None, tuple(_flatten(c, leaves) for c in x))
+    if isinstance(x, Tracer) and x._trace is STALE:
+        fresh(x)  # a view whose root was written: its value is recomputed before it is used
     leaves.append(x)
     return _LEAF
 

@@ -136,22 +136,20 @@ def test_at_on_plain_arrays_returns_a_copy():
     np.testing.assert_allclose(x.copy().__getitem__(slice(None)), X)
 
 
-def test_writing_through_a_view_raises():
+def test_writing_through_a_view_changes_the_array_it_was_taken_from():
     def f(x):
         v = x[:2]
         v[0] = 1.0
         return np.sum(x)
 
-    with pytest.raises(ValueError, match="view"):
-        fad.grad(f)(X)
+    np.testing.assert_allclose(fad.grad(f)(X), [0.0] + [1.0] * (len(X) - 1))
 
     def g(x):
         v = x.reshape(2, 2)
         v += 1
-        return np.sum(v)
+        return np.sum(x * x)
 
-    with pytest.raises(ValueError, match="view"):
-        fad.grad(g)(X)
+    np.testing.assert_allclose(fad.grad(g)(X), 2 * (X + 1))
 
 
 def test_a_copy_of_a_view_can_be_written():
@@ -177,20 +175,19 @@ def test_assigning_a_traced_value_into_a_plain_array_names_the_fix():
         y[0] = x[0]
         return np.sum(y)
 
-    with pytest.raises((TypeError, ValueError)) as info:
+    with pytest.raises((TypeError, ValueError)) as info:  # (NumPy's ValueError, ours the cause)
         fad.grad(g)(X)
     chain = f"{info.value} {info.value.__cause__}"
     assert "zeros_like" in chain
 
 
-def test_out_argument_with_a_traced_value_raises():
+def test_out_argument_holds_the_traced_result():
     def f(x):
         out = np.empty_like(x)
         np.sin(x, out=out)
         return np.sum(out)
 
-    with pytest.raises(TypeError, match="out="):
-        fad.grad(f)(X)
+    np.testing.assert_allclose(fad.grad(f)(X), np.cos(X))
 
 
 def test_mutation_under_nested_transforms():

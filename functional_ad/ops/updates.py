@@ -81,17 +81,18 @@ class IndexUpdate:
 
     def multiply(self, values: Any) -> Any:
         """Return a copy of ``x`` with ``x[index]`` multiplied by ``values`` (repeats compound)."""
-        return self._combine(values, np.multiply)
+        return self.combine(values, np.multiply)
 
     def min(self, values: Any) -> Any:
         """Return a copy of ``x`` with ``x[index] = minimum(x[index], values)``."""
-        return self._combine(values, np.minimum)
+        return self.combine(values, np.minimum)
 
     def max(self, values: Any) -> Any:
         """Return a copy of ``x`` with ``x[index] = maximum(x[index], values)``."""
-        return self._combine(values, np.maximum)
+        return self.combine(values, np.maximum)
 
-    def _combine(self, values: Any, op: Any) -> Any:
+    def combine(self, values: Any, op: Any) -> Any:
+        """Return a copy of ``x`` with ``x[index] = op(x[index], values)``, repeats in turn."""
         x, index = self.x, self.index
         if not _has_repeats(index, shape_of(x)):
             return scatter_set(x, op(getitem(x, index), values), index=index)

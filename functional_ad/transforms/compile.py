@@ -315,10 +315,11 @@ class Compiled:
         placeholders = [_example_value(x) for x in flat]
         with new_trace(CompileTrace, "compile", grad_mode) as trace, np.errstate(all="ignore"):
             ins = [trace.new_input(v) for v in placeholders]
+            in_nodes = [x._node for x in ins]  # (f may write into its arguments)
             dyn = iter(tree_unflatten(tree, ins))
             full = [args[i] if i in static else next(dyn) for i in range(len(args))]
             out_flat, out_tree = tree_flatten(self.f(*full))
-            graph = _build_graph(self.__name__, trace, ins, tree, out_flat, out_tree)
+            graph = _build_graph(self.__name__, trace, in_nodes, tree, out_flat, out_tree)
         return simplify(graph)
 
     def __call__(self, *args: Any) -> Any:

@@ -29,6 +29,7 @@ class JVPTracer(Tracer):
         self._trace = trace
         self._value = primal
         self._tangent = tangent
+        self._alias = None
 
 
 # A deferred tangent waits on at most this many others in a chain before they are forced, so
@@ -180,13 +181,16 @@ class JVPTrace(Trace):
         below = None  # the highest trace under this one among the primals
         depth = 0  # the longest chain of deferred tangents among the arguments
         large = False  # an argument of at least KEEP_BELOW bytes
-        for a in args:
+        writable: tuple[int, ...] | None = None  # plain arrays the program may write later
+        for i, a in enumerate(args):
             if type(a) is JVPTracer and a._trace is self:
                 a, t = a._value, a._tangent
                 if type(t) is DeferredTangent and t.depth > depth:
                     depth = t.depth
             else:
                 t = None
+                if type(a) is np.ndarray and a.flags.writeable:
+                    writable = (writable or ()) + (i,)
             primals.append(a)
             tangents.append(t)
             if type(a) is np.ndarray:
@@ -209,6 +213,10 @@ class JVPTrace(Trace):
                 tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
                 depth = 0
             y_kept, primals_kept = _lean(prim, tangents, y, primals)
+            if writable:  # a deferred rule must read the values these arrays have now
+                for i in writable:
+                    if primals_kept[i] is not None:
+                        primals_kept[i] = primals_kept[i].copy()
             deferred = DeferredTangent(prim, tangents, y_kept, primals_kept, params, depth + 1)
             return JVPTracer(self, y, deferred)
         if depth:  # the rules run now: every deferred tangent they read is needed

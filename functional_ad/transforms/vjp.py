@@ -107,14 +107,19 @@ def record(
     has_aux: bool,
     transform: str,
     names: Sequence[str] | None = None,
+    keeps_inputs: bool = False,
 ) -> _Recording:
     """Run ``f(*primals)`` under a new ``GraphTrace`` and keep what the reverse pass needs.
 
     ``names`` says how errors call each flat input leaf (default ``input leaf i``).
+    ``keeps_inputs``: the recording outlives the call (``vjp``), so inputs the caller could
+    change afterwards are copied.
     """
     rec = _Recording()
     flat, rec.in_tree = tree_flatten(tuple(primals))
     rec.in_values = prepare_inputs(flat, transform, names)
+    if keeps_inputs:
+        rec.in_values = [_owned(x) for x in rec.in_values]
     with new_trace(GraphTrace, transform) as trace:
         ins = [trace.new_input(x) for x in rec.in_values]
         rec.leaves = [t._node for t in ins]
@@ -130,6 +135,11 @@ def record(
         rec.out = [trace.lower(o) for o in out_flat]
     rec.trace = trace
     return rec
+
+
+def _owned(x: Any) -> Any:
+    """``x``, or a copy of it if it is a NumPy array somebody could write into."""
+    return x.copy() if type(x) is np.ndarray and x.flags.writeable else x
 
 
 def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list[Any]:
@@ -184,11 +194,12 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     >>> vjp_fn(np.array([0.1, 1.0]))
     (array([0.2, 2. ]),)
     """
-    rec = record(f, primals, has_aux, "vjp")
+    rec = record(f, primals, has_aux, "vjp", keeps_inputs=True)
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         bars = pull_back(rec, check_cotangents(cotangent, rec), consume=False)
         return tree_unflatten(rec.in_tree, bars)
 
-    out = tree_unflatten(rec.out_tree, rec.out)
+    # the caller owns the output: writing into it must not change what vjp_fn reads
+    out = tree_unflatten(rec.out_tree, [_owned(y) for y in rec.out])
     return (out, vjp_fn, rec.aux) if has_aux else (out, vjp_fn)

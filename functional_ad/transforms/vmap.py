@@ -27,6 +27,7 @@ class BatchTracer(Tracer):
     def __init__(self, trace: BatchTrace, value: Any) -> None:
         self._trace = trace
         self._value = value
+        self._alias = None
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -1,0 +1,224 @@
+"""The NumPy functions that return views, and the view step each one records.
+
+``install`` wraps their handlers: the traced result is registered (``views.add_view``) as a
+view of the traced argument, with a step that recomputes it (the handler called again) and one
+that writes a changed view back into its parent. Functions NumPy answers with read-only
+views (``diagonal``, ``broadcast_to``) record no write-back: writing into them raises, as in
+NumPy. Basic indexing and iteration record their steps in ``view_of_index``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .core import ConcreteValueError, Tracer
+from .ops.elementwise import is_complex
+from .ops.indexing import getitem, is_basic, normalize_index
+from .ops.registry import NUMPY, shape_of
+from .ops.shape import reshape, transpose
+from .ops.updates import scatter_set
+from .views import ViewStep, add_view
+
+# handlers before wrapping: they compute a view's value without registering anything
+RAW: dict[Any, Callable[..., Any]] = {}
+
+
+def view_of_index(x: Any, index: Any, out: Any) -> Any:
+    """Register ``out = x[index]`` as a view when NumPy gives one (basic index, not a scalar)."""
+    if not isinstance(out, Tracer) or not isinstance(x, Tracer):
+        return out
+    try:
+        index = normalize_index(index)
+    except ConcreteValueError:  # an integer index known only when replayed (compile, vmap)
+        if not out.shape:
+            return out  # a single element: a copy
+        raw = index  # NumPy gives a view of a row: reads follow writes; writes are refused
+        step = ViewStep(
+            "a row picked by a traced index; write through the array (y[i] = ...) instead",
+            lambda parent: getitem(parent, raw),
+            None,
+        )
+        return add_view(x, out, step)
+    if not is_basic(index):
+        return out  # integer or boolean arrays: a copy
+    if not out.shape and not any(i is Ellipsis or i is None for i in index):
+        return out  # a single element: NumPy gives a scalar, a copy
+    step = ViewStep(
+        "indexing",
+        lambda parent: getitem(parent, index),
+        lambda parent, child: scatter_set(parent, child, index=index),
+        key=("getitem", index),
+    )
+    return add_view(x, out, step)
+
+
+_RESHAPE_TAKES_COPY = "copy" in (np.reshape.__doc__ or "")
+
+
+def reshape_is_view(x: Any, shape: tuple[int, ...]) -> bool:
+    """True if NumPy would reshape ``x`` without a copy, judged on its concrete layout."""
+    v = x
+    while isinstance(v, Tracer):
+        v = v._value
+    if type(v) is not np.ndarray:
+        return True
+    extra = v.ndim - len(x.shape)  # leading batch axes of vmap
+    if extra:
+        if 0 in v.shape[:extra]:
+            return True
+        v = v[(0,) * extra]
+    try:
+        if _RESHAPE_TAKES_COPY:
+            np.reshape(v, shape, copy=False)
+        else:  # pragma: no cover  (NumPy < 2.1)
+            v.view().shape = shape
+    except (ValueError, AttributeError):
+        return False
+    return True
+
+
+def _permutation(func: Callable[..., Any], ndim: int, args: tuple, kwargs: dict) -> tuple:
+    """The axes order a transposing NumPy function gives an array of ``ndim`` dimensions."""
+    probe = np.empty(tuple(range(1, ndim + 1)), dtype=np.int8)  # every axis a different length
+    return tuple(n - 1 for n in func(probe, *args, **kwargs).shape)
+
+
+def _by_positions(func: Callable[..., Any], args: tuple, kwargs: dict, item: int | None) -> Any:
+    """Write-back for any view NumPy makes by selecting elements: scatter by their positions."""
+
+    def unapply(parent: Any, child: Any) -> Any:
+        shape = shape_of(parent)
+        size = math.prod(shape)
+        positions = func(np.arange(size).reshape(shape), *args, **kwargs)
+        if item is not None:
+            positions = positions[item]
+        flat = reshape(parent, (size,))
+        flat = scatter_set(flat, reshape(child, (-1,)), index=(np.ravel(positions),))
+        return reshape(flat, shape)
+
+    return unapply
+
+
+def _write_real(parent: Any, child: Any) -> Any:
+    return child + 1j * np.imag(parent) if is_complex(parent) else child
+
+
+def _write_imag(parent: Any, child: Any) -> Any:
+    return np.real(parent) + 1j * child
+
+
+# How each view function writes a changed view back: "reshape", "transpose", "positions"
+# (any selection of elements), "read-only", or a function (parent, child) -> parent.
+_KINDS: dict[Any, Any] = {
+    np.reshape: "reshape",
+    np.ravel: "reshape",
+    np.squeeze: "reshape",
+    np.expand_dims: "reshape",
+    np.atleast_1d: "reshape",
+    np.atleast_2d: "reshape",
+    np.atleast_3d: "reshape",
+    np.transpose: "transpose",
+    np.swapaxes: "transpose",
+    np.moveaxis: "transpose",
+    np.rollaxis: "transpose",
+    np.flip: "positions",
+    np.fliplr: "positions",
+    np.flipud: "positions",
+    np.rot90: "positions",
+    np.split: "positions",
+    np.array_split: "positions",
+    np.hsplit: "positions",
+    np.vsplit: "positions",
+    np.dsplit: "positions",
+    np.diagonal: "read-only",
+    np.broadcast_to: "read-only",
+    np.broadcast_arrays: "read-only",
+    np.real: _write_real,
+    np.imag: _write_imag,
+}
+for _name, _kind in [
+    ("permute_dims", "transpose"),
+    ("matrix_transpose", "transpose"),
+    ("unstack", "positions"),
+]:
+    if hasattr(np, _name):
+        _KINDS[getattr(np, _name)] = _kind
+
+
+def _step(func: Any, raw: Callable, x: Tracer, out: Tracer, args: tuple, kwargs: dict, item: Any):
+    """The view step of ``out = func(x, *args, **kwargs)[item]``, or None if it is a copy."""
+    kind = _KINDS[func]
+    name = func.__name__
+    if item is None:
+        apply = lambda parent: raw(parent, *args, **kwargs)
+    else:
+        apply = lambda parent: raw(parent, *args, **kwargs)[item]
+    if kind == "reshape":
+        if func in (np.reshape, np.ravel) and not reshape_is_view(x, tuple(out.shape)):
+            return None  # NumPy copies this one
+        unapply = lambda parent, child: reshape(child, shape_of(parent))
+    elif kind == "transpose":
+        inverse = tuple(np.argsort(_permutation(func, len(x.shape), args, kwargs)))
+        unapply = lambda parent, child: transpose(child, inverse)
+    elif kind == "positions":
+        unapply = _by_positions(func, args, kwargs, item)
+    elif kind == "read-only":
+        unapply = None
+    elif func is np.imag and not is_complex(x):
+        unapply = None  # the imaginary part of a real array: read-only zeros
+    else:
+        unapply = kind
+    return ViewStep(name, apply, unapply)
+
+
+# functions of several arrays giving one result per array (each a view of its own argument)
+_PER_ARGUMENT = {np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_arrays}
+
+
+def _wrap(func: Any, raw: Callable[..., Any]) -> Callable[..., Any]:
+    def view_handler(x: Any, *args: Any, **kwargs: Any) -> Any:
+        out = raw(x, *args, **kwargs)
+        if func in _PER_ARGUMENT and args:
+            if func is np.broadcast_arrays:
+                one = RAW[np.broadcast_to]
+                steps = [(a, one, (tuple(o.shape),)) for a, o in zip((x, *args), out, strict=True)]
+                func_of_one = np.broadcast_to
+            else:
+                steps = [(a, raw, ()) for a in (x, *args)]  # type: ignore[misc]
+                func_of_one = func
+            return type(out)(
+                add_view(a, o, _step(func_of_one, f, a, o, a_args, {}, None))
+                if isinstance(a, Tracer) and isinstance(o, Tracer)
+                else o
+                for (a, f, a_args), o in zip(steps, out, strict=True)
+            )
+        if not isinstance(x, Tracer):
+            return out
+        if isinstance(out, Tracer):
+            step = _step(func, raw, x, out, args, kwargs, None)
+            return out if step is None else add_view(x, out, step)
+        if isinstance(out, (list, tuple)):  # the pieces of a split
+            pieces = [
+                add_view(x, piece, _step(func, raw, x, piece, args, kwargs, k))
+                if isinstance(piece, Tracer)
+                else piece
+                for k, piece in enumerate(out)
+            ]
+            return type(out)(pieces)
+        return out
+
+    view_handler.__name__ = getattr(raw, "__name__", func.__name__)
+    view_handler.__doc__ = getattr(raw, "__doc__", None)
+    return view_handler
+
+
+def install() -> None:
+    """Wrap the handlers of the view functions so that their results are views."""
+    for func in _KINDS:
+        if func in NUMPY and func not in RAW:
+            RAW[func] = NUMPY[func]
+            NUMPY[func] = _wrap(func, RAW[func])

@@ -1,0 +1,243 @@
+"""Views and writes on traced arrays: NumPy's aliasing, followed by functionalization.
+
+A traced array made by a view function (basic indexing, ``.T``, ``reshape`` when NumPy would
+not copy, ``np.split`` pieces, ``diagonal``, ...) remembers its *root* (the traced array it
+was taken from, through any number of views) and the *chain* of view steps from the root to
+it. A write through any alias (``v[i] = x``, ``v += x``, ``out=v``) is computed functionally
+(``scatter_set``, ``where``), scattered back through the chain into the root, and every other
+live view of that root is marked stale. A stale view is recomputed from the root (its chain
+replayed with ordinary primitives) the first time it is used again, so each alias sees the
+write in value and in derivative, exactly as NumPy shows it, and no transform needs to know.
+
+The staleness mark is a trace: ``STALE`` has the highest level, so ``bind`` hands every call
+with a stale argument to it, and it refreshes the argument before the call runs.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .core import Primitive, Trace, Tracer, bind
+
+
+class ViewStep:
+    """One view step: ``apply(parent) -> child`` and ``unapply(parent, child) -> parent``.
+
+    ``unapply`` is ``None`` for read-only views (``diagonal``, ``broadcast_to``); ``key``
+    identifies the step for comparisons (``("getitem", index)``), ``None`` otherwise.
+    """
+
+    __slots__ = ("name", "apply", "unapply", "key")
+
+    def __init__(
+        self,
+        name: str,
+        apply: Callable[[Any], Any],
+        unapply: Callable[[Any, Any], Any] | None,
+        key: Any = None,
+    ) -> None:
+        self.name = name
+        self.apply = apply
+        self.unapply = unapply
+        self.key = key
+
+
+class Storage:
+    """What a root array shares with its views: weak references to the live views."""
+
+    __slots__ = ("views", "limit")
+
+    def __init__(self) -> None:
+        self.views: list[weakref.ref] = []
+        self.limit = 8  # prune dead references when the list grows past this
+
+    def add(self, view: Tracer) -> None:
+        views = self.views
+        if len(views) >= self.limit:
+            views[:] = [r for r in views if r() is not None]
+            self.limit = 2 * len(views) + 8
+        views.append(weakref.ref(view))
+
+    def mark_stale(self, writer: Tracer) -> None:
+        """Every live view other than ``writer`` must be recomputed before its next use."""
+        for ref in self.views:
+            view = ref()
+            if view is not None and view is not writer:
+                view._trace = STALE
+
+
+class View:
+    """The root a view was taken from and the steps from the root to it."""
+
+    __slots__ = ("root", "chain")
+
+    def __init__(self, root: Tracer, chain: tuple[ViewStep, ...]) -> None:
+        self.root = root
+        self.chain = chain
+
+
+# ----------------------------------------------------------------------------- staleness
+
+
+class StaleTrace(Trace):
+    """The mark of a view whose root was written: any use recomputes it first."""
+
+    __slots__ = ()
+    opaque = True  # ``concrete`` asks ``concrete_of`` instead of reading the old value
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        return bind(prim, *[fresh(a) for a in args], **params)
+
+    def concrete_of(self, x: Tracer) -> Any:
+        return fresh(x)
+
+    def pure(self, value: Any) -> Tracer:
+        raise AssertionError("a stale view has no trace of its own")
+
+
+STALE = StaleTrace(level=1 << 62, transform="a write through another view")
+
+
+def fresh(x: Any) -> Any:
+    """``x`` with its value recomputed from its root if a write made it stale."""
+    if isinstance(x, Tracer) and x._trace is STALE:
+        view = x._alias
+        value = view.root
+        for step in view.chain:
+            value = step.apply(value)
+        rebind(x, value)
+    return x
+
+
+def fresh_args(args: Sequence[Any]) -> None:
+    """Refresh the stale tracers among ``args`` and inside the tuples and lists among them."""
+    for a in args:
+        if isinstance(a, Tracer):
+            if a._trace is STALE:
+                fresh(a)
+        elif type(a) is tuple or type(a) is list:
+            fresh_args(a)
+
+
+# ----------------------------------------------------------------------------- handles
+
+# the slots that hold a tracer's value (those of every tracer class), not its aliasing
+_VALUE_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
+def _value_slots(cls: type) -> tuple[str, ...]:
+    slots = _VALUE_SLOTS.get(cls)
+    if slots is None:
+        names = []
+        for klass in cls.__mro__:
+            for slot in getattr(klass, "__slots__", ()):
+                if slot not in ("_alias", "__weakref__") and slot not in names:
+                    names.append(slot)
+        slots = _VALUE_SLOTS[cls] = tuple(names)
+    return slots
+
+
+def rebind(handle: Tracer, new: Any) -> None:
+    """Point ``handle`` at the value ``new``; its aliasing (root, views) stays as it was."""
+    trace = handle._trace
+    if trace is STALE:
+        trace = handle._alias.root._trace
+    if not (isinstance(new, Tracer) and type(new) is type(handle) and new._trace is trace):
+        if isinstance(new, Tracer) and new._trace.level > trace.level:
+            raise ValueError(
+                f"cannot write a value traced by an inner {new._trace.transform} into an array "
+                f"traced by the outer {trace.transform}: the array would outlive the inner "
+                "transform. Create the array inside the inner function (np.zeros_like(x))."
+            )
+        new = trace.pure(new)
+        if type(new) is not type(handle):  # (a tracer class with subclasses)
+            raise TypeError(f"cannot rebind a {type(handle).__name__} to a {type(new).__name__}")
+    for slot in _value_slots(type(handle)):
+        object.__setattr__(handle, slot, getattr(new, slot))
+
+
+def add_view(parent: Any, out: Any, step: ViewStep) -> Any:
+    """Record that traced ``out`` is ``step.apply(parent)`` sharing ``parent``'s memory."""
+    if not isinstance(out, Tracer) or out is parent or not isinstance(parent, Tracer):
+        return out
+    if out._alias is not None:  # a handler returned an existing array: nothing new
+        return out
+    meta = parent._alias
+    if type(meta) is View:
+        root, chain = meta.root, meta.chain + (step,)
+    else:
+        root, chain = parent, (step,)
+        if meta is None:
+            meta = parent._alias = Storage()
+    out._alias = View(root, chain)
+    root._alias.add(out)
+    return out
+
+
+def mark_array(x: Any) -> Any:
+    """Give a 0-d traced array the identity of an array (``np.zeros(())``), not of a scalar:
+    an in-place operator then changes it for every name bound to it, as NumPy does."""
+    if isinstance(x, Tracer) and x._alias is None:
+        x._alias = Storage()
+    return x
+
+
+def is_array_object(x: Tracer) -> bool:
+    """False for a 0-d value NumPy would give as a scalar (``np.sum(x)``, ``y[0]`` of a 1-d y):
+    an in-place operator on a scalar binds a new value to the name instead of writing."""
+    return x._alias is not None or len(x.shape) > 0
+
+
+def read_only_error(x: Tracer) -> ValueError | None:
+    """The error NumPy gives for a write into ``x`` if ``x`` is a read-only view."""
+    meta = x._alias
+    if type(meta) is View:
+        for step in meta.chain:
+            if step.unapply is None:
+                return ValueError(
+                    f"assignment destination is read-only: this array is a read-only view "
+                    f"({step.name}), as in NumPy. Write into a copy instead (v = v.copy())."
+                )
+    return None
+
+
+def write(handle: Tracer, new: Any) -> None:
+    """Make ``new`` (same shape and dtype) the value of ``handle``, as NumPy's write into it.
+
+    A view writes through to its root, and every other view of that root sees the write.
+    """
+    error = read_only_error(handle)
+    if error is not None:
+        raise error
+    fresh(handle)
+    meta = handle._alias
+    if type(meta) is View:
+        root, chain = meta.root, meta.chain
+        parents = [root]
+        for step in chain[:-1]:
+            parents.append(step.apply(parents[-1]))
+        value = new
+        for step, parent in zip(reversed(chain), reversed(parents), strict=True):
+            value = step.unapply(parent, value)  # type: ignore[misc]  # (checked above)
+        rebind(root, value)
+        rebind(handle, new)
+        root._alias.mark_stale(handle)
+    else:
+        rebind(handle, new)
+        if meta is not None:
+            meta.mark_stale(handle)
+
+
+def is_view_of(value: Any, handle: Tracer, key: Any) -> bool:
+    """True if ``value`` is the up-to-date view of ``handle`` made by the step ``key``."""
+    if not isinstance(value, Tracer) or value._trace is STALE:
+        return False
+    meta = value._alias
+    if type(meta) is not View or meta.chain[-1].key != key:
+        return False
+    own = handle._alias
+    if type(own) is View:
+        return meta.root is own.root and meta.chain[:-1] == own.chain
+    return meta.root is handle and len(meta.chain) == 1
