@@ -18,7 +18,7 @@ import numpy as np
 
 from .core import ConcreteValueError, Tracer, active_traces, concrete
 from .dispatch import stand_in
-from .ops.indexing import getitem, is_basic, normalize_index
+from .ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
 from .ops.registry import NUMPY, UFUNC_METHODS
 from .ops.updates import IndexUpdate, IndexUpdateHelper
 from .views import fresh, is_array_object, is_view_of, mark_array, write
@@ -137,7 +137,11 @@ def _setitem(self: Any, index: Any, value: Any) -> None:
         key = _safe_normalize(index)
         if key is not None and is_basic(key) and is_view_of(value, self, ("getitem", key)):
             return  # y[i] = (a view of y[i]): the values are there already (y[1:] += x)
-        write(self, IndexUpdate(self, index).set(value))
+        try:
+            new = IndexUpdate(self, index).set(value)
+        except ConcreteValueError:  # y[i] = v with i traced by vmap or compile
+            new = set_at_traced_index(self, index, value)
+        write(self, cast_for_write(new, np.dtype(self.dtype), "unsafe", "item assignment"))
         return
     if tuple(mask.shape) != tuple(self.shape)[: len(mask.shape)]:
         raise IndexError(

@@ -17,7 +17,7 @@ import numpy as np
 
 from .core import ConcreteValueError, Tracer
 from .ops.elementwise import is_complex
-from .ops.indexing import getitem, is_basic, normalize_index
+from .ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
 from .ops.registry import NUMPY, shape_of
 from .ops.shape import reshape, transpose
 from .ops.updates import scatter_set
@@ -36,11 +36,11 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
     except ConcreteValueError:  # an integer index known only when replayed (compile, vmap)
         if not out.shape:
             return out  # a single element: a copy
-        raw = index  # NumPy gives a view of a row: reads follow writes; writes are refused
+        raw = index  # NumPy gives a view of a row
         step = ViewStep(
-            "a row picked by a traced index; write through the array (y[i] = ...) instead",
+            "indexing",
             lambda parent: getitem(parent, raw),
-            None,
+            lambda parent, child: set_at_traced_index(parent, raw, child).astype(parent.dtype),
         )
         return add_view(x, out, step)
     if not is_basic(index):

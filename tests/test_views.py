@@ -231,6 +231,239 @@ def zero_d_array_in_place(x):
     return np.stack([a, b])
 
 
+# idioms beyond the ones above, each checked the same way
+
+
+def column_from_column(x):
+    y = x.reshape(2, 3).copy()
+    y[:, 0] = y[:, 1] * 2
+    return y
+
+
+def cumulative_loop(x):
+    y = x.copy()
+    for i in range(1, 6):
+        y[i] += y[i - 1] * 0.5
+    return y
+
+
+def stencil(x):
+    y = np.zeros_like(x)
+    y[1:-1] = 0.5 * (x[:-2] + x[2:])
+    return y
+
+
+def normalise_in_place(x):
+    y = np.exp(x)
+    y /= y.sum()
+    return y
+
+
+def swap_rows_fancy(x):
+    y = x.reshape(3, 2).copy()
+    y[[0, 1]] = y[[1, 0]]
+    return y
+
+
+def transpose_row_written(x):
+    y = x.reshape(2, 3).copy()
+    y.T[0] = x[3:5] ** 2
+    return y
+
+
+def out_is_a_view(x):
+    y = x.copy()
+    np.add(y[:3], 1, out=y[3:])
+    return y
+
+
+def ellipsis_assign_reversed(x):
+    y = np.empty_like(x)
+    y[...] = x[::-1]
+    return y
+
+
+def whole_slice_aug(x):
+    y = x.copy()
+    y[:] += 1
+    y[...] *= x
+    return y
+
+
+def ravel_view_and_copy(x):
+    y = x.reshape(2, 3) * 1.0
+    z = y.ravel()
+    z[0] = 5 * x[1]
+    w = y.T.ravel()
+    w[1] = 7.0
+    return np.concatenate([y.ravel(), w])
+
+
+def sort_a_view(x):
+    y = x * 1.0
+    y[1:].sort()
+    return y
+
+
+def element_read_before_write(x):
+    y = x * 1.0
+    a = y[0]
+    y[0] = 5.0
+    return np.stack([a, y[0]])
+
+
+def real_imag_views(x):
+    z = x[:3] + 1j * x[3:]
+    z.real[0] = x[1] ** 2
+    z.imag[1:] *= 3.0
+    return np.concatenate([z.real, z.imag])
+
+
+def out_negative_cumsum(x):
+    y = x * 1.0
+    np.negative(y, out=y)
+    z = np.empty_like(x)
+    np.cumsum(x, out=z)
+    return y * z
+
+
+def overlapping_assign(x):
+    y = x * 1.0
+    y[1:3] = y[0:2]
+    return y
+
+
+def negative_stride_view(x):
+    y = x * 1.0
+    v = y[::-1]
+    v[0] = x[0] * 3
+    v[2:4] += 1.0
+    return y
+
+
+def flip_view_written(x):
+    y = x * 1.0
+    np.flip(y)[0] = x[1] ** 2
+    return y
+
+
+def reshape_strided_write(x):
+    y = x * 1.0
+    y.reshape(-1)[::2] = 0
+    return y
+
+
+def rot90_view_written(x):
+    y = x.reshape(2, 3) * 1.0
+    r = np.rot90(y)
+    r[0, 1] = x[0] * 5
+    return y
+
+
+def expand_squeeze_views(x):
+    y = x.reshape(2, 3) * 1.0
+    e = np.expand_dims(y, 0)
+    e[0, 1] *= 2
+    s = np.squeeze(e)
+    s[0, 0] = 1.0
+    return y
+
+
+def shifted_sum_assign(x):
+    y = x.copy()
+    y[1:] = y[1:] + y[:-1]
+    y[0] = y[-1]
+    return y
+
+
+def column_view_after_row_writes(x):
+    y = x.reshape(2, 3).copy()
+    col = y[:, 1]
+    y[0] *= 2.0
+    y[:, 0] += col
+    return y
+
+
+def name_alias_in_place(x):
+    y = x.copy()
+    t = y
+    t += 1.0
+    return y * t
+
+
+def accumulate_rows(x):
+    acc = np.zeros(3, like=x)
+    for row in x.reshape(2, 3):
+        acc += row**2
+    return acc
+
+
+def split_axis1_pieces(x):
+    y = x.reshape(2, 3).copy()
+    a, b = np.split(y, [1], axis=1)
+    b *= a
+    return y
+
+
+def maximum_out_in_place(x):
+    y = x * 1.0
+    np.maximum(y, 0.1, out=y)
+    return y
+
+
+def mask_set_then_add(x):
+    y = x.copy()
+    m = y > 0
+    y[m] = 0.0
+    y += 1.0
+    return y
+
+
+def argmax_index_set(x):
+    y = x.copy()
+    y[np.argmax(x)] = 0.0
+    return y
+
+
+def fill_diagonal_rectangular(x):
+    y = x.reshape(2, 3).copy()
+    np.fill_diagonal(y, x[:2] * 3)
+    return y
+
+
+def fill_then_fancy(x):
+    y = x.copy()
+    y.fill(1.0)
+    y[[1, 3]] = x[[0, 0]]
+    return y
+
+
+def row_from_row(x):
+    y = np.ones((2, 6), like=x)
+    y[0] = x
+    y[1] = y[0] ** 2
+    return y
+
+
+def atleast_2d_view(x):
+    z = np.atleast_2d(x * 1.0)
+    z[0, 0] = 2.0
+    return z
+
+
+def argmin_column_add(x):
+    y = x.reshape(2, 3).copy()
+    y[:, np.argmin(x[:3])] += x[3:5]
+    return y
+
+
+def argmax_row_view_written(x):
+    y = x.reshape(2, 3).copy()
+    r = y[np.argmax(x[:2])]
+    r *= 3.0
+    return y
+
+
 PROGRAMS = [
     shift_add,
     strided_scale,
@@ -258,6 +491,40 @@ PROGRAMS = [
     fancy_aug_assign,
     scalar_in_place,
     zero_d_array_in_place,
+    column_from_column,
+    cumulative_loop,
+    stencil,
+    normalise_in_place,
+    swap_rows_fancy,
+    transpose_row_written,
+    out_is_a_view,
+    ellipsis_assign_reversed,
+    whole_slice_aug,
+    ravel_view_and_copy,
+    sort_a_view,
+    element_read_before_write,
+    real_imag_views,
+    out_negative_cumsum,
+    overlapping_assign,
+    negative_stride_view,
+    flip_view_written,
+    reshape_strided_write,
+    rot90_view_written,
+    expand_squeeze_views,
+    shifted_sum_assign,
+    column_view_after_row_writes,
+    name_alias_in_place,
+    accumulate_rows,
+    split_axis1_pieces,
+    maximum_out_in_place,
+    mask_set_then_add,
+    argmax_index_set,
+    fill_diagonal_rectangular,
+    fill_then_fancy,
+    row_from_row,
+    atleast_2d_view,
+    argmin_column_add,
+    argmax_row_view_written,
 ]
 
 # programs whose masks depend on values: fixed-shape updates, so vmap and compile work too
@@ -428,3 +695,11 @@ def test_views_survive_nested_transforms():
 
 def _second_difference(g, s, eps=1e-4):
     return (g(s + eps) - 2 * g(s) + g(s - eps)) / eps**2
+
+
+@pytest.mark.parametrize("program", PROGRAMS + MASK_PROGRAMS, ids=lambda f: f.__name__)
+def test_program_when_every_value_counts_as_large(program, monkeypatch):
+    from functional_ad import graph
+
+    monkeypatch.setattr(graph, "KEEP_BELOW", 0)  # lean nodes and deferred tangents everywhere
+    check_program(program, X)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Tracer, concrete
-from .registry import primitive, shape_of, unbroadcast
+from .registry import no_derivative, primitive, shape_of, unbroadcast
 
 
 def _index_array(i: Any) -> Any:
@@ -216,6 +216,42 @@ def _single_traced_axis(x: Any, index: Any) -> int | None:
     if Ellipsis in before:  # the index counts from the end
         return np.ndim(x) - (len(parts) - k)
     return k
+
+
+def _checked_index_impl(i: Any, size: int) -> Any:
+    i = np.asarray(i)
+    if np.any((i < -size) | (i >= size)):
+        raise IndexError(f"index {i} is out of bounds for axis with size {size}")
+    return np.remainder(i, size)
+
+
+# an integer index known only when run (vmap, compile), checked as NumPy checks it
+checked_index = no_derivative(
+    "checked_index",
+    _checked_index_impl,
+    batch=lambda prim, n, vals, batched, size: prim(vals[0], size=size),
+)
+
+
+def set_at_traced_index(x: Any, index: Any, value: Any) -> Any:
+    """``x`` with ``x[index] = value`` where ``index`` holds one traced integer that picks along
+    one axis (``y[i] = v`` with ``i = np.argmax(...)`` under vmap or compile): a ``where``.
+
+    Raises ``ConcreteValueError`` for other indices that need the traced values.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    found = _single_traced_axis(x, index)
+    traced = next(p for p in parts if isinstance(p, Tracer))
+    if found is None or traced.shape != ():
+        concrete(traced)  # raises the trace's ConcreteValueError
+    axis = int(found)  # type: ignore[arg-type]
+    shape = shape_of(x)
+    n = shape[axis]
+    i = checked_index(traced, size=n)
+    positions = np.arange(n).reshape((n,) + (1,) * (len(shape) - axis - 1))
+    hit = np.equal(positions, i)
+    picked = shape[:axis] + shape[axis + 1 :]
+    return np.where(hit, np.expand_dims(np.broadcast_to(value, picked), axis), x)
 
 
 def take_along(x: Any, indices: Any, axis: int) -> Any:
