@@ -18,7 +18,8 @@ import numpy as np
 
 from .core import ConcreteValueError, Tracer, active_traces, concrete
 from .dispatch import stand_in
-from .ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
+from .lists import holds_tracer, traced_array
+from .ops.indexing import getitem, is_basic, normalize_index, same_mask, set_at_traced_index
 from .ops.registry import NUMPY, UFUNC_METHODS
 from .ops.updates import IndexUpdate, IndexUpdateHelper
 from .views import fresh, is_array_object, is_view_of, mark_array, write
@@ -128,10 +129,14 @@ def _spread(mask: Any, ndim: int) -> Any:
 def _setitem(self: Any, index: Any, value: Any) -> None:
     """``x[index] = value``; a traced boolean mask with a scalar value records a ``where``."""
     fresh(self)
+    if type(value) in (list, tuple) and holds_tracer(value):
+        value = traced_array(value)  # y[:2] = [x[3], x[4]]
     mask = _bool_mask(index)
     if isinstance(value, MaskedSelection):
-        if mask is None or value.mask is not mask:
-            raise value.error("assigning it to another index")
+        if mask is None:
+            raise value.error("assigning it to an index that is not a boolean mask")
+        if value.mask is not mask:
+            mask = same_mask(mask, value.mask)
         value = value.values
     elif mask is None or np.ndim(value) != 0:
         key = _safe_normalize(index)
@@ -198,7 +203,7 @@ class MaskedSelection:
     def _operand(self, other: Any) -> Any:
         if isinstance(other, MaskedSelection):
             if other.mask is not self.mask:
-                return None
+                self.mask = same_mask(self.mask, other.mask)
             return self._safe(other.values)
         return other if np.ndim(other) == 0 else None
 

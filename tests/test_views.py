@@ -464,6 +464,117 @@ def argmax_row_view_written(x):
     return y
 
 
+def list_of_traced_values_assigned(x):
+    y = x.copy()
+    y[:2] = [x[3], x[4] * 2]
+    return y
+
+
+def rows_and_columns_of_a_2d_buffer(x):
+    y = np.zeros((2, 6), like=x)
+    y[0] = x
+    y[1, :] = 3.0
+    y[:, 0] += x[:2]
+    return y
+
+
+def constant_mask_assign(x):
+    y = x.copy()
+    y[np.array([True, False, True, False, True, False])] = x[:3]
+    return y
+
+
+def two_d_fancy_aug_assign(x):
+    y = x.copy()
+    idx = np.array([[0, 1], [2, 3]])
+    y[idx] *= 2.0
+    return y
+
+
+def newaxis_slice_assign(x):
+    y = x.copy()
+    y[np.newaxis, 1:3] = x[4:]
+    return y
+
+
+def ellipsis_column_update(x):
+    y = x.reshape(2, 3).copy()
+    y[..., -1] -= y[..., 0]
+    return y
+
+
+def view_of_strided_view(x):
+    a = x.copy()
+    b = a[1:4]
+    c = b[::2]
+    c *= 10.0
+    b[1] = a[0]
+    return a
+
+
+def view_outlives_rebinding_of_its_name(x):
+    y = x.copy()
+    z = y[:3]
+    y = y * 2.0
+    z += 1.0
+    return y + np.concatenate([z, z])
+
+
+def read_then_zero(x):
+    y = x.copy()
+    s = y[2:4].sum()
+    y[2:4] = 0.0
+    return y + s
+
+
+def np_array_copies(x):
+    y = np.array(x)
+    y[0] = 2.0
+    return y * x
+
+
+def np_asarray_is_the_same_array(x):
+    y = np.asarray(x)
+    y[0] = 2.0
+    return y * x
+
+
+def copyto_strided_views(x):
+    y = x.copy()
+    np.copyto(y[::2], x[1::2])
+    return y
+
+
+def clip_in_place(x):
+    y = x.copy()
+    np.clip(y, -0.5, 0.5, out=y)
+    return y * x
+
+
+def mask_recomputed_on_both_sides(x):
+    y = x.copy()
+    y[y > 0] += x[y > 0]
+    return y
+
+
+def mask_recomputed_in_assignment(x):
+    m = x.reshape(2, 3).copy()
+    m[m > 0] = m[m > 0] ** 2
+    return m
+
+
+def divide_where_in_place(x):
+    y = x.copy()
+    np.divide(y, 2.0, out=y, where=y > 0)
+    return y
+
+
+def last_from_first_two(x):
+    y = x.copy()
+    y[-1] = y[0] * y[1]
+    return y
+
+
 PROGRAMS = [
     shift_add,
     strided_scale,
@@ -525,10 +636,32 @@ PROGRAMS = [
     atleast_2d_view,
     argmin_column_add,
     argmax_row_view_written,
+    list_of_traced_values_assigned,
+    rows_and_columns_of_a_2d_buffer,
+    constant_mask_assign,
+    two_d_fancy_aug_assign,
+    newaxis_slice_assign,
+    ellipsis_column_update,
+    view_of_strided_view,
+    view_outlives_rebinding_of_its_name,
+    read_then_zero,
+    np_array_copies,
+    np_asarray_is_the_same_array,
+    copyto_strided_views,
+    clip_in_place,
+    last_from_first_two,
 ]
 
 # programs whose masks depend on values: fixed-shape updates, so vmap and compile work too
-MASK_PROGRAMS = [mask_scale, mask_set, mask_add_selection, out_with_where]
+MASK_PROGRAMS = [
+    mask_scale,
+    mask_set,
+    mask_add_selection,
+    out_with_where,
+    mask_recomputed_on_both_sides,
+    mask_recomputed_in_assignment,
+    divide_where_in_place,
+]
 
 
 @pytest.mark.parametrize("program", PROGRAMS + MASK_PROGRAMS, ids=lambda f: f.__name__)
@@ -703,3 +836,15 @@ def test_program_when_every_value_counts_as_large(program, monkeypatch):
 
     monkeypatch.setattr(graph, "KEEP_BELOW", 0)  # lean nodes and deferred tangents everywhere
     check_program(program, X)
+
+
+def test_masks_that_differ_at_run_time_raise():
+    def f(x):
+        y = x.copy()
+        y[x > 0] += x[x > 0.5]  # NumPy: a shape error when the counts differ
+        return y
+
+    with pytest.raises(ValueError, match="masks"):
+        fad.vmap(f)(np.stack([X, X]))
+    with pytest.raises(ValueError, match="masks"):
+        fad.compile(f)(X)

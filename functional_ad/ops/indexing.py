@@ -233,6 +233,29 @@ checked_index = no_derivative(
 )
 
 
+def _same_mask_impl(mask: Any, other: Any) -> Any:
+    if not np.array_equal(mask, other):
+        raise ValueError(
+            "y[mask1] combined with x[mask2] under vmap or compile: the two boolean masks "
+            "differ, so the selections cannot be paired element by element. Compute the mask "
+            "once (m = y > 0) and use it on both sides, or write np.where(m, ..., ...)."
+        )
+    return mask
+
+
+def _same_mask_batch(prim: Primitive, size: int, vals: list, batched: tuple) -> Any:
+    full = [
+        v if b else np.broadcast_to(v, (size, *np.shape(v)))
+        for v, b in zip(vals, batched, strict=True)
+    ]
+    return prim(*full)
+
+
+# two masks computed from traced values that a program pairs (y[m1] += x[m2]): checked equal
+# when the program runs, since their values are not known while tracing
+same_mask = no_derivative("same_mask", _same_mask_impl, batch=_same_mask_batch)
+
+
 def set_at_traced_index(x: Any, index: Any, value: Any) -> Any:
     """``x`` with ``x[index] = value`` where ``index`` holds one traced integer that picks along
     one axis (``y[i] = v`` with ``i = np.argmax(...)`` under vmap or compile): a ``where``.
