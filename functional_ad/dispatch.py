@@ -145,6 +145,14 @@ def _lose_derivative(self: Tracer, *args: Any, **kwargs: Any) -> Any:
     )
 
 
+def _refuse_pickle(self: Tracer, protocol: Any) -> Any:
+    raise TypeError(
+        f"a value traced by {self._trace.transform} cannot be pickled: it is part of a "
+        "computation being differentiated, and would come back without it. Return it from the "
+        "transformed function and pickle the result, or pickle stop_gradient(x)."
+    )
+
+
 def _scalar_conversion(kind: str) -> Any:
     def convert(self: Tracer) -> Any:
         raise TypeError(
@@ -369,6 +377,9 @@ def _install_methods() -> None:
     methods["astype"] = lambda self, dtype, *args, **kwargs: (
         self if np.dtype(dtype) == self.dtype else ew.convert(self, dtype=np.dtype(dtype))
     )
+    methods["__copy__"] = lambda self: NUMPY[np.copy](self)
+    methods["__deepcopy__"] = lambda self, memo: NUMPY[np.copy](self)
+    methods["__reduce_ex__"] = _refuse_pickle
     methods["item"] = _scalar_conversion("item")
     methods["tolist"] = _scalar_conversion("tolist")
     for name, method in methods.items():

@@ -385,6 +385,11 @@ class Graph:
         Returns:
             The ``GraphNode`` s that lead to ``output``, in reverse execution order.
         """
+        if isinstance(output, int) and not -len(self.outputs) <= output < len(self.outputs):
+            raise IndexError(
+                f"walk_back: output {output} out of range: the graph has {len(self.outputs)} "
+                f"output{'s' if len(self.outputs) != 1 else ''} (0 to {len(self.outputs) - 1})"
+            )
         start = self.outputs[output] if isinstance(output, int) else output
         needed = {start} if type(start) is Var else set()
         path = []

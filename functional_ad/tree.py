@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -92,7 +93,13 @@ def tree_flatten(tree: Any) -> tuple[list[Any], TreeDef]:
     [3, 1, 2]
     """
     leaves: list[Any] = []
-    return leaves, _flatten(tree, leaves)
+    try:
+        return leaves, _flatten(tree, leaves)
+    except RecursionError:
+        raise ValueError(
+            "pytree nested too deeply to flatten (deeper than Python's recursion limit, "
+            f"{sys.getrecursionlimit()}): pass the values as a flat list or an array instead"
+        ) from None
 
 
 def _flatten(x: Any, leaves: list[Any]) -> TreeDef:

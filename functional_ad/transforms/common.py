@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Trace, Tracer
-from ..tree import tree_map
+from ..tree import tree_flatten, tree_map
 from ..zeros import Zero, instantiate, tangent_dtype
 
 
@@ -18,6 +18,41 @@ def as_value(x: Any) -> Any:
     if isinstance(x, (np.ndarray, np.generic, Tracer)):
         return x
     return np.asarray(x)
+
+
+def check_argnums(argnums: Any, transform: str) -> tuple[bool, tuple[int, ...]]:
+    """``(single, nums)`` for an ``argnums`` of ``transform``; refuse anything else.
+
+    ``argnums`` is an int or a non-empty tuple or list of distinct ints. Arrays in its place
+    are the torch.autograd.functional way of passing the inputs, which takes them here later.
+    """
+    if isinstance(argnums, (int, np.integer)) and not isinstance(argnums, (bool, np.bool_)):
+        return True, (int(argnums),)
+    items = argnums if isinstance(argnums, (tuple, list)) else None
+    if (
+        items is not None
+        and items
+        and all(
+            isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in items
+        )
+    ):
+        nums = tuple(int(i) for i in items)
+        if len(set(nums)) != len(nums):
+            raise ValueError(f"{transform}: argnums {tuple(nums)} repeats an argument")
+        return False, nums
+    if isinstance(argnums, (np.ndarray, Tracer, float, complex)) or (
+        items and any(isinstance(i, (np.ndarray, Tracer, float, complex)) for i in items)
+    ):
+        raise TypeError(
+            f"{transform}(f, inputs) takes argnums, not the inputs: call it as "
+            f"{transform}(f)(x, y) (or {transform}(f, argnums=(0, 1))(x, y)); "
+            f"functional_ad.functional.{transform} has torch.autograd.functional's "
+            f"{transform}(func, inputs) form"
+        )
+    raise TypeError(
+        f"{transform}: argnums must be an int or a non-empty tuple of distinct ints, "
+        f"not {argnums!r:.60}"
+    )
 
 
 def check_differentiable(x: Any, what: str, transform: str) -> None:
@@ -71,6 +106,19 @@ def check_like(t: Any, x: Any, kind: str, transform: str) -> Any:
     return t
 
 
+def check_float_outputs(leaves: Sequence[Any], transform: str) -> None:
+    """Raise ``TypeError`` for an integer or boolean output: it has no derivative."""
+    for i, leaf in enumerate(leaves):
+        dtype = np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else np.result_type(leaf)
+        if dtype.kind not in "fc":
+            raise TypeError(
+                f"{transform} requires float or complex outputs, but output leaf {i} has dtype "
+                f"{dtype}: an integer or boolean function of its inputs (a count, a comparison) "
+                f"is piecewise constant and has no useful derivative. Differentiate a float "
+                f"quantity instead"
+            )
+
+
 def check_outputs(leaves: Sequence[Any], transform: str) -> None:
     """Raise ``TypeError`` unless every output leaf is a number, an array or a traced value."""
     for i, leaf in enumerate(leaves):
@@ -81,6 +129,21 @@ def check_outputs(leaves: Sequence[Any], transform: str) -> None:
         raise TypeError(
             f"{transform}: the function must return arrays or numbers (in a pytree), but output "
             f"leaf {i} is {type(leaf).__name__} {leaf!r:.60}"
+        )
+
+
+def check_aux_order(trace: Trace, out: Any, aux: Any, transform: str) -> None:
+    """Refuse ``(aux, output)``: an output that does not depend on the inputs beside an aux
+    that does is the pair in the wrong order, whose derivative would be a silent zero."""
+
+    def traced(tree: Any) -> bool:
+        return any(isinstance(x, Tracer) and x._trace is trace for x in tree_flatten(tree)[0])
+
+    if not traced(out) and traced(aux):
+        raise TypeError(
+            f"{transform} with has_aux=True: the function returned (output, aux) where the "
+            "output does not depend on the differentiated arguments but aux does. Return "
+            "the differentiated value first: (loss, aux), not (aux, loss)."
         )
 
 

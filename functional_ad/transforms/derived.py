@@ -11,7 +11,7 @@ import numpy as np
 from ..ops.registry import shape_of
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import tangent_dtype
-from .common import as_value, name_transform
+from .common import as_value, check_argnums, check_float_outputs, name_transform
 from .jvp import jvp
 from .vjp import pull_back, record
 
@@ -30,11 +30,7 @@ def select(
     f: Callable[..., Any], argnums: Argnums, args: tuple, kwargs: dict, transform: str
 ) -> tuple[Selected, tuple, bool]:
     """Split ``args`` into the differentiated ones and a function of only those."""
-    nums: tuple[int, ...]
-    if isinstance(argnums, (int, np.integer)):
-        single, nums = True, (int(argnums),)
-    else:
-        single, nums = False, tuple(int(i) for i in argnums)
+    single, nums = check_argnums(argnums, transform)
     n = len(args)
     for i in nums:
         if not -n <= i < n:
@@ -155,6 +151,8 @@ def value_and_grad(
     (5.0, array([2., 4.]))
     """
 
+    check_argnums(argnums, "grad")
+
     @name_transform("value_and_grad", f, "Value and gradient")
     def value_and_grad_f(*args: Any, **kwargs: Any) -> Any:
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "grad")
@@ -169,6 +167,7 @@ def value_and_grad(
                 f"reduce the output, e.g. with .sum()."
             )
         y = rec.out[0]
+        check_float_outputs(rec.out, "grad")
         dtype = tangent_dtype(y)
         check_outputs(rec.out, holomorphic, "grad")
         grads = tree_unflatten(rec.in_tree, pull_back(rec, [np.ones(shape_of(y), dtype)], True))
@@ -221,6 +220,22 @@ def _grad_with_value(f: Callable[..., Any], n: int) -> Callable[..., Any]:
     return grad_with_value
 
 
+def _check_tuples(transform: str, primals: Any, vectors: Any, kind: str) -> None:
+    """Primals and vectors come as tuples, one entry per argument of ``f``."""
+    for what, value in (("primals", primals), (kind, vectors)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(
+                f"{transform} expects primals and {kind} as tuples, one entry per argument: "
+                f"{transform}(f, (x,), (v,)); {what} is a bare {type(value).__name__} of shape "
+                f"{np.shape(value)}. (functional_ad.functional.{transform} takes "
+                f"torch.autograd.functional's {transform}(func, inputs, v) form.)"
+            )
+    if len(primals) != len(vectors):
+        raise ValueError(
+            f"{transform}: {len(primals)} primals but {len(vectors)} {kind}; give one per primal"
+        )
+
+
 def hvp(f: Callable[..., Any], primals: tuple, tangents: tuple) -> tuple[Any, Any]:
     """Return ``(f(*primals), H @ v)`` by forward-over-reverse, never forming ``H``.
 
@@ -238,6 +253,7 @@ def hvp(f: Callable[..., Any], primals: tuple, tangents: tuple) -> tuple[Any, An
     >>> hv
     array([ 6., 12.])
     """
+    _check_tuples("hvp", primals, tangents, "tangents")
     g = _grad_with_value(f, len(primals))
     _, hv, value = jvp(g, tuple(primals), tuple(tangents), has_aux=True)
     return value, hv
@@ -262,6 +278,7 @@ def vhp(f: Callable[..., Any], primals: tuple, cotangents: tuple) -> tuple[Any, 
     """
     from .vjp import vjp
 
+    _check_tuples("vhp", primals, cotangents, "cotangents")
     g = _grad_with_value(f, len(primals))
     _, pullback, value = vjp(g, *primals, has_aux=True)
     return value, pullback(tuple(cotangents))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero, tangent_dtype
-from .common import name_transform, prepare_inputs
+from .common import check_argnums, check_float_outputs, name_transform, prepare_inputs
 from .derived import Argnums, check_outputs, check_real_inputs, select, select_checked
 from .jvp import jvp
 from .structured import ScaledIdentity
@@ -96,11 +96,13 @@ def jacrev(
     array([[2., 0.],
            [0., 4.]])
     """
+    check_argnums(argnums, "jacrev")
 
     @name_transform("jacrev", f, "Jacobian (reverse mode)")
     def jacrev_f(*args: Any, **kwargs: Any) -> Any:
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacrev")
         rec = record(g, dyn, has_aux, "jacrev", names)
+        check_float_outputs(rec.out, "jacrev")
         check_outputs(rec.out, holomorphic, "jacrev")
         per_output = []
         for i, y in enumerate(rec.out):
@@ -156,6 +158,7 @@ def jacfwd(
     >>> jacfwd(lambda x: np.sin(x))(np.array([0.0]))
     array([[1.]])
     """
+    check_argnums(argnums, "jacfwd")
 
     @name_transform("jacfwd", f, "Jacobian (forward mode)")
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
@@ -188,6 +191,7 @@ def jacfwd(
             res = jvp(g, primals, primals, has_aux=has_aux)
             out_flat, out_tree = tree_flatten(res[0])
             aux = res[2] if has_aux else None
+        check_float_outputs(out_flat, "jacfwd")
         if holomorphic:
             check_outputs(out_flat, holomorphic, "jacfwd")
         per_output = []
@@ -231,6 +235,7 @@ def jacobian(
     """
     if mode not in ("rev", "fwd", "auto"):
         raise ValueError(f"jacobian: mode must be 'rev', 'fwd' or 'auto', got {mode!r}")
+    check_argnums(argnums, "jacobian")
     rev = jacrev(f, argnums, has_aux, holomorphic, chunk_size)
     fwd = jacfwd(f, argnums, has_aux, holomorphic, chunk_size)
 
@@ -269,6 +274,7 @@ def hessian(
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
+    check_argnums(argnums, "hessian")
     inner = jacrev(f, argnums, has_aux, holomorphic, chunk_size)
     outer = jacfwd(inner, argnums, has_aux, holomorphic, chunk_size)
     return name_transform("hessian", f, "Hessian")(outer)

@@ -12,7 +12,14 @@ from ..graph import GraphTrace, Node, tuple_item
 from ..ops.registry import shape_of
 from ..tree import TreeDef, tree_flatten, tree_unflatten
 from ..zeros import Zero, add_any
-from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
+from .common import (
+    check_aux_order,
+    check_like,
+    check_outputs,
+    lower_tree,
+    materialize,
+    prepare_inputs,
+)
 
 
 def backward_pass(
@@ -128,6 +135,7 @@ def record(
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError("with has_aux=True the function must return a pair (output, aux)")
             out, aux = out
+            check_aux_order(trace, out, aux, transform)
             rec.aux = lower_tree(trace, aux)
         out_flat, rec.out_tree = tree_flatten(out)
         check_outputs(out_flat, transform)
@@ -147,7 +155,23 @@ def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list
     seeds = [(n, c) for n, c in zip(rec.out_nodes, cotangents, strict=True) if n is not None]
     bars = backward_pass(rec.trace.nodes, seeds, rec.leaves, consume)
     bars = materialize(bars, rec.in_values)
-    return [_cast_like(b, x) for b, x in zip(bars, rec.in_values, strict=True)]
+    bars = [_cast_like(b, x) for b, x in zip(bars, rec.in_values, strict=True)]
+    return owned_results(bars, cotangents)
+
+
+def owned_results(results: list[Any], inputs: Sequence[Any]) -> list[Any]:
+    """``results`` as arrays the caller owns: writable, and sharing memory with nothing else
+    it holds (another result, or one of ``inputs``); copied where they would."""
+    out: list[Any] = []
+    for r in results:
+        if type(r) is np.ndarray and (
+            not (r.flags.owndata and r.flags.writeable)
+            or any(type(o) is np.ndarray and np.may_share_memory(r, o) for o in out)
+            or any(type(i) is np.ndarray and np.may_share_memory(r, i) for i in inputs)
+        ):
+            r = r.copy()
+        out.append(r)
+    return out
 
 
 def _cast_like(bar: Any, x: Any) -> Any:

@@ -212,6 +212,27 @@ def _match_prefix(axes: Any, tree: Any, out: list, what: str) -> None:
     raise ValueError(f"vmap: {what} {axes!r} does not match the structure of {tree!r:.80}")
 
 
+def _check_axes(args: tuple, flat_axes: list[Any]) -> None:
+    """Every mapped axis exists in its argument; the error names argument and axis."""
+    k = 0
+    for n, arg in enumerate(args):
+        leaves = tree_flatten(arg)[0]
+        for j, leaf in enumerate(leaves):
+            axis = flat_axes[k + j]
+            ndim = np.ndim(leaf)
+            if axis is not None and not -ndim <= axis < ndim:
+                where = f"argument {n}" + (f" leaf {j}" if len(leaves) > 1 else "")
+                raise ValueError(
+                    f"vmap: in_axes={axis} for {where}, which has shape {np.shape(leaf)} "
+                    f"({ndim} axes); give an axis between {-ndim} and {ndim - 1}, or None to "
+                    "leave it unmapped"
+                    if ndim
+                    else f"vmap: in_axes={axis} for {where}, a 0-d value with no axis to map; "
+                    "give None to pass it to every call unmapped"
+                )
+        k += len(leaves)
+
+
 def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., Any]:
     """Return ``f`` mapped over an axis of its arguments: ``vmap(f)(X)[i] == f(X[i])``.
 
@@ -237,6 +258,7 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
             raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
         flat, in_tree = tree_flatten(args)
         flat_axes = axes_leaves(axes, args, "in_axes")
+        _check_axes(args, flat_axes)
         sizes = {np.shape(x)[a] for x, a in zip(flat, flat_axes, strict=True) if a is not None}
         if len(sizes) != 1:
             raise ValueError(
