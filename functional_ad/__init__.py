@@ -9,7 +9,7 @@ from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on 
 from . import mutation as _mutation
 from . import view_functions as _view_functions
 from .control import enable_grad, no_grad, stop_gradient
-from .core import ConcreteValueError, Primitive, TracerLeakError
+from .core import ConcreteValueError, Primitive, TracerLeakError, zero_derivative
 from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
 from .lists import install as _install_list_support
@@ -74,4 +74,5 @@ __all__ = [
     "vhp",
     "vjp",
     "vmap",
+    "zero_derivative",
 ]

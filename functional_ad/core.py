@@ -18,6 +18,25 @@ from typing import Any
 Rule = Callable[..., Any]
 
 
+def zero_derivative(*args: Any, **params: Any) -> None:
+    """The rule of an argument the output does not depend on smoothly (an index, a mask, the
+    sign taken by ``copysign``): its contribution is zero. A ``None`` rule is a missing one."""
+    return None
+
+
+# the attributes that make a primitive what it is: fixed once it is declared
+_DECLARED = ("name", "impl", "jvp", "vjp", "jvp_joint", "vjp_joint", "multiple_results")
+
+
+def _missing_rule(prim: Primitive, mode: str, argument: int | None) -> NotImplementedError:
+    where = "" if argument is None else f" for argument {argument}"
+    return NotImplementedError(
+        f"no {mode} rule{where} of primitive {prim.name!r}, and a derivative needs it. "
+        f"Declare it beside the primitive (a rule per argument; zero_derivative for an "
+        f"argument with no derivative), or wrap the computation in custom_jvp / custom_vjp."
+    )
+
+
 class Primitive:
     """An operation with its implementation and its derivative rules side by side.
 
@@ -33,6 +52,11 @@ class Primitive:
     with ``multiple_results`` returns a tuple; its ``y_bar`` is a tuple in which unused
     outputs are ``zeros.Zero``. A primitive with no rules at all has no derivative: every
     transform treats its result as a constant.
+
+    A ``None`` rule is a missing one: the transform that needs it raises
+    ``NotImplementedError`` naming the primitive, the mode and the argument. An argument the
+    output does not depend on smoothly (an index, a mask) takes ``zero_derivative``. The rules
+    are fixed when the primitive is declared: assigning one afterwards raises ``TypeError``.
 
     ``batch(prim, size, vals, batched, **params)`` is the rule of ``vmap``: the batched
     values carry the batch on axis 0 (``batched`` says which) and it returns the batched
@@ -74,10 +98,17 @@ class Primitive:
         batch: Rule | None = None,
         reads: Sequence[Sequence[int]] | None = None,
     ) -> None:
+        jvp_rules = (jvp,) if callable(jvp) else (tuple(jvp) if jvp is not None else None)
+        vjp_rules = (vjp,) if callable(vjp) else (tuple(vjp) if vjp is not None else None)
+        if jvp_rules is not None and vjp_rules is not None and len(jvp_rules) != len(vjp_rules):
+            raise TypeError(
+                f"primitive {name!r}: {len(jvp_rules)} jvp rules but {len(vjp_rules)} vjp "
+                "rules; declare one rule per argument in each mode"
+            )
         self.name = name
         self.impl = impl
-        self.jvp = (jvp,) if callable(jvp) else (tuple(jvp) if jvp is not None else None)
-        self.vjp = (vjp,) if callable(vjp) else (tuple(vjp) if vjp is not None else None)
+        self.jvp = jvp_rules
+        self.vjp = vjp_rules
         self.jvp_joint = jvp_joint
         self.vjp_joint = vjp_joint
         self.multiple_results = multiple_results
@@ -91,6 +122,19 @@ class Primitive:
         # (jvp rules, the argument positions they read): worked out by forward mode when first
         # needed, from the rules' code
         self.jvp_reads: tuple[Any, Any] | None = None
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        if attr in _DECLARED and hasattr(self, "differentiable"):
+            raise TypeError(
+                f"primitive {self.name!r} is complete when declared: its {attr} cannot be "
+                "assigned afterwards (the transforms would not see it). Declare a new "
+                "Primitive(name, impl, jvp=..., vjp=...) with every rule."
+            )
+        object.__setattr__(self, attr, value)
+
+    def missing_rule(self, mode: str, argument: int | None = None) -> NotImplementedError:
+        """The error for a derivative that needs a rule this primitive does not have."""
+        return _missing_rule(self, mode, argument)
 
     def __call__(self, *args: Any, **params: Any) -> Any:
         return bind(self, *args, **params)

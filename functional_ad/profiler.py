@@ -286,8 +286,9 @@ def _instrument(prim: core.Primitive) -> None:
             if phase is None
             else _timed_rules(prim.name, original, phase)
         )
-        setattr(prim, attr, wrapped)
-        _restore.append(lambda p=prim, a=attr, o=original: setattr(p, a, o))
+        # (the one place a declared primitive's rules change, and only while profiling)
+        object.__setattr__(prim, attr, wrapped)
+        _restore.append(lambda p=prim, a=attr, o=original: object.__setattr__(p, a, o))
 
 
 def _profiled_bind(original: Callable[..., Any]) -> Callable[..., Any]:

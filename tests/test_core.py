@@ -12,17 +12,14 @@ from functional_ad.core import Primitive, Tracer, TracerLeakError, active_traces
 from functional_ad.transforms import grad, jvp, vjp
 
 # toy primitives: their rules are written with the toy primitives, so they nest
-mul = Primitive("toy_mul", lambda x, y: x * y)
-sin = Primitive("toy_sin", lambda x: math.sin(float(x)))
-cos = Primitive("toy_cos", lambda x: math.cos(float(x)))
-neg = Primitive("toy_neg", lambda x: -x)
-mul.jvp = (lambda t, y, a, b: mul(t, b), lambda t, y, a, b: mul(a, t))
-mul.vjp = (lambda g, y, a, b: mul(g, b), lambda g, y, a, b: mul(a, g))
-sin.jvp = sin.vjp = (lambda t, y, x: mul(t, cos(x)),)
-cos.jvp = cos.vjp = (lambda t, y, x: mul(t, neg(sin(x))),)
-neg.jvp = neg.vjp = (lambda t, y, x: neg(t),)
-for p in (mul, sin, cos, neg):
-    p.differentiable = True
+mul_rules = (lambda t, y, a, b: mul(t, b), lambda t, y, a, b: mul(a, t))
+mul = Primitive("toy_mul", lambda x, y: x * y, jvp=mul_rules, vjp=mul_rules)
+sin_rule = lambda t, y, x: mul(t, cos(x))
+sin = Primitive("toy_sin", lambda x: math.sin(float(x)), jvp=sin_rule, vjp=sin_rule)
+cos_rule = lambda t, y, x: mul(t, neg(sin(x)))
+cos = Primitive("toy_cos", lambda x: math.cos(float(x)), jvp=cos_rule, vjp=cos_rule)
+neg_rule = lambda t, y, x: neg(t)
+neg = Primitive("toy_neg", lambda x: -x, jvp=neg_rule, vjp=neg_rule)
 
 
 def f(x):
@@ -193,3 +190,31 @@ def test_rules_run_at_once_on_small_or_traced_values():
     _, pullback = vjp(lambda x: mul(x, jvp(g, (x,), (ONES,))[1]), BIG)
     assert np.all(pullback(ONES)[0] == 2.0)  # d/dx [x * 2] = 2
     assert seen == [1, 1, 3]
+
+
+def test_rules_cannot_be_assigned_after_declaration():
+    p = Primitive("toy_late", lambda x: x)
+    with pytest.raises(TypeError, match="complete when declared"):
+        p.vjp = (lambda g, y, x: g,)
+
+
+def test_jvp_and_vjp_rule_counts_must_agree():
+    with pytest.raises(TypeError, match="2 jvp rules but 1 vjp"):
+        Primitive("toy_bad", lambda x, y: x, jvp=(neg_rule, neg_rule), vjp=(neg_rule,))
+
+
+def test_a_missing_rule_for_one_argument_raises_when_needed():
+    half = Primitive(
+        "toy_half", lambda x, y: x * y, jvp=(mul_rules[0], None), vjp=(mul_rules[0], None)
+    )
+    assert grad(lambda x: half(x, 2.0))(3.0) == 2.0  # the missing rule is not needed
+    with pytest.raises(NotImplementedError, match="vjp rule for argument 1 of primitive"):
+        grad(lambda y: half(2.0, y))(3.0)
+    with pytest.raises(NotImplementedError, match="jvp rule for argument 1 of primitive"):
+        jvp(lambda y: half(2.0, y), (3.0,), (1.0,))
+
+
+def test_a_rule_count_that_does_not_fit_the_call_raises():
+    one = Primitive("toy_one", lambda x, y: x * y, jvp=(neg_rule,), vjp=(neg_rule,))
+    with pytest.raises(TypeError, match="1 vjp rules but was called with 2"):
+        grad(lambda x: one(x, x))(3.0)

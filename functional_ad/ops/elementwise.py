@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive
+from ..core import Primitive, zero_derivative
 from ..zeros import Zero
 from .registry import (
     NUMPY,
@@ -78,9 +78,9 @@ def binary(
 ) -> Primitive:
     """A broadcasting two-argument ufunc with partials ``dx(y, x, z)`` and ``dz(y, x, z)``."""
 
-    def rules(d: Callable | None, which: int) -> tuple[Callable | None, Callable | None]:
-        if d is None:
-            return None, None
+    def rules(d: Callable | None, which: int) -> tuple[Callable, Callable]:
+        if d is None:  # (None here: the output does not depend smoothly on that argument)
+            return zero_derivative, zero_derivative
 
         def jvp(t: Any, y: Any, x: Any, z: Any) -> Any:
             return broadcast_like(t * d(y, x, z), y)
@@ -446,8 +446,8 @@ heaviside = binary("heaviside", np.heaviside, None, lambda y, x, z: as_dtype_of(
 ldexp = primitive(
     "ldexp",
     np.ldexp,
-    jvp=(lambda t, y, x, n: broadcast_like(np.ldexp(t, n), y), None),
-    vjp=(lambda g, y, x, n: unbroadcast(np.ldexp(g, n), x), None),
+    jvp=(lambda t, y, x, n: broadcast_like(np.ldexp(t, n), y), zero_derivative),
+    vjp=(lambda g, y, x, n: unbroadcast(np.ldexp(g, n), x), zero_derivative),
 )
 NUMPY[np.ldexp] = ldexp
 # nextafter(x, z) moves x by one ulp: derivative 1 in x, 0 in z
@@ -687,15 +687,31 @@ def _tie_gather_impl(g: Any, x: Any, y: Any, axis: int) -> Any:
 tie_share: Primitive = primitive(
     "tie_share",
     _tie_share_impl,
-    jvp=(lambda t, y, t0, x, z, axis: tie_share(t, x, z, axis=axis), None, None),
-    vjp=(lambda g, y, t0, x, z, axis: tie_gather(g, x, z, axis=axis), None, None),
+    jvp=(
+        lambda t, y, t0, x, z, axis: tie_share(t, x, z, axis=axis),
+        zero_derivative,
+        zero_derivative,
+    ),
+    vjp=(
+        lambda g, y, t0, x, z, axis: tie_gather(g, x, z, axis=axis),
+        zero_derivative,
+        zero_derivative,
+    ),
     batch=_batch_axis_first,
 )
 tie_gather: Primitive = primitive(
     "tie_gather",
     _tie_gather_impl,
-    jvp=(lambda t, y, g0, x, z, axis: tie_gather(t, x, z, axis=axis), None, None),
-    vjp=(lambda g, y, g0, x, z, axis: tie_share(g, x, z, axis=axis), None, None),
+    jvp=(
+        lambda t, y, g0, x, z, axis: tie_gather(t, x, z, axis=axis),
+        zero_derivative,
+        zero_derivative,
+    ),
+    vjp=(
+        lambda g, y, g0, x, z, axis: tie_share(g, x, z, axis=axis),
+        zero_derivative,
+        zero_derivative,
+    ),
     batch=_batch_axis_first,
 )
 cummax = primitive(

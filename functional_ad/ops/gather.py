@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive
+from ..core import Primitive, zero_derivative
 from .registry import no_derivative, primitive, shape_of
 
 
@@ -31,10 +31,10 @@ def _scatter_add_impl(indices: Any, values: Any, axis: int, shape: tuple) -> Any
 gather: Primitive = primitive(
     "gather",
     lambda x, indices, axis: np.take_along_axis(x, indices, axis=axis),
-    jvp=(lambda t, y, x, indices, axis: gather(t, indices, axis=axis), None),
+    jvp=(lambda t, y, x, indices, axis: gather(t, indices, axis=axis), zero_derivative),
     vjp=(
         lambda g, y, x, indices, axis: scatter_add(indices, g, axis=axis, shape=shape_of(x)),
-        None,
+        zero_derivative,
     ),
 )
 # the transpose of gather: repeated indices add up
@@ -42,10 +42,13 @@ scatter_add: Primitive = primitive(
     "scatter_add",
     _scatter_add_impl,
     jvp=(
-        None,
+        zero_derivative,
         lambda t, y, indices, values, axis, shape: scatter_add(indices, t, axis=axis, shape=shape),
     ),
-    vjp=(None, lambda g, y, indices, values, axis, shape: gather(g, indices, axis=axis)),
+    vjp=(
+        zero_derivative,
+        lambda g, y, indices, values, axis, shape: gather(g, indices, axis=axis),
+    ),
 )
 
 argsort = no_derivative(
@@ -73,13 +76,19 @@ def _take_add_impl(indices: Any, values: Any, axis: int, shape: tuple) -> Any:
 take: Primitive = primitive(
     "take",
     lambda x, indices, axis: np.take(x, indices, axis=axis),
-    jvp=(lambda t, y, x, indices, axis: take(t, indices, axis=axis), None),
-    vjp=(lambda g, y, x, indices, axis: take_add(indices, g, axis=axis, shape=shape_of(x)), None),
+    jvp=(lambda t, y, x, indices, axis: take(t, indices, axis=axis), zero_derivative),
+    vjp=(
+        lambda g, y, x, indices, axis: take_add(indices, g, axis=axis, shape=shape_of(x)),
+        zero_derivative,
+    ),
 )
 # the transpose of take: values added into zeros at the indices along ``axis``
 take_add: Primitive = primitive(
     "take_add",
     _take_add_impl,
-    jvp=(None, lambda t, y, indices, v, axis, shape: take_add(indices, t, axis=axis, shape=shape)),
-    vjp=(None, lambda g, y, indices, v, axis, shape: take(g, indices, axis=axis)),
+    jvp=(
+        zero_derivative,
+        lambda t, y, indices, v, axis, shape: take_add(indices, t, axis=axis, shape=shape),
+    ),
+    vjp=(zero_derivative, lambda g, y, indices, v, axis, shape: take(g, indices, axis=axis)),
 )

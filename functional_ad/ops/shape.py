@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import zero_derivative
 from .registry import implements, normalize_axis, primitive, shape_of, unbroadcast
 
 reshape_p = primitive(
@@ -66,12 +67,12 @@ where_p = primitive(
     "where",
     np.where,
     jvp=(
-        None,
+        zero_derivative,
         lambda t, y, c, x, z: np.where(c, np.broadcast_to(t, shape_of(y)), 0.0).astype(y.dtype),
         lambda t, y, c, x, z: np.where(c, 0.0, np.broadcast_to(t, shape_of(y))).astype(y.dtype),
     ),
     vjp=(
-        None,
+        zero_derivative,
         lambda g, y, c, x, z: unbroadcast(np.where(c, g, 0.0), x),
         lambda g, y, c, x, z: unbroadcast(np.where(c, 0.0, g), z),
     ),

@@ -126,6 +126,13 @@ def tangent_of(x: JVPTracer) -> Any:
     return t.force() if type(t) is DeferredTangent else t
 
 
+def _arity_error(prim: Primitive, mode: str, n_rules: int, n_args: int) -> TypeError:
+    return TypeError(
+        f"primitive {prim.name!r} declares {n_rules} {mode} rules but was called with "
+        f"{n_args} arguments; declare one rule per positional argument"
+    )
+
+
 def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params: dict) -> Any:
     """The tangent of ``y = prim(*primals)`` given the tangents of the primals (None: zero).
 
@@ -139,13 +146,14 @@ def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params:
         y_dot = None
         rules = prim.jvp
         if rules is None:
-            raise NotImplementedError(
-                f"no jvp rule for {prim.name!r}; add one beside its definition in "
-                f"functional_ad/ops/{prim.family or '...'}.py"
-            )
-        for rule, t in zip(rules, tangents, strict=False):
-            if t is None or rule is None:
+            raise prim.missing_rule("jvp")
+        if len(rules) != len(tangents):
+            raise _arity_error(prim, "jvp", len(rules), len(tangents))
+        for i, (rule, t) in enumerate(zip(rules, tangents, strict=True)):
+            if t is None:
                 continue
+            if rule is None:
+                raise prim.missing_rule("jvp", i)
             contribution = rule(t, y, *primals, **params)
             if contribution is not None:
                 y_dot = contribution if y_dot is None else y_dot + contribution

@@ -20,6 +20,7 @@ from .common import (
     materialize,
     prepare_inputs,
 )
+from .jvp import _arity_error
 
 
 def backward_pass(
@@ -49,10 +50,15 @@ def backward_pass(
             args = node.args
             y = node.value
             params = node.params
+            if len(rules) != len(args):
+                raise _arity_error(prim, "vjp", len(rules), len(args))
             i = 0
             for parent in node.parents:
-                if parent is not None and rules[i] is not None:
-                    bar = rules[i](y_bar, y, *args, **params)  # type: ignore[misc]  # not None
+                if parent is not None:
+                    rule = rules[i]
+                    if rule is None:
+                        raise prim.missing_rule("vjp", i)
+                    bar = rule(y_bar, y, *args, **params)
                     if bar is not None:
                         old = cts.get(parent)
                         cts[parent] = bar if old is None else old + bar
@@ -82,12 +88,13 @@ def _special_vjp(node: Node, prim: Any, y_bar: Any, cts: dict) -> None:
                 cts[parent] = add_any(cts.get(parent), bar)
         return
     if prim.vjp is None:
-        raise NotImplementedError(
-            f"no vjp rule for {prim.name!r}; add one beside its definition in "
-            f"functional_ad/ops/{prim.family or '...'}.py"
-        )
-    for parent, rule in zip(parents, prim.vjp, strict=False):
-        if parent is not None and rule is not None:
+        raise prim.missing_rule("vjp")
+    if len(prim.vjp) != len(parents):
+        raise _arity_error(prim, "vjp", len(prim.vjp), len(parents))
+    for i, (parent, rule) in enumerate(zip(parents, prim.vjp, strict=True)):
+        if parent is not None:
+            if rule is None:
+                raise prim.missing_rule("vjp", i)
             bar = rule(y_bar, node.value, *node.args, **node.params)
             if bar is not None:
                 cts[parent] = add_any(cts.get(parent), bar)
