@@ -19,8 +19,18 @@ Rule = Callable[..., Any]
 
 
 def zero_derivative(*args: Any, **params: Any) -> None:
-    """The rule of an argument the output does not depend on smoothly (an index, a mask, the
-    sign taken by ``copysign``): its contribution is zero. A ``None`` rule is a missing one."""
+    """The rule of an argument the output does not depend on smoothly: its contribution is 0.
+
+    For an index, a mask or the sign taken by ``copysign``. (A ``None`` rule is a missing one,
+    and raises when a derivative needs it.)
+
+    >>> import numpy as np
+    >>> pick = Primitive("pick", lambda x, i: x[i],
+    ...                  jvp=(lambda t, y, x, i: t[i], zero_derivative),
+    ...                  vjp=(lambda g, y, x, i: np.eye(len(x))[i] * g, zero_derivative))
+    >>> float(pick(np.array([1.0, 5.0]), 1))
+    5.0
+    """
     return None
 
 
