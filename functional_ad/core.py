@@ -206,6 +206,10 @@ class Trace:
         """The value under ``x`` if it is a tracer of this trace, else ``x`` itself."""
         return x._value if isinstance(x, Tracer) and x._trace is self else x
 
+    def is_constant(self, x: Tracer) -> bool:
+        """True if ``x`` carries no derivative for this trace (a constant it holds)."""
+        return False
+
     def concrete_of(self, x: Tracer) -> Any:
         """For ``concrete``: opaque traces refuse (``concrete_error``)."""
         raise self.concrete_error()  # type: ignore[attr-defined]
@@ -291,6 +295,23 @@ class ConcreteValueError(TypeError):
     def __init__(self, trace: Trace, message: str) -> None:
         super().__init__(message)
         self.trace = trace
+
+
+NOT_CONSTANT = object()
+
+
+def constant_value(x: Any) -> Any:
+    """The value under ``x`` if no trace holding it gives it a derivative, else
+    ``NOT_CONSTANT``: converting such a value to a number or a plain array loses nothing."""
+    while isinstance(x, Tracer):
+        trace = x._trace
+        if trace.opaque:
+            x = trace.concrete_of(x)  # raises, or refreshes a stale view
+            continue
+        if not trace.is_constant(x):
+            return NOT_CONSTANT
+        x = x._value
+    return x
 
 
 def concrete(x: Any) -> Any:

@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from .core import ConcreteValueError, Primitive, Tracer, bind, concrete
+from .core import (
+    NOT_CONSTANT,
+    ConcreteValueError,
+    Primitive,
+    Tracer,
+    bind,
+    concrete,
+    constant_value,
+)
 from .ops import NUMPY, UFUNC_METHODS
 from .ops import elementwise as ew
 from .ops.indexing import getitem
@@ -137,6 +145,9 @@ def per_example_if_needed(handler: Any, args: tuple, kwargs: dict) -> Any:
 
 
 def _lose_derivative(self: Tracer, *args: Any, **kwargs: Any) -> Any:
+    value = constant_value(self)
+    if value is not NOT_CONSTANT:  # nothing to lose: a constant (np.floor(x), argmax...)
+        return np.asarray(value, *args, **kwargs)
     raise TypeError(
         "a traced value cannot be converted to a NumPy array: it would lose its derivative. "
         "Build arrays from traced values with np.stack / np.concatenate; if you are assigning "
@@ -153,8 +164,20 @@ def _refuse_pickle(self: Tracer, protocol: Any) -> Any:
     )
 
 
+_CONVERSIONS: dict[str, Any] = {
+    "float": float,
+    "int": int,
+    "complex": complex,
+    "item": lambda value: np.asarray(value).item(),
+    "tolist": lambda value: np.asarray(value).tolist(),
+}
+
+
 def _scalar_conversion(kind: str) -> Any:
     def convert(self: Tracer) -> Any:
+        value = constant_value(self)
+        if value is not NOT_CONSTANT:  # nothing to lose: a constant (np.floor(x), argmax...)
+            return _CONVERSIONS[kind](value)
         raise TypeError(
             f"{kind}() of a traced value would silently drop its derivative; keep it an array, "
             f"or call {kind}(functional_ad.stop_gradient(x)) if you really want a constant. "

@@ -115,6 +115,9 @@ class GraphTrace(Trace):
         """A tracer of this trace holding a constant (it has no node: no derivative flows)."""
         return GraphTracer(self, value, None)  # type: ignore[arg-type]
 
+    def is_constant(self, x: Tracer) -> bool:
+        return getattr(x, "_node", None) is None
+
     def node_of(self, x: Any) -> Node | None:
         """The node behind ``x`` if it is a tracer of this trace."""
         return x._node if isinstance(x, GraphTracer) and x._trace is self else None
@@ -123,7 +126,13 @@ class GraphTrace(Trace):
         if not self.active:
             return self.process_inactive(prim, args, params)
         if not (prim.differentiable or self.record_all):
-            return bind(prim, *[self.lower(a) for a in args], **params)
+            out = bind(prim, *[self.lower(a) for a in args], **params)
+            if not any(type(a) is GraphTracer and a._trace is self for a in args):
+                return out
+            # still traced (as a constant), so that it can be written into like its arguments
+            if prim.multiple_results:
+                return tuple(self.pure(o) for o in out)
+            return self.pure(out)
         vals = []
         parents = []
         below = None  # the highest trace under this one among the values

@@ -19,6 +19,8 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .core import Primitive, Trace, Tracer, bind
 
 
@@ -151,7 +153,7 @@ def rebind(handle: Tracer, new: Any) -> None:
                 f"traced by the outer {trace.transform}: the array would outlive the inner "
                 "transform. Create the array inside the inner function (np.zeros_like(x))."
             )
-        new = trace.pure(new)
+        new = trace.pure(new if isinstance(new, Tracer) else np.asarray(new))
         if type(new) is not type(handle):  # (a tracer class with subclasses)
             raise TypeError(f"cannot rebind a {type(handle).__name__} to a {type(new).__name__}")
     for slot in _value_slots(type(handle)):

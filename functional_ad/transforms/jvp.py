@@ -177,6 +177,9 @@ class JVPTrace(Trace):
     def pure(self, value: Any) -> JVPTracer:
         return JVPTracer(self, value, None)
 
+    def is_constant(self, x: Tracer) -> bool:
+        return getattr(x, "_tangent", None) is None
+
     def lower_tangent(self, x: Any) -> Any:
         """The tangent of ``x`` if it is a tracer of this trace, else ``None``."""
         return tangent_of(x) if type(x) is JVPTracer and x._trace is self else None
@@ -190,8 +193,10 @@ class JVPTrace(Trace):
         depth = 0  # the longest chain of deferred tangents among the arguments
         large = False  # an argument of at least KEEP_BELOW bytes
         writable: tuple[int, ...] | None = None  # plain arrays the program may write later
+        mine = False  # an argument is a tracer of this trace (if only a constant one)
         for i, a in enumerate(args):
             if type(a) is JVPTracer and a._trace is self:
+                mine = True
                 a, t = a._value, a._tangent
                 if type(t) is DeferredTangent and t.depth > depth:
                     depth = t.depth
@@ -208,7 +213,7 @@ class JVPTrace(Trace):
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*primals, **params) if below is None else below.process(prim, primals, params)  # type: ignore[arg-type]
         if not prim.differentiable:
-            return y
+            return self.constant(prim, y) if mine else y
         if (
             below is None
             and not prim.multiple_results
@@ -231,13 +236,22 @@ class JVPTrace(Trace):
             tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
         y_dot = _apply_rules(prim, tangents, y, primals, params)
         if y_dot is None:
-            return y
+            return self.constant(prim, y) if mine else y
         if prim.multiple_results:
             return tuple(
-                yi if (ti is None or isinstance(ti, Zero)) else JVPTracer(self, yi, ti)
+                JVPTracer(self, yi, None if isinstance(ti, Zero) else ti)
+                if mine or not (ti is None or isinstance(ti, Zero))
+                else yi
                 for yi, ti in zip(y, y_dot, strict=True)
             )
         return JVPTracer(self, y, y_dot)
+
+    def constant(self, prim: Primitive, y: Any) -> Any:
+        """Results without a tangent of a call on this trace's arrays, still traced by it: an
+        array made from a traced one can be written into like it (``z = y * 0; z[0] = x``)."""
+        if prim.multiple_results:
+            return tuple(JVPTracer(self, yi, None) for yi in y)
+        return JVPTracer(self, y, None)
 
 
 def jvp(
