@@ -29,7 +29,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from .core import Trace, active_traces
+import numpy as np
+
+from .core import NOT_CONSTANT, ConcreteValueError, Trace, Tracer, active_traces, constant_value
 from .ops.registry import primitive
 from .tree import tree_map
 
@@ -63,13 +65,30 @@ def stop_gradient(x: Any) -> Any:
         x: an array, a traced value or a pytree of them.
 
     Returns:
-        The same values, cut from the computation being differentiated.
+        The same values, cut from the computation being differentiated: plain (read-only)
+        NumPy values, or under ``vmap`` and ``compile`` traced values without a derivative.
 
     >>> import numpy as np, functional_ad as fad
     >>> float(fad.grad(lambda x: x * stop_gradient(x))(3.0))
     3.0
     """
-    return tree_map(lambda leaf: stop_gradient_p(leaf) if hasattr(leaf, "_trace") else leaf, x)
+    return tree_map(_stop_leaf, x)
+
+
+def _stop_leaf(leaf: Any) -> Any:
+    if not isinstance(leaf, Tracer):
+        return leaf
+    out = stop_gradient_p(leaf)
+    try:
+        value = constant_value(out)
+    except ConcreteValueError:  # vmap, compile: still traced, with no derivative
+        return out
+    if value is NOT_CONSTANT:
+        return out
+    if isinstance(value, np.ndarray):  # the recording's own array: lend it read-only
+        value = value.view()
+        value.flags.writeable = False
+    return value
 
 
 def is_grad_enabled() -> bool:

@@ -145,15 +145,28 @@ def per_example_if_needed(handler: Any, args: tuple, kwargs: dict) -> Any:
 
 
 def _lose_derivative(self: Tracer, *args: Any, **kwargs: Any) -> Any:
-    value = constant_value(self)
-    if value is not NOT_CONSTANT:  # nothing to lose: a constant (np.floor(x), argmax...)
-        return np.asarray(value, *args, **kwargs)
+    # (even for a constant: np.asarray(y) must give y itself, which lists.py arranges on
+    # this TypeError, so that writes into it stay traced)
     raise TypeError(
         "a traced value cannot be converted to a NumPy array: it would lose its derivative. "
         "Build arrays from traced values with np.stack / np.concatenate; if you are assigning "
         "into a plain NumPy array, create it from the traced value instead (np.zeros_like(x) "
         "or np.zeros(n, like=x)); to use the value as a constant, call stop_gradient(x) first."
     )
+
+
+def _astype(
+    self: Tracer,
+    dtype: Any,
+    order: str = "K",
+    casting: str = "unsafe",
+    subok: bool = True,
+    copy: bool = True,
+) -> Any:
+    """``x.astype(dtype)``: a new array, unless ``copy=False`` and the dtype is already it."""
+    if np.dtype(dtype) == self.dtype:
+        return NUMPY[np.copy](self) if copy else self
+    return ew.convert(self, dtype=np.dtype(dtype))
 
 
 def _refuse_pickle(self: Tracer, protocol: Any) -> Any:
@@ -397,9 +410,7 @@ def _install_methods() -> None:
     methods["compress"] = lambda self, condition, axis=None: np.compress(condition, self, axis)
     methods["choose"] = lambda self, choices, mode="raise": np.choose(self, choices, mode=mode)
     methods["cumsum"] = lambda self, axis=None, dtype=None: np.cumsum(self, axis, dtype)
-    methods["astype"] = lambda self, dtype, *args, **kwargs: (
-        self if np.dtype(dtype) == self.dtype else ew.convert(self, dtype=np.dtype(dtype))
-    )
+    methods["astype"] = _astype
     methods["__copy__"] = lambda self: NUMPY[np.copy](self)
     methods["__deepcopy__"] = lambda self, memo: NUMPY[np.copy](self)
     methods["__reduce_ex__"] = _refuse_pickle

@@ -151,6 +151,10 @@ class GraphTrace(Trace):
                 below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)  # type: ignore[arg-type]
+        if not self.record_all and not any(parents):  # only constants: no derivative flows
+            if prim.multiple_results:
+                return tuple(self.pure(yi) for yi in y)
+            return self.pure(y)
         if prim.reads is not None and (
             is_large(y)  # an elementwise output is as large as any of its arguments
             or (prim.family != "elementwise" and any(is_large(v) for v in vals))

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from .core import Tracer
+from .view_functions import is_c_contiguous
 
 _original_array = np.array
 _lock = threading.Lock()
@@ -130,7 +131,10 @@ def _called_from_numpy() -> bool:
 
 
 def _wrap_array(
-    original: Callable[..., Any], copy_by_default: Any, for_numpy: bool = False
+    original: Callable[..., Any],
+    copy_by_default: Any,
+    for_numpy: bool = False,
+    contiguous: bool = False,
 ) -> Callable[..., Any]:
     """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter).
 
@@ -149,7 +153,12 @@ def _wrap_array(
                 raise
         dtype = args[0] if args else kwargs.get("dtype")
         copy = kwargs.get("copy", copy_by_default)
-        return traced_array(obj, dtype=dtype, copy=copy, ndmin=kwargs.get("ndmin", 0))
+        ndmin = kwargs.get("ndmin", 0)
+        if contiguous:  # np.ascontiguousarray: at least 1-d, a copy unless C-contiguous
+            ndmin = max(ndmin, 1)
+            if isinstance(obj, Tracer) and not is_c_contiguous(obj):
+                copy = True
+        return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin)
 
     return wrapper
 
@@ -193,7 +202,7 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]]:
         (np, "array", lambda f: _wrap_array(f, True)),
         (np, "asarray", lambda f: _wrap_array(f, None)),
         (np, "asanyarray", lambda f: _wrap_array(f, None)),
-        (np, "ascontiguousarray", lambda f: _wrap_array(f, None)),
+        (np, "ascontiguousarray", lambda f: _wrap_array(f, None, contiguous=True)),
         (index_tricks, "array", lambda f: _wrap_array(f, True, for_numpy=True)),  # np.r_, np.c_
         (fromnumeric, "_wrapreduction", _wrap_reduction),
     ]

@@ -115,7 +115,7 @@ def _bool_mask(index: Any) -> Any:
     """The traced boolean array that is the whole index, or ``None``."""
     if type(index) is tuple and len(index) == 1:
         index = index[0]
-    if isinstance(index, Tracer) and np.dtype(index.dtype) == np.bool_ and index.shape:
+    if isinstance(index, Tracer) and np.dtype(index.dtype) == np.bool_:
         return index
     return None
 

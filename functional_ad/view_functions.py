@@ -59,18 +59,32 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
 _RESHAPE_TAKES_COPY = "copy" in (np.reshape.__doc__ or "")
 
 
-def reshape_is_view(x: Any, shape: tuple[int, ...]) -> bool:
-    """True if NumPy would reshape ``x`` without a copy, judged on its concrete layout."""
+def _layout(x: Any) -> Any:
+    """An ndarray laid out in memory as NumPy would lay out ``x``, or None if any will do."""
     v = x
     while isinstance(v, Tracer):
         v = v._value
     if type(v) is not np.ndarray:
-        return True
+        return None
     extra = v.ndim - len(x.shape)  # leading batch axes of vmap
     if extra:
         if 0 in v.shape[:extra]:
-            return True
+            return None
         v = v[(0,) * extra]
+    return v
+
+
+def is_c_contiguous(x: Any) -> bool:
+    """True if NumPy would hold ``x`` C-contiguous (``np.ascontiguousarray`` returns it)."""
+    v = _layout(x)
+    return v is None or bool(v.flags.c_contiguous)
+
+
+def reshape_is_view(x: Any, shape: tuple[int, ...]) -> bool:
+    """True if NumPy would reshape ``x`` without a copy, judged on its concrete layout."""
+    v = _layout(x)
+    if v is None:
+        return True
     try:
         if _RESHAPE_TAKES_COPY:
             np.reshape(v, shape, copy=False)
