@@ -6,9 +6,10 @@ array([2.])
 """
 
 from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
+from . import functional  # PyTorch's autograd.functional calls, one to one
 from . import mutation as _mutation
 from . import view_functions as _view_functions
-from .control import enable_grad, no_grad, stop_gradient
+from .control import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, stop_gradient
 from .core import ConcreteValueError, Primitive, TracerLeakError, zero_derivative
 from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
@@ -54,9 +55,11 @@ __all__ = [
     "custom_jvp",
     "custom_vjp",
     "enable_grad",
+    "functional",
     "grad",
     "hessian",
     "hvp",
+    "is_grad_enabled",
     "jacfwd",
     "jacobian",
     "jacrev",
@@ -65,6 +68,7 @@ __all__ = [
     "no_grad",
     "profile",
     "register_pytree_node",
+    "set_grad_enabled",
     "stop_gradient",
     "tree_flatten",
     "tree_leaves",

@@ -148,7 +148,8 @@ def _scalar_output(func: Callable[..., Any], fn: str, squeeze: bool) -> Callable
 
 
 def _check_flags(fn: str, create_graph: bool, strict: bool, vectorize: bool | None = None) -> None:
-    for name, value in (("create_graph", create_graph), ("strict", strict), ("vectorize", vectorize)):
+    flags = (("create_graph", create_graph), ("strict", strict), ("vectorize", vectorize))
+    for name, value in flags:
         if value is not None and not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"functional.{fn}: {name} must be True or False, got {value!r}")
 
@@ -394,9 +395,7 @@ def jacobian(
         _strict_outputs(deps, "jacobian")
         _strict_pairs(deps, len(ins), "jacobian")
     transform = jacrev if strategy == "reverse-mode" else jacfwd
-    blocks = transform(f, argnums=tuple(range(len(ins))), chunk_size=None if vectorize else 1)(
-        *ins
-    )
+    blocks = transform(f, argnums=tuple(range(len(ins))), chunk_size=None if vectorize else 1)(*ins)
     result = _unpack2(tuple(tuple(row) for row in blocks), state["tuple"], in_tuple)
     return _check_detached(result, create_graph, "jacobian")
 
@@ -469,8 +468,9 @@ def vhp(
         ``(func_output, vhp)``: ``vhp`` has the structure of ``inputs``.
 
     >>> import numpy as np
-    >>> vhp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
-    (array(9.), array([ 6., 12.]))
+    >>> value, vh = vhp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+    >>> float(value), vh
+    (9.0, array([ 6., 12.]))
     """
     return _hessian_product(func, inputs, v, create_graph, strict, "vhp")
 
@@ -497,8 +497,10 @@ def hvp(
         ``(func_output, hvp)``: ``hvp`` has the structure of ``inputs``.
 
     >>> import numpy as np
-    >>> hvp(lambda x, y: np.sum(x ** 2 * y), (np.ones(2), np.ones(2)), (np.ones(2), np.zeros(2)))
-    (array(2.), (array([2., 2.]), array([2., 2.])))
+    >>> value, (hv_x, hv_y) = hvp(lambda x, y: np.sum(x ** 2 * y), (np.ones(2), np.ones(2)),
+    ...                           (np.ones(2), np.zeros(2)))
+    >>> float(value), hv_x, hv_y
+    (2.0, array([2., 2.]), array([2., 2.]))
     """
     return _hessian_product(func, inputs, v, create_graph, strict, "hvp")
 

@@ -333,6 +333,6 @@ def test_agrees_with_the_jax_style_transforms():
         F.hessian(lambda x: np.sum(np.sin(x) * x), x),
         fad.hessian(lambda x: np.sum(np.sin(x) * x))(x),
     )
-    f = lambda x, y: np.sum(x**2 * y)  # noqa: E731
+    f = lambda x, y: np.sum(x**2 * y)
     np.testing.assert_allclose(F.hvp(f, (x, y), (u, w))[1], fad.hvp(f, (x, y), (u, w))[1])
     np.testing.assert_allclose(F.vhp(f, (x, y), (u, w))[1], fad.vhp(f, (x, y), (u, w))[1])
