@@ -15,6 +15,7 @@ from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
 from .lists import install as _install_list_support
 from .mutation import at
+from .plotting import plot_matrix
 from .profiler import profile
 from .transforms import batching as _batching
 from .transforms import (
@@ -66,6 +67,7 @@ __all__ = [
     "jvp",
     "make_graph",
     "no_grad",
+    "plot_matrix",
     "profile",
     "register_pytree_node",
     "set_grad_enabled",
