@@ -242,7 +242,15 @@ class set_grad_enabled:
         # it, __exit__ and __call__ undo it
         self._switched = _pause_or_resume(self.mode)
         self._token: contextvars.Token | None = grad_mode.set(GradMode(self.mode))
-        self._entered: list[tuple[list[Trace], contextvars.Token]] = []
+        self._local = threading.local()  # one object may be entered in several threads
+
+    @property
+    def _entered(self) -> list[tuple[list[Trace], contextvars.Token]]:
+        """One entry per ``with`` on this object open in this thread."""
+        entered = getattr(self._local, "entered", None)
+        if entered is None:
+            entered = self._local.entered = []
+        return entered
 
     def _undo_construction(self) -> None:
         if self._token is not None:
