@@ -336,3 +336,19 @@ def test_agrees_with_the_jax_style_transforms():
     f = lambda x, y: np.sum(x**2 * y)
     np.testing.assert_allclose(F.hvp(f, (x, y), (u, w))[1], fad.hvp(f, (x, y), (u, w))[1])
     np.testing.assert_allclose(F.vhp(f, (x, y), (u, w))[1], fad.vhp(f, (x, y), (u, w))[1])
+
+
+def test_the_jax_style_calls_point_to_this_module_when_given_pytorch_arguments():
+    x, y = np.ones(1), np.ones(1)
+    with pytest.raises(TypeError, match="takes argnums, not the inputs.*functional.jacobian"):
+        fad.jacobian(exp_adder, (x, y))(x, y)  # PyTorch's argument order
+    with pytest.raises(TypeError, match="takes argnums, not the inputs"):
+        fad.grad(np.sum, (x,))
+    with pytest.raises(TypeError, match="functional_ad.functional.hvp"):
+        fad.hvp(pow_reducer, x, x)
+    with pytest.raises(TypeError, match="functional_ad.functional.vhp"):
+        fad.vhp(pow_reducer, x, x)
+    with pytest.raises(ValueError, match="1 primals but 2 tangents"):
+        fad.hvp(pow_reducer, (x,), (x, x))
+    with pytest.raises(TypeError, match="functional_ad.functional.jvp"):
+        fad.jvp(np.sin, x, x)

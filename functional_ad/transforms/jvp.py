@@ -276,7 +276,10 @@ def jvp(
     (0.0, 2.0)
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp expects primals and tangents as tuples: jvp(f, (x,), (v,))")
+        raise TypeError(
+            "jvp expects primals and tangents as tuples: jvp(f, (x,), (v,)); for PyTorch's "
+            "jvp(f, x, v) use functional_ad.functional.jvp"
+        )
     flat_primals, in_tree = tree_flatten(tuple(primals))
     flat_tangents, t_tree = tree_flatten(tuple(tangents))
     if t_tree != in_tree:
