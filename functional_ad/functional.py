@@ -6,8 +6,10 @@ tuples (a Jacobian block per output per input), ``(func_output, product)`` pairs
 same rules for ``v=None``. The differences, all on the safe side:
 
 - ``strict=True`` checks dependence on the recorded graph, with one extra recorded
-  evaluation of ``func``; every strategy supports it (PyTorch refuses it with
-  ``vectorize=True`` or forward mode).
+  evaluation of ``func`` (two for the Hessian products); every strategy supports it
+  (PyTorch refuses it with ``vectorize=True`` or forward mode). PyTorch's further check
+  under ``create_graph=True`` (a result that does not depend on the inputs, such as the
+  Jacobian of a linear function) is not made: such a result is a constant.
 - ``create_graph`` says whether an enclosing transform may differentiate the results. With
   ``create_graph=False`` (the default) PyTorch detaches them, so an outer gradient through
   them would be silently zero; here that case raises ``ValueError`` instead, naming
