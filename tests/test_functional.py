@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import functional_ad as fad
 from functional_ad import functional as F
-from functional_ad.testing import check_grads
+from functional_ad.testing import check_grads, differentiable_arrays
 
 rng = np.random.default_rng(0)
 
@@ -352,3 +353,28 @@ def test_the_jax_style_calls_point_to_this_module_when_given_pytorch_arguments()
         fad.hvp(pow_reducer, (x,), (x, x))
     with pytest.raises(TypeError, match="functional_ad.functional.jvp"):
         fad.jvp(np.sin, x, x)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(
+    differentiable_arrays(shape=(3,), domain=(-2.0, 2.0)),
+    differentiable_arrays(shape=(2,), domain=(0.1, 2.0)),
+)
+def test_every_block_matches_central_differences(x, y):
+    def f(x, y):
+        return np.sin(x) * np.sum(np.log(y)), np.outer(x, y**2)
+
+    for strategy in ("reverse-mode", "forward-mode"):
+        for vectorize in (False, True):
+            jac = F.jacobian(f, (x, y), vectorize=vectorize, strategy=strategy)
+            for i in range(2):
+                np.testing.assert_allclose(
+                    jac[i][0], numerical_jacobian(lambda x: f(x, y)[i], x), atol=1e-6
+                )
+                np.testing.assert_allclose(
+                    jac[i][1], numerical_jacobian(lambda y: f(x, y)[i], y), atol=1e-6
+                )
+    hess = F.hessian(lambda x, y: np.sum(f(x, y)[1]) + np.sum(f(x, y)[0]), (x, y))
+    g = lambda x, y: fad.grad(lambda x, y: np.sum(f(x, y)[1]) + np.sum(f(x, y)[0]), (0, 1))(x, y)
+    np.testing.assert_allclose(hess[0][1], numerical_jacobian(lambda y: g(x, y)[0], y), atol=1e-5)
+    np.testing.assert_allclose(hess[1][1], numerical_jacobian(lambda y: g(x, y)[1], y), atol=1e-5)
