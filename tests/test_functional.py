@@ -342,7 +342,10 @@ def test_agrees_with_the_jax_style_transforms():
 def test_the_jax_style_calls_point_to_this_module_when_given_pytorch_arguments():
     x, y = np.ones(1), np.ones(1)
     with pytest.raises(TypeError, match="takes argnums, not the inputs.*functional.jacobian"):
-        fad.jacobian(exp_adder, (x, y))(x, y)  # PyTorch's argument order
+        fad.jacobian(exp_adder, (x, y))  # PyTorch's argument order: refused at once
+    for transform in (fad.jacrev, fad.jacfwd, fad.hessian, fad.value_and_grad):
+        with pytest.raises(TypeError, match="takes argnums, not the inputs"):
+            transform(exp_adder, (x, y))
     with pytest.raises(TypeError, match="takes argnums, not the inputs"):
         fad.grad(np.sum, (x,))
     with pytest.raises(TypeError, match="functional_ad.functional.hvp"):
