@@ -7,9 +7,9 @@ same rules for ``v=None``. The differences, all on the safe side:
 
 - ``strict=True`` checks dependence on the recorded graph, with one extra recorded
   evaluation of ``func`` (two for the Hessian products); every strategy supports it
-  (PyTorch refuses it with ``vectorize=True`` or forward mode). PyTorch's further check
-  under ``create_graph=True`` (a result that does not depend on the inputs, such as the
-  Jacobian of a linear function) is not made: such a result is a constant.
+  (PyTorch refuses it with ``vectorize=True`` or forward mode). As in PyTorch, with
+  ``create_graph=True`` too it also refuses a result that does not depend on the inputs
+  (such as the Jacobian of a linear function), whose derivative would be structurally zero.
 - ``create_graph`` says whether an enclosing transform may differentiate the results. With
   ``create_graph=False`` (the default) PyTorch detaches them, so an outer gradient through
   them would be silently zero; here that case raises ``ValueError`` instead, naming
@@ -259,6 +259,21 @@ def _strict_second_order(func: Callable[..., Any], inputs: tuple, fn: str, pairs
         _strict_inputs(grad_deps, n, fn, of="gradient")
 
 
+def _strict_constant_result(
+    compute: Callable[..., Any], inputs: tuple, fn: str, what: str, order: int = 1
+) -> None:
+    """PyTorch's strict check under ``create_graph=True``: every array of the result must
+    depend on the inputs, or differentiating it further would give a structural zero."""
+    for k, found in enumerate(_dependence(compute, inputs, fn)):
+        if not found:
+            raise ValueError(
+                f"functional.{fn}(strict=True, create_graph=True): array {k} of the {what} "
+                f"does not depend on the inputs (the function is "
+                f"{'linear' if order == 1 else 'at most quadratic'} in them), so its "
+                f"derivative is structurally zero; pass strict=False to differentiate it anyway"
+            )
+
+
 # ----------------------------------------------------------------------------- the API
 
 
@@ -310,6 +325,10 @@ def vjp(
         _, vs = _as_tuple(v, "v", "vjp")
         _check_v(vs, outs, state["tuple"], "vjp")
     bars = pullback(tuple(vs))
+    if strict and create_graph:
+        _strict_constant_result(
+            lambda *xs: tuple(_vjp(f, *xs)[1](tuple(vs))), ins, "vjp", "vector-Jacobian product"
+        )
     result = (_unpack(outs, state["tuple"]), _unpack(tuple(bars), in_tuple))
     return _check_detached(result, create_graph, "vjp")
 
@@ -353,6 +372,10 @@ def jvp(
         _strict_outputs(deps, "jvp")
         _strict_inputs(deps, len(ins), "jvp")
     outs, out_dots = _jvp(f, ins, vs)
+    if strict and create_graph:
+        _strict_constant_result(
+            lambda *xs: tuple(_jvp(f, xs, vs)[1]), ins, "jvp", "Jacobian-vector product"
+        )
     result = (_unpack(outs, state["tuple"]), _unpack(tuple(out_dots), state["tuple"]))
     return _check_detached(result, create_graph, "jvp")
 
@@ -397,7 +420,10 @@ def jacobian(
         _strict_outputs(deps, "jacobian")
         _strict_pairs(deps, len(ins), "jacobian")
     transform = jacrev if strategy == "reverse-mode" else jacfwd
-    blocks = transform(f, argnums=tuple(range(len(ins))), chunk_size=None if vectorize else 1)(*ins)
+    jac = transform(f, argnums=tuple(range(len(ins))), chunk_size=None if vectorize else 1)
+    blocks = jac(*ins)
+    if strict and create_graph:
+        _strict_constant_result(jac, ins, "jacobian", "Jacobian (blocks output by output)")
     result = _unpack2(tuple(tuple(row) for row in blocks), state["tuple"], in_tuple)
     return _check_detached(result, create_graph, "jacobian")
 
@@ -441,9 +467,12 @@ def hessian(
     n = len(ins)
     inner = jacrev(_scalar_output(func, "hessian", squeeze=True), argnums=tuple(range(n)))
     outer = jacrev if outer_jacobian_strategy == "reverse-mode" else jacfwd
-    blocks = outer(
+    hess = outer(
         lambda *xs: tuple(inner(*xs)), argnums=tuple(range(n)), chunk_size=None if vectorize else 1
-    )(*ins)
+    )
+    blocks = hess(*ins)
+    if strict and create_graph:
+        _strict_constant_result(hess, ins, "hessian", "Hessian (blocks row by row)", order=2)
     result = _unpack2(tuple(tuple(row) for row in blocks), in_tuple, in_tuple)
     return _check_detached(result, create_graph, "hessian")
 
@@ -525,10 +554,12 @@ def _hessian_product(
     if strict:
         _strict_second_order(func, ins, fn, pairs=False)
     f = _scalar_output(func, fn, squeeze=False)
-    if fn == "vhp":
-        value, product = _vhp(f, ins, vs)
-    else:
-        value, product = _hvp(f, ins, tuple(vs))
+    product_of = _vhp if fn == "vhp" else _hvp
+    value, product = product_of(f, ins, tuple(vs))
+    if strict and create_graph:
+        _strict_constant_result(
+            lambda *xs: tuple(product_of(f, xs, tuple(vs))[1]), ins, fn, "Hessian product", 2
+        )
     result = (value, _unpack(tuple(product), in_tuple))
     return _check_detached(result, create_graph, fn)
 

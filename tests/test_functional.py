@@ -381,3 +381,32 @@ def test_every_block_matches_central_differences(x, y):
     g = lambda x, y: fad.grad(lambda x, y: np.sum(f(x, y)[1]) + np.sum(f(x, y)[0]), (0, 1))(x, y)
     np.testing.assert_allclose(hess[0][1], numerical_jacobian(lambda y: g(x, y)[0], y), atol=1e-5)
     np.testing.assert_allclose(hess[1][1], numerical_jacobian(lambda y: g(x, y)[1], y), atol=1e-5)
+
+
+def test_strict_with_create_graph_refuses_results_that_do_not_depend_on_the_inputs():
+    x = np.array([1.0, 2.0])
+    linear = lambda x: 3 * x
+    quadratic = lambda x: np.sum(x**2)
+    for call in (
+        lambda **kw: F.jacobian(linear, x, **kw),
+        lambda **kw: F.vjp(linear, x, x, **kw),
+        lambda **kw: F.jvp(linear, x, x, **kw),
+    ):
+        with pytest.raises(ValueError, match="linear in them"):
+            call(strict=True, create_graph=True)
+        call(strict=True)  # a constant Jacobian is fine when nothing differentiates it
+        call(create_graph=True)
+    for call in (
+        lambda **kw: F.hessian(quadratic, x, **kw),
+        lambda **kw: F.hvp(quadratic, x, x, **kw),
+        lambda **kw: F.vhp(quadratic, x, x, **kw),
+    ):
+        with pytest.raises(ValueError, match="at most quadratic"):
+            call(strict=True, create_graph=True)
+        call(strict=True)
+    cubic = lambda x: np.sum(x**3)
+    np.testing.assert_allclose(F.hessian(cubic, x, strict=True, create_graph=True), np.diag(6 * x))
+    np.testing.assert_allclose(F.hvp(cubic, x, x, strict=True, create_graph=True)[1], 6 * x * x)
+    np.testing.assert_allclose(
+        F.jacobian(np.sin, x, strict=True, create_graph=True), np.diag(np.cos(x))
+    )
