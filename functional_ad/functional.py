@@ -165,6 +165,27 @@ def _check_strategy(fn: str, name: str, strategy: str) -> None:
         )
 
 
+def _carries_derivative(x: Tracer) -> bool:
+    """True if a derivative can flow into ``x`` from an input of its trace."""
+    if x._trace.is_constant(x):
+        return False
+    node = getattr(x, "_node", None)
+    if not isinstance(node, Node):
+        return True
+    # reverse mode records calls on constants too: look for an input among the ancestors
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.prim is None:
+            return True
+        for parent in current.parents:
+            if parent is not None and id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return False
+
+
 def _check_detached(result: Any, create_graph: bool, fn: str) -> Any:
     """With ``create_graph=False`` no enclosing transform may differentiate ``result``."""
     if create_graph:
@@ -173,7 +194,7 @@ def _check_detached(result: Any, create_graph: bool, fn: str) -> Any:
         x = leaf
         while isinstance(x, Tracer):
             trace = x._trace
-            if trace.differentiates and trace.active:
+            if trace.differentiates and trace.active and _carries_derivative(x):
                 raise ValueError(
                     f"functional.{fn} was called with create_graph=False inside "
                     f"{trace.transform}, which differentiates its result: PyTorch would detach "

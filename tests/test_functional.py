@@ -314,6 +314,12 @@ def test_create_graph_false_under_a_differentiating_transform_raises():
 
     np.testing.assert_allclose(fad.grad(constant_hessian)(x), np.diag(6 * x).sum(axis=0))
 
+    def of_a_constant(x):  # nothing to detach: the result carries no derivative
+        return np.sum(F.hessian(pow_reducer, fad.stop_gradient(x)) * x)
+
+    np.testing.assert_allclose(fad.grad(of_a_constant)(x), np.diag(6 * x).sum(axis=0))
+    np.testing.assert_allclose(fad.jacfwd(of_a_constant)(x), np.diag(6 * x).sum(axis=0))
+
 
 def test_under_vmap_create_graph_is_not_needed():
     xs = rng.random((4, 3))
