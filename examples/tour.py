@@ -33,12 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
-# Running the file directly puts examples/ on sys.path, not the repository root.
-REPO_ROOT = Path(__file__).resolve().parents[1]
+# Running the file directly puts examples/ on sys.path, not the repository root. (In the
+# notebook made from this file there is no __file__; its kernel runs in examples/.)
+HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
+REPO_ROOT = HERE.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import functional_ad as fad  # noqa: E402
+from functional_ad import functional  # noqa: E402  (PyTorch's autograd.functional calls)
 
 np.set_printoptions(precision=4, suppress=True, linewidth=100)
 
@@ -128,6 +131,20 @@ def format_leaf(value, max_items: int = 9) -> str:
     return f"{head[:-1]}, ...] (first {max_items} of shape {array.shape})"
 
 
+class Picture:
+    """A matplotlib figure that a notebook shows as a PNG (a returned Figure needs pyplot)."""
+
+    def __init__(self, figure) -> None:
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+
 def section(title: str) -> None:
     """Print a step header."""
     print(f"\n== {title} ==")
@@ -146,7 +163,7 @@ def sine_computation(a):
     return np.sum(d)  # grad needs a scalar output, like .backward() without arguments
 
 
-def sin_example(checks: Checks, plot_path: Path | None = DEFAULT_PLOT_PATH) -> None:
+def sin_example(checks: Checks, plot_path: Path | None = DEFAULT_PLOT_PATH):
     """The tutorial's first computation, as a function of ``a`` rather than a tracked tensor."""
     section("1. grad of sum(2*sin(a) + 1)")
     # Tutorial: a = torch.linspace(0, 2 pi, 25, requires_grad=True); ...; out.backward(); a.grad
@@ -157,38 +174,44 @@ def sin_example(checks: Checks, plot_path: Path | None = DEFAULT_PLOT_PATH) -> N
     print(f"  {grad_f.__name__}(a), a = linspace(0, 2 pi, 25)")
     gradient = grad_f(a)
     checks.compare("d/da = 2 cos(a)", gradient, 2.0 * np.cos(a))
-    if plot_path is not None:
-        save_sin_plot(a, gradient, plot_path)
+    figure = save_sin_plot(a, gradient, plot_path)
+    return None if figure is None else Picture(figure)  # a notebook shows it
 
 
-def save_sin_plot(a: np.ndarray, gradient: np.ndarray, path: Path) -> None:
-    """Draw sin(a) and the computed gradient (the tutorial's two plots) into a PNG at ``path``.
-
-    matplotlib is optional (the ``plot`` extra): without it, say so and go on.
-    """
+def new_figure(figsize: tuple[float, float]):
+    """A matplotlib Figure that needs no display (None without matplotlib, said once)."""
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
     except ImportError:
         print(
             "  (no plot: matplotlib is not installed; "
             "pip install 'functional_ad[plot]' or pip install matplotlib)"
         )
-        return
-    matplotlib.use("Agg")  # draw to a file; no display needed
-    import matplotlib.pyplot as plt
+        return None
+    return Figure(figsize=figsize, layout="constrained")
 
+
+def save_sin_plot(a: np.ndarray, gradient: np.ndarray, path: Path | None):
+    """Draw sin(a) and the computed gradient (the tutorial's two plots); save a PNG at ``path``.
+
+    matplotlib is optional (the ``plot`` extra): without it, say so and go on. Returns the
+    figure (None without matplotlib).
+    """
+    figure = new_figure((7, 3.6))
+    if figure is None:
+        return None
     # The tutorial calls .detach() before plotting; here there is nothing to detach.
-    figure, axes = plt.subplots(figsize=(7, 3.6))
+    axes = figure.subplots()
     axes.plot(a, np.sin(a), label="sin(a)")
     axes.plot(a, gradient, "o-", markersize=4, label="grad(f)(a), f(a) = sum(2 sin(a) + 1)")
     axes.plot(a, 2.0 * np.cos(a), "k:", label="2 cos(a), the closed form")
     axes.set_xlabel("a")
     axes.legend(loc="lower left", fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    print(f"  plot of sin(a) and its gradient saved to {path}")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path)
+        print(f"  plot of sin(a) and its gradient saved to {path}")
+    return figure
 
 
 # ---------------------------------------------------------------------------
@@ -196,7 +219,7 @@ def save_sin_plot(a: np.ndarray, gradient: np.ndarray, path: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def printing_the_graph(checks: Checks) -> None:
+def printing_the_graph(checks: Checks) -> fad.Graph:
     """make_graph is the counterpart of grad_fn: the history, as a value you ask for."""
     section("2. the recorded graph, walked back to its leaf")
     # Tutorial: print(b) shows grad_fn=<SinBackward>; d.grad_fn.next_functions leads back to a.
@@ -226,6 +249,7 @@ def printing_the_graph(checks: Checks) -> None:
     checks.compare(
         "grad(graph)(a) = 2 cos(a)", fad.grad(graph)(a), 2.0 * np.cos(a), show_values=False
     )
+    return graph  # a notebook draws it
 
 
 # ---------------------------------------------------------------------------
@@ -406,12 +430,23 @@ def turning_gradients_off(checks: Checks) -> None:
     x = np.array([1.0, -2.0, 3.0])
     checks.compare("d/dx sum(x * x) = 2x", fad.grad(lambda x: np.sum(x * x))(x), 2.0 * x)
 
-    # Tutorial: b = a.detach() is a copy without history. Here: stop_gradient(a).
+    # Tutorial: b = a.detach() is a copy without history. Here: a.detach() on a traced value,
+    # or stop_gradient(a), which also takes plain arrays and pytrees.
     checks.compare(
         "d/dx sum(x * stop_gradient(x)) = x",
         fad.grad(lambda x: np.sum(x * fad.stop_gradient(x)))(x),
         x,
     )
+    checks.compare("d/dx sum(x * x.detach()) = x", fad.grad(lambda x: np.sum(x * x.detach()))(x), x)
+
+    # Tutorial: torch.set_grad_enabled(mode) switches on a flag (a block, or a decorator).
+    def switched(x, train):
+        with fad.set_grad_enabled(train):
+            squared = x * x
+        return np.sum(squared + x)
+
+    checks.compare("set_grad_enabled(True): 2x + 1", fad.grad(switched)(x, True), 2.0 * x + 1)
+    checks.compare("set_grad_enabled(False): 1", fad.grad(switched)(x, False), np.ones(3))
 
     # Tutorial: with torch.no_grad(): c2 = a + b has no history, while c1 and c3 outside do.
     def block(x):
@@ -519,7 +554,7 @@ def repeated_ratio(x, y, steps: int = 100):
     return np.sum(z)
 
 
-def profiling(checks: Checks) -> None:
+def profiling(checks: Checks) -> fad.profile:
     """profile(record_shapes=True) times every primitive call in the forward and vjp phases."""
     section("7. the profiler")
     # Tutorial: with torch.autograd.profiler.profile() as prf: ...; prf.key_averages().table()
@@ -550,6 +585,7 @@ def profiling(checks: Checks) -> None:
         "div and mul have vjp rule rows",
         ("div", "vjp rule") in calls and ("mul", "vjp rule") in calls,
     )
+    return prof  # a notebook shows the table (and prof.plot() draws it)
 
 
 # ---------------------------------------------------------------------------
@@ -572,6 +608,11 @@ def double_until_large(x):
     return y, doublings
 
 
+def do_some_doubling(x):
+    """The tutorial's function: y = x * 2**k, doubled until ||y|| >= 1000 (y alone)."""
+    return double_until_large(x)[0]
+
+
 def doubling_loop(checks: Checks) -> None:
     """y.backward(v) in the tutorial is vjp(f, x) followed by pulling back v."""
     section("8. vjp through a while loop: y = x * 2**k")
@@ -591,6 +632,10 @@ def doubling_loop(checks: Checks) -> None:
     (x_bar,) = pull_back(cotangent)  # one cotangent per primal, as a tuple
     checks.compare("v^T J = v * 2**k, v = [0.1, 1, 0.0001]", x_bar, cotangent * 2.0**doublings)
 
+    # Tutorial: torch.autograd.functional.vjp(do_some_doubling, inputs, v=my_gradients)
+    _, x_bar_functional = functional.vjp(do_some_doubling, x, v=cotangent)
+    checks.compare("functional.vjp(f, x, v) gives the same v^T J", x_bar_functional, x_bar)
+
 
 # ---------------------------------------------------------------------------
 # 9. The high-level API: Jacobians
@@ -602,7 +647,7 @@ def exp_adder(x, y):
     return 2 * np.exp(x) + 3 * y
 
 
-def jacobians(checks: Checks) -> None:
+def jacobians(checks: Checks):
     """jacobian with argnums=(0, 1) gives one block per argument: (diag(2 exp x), 3 I)."""
     section("9. jacobian of exp_adder(x, y) = 2 exp(x) + 3 y")
     # Tutorial: torch.autograd.functional.jacobian(exp_adder, (torch.rand(1), torch.rand(1)))
@@ -614,6 +659,27 @@ def jacobians(checks: Checks) -> None:
         checks.compare(
             f"{size}-element inputs: (dF/dx, dF/dy)", jacobian_of_exp_adder(x, y), closed_form
         )
+        # The tutorial's own call, through functional_ad.functional: the same blocks.
+        checks.compare(
+            f"{size}-element inputs: functional.jacobian(exp_adder, (x, y))",
+            functional.jacobian(exp_adder, (x, y)),
+            closed_form,
+            show_values=False,
+        )
+    # A heat map of a Jacobian with structure: d/dx of the product of neighbours.
+    x = np.linspace(-1.0, 1.0, 8)
+    jacobian = fad.jacfwd(lambda x: x * np.roll(x, 1) + np.sin(x))(x)
+    checks.compare(
+        "jacfwd == functional.jacobian(strategy='forward-mode')",
+        jacobian,
+        functional.jacobian(lambda x: x * np.roll(x, 1) + np.sin(x), x, strategy="forward-mode"),
+        show_values=False,
+    )
+    figure = new_figure((4.5, 3.8))
+    if figure is None:
+        return None
+    fad.plot_matrix(jacobian, ax=figure.subplots(), title="J of x * roll(x, 1) + sin(x)")
+    return Picture(figure)  # a notebook shows the heat map
 
 
 # ---------------------------------------------------------------------------
@@ -639,6 +705,19 @@ def hessians_and_products(checks: Checks) -> None:
     u, w = rng.standard_normal(3), rng.standard_normal(3)
 
     checks.compare("hessian(sum(x^3)) = diag(6x)", fad.hessian(pow_reducer)(x), np.diag(6.0 * x))
+    # Tutorial: torch.autograd.functional.hessian(pow_reducer, inputs)
+    checks.compare(
+        "functional.hessian(pow_reducer, x) = diag(6x)",
+        functional.hessian(pow_reducer, x),
+        np.diag(6.0 * x),
+        show_values=False,
+    )
+    checks.compare(
+        "functional.hessian(product_reducer, (x, y)): blocks H[i][j]",
+        functional.hessian(product_reducer, (x, y)),
+        ((np.diag(2.0 * y), np.diag(2.0 * x)), (np.diag(2.0 * x), np.zeros((3, 3)))),
+        show_values=False,
+    )
 
     # Tutorial: torch.autograd.functional.vjp(do_some_doubling, inputs=randn(8), v=ones(8)).
     inputs = rng.standard_normal(8)
@@ -656,11 +735,23 @@ def hessians_and_products(checks: Checks) -> None:
         (out, out_tangent),
         (exp_adder(x, y), 2.0 * np.exp(x) * u + 3.0 * w),
     )
+    checks.compare(
+        "functional.jvp(exp_adder, (x, y), v=(u, w)): the same",
+        functional.jvp(exp_adder, (x, y), v=(u, w)),
+        (out, out_tangent),
+        show_values=False,
+    )
 
     # vjp pulls a cotangent back to every input: (2 exp(x) v, 3 v).
     out, pull_back = fad.vjp(exp_adder, x, y)
     checks.compare(
         "vjp(exp_adder): (2 exp(x) v, 3 v)", pull_back(u), (2.0 * np.exp(x) * u, 3.0 * u)
+    )
+    checks.compare(
+        "functional.vjp(exp_adder, (x, y), v=u): (F, (2 exp(x) u, 3 u))",
+        functional.vjp(exp_adder, (x, y), v=u),
+        (out, (2.0 * np.exp(x) * u, 3.0 * u)),
+        show_values=False,
     )
 
     # hvp and vhp agree for a smooth scalar function because its Hessian is symmetric.
@@ -671,6 +762,19 @@ def hessians_and_products(checks: Checks) -> None:
     value, u_times_hessian = fad.vhp(pow_reducer, (x,), (u,))
     checks.compare(
         "vhp(sum(x^3)): (f, 6 x u)", (value, u_times_hessian), (np.sum(x**3), (6.0 * x * u,))
+    )
+    # Tutorial: torch.autograd.functional.hvp / vhp take the vector as v; one input, one array.
+    checks.compare(
+        "functional.hvp(pow_reducer, x, v=u): (f, 6 x u)",
+        functional.hvp(pow_reducer, x, v=u),
+        (np.sum(x**3), 6.0 * x * u),
+        show_values=False,
+    )
+    checks.compare(
+        "functional.vhp(pow_reducer, x, v=u): (f, 6 x u)",
+        functional.vhp(pow_reducer, x, v=u),
+        (np.sum(x**3), 6.0 * x * u),
+        show_values=False,
     )
 
     # With two arguments the product has one block per argument.
@@ -686,8 +790,34 @@ def hessians_and_products(checks: Checks) -> None:
         uw_times_hessian,
         (2.0 * y * u + 2.0 * x * w, 2.0 * x * u),
     )
+    checks.compare(
+        "functional.hvp(product_reducer, (x, y), v=(u, w)): the same tuple",
+        functional.hvp(product_reducer, (x, y), v=(u, w))[1],
+        hessian_times_uw,
+        show_values=False,
+    )
 
 
+# ---------------------------------------------------------------------------
+# The verdict
+# ---------------------------------------------------------------------------
+
+
+def report(checks: Checks) -> int:
+    """Print the verdict; return 1 if any result disagreed with its closed form, else 0."""
+    print()
+    if checks.disagreements:
+        print(
+            f"FAILED: {len(checks.disagreements)} of {checks.total} checks disagree: "
+            + "; ".join(checks.disagreements)
+        )
+        return 1
+    print(f"OK: all {checks.total} checks agree with their closed forms")
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# The command line
 # ---------------------------------------------------------------------------
 
 
@@ -728,15 +858,7 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             name = getattr(step, "__name__", None) or step.func.__name__
             checks.require(f"{name} ran without raising", False)
-    print()
-    if checks.disagreements:
-        print(
-            f"FAILED: {len(checks.disagreements)} of {checks.total} checks disagree: "
-            + "; ".join(checks.disagreements)
-        )
-        return 1
-    print(f"OK: all {checks.total} checks agree with their closed forms")
-    return 0
+    return report(checks)
 
 
 if __name__ == "__main__":

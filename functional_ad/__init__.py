@@ -6,14 +6,16 @@ array([2.])
 """
 
 from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
+from . import functional  # PyTorch's autograd.functional calls, one to one
 from . import mutation as _mutation
 from . import view_functions as _view_functions
-from .control import enable_grad, no_grad, stop_gradient
+from .control import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, stop_gradient
 from .core import ConcreteValueError, Primitive, TracerLeakError, zero_derivative
 from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
 from .lists import install as _install_list_support
 from .mutation import at
+from .plotting import plot_matrix
 from .profiler import profile
 from .transforms import batching as _batching
 from .transforms import (
@@ -54,17 +56,21 @@ __all__ = [
     "custom_jvp",
     "custom_vjp",
     "enable_grad",
+    "functional",
     "grad",
     "hessian",
     "hvp",
+    "is_grad_enabled",
     "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
     "make_graph",
     "no_grad",
+    "plot_matrix",
     "profile",
     "register_pytree_node",
+    "set_grad_enabled",
     "stop_gradient",
     "tree_flatten",
     "tree_leaves",

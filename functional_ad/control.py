@@ -92,7 +92,15 @@ def _stop_leaf(leaf: Any) -> Any:
 
 
 def is_grad_enabled() -> bool:
-    """True unless the caller runs inside ``no_grad`` (and not in a nested ``enable_grad``)."""
+    """Return True unless the caller runs inside ``no_grad`` (and not a nested ``enable_grad``).
+
+    >>> import functional_ad as fad
+    >>> fad.is_grad_enabled()
+    True
+    >>> with fad.no_grad():
+    ...     fad.is_grad_enabled()
+    False
+    """
     mode = grad_mode.get()
     return mode is None or mode.enabled
 
@@ -207,3 +215,99 @@ class enable_grad(_GradMode):
         for trace in resumed:
             trace.active = True
         return resumed
+
+
+def _pause_or_resume(enabled: bool) -> list[Trace]:
+    """Resume (``enabled``) or pause the differentiating traces open now; return those changed."""
+    if enabled:
+        changed = [t for t in active_traces() if t.differentiates and not t.active and not t.ended]
+    else:
+        changed = [t for t in active_traces() if t.differentiates and t.active]
+    for trace in changed:
+        trace.active = enabled
+    return changed
+
+
+class set_grad_enabled:
+    """Turn differentiation off (``mode=False``, as ``no_grad``) or on (as ``enable_grad``).
+
+    PyTorch's ``torch.set_grad_enabled``, with its three uses:
+
+    - ``with set_grad_enabled(mode):`` sets the mode for the block and restores it after;
+    - ``@set_grad_enabled(mode)`` runs each call of the decorated function in that mode;
+    - ``set_grad_enabled(mode)`` as a plain call sets the mode from then on, until it is set
+      again (inside a transformed function: until that function returns).
+
+    Args:
+        mode: ``False`` to compute as constants for the transforms open now, ``True`` to
+            differentiate again.
+
+    >>> import numpy as np, functional_ad as fad
+    >>> def f(x, train):
+    ...     with fad.set_grad_enabled(train):
+    ...         y = x * x
+    ...     return y + x
+    >>> float(fad.grad(f)(3.0, True)), float(fad.grad(f)(3.0, False))
+    (7.0, 1.0)
+    """
+
+    def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise TypeError(f"set_grad_enabled(mode): mode must be True or False, got {mode!r}")
+        self.mode = bool(mode)
+        # applied at once, so that a plain call takes effect (as in PyTorch); __enter__ keeps
+        # it, __exit__ and __call__ undo it
+        self._switched = _pause_or_resume(self.mode)
+        self._token: contextvars.Token | None = grad_mode.set(GradMode(self.mode))
+        self._local = threading.local()  # one object may be entered in several threads
+
+    @property
+    def _entered(self) -> list[tuple[list[Trace], contextvars.Token]]:
+        """One entry per ``with`` on this object open in this thread."""
+        entered = getattr(self._local, "entered", None)
+        if entered is None:
+            entered = self._local.entered = []
+        return entered
+
+    def _undo_construction(self) -> None:
+        if self._token is not None:
+            for trace in self._switched:
+                if not trace.ended:
+                    trace.active = not self.mode
+            grad_mode.reset(self._token)
+            self._token = None
+
+    def __enter__(self) -> None:
+        if self._token is not None:  # entered right after construction: the mode is set
+            self._entered.append((self._switched, self._token))
+            self._token = None
+            return
+        switched = _pause_or_resume(self.mode)  # re-entered: set it again
+        self._entered.append((switched, grad_mode.set(GradMode(self.mode))))
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        switched, token = self._entered.pop()
+        for trace in switched:
+            if not trace.ended:
+                trace.active = not self.mode
+        grad_mode.reset(token)
+
+    def __call__(self, func: F) -> F:
+        """Decorate ``func``: each call runs in this mode (the decoration itself sets none)."""
+        self._undo_construction()
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"set_grad_enabled({self.mode})"

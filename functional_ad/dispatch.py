@@ -414,10 +414,21 @@ def _install_methods() -> None:
     methods["__copy__"] = lambda self: NUMPY[np.copy](self)
     methods["__deepcopy__"] = lambda self, memo: NUMPY[np.copy](self)
     methods["__reduce_ex__"] = _refuse_pickle
+    methods["detach"] = _detach
     methods["item"] = _scalar_conversion("item")
     methods["tolist"] = _scalar_conversion("tolist")
     for name, method in methods.items():
         setattr(T, name, method)
+
+
+def _detach(self: Tracer) -> Any:
+    """Return the value as a constant for every transform, like ``stop_gradient(x)``.
+
+    PyTorch's ``tensor.detach()``; plain arrays have nothing to detach.
+    """
+    from .control import stop_gradient_p
+
+    return stop_gradient_p(self)
 
 
 def stand_in(x: Any) -> Any:

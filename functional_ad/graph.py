@@ -428,6 +428,18 @@ class Graph:
 
         return render(self, path, format)
 
+    def _repr_svg_(self) -> str:
+        """The drawing for notebooks (Graphviz), or the listing as an image without it."""
+        from .graph_render import repr_svg
+
+        return repr_svg(self)
+
+    def _repr_html_(self) -> str:
+        """The drawing above the listing, for notebooks."""
+        from .graph_render import repr_html
+
+        return repr_html(self)
+
     def __str__(self) -> str:
         return format_graph(self)
 

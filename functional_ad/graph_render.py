@@ -8,6 +8,7 @@ printed listing use the same names.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from .graph import Graph, GraphNode, Var, format_constant, format_params
@@ -135,3 +136,57 @@ def render(graph: Graph, path: str | Path, format: str | None = None) -> str:
         ) from error
     path.write_bytes(data)
     return str(path)
+
+
+def to_svg(graph: Graph) -> str:
+    """Return the graph drawn by Graphviz as SVG text.
+
+    Raises:
+        ImportError: the ``graphviz`` package or the ``dot`` program is missing.
+    """
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError(f"drawing a Graph needs Graphviz: {VIZ_HINT}") from error
+    try:
+        return graphviz.Source(to_dot(graph)).pipe(format="svg").decode("utf-8")
+    except graphviz.ExecutableNotFound as error:
+        raise ImportError(
+            f"drawing a Graph found the graphviz package but not the `dot` program: {VIZ_HINT}"
+        ) from error
+
+
+def text_svg(text: str) -> str:
+    """The lines of ``text`` as an SVG image in a monospace font (no Graphviz needed)."""
+    lines = text.splitlines() or [""]
+    height = 18 * len(lines) + 12
+    width = 8 * max(len(line) for line in lines) + 16
+    body = "".join(
+        f'<text x="8" y="{18 * (i + 1)}" xml:space="preserve">{html.escape(line)}</text>'
+        for i, line in enumerate(lines)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="monospace" font-size="13">{body}</svg>'
+    )
+
+
+def repr_svg(graph: Graph) -> str:
+    """The notebook image of a graph: Graphviz's drawing, or its listing when Graphviz is
+    missing."""
+    try:
+        return to_svg(graph)
+    except ImportError:
+        return text_svg(str(graph))
+
+
+def repr_html(graph: Graph) -> str:
+    """The notebook view of a graph: the drawing (when Graphviz is installed) above the
+    listing, which is also what ``print(graph)`` shows."""
+    listing = f"<pre>{html.escape(str(graph))}</pre>"
+    try:
+        drawing = to_svg(graph)
+    except ImportError:
+        return listing + f"<p><small>(install Graphviz to see it drawn: {VIZ_HINT})</small></p>"
+    drawing = drawing[drawing.find("<svg") :]  # no XML prolog inside HTML
+    return f"<div>{drawing}</div><details><summary>listing</summary>{listing}</details>"

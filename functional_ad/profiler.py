@@ -30,6 +30,7 @@ other threads are recorded with their thread id.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
 import sys
@@ -494,6 +495,52 @@ class profile:
             "pid": pid,
             "tid": thread,
         }
+
+    def plot(self, ax: Any = None, top: int | None = 15) -> Any:
+        """Draw the self time per primitive as bars split by phase (needs matplotlib).
+
+        Forward evaluation and the jvp / vjp rules (the backward pass) are stacked per op.
+        Returns the matplotlib Axes; see ``plotting.plot_profile``.
+        """
+        from .plotting import plot_profile
+
+        return plot_profile(self, ax=ax, top=top)
+
+    def _repr_html_(self) -> str:
+        """The table as HTML, for notebooks."""
+        stats = self.summary()
+        primitive_ns = sum(s.total_ns for s in stats)
+        stats.sort(key=_sort_key("total"))
+        header = ["op", "phase", "calls", "total", "mean", "share"]
+        rows = [
+            [
+                html.escape(s.op),
+                html.escape(s.phase),
+                str(s.calls),
+                _format_ns(s.total_ns),
+                _format_ns(s.mean_ns),
+                f"{100 * s.total_ns / primitive_ns:.1f}%" if primitive_ns else "-",
+            ]
+            for s in stats
+        ]
+        cells = "".join(
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:{a}">{c}</td>'
+                for c, a in zip(row, ["left"] * 2 + ["right"] * 4, strict=True)
+            )
+            + "</tr>"
+            for row in rows
+        )
+        head = "".join(f"<th>{h}</th>" for h in header)
+        footer = (
+            f"{sum(s.calls for s in stats)} timed calls took {_format_ns(primitive_ns)} of "
+            f"{_format_ns(self.wall_time * 1e9)} wall time"
+        )
+        return (
+            f'<table class="functional-ad-profile"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{cells}</tbody></table><p><small>{footer}</small></p>"
+        )
 
     def __str__(self) -> str:
         return self.table()

@@ -1,18 +1,19 @@
-"""Gradient checking against central finite differences, for users' own tests.
+"""Gradient checking against central finite differences, and hypothesis strategies for it.
 
 ``check_grads(f, args)`` compares ``jvp`` and ``vjp`` of ``f`` with central differences
 along seeded random directions, to any order, and with ``full=True`` also compares whole
-Jacobians. Use it in your own test suite; with hypothesis, draw the inputs and let
-``check_grads`` draw the directions:
+Jacobians. A failure is a plain ``AssertionError`` (deterministic for given inputs), so
+hypothesis shrinks the inputs that make it fail. ``differentiable_arrays``,
+``differentiable_floats`` and ``differentiable_pytrees`` draw inputs away from a function's
+kinks and domain edges, where finite differences are valid (hypothesis is a test
+dependency, not needed by the rest of this module):
 
 >>> import numpy as np
->>> from hypothesis import given, settings, strategies as st
->>> import hypothesis.extra.numpy as hnp
+>>> from hypothesis import given, settings
 >>> @settings(max_examples=5, deadline=None)
-... @given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=2, max_side=3),
-...                   elements=st.floats(-2.0, 2.0)))
+... @given(differentiable_arrays(domain=(-2.0, 2.0), kinks=[0.0]))
 ... def test_my_function(x):
-...     check_grads(lambda x: np.sum(np.tanh(x) * x), (x,), order=2)
+...     check_grads(lambda x: np.sum(np.abs(x) * np.tanh(x)), (x,), order=2)
 >>> test_my_function()
 """
 
@@ -422,4 +423,145 @@ def check_grads(
         _check_full(f, args, modes, atol, rtol, eps)
 
 
-__all__ = ["check_grads"]
+# ----------------------------------------------------------------------------- hypothesis
+
+
+def _hypothesis() -> Any:
+    try:
+        import hypothesis.extra.numpy as hnp
+        from hypothesis import strategies as st
+    except ImportError as error:
+        raise ImportError(
+            "the strategies of functional_ad.testing need hypothesis: pip install hypothesis "
+            '(or pip install "functional_ad[test]")'
+        ) from error
+    return st, hnp
+
+
+def _smooth_intervals(
+    domain: tuple[float, float], kinks: Sequence[float], margin: float
+) -> list[tuple[float, float]]:
+    """The closed pieces of ``domain`` at least ``margin`` from its ends and from each kink."""
+    low, high = (float(b) for b in domain)
+    if not low < high:
+        raise ValueError(f"domain must be (low, high) with low < high, got {domain}")
+    cuts = [low] + sorted(float(k) for k in kinks if low < k < high) + [high]
+    pieces = [(a + margin, b - margin) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    pieces = [(a, b) for a, b in pieces if a <= b]
+    if not pieces:
+        raise ValueError(
+            f"no point of {domain} is {margin} away from its ends and the kinks {list(kinks)}; "
+            f"use a smaller margin"
+        )
+    return pieces
+
+
+def differentiable_floats(
+    domain: tuple[float, float] = (-3.0, 3.0),
+    kinks: Sequence[float] = (),
+    margin: float = 1e-2,
+) -> Any:
+    """A hypothesis strategy of floats where a function is smooth.
+
+    Values lie inside ``domain``, at least ``margin`` from its ends (a domain edge such as
+    0 for ``log`` or ±1 for ``arcsin``) and from each point of ``kinks`` (where the function
+    is not differentiable, such as 0 for ``abs``), so that finite differences are valid.
+    Infinite ends are allowed: ``domain=(0.0, np.inf)``.
+
+    >>> import numpy as np
+    >>> from hypothesis import find
+    >>> float(find(differentiable_floats((0.0, 1.0), kinks=[0.5]), lambda v: v > 0.5)) > 0.5
+    True
+    """
+    st, _ = _hypothesis()
+    pieces = _smooth_intervals(domain, kinks, margin)
+    return st.one_of(
+        *[
+            st.floats(
+                a if np.isfinite(a) else None,
+                b if np.isfinite(b) else None,
+                allow_nan=False,
+                allow_infinity=False,
+            )
+            for a, b in pieces
+        ]
+    )
+
+
+def differentiable_arrays(
+    shape: int | tuple[int, ...] | None = None,
+    domain: tuple[float, float] = (-3.0, 3.0),
+    kinks: Sequence[float] = (),
+    margin: float = 1e-2,
+    dtype: Any = np.float64,
+    max_dims: int = 2,
+    max_side: int = 4,
+) -> Any:
+    """A hypothesis strategy of arrays whose elements are ``differentiable_floats``.
+
+    Args:
+        shape: the shape of every array, or ``None`` to draw shapes (up to ``max_dims``
+            axes of at most ``max_side`` elements, scalars included).
+        domain, kinks, margin: where the elements may lie (see ``differentiable_floats``).
+        dtype: ``float64``, ``float32`` or a complex dtype (real and imaginary parts drawn
+            from the same pieces).
+
+    >>> import numpy as np
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=20, deadline=None)
+    ... @given(differentiable_arrays(domain=(0.0, 10.0)))
+    ... def test_log(x):
+    ...     check_grads(np.log, (x,), order=2)
+    >>> test_log()
+    """
+    st, hnp = _hypothesis()
+    dtype = np.dtype(dtype)
+    if dtype.kind not in "fc":
+        raise TypeError(f"differentiable_arrays draws float or complex arrays, not {dtype}")
+    reals = differentiable_floats(domain, kinks, margin)
+    if dtype.kind == "f":
+        elements = reals.map(lambda v: dtype.type(v))
+    else:
+        elements = st.builds(lambda re, im: complex(re, im), reals, reals)
+    shapes = (
+        hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=1, max_side=max_side)
+        if shape is None
+        else st.just((shape,) if isinstance(shape, int) else tuple(shape))
+    )
+    return shapes.flatmap(
+        lambda s: hnp.arrays(dtype, s, elements=elements, fill=st.nothing(), unique=False)
+    )
+
+
+def differentiable_pytrees(leaves: Any = None, max_leaves: int = 4) -> Any:
+    """A hypothesis strategy of pytrees of arrays: arrays, tuples, lists and dicts of them.
+
+    Args:
+        leaves: the strategy for the arrays (default ``differentiable_arrays()``).
+        max_leaves: the most arrays in one tree.
+
+    >>> from hypothesis import find
+    >>> from functional_ad import tree_leaves
+    >>> len(tree_leaves(find(differentiable_pytrees(), lambda t: len(tree_leaves(t)) > 1)))
+    2
+    """
+    st, _ = _hypothesis()
+    leaves = differentiable_arrays() if leaves is None else leaves
+    keys = st.text("abcdefgh", min_size=1, max_size=3)
+    return st.recursive(
+        leaves,
+        lambda children: st.one_of(
+            st.tuples(children, children),
+            st.lists(children, min_size=1, max_size=3),
+            st.dictionaries(keys, children, min_size=1, max_size=3),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+__all__ = [
+    "check_grads",
+    "differentiable_arrays",
+    "differentiable_floats",
+    "differentiable_pytrees",
+]

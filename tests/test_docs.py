@@ -9,6 +9,12 @@
   program); nothing else may be skipped.
 - Each module of the package is one test: its docstring examples run under doctest with
   ``ELLIPSIS`` and ``NORMALIZE_WHITESPACE``.
+- Shell blocks: every ``python ...`` command runs from the repository root and must exit 0;
+  install and build commands (``pip install``, ``python3 -m venv``, ``mkdocs build``) are
+  left to CI, and any other command fails the test until it is classified.
+- Excerpts (``<!-- source: examples/...::NAME -->``, filled in by the docs build): each
+  excerpted step of an example (a function taking ``checks``) is run and every check must
+  agree, and every other excerpted function must be used by an excerpted step.
 
 The blocks run with the repository root as the working directory; blocks that write files
 write them into temporary directories of their own.
@@ -245,3 +251,122 @@ def test_source_excerpts_exist() -> None:
             if name not in names:
                 missing.append(f"{page.relative_to(REPO_ROOT)}: {path}::{name}")
     assert not missing, f"excerpts of definitions that no longer exist: {missing}"
+
+
+# Shell commands of the docs: ``python ...`` lines are run; installs and builds are left to CI
+# (which runs them from .ci/run); anything else must be classified here first.
+NOT_RUN = ("pip install", "python3 -m venv", "mkdocs build", "mkdocs serve")
+
+
+def _shell_commands() -> list[tuple[str, str]]:
+    commands = []
+    for page in _pages():
+        for block in code_blocks(page.read_text()):
+            if block.lang not in ("bash", "sh", "console"):
+                continue
+            for line in block.code.splitlines():
+                command = line.split("  #")[0].split(" # ")[0].strip()
+                if command:
+                    commands.append((f"{page.relative_to(DOCS)}:{block.line}", command))
+    return commands
+
+
+def test_shell_commands_are_classified() -> None:
+    """Every command shown in a bash block is either run below or an install/build step."""
+    unknown = [
+        (where, c)
+        for where, c in _shell_commands()
+        if not c.startswith("python ") and not c.startswith(NOT_RUN)
+    ]
+    assert not unknown, f"classify these commands in tests/test_docs.py: {unknown}"
+
+
+@pytest.mark.parametrize(
+    "where,command",
+    [(w, c) for w, c in _shell_commands() if c.startswith("python ")],
+    ids=lambda x: x,
+)
+def test_shell_command_runs(where: str, command: str, tmp_path: Path) -> None:
+    """A ``python ...`` command of the docs runs from the repository root and exits 0."""
+    import shlex
+    import subprocess
+    import sys
+
+    args = [sys.executable, *shlex.split(command)[1:]]
+    env = {**__import__("os").environ, "TMPDIR": str(tmp_path), "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False, env=env
+    )
+    assert result.returncode == 0, (
+        f"{where}: `{command}` failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+    )
+
+
+def _load_example(path: Path):
+    spec = importlib.util.spec_from_file_location(f"docs_example_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pages_with_example_excerpts() -> list[Path]:
+    return [
+        p
+        for p in _pages()
+        if any(
+            m.group("path").startswith("examples/")
+            for m in SOURCE_PLACEHOLDER.finditer(p.read_text())
+        )
+    ]
+
+
+def test_some_pages_show_example_excerpts() -> None:
+    assert DOCS / "tour.md" in _pages_with_example_excerpts()
+
+
+@pytest.mark.parametrize(
+    "page", _pages_with_example_excerpts(), ids=lambda p: str(p.relative_to(DOCS))
+)
+def test_source_excerpts_of_examples_run(page: Path, in_repo_root) -> None:
+    """Excerpts of examples/ shown on a page run: each excerpted step of the tour (a function
+    taking ``checks``) is called and every check agrees; each other excerpted function is
+    used by an excerpted step of the same page."""
+    import ast
+    import inspect
+
+    excerpts: dict[str, list[str]] = {}
+    for match in SOURCE_PLACEHOLDER.finditer(page.read_text()):
+        if match.group("path").startswith("examples/"):
+            excerpts.setdefault(match.group("path"), []).append(match.group("name"))
+    printoptions = np.get_printoptions()
+    try:
+        for path, names in excerpts.items():
+            module = _load_example(REPO_ROOT / path)
+            steps, helpers = [], []
+            for name in names:
+                function = getattr(module, name)
+                params = list(inspect.signature(function).parameters)
+                (steps if params[:1] == ["checks"] else helpers).append(function)
+            for step in steps:
+                checks = module.Checks()
+                step(checks)
+                assert checks.total > 0 and not checks.disagreements, (
+                    f"{path}::{step.__name__} disagrees: {checks.disagreements}"
+                )
+
+            def names_in(function):
+                tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+                return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+            used = set().union(*(names_in(step) for step in steps)) if steps else set()
+            grew = True
+            while grew:  # helpers used by used helpers (predict, through loss)
+                before = len(used)
+                for helper in helpers:
+                    if helper.__name__ in used:
+                        used |= names_in(helper)
+                grew = len(used) > before
+            unused = [h.__name__ for h in helpers if h.__name__ not in used]
+            assert not unused, f"{page.name} shows {unused} but shows no step that runs them"
+    finally:
+        np.set_printoptions(**printoptions)

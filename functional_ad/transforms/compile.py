@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import ConcreteValueError, Tracer, concrete, new_trace
 from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph
-from ..tree import tree_flatten, tree_unflatten
+from ..tree import tree_flatten, tree_leaves, tree_unflatten
 from .common import as_value
 
 
@@ -293,8 +293,9 @@ class Compiled:
                 ) from None
         return static, tuple(a for i, a in enumerate(args) if i not in static)
 
-    def program(self, args: tuple) -> tuple[_Program, tuple, list]:
+    def program(self, args: tuple, kwargs: dict | None = None) -> tuple[_Program, tuple, list]:
         """The program for these arguments (compiled on first use) and the dynamic leaves."""
+        kwargs = kwargs or {}
         static, dynamic = self._split(args)
         flat, tree = tree_flatten(dynamic)
         flat = [as_value(x) for x in flat]
@@ -302,14 +303,18 @@ class Compiled:
             tree,
             tuple((tuple(np.shape(x)), np.dtype(x.dtype).str) for x in flat),
             tuple((i, args[i]) for i in static),
+            tuple((name, _kwarg_key(self.__name__, name, kwargs[name])) for name in sorted(kwargs)),
         )
         prog = self.programs.get(signature)
         if prog is None:
-            prog = self.programs[signature] = _Program(self._record(args, static, flat, tree))
+            graph = self._record(args, static, flat, tree, kwargs)
+            prog = self.programs[signature] = _Program(graph)
         self._last = prog
         return prog, dynamic, flat
 
-    def _record(self, args: tuple, static: tuple, flat: list, tree: Any) -> Graph:
+    def _record(
+        self, args: tuple, static: tuple, flat: list, tree: Any, kwargs: dict | None = None
+    ) -> Graph:
         from ..control import grad_mode
 
         placeholders = [_example_value(x) for x in flat]
@@ -318,15 +323,49 @@ class Compiled:
             in_nodes = [x._node for x in ins]  # (f may write into its arguments)
             dyn = iter(tree_unflatten(tree, ins))
             full = [args[i] if i in static else next(dyn) for i in range(len(args))]
-            out_flat, out_tree = tree_flatten(self.f(*full))
+            out_flat, out_tree = tree_flatten(self.f(*full, **(kwargs or {})))
             graph = _build_graph(self.__name__, trace, in_nodes, tree, out_flat, out_tree)
         return simplify(graph)
 
-    def __call__(self, *args: Any) -> Any:
-        prog, dynamic, flat = self.program(args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        prog, dynamic, flat = self.program(args, kwargs)
         if any(isinstance(x, Tracer) for x in flat):
             return prog.graph(*dynamic)  # traced arguments: replay by binding primitives
         return tree_unflatten(prog.graph.out_tree, prog.run(*flat))
+
+
+def _kwarg_key(name: str, keyword: str, value: Any) -> Hashable:
+    """The cache key of a keyword argument: its value, like a static argument's.
+
+    Arrays are keyed by shape, dtype and contents (so a changed array compiles anew, never
+    reuses a stale program); containers by their items; anything else must be hashable.
+    Traced values cannot be keyed: they must be passed positionally.
+    """
+    if any(isinstance(leaf, Tracer) for leaf in tree_leaves(value)):
+        raise TypeError(
+            f"{name}: keyword argument {keyword!r} is a traced value; keyword arguments are "
+            f"compiled in as constants (like static arguments), which would lose its "
+            f"derivative or batch. Pass it positionally"
+        )
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+        kind = "array" if isinstance(value, np.ndarray) else "scalar"
+        return (kind, array.shape, array.dtype.str, array.tobytes())
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__,) + tuple(_kwarg_key(name, keyword, v) for v in value)
+    if isinstance(value, dict):
+        return ("dict",) + tuple(
+            (k, _kwarg_key(name, keyword, value[k])) for k in sorted(value, key=repr)
+        )
+    try:
+        hash(value)
+    except TypeError:
+        raise TypeError(
+            f"{name}: keyword argument {keyword!r} is a {type(value).__name__}, which is "
+            f"neither hashable nor an array, so it cannot key the cache of compiled programs. "
+            f"Pass a hashable value (e.g. a tuple) or an array, or pass it positionally"
+        ) from None
+    return (type(value).__qualname__, value)
 
 
 def _example_value(x: Any) -> Any:
@@ -346,6 +385,10 @@ def compile(f: Callable[..., Any], static_argnums: int | Sequence[int] = ()) -> 
     of the static ones. The first call with a new signature runs ``f`` under a recording trace;
     later calls run generated straight-line NumPy code with no tracing. Python control flow
     on traced values raises while recording (use ``static_argnums`` or ``np.where``).
+    Keyword arguments are like static arguments: passed to ``f`` unchanged, compiled in as
+    constants and part of the signature by value (arrays by contents), so a new value
+    compiles a new program; a keyword argument that is neither hashable nor an array, or
+    that is a traced value, raises ``TypeError``.
     Transforms compose both ways: ``compile(grad(f))``, ``grad(compile(f))``, ``vmap(compile(f))``.
 
     Args:

@@ -143,7 +143,8 @@ def value_and_grad(
 
     Returns:
         A function returning ``(value, grad)``; ``grad`` has the structure, shapes and dtypes
-        of the selected argument(s).
+        of the selected argument(s). Keyword arguments of a call are passed to ``f``
+        unchanged and never differentiated.
 
     >>> import numpy as np
     >>> value, g = value_and_grad(lambda x: np.sum(x ** 2))(np.array([1.0, 2.0]))
@@ -193,7 +194,8 @@ def grad(
         holomorphic: ``f`` is holomorphic with complex inputs and a complex output.
 
     Returns:
-        A function returning the gradient, shaped like the selected argument(s).
+        A function returning the gradient, shaped like the selected argument(s). Keyword
+        arguments of a call are passed to ``f`` unchanged and never differentiated.
 
     >>> import numpy as np
     >>> grad(lambda x: np.sum(2 * np.sin(x) + 1))(np.array([0.0, np.pi]))

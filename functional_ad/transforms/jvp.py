@@ -255,7 +255,7 @@ class JVPTrace(Trace):
 
 
 def jvp(
-    f: Callable[..., Any], primals: tuple, tangents: tuple, has_aux: bool = False
+    f: Callable[..., Any], primals: tuple, tangents: tuple, has_aux: bool = False, **kwargs: Any
 ) -> tuple[Any, ...]:
     """Return ``(f(*primals), J(primals) @ tangents)`` by forward mode with dual numbers.
 
@@ -264,6 +264,7 @@ def jvp(
         primals: tuple of arguments at which to evaluate.
         tangents: tuple of tangents, one per primal, of the same structure, shapes and dtypes.
         has_aux: ``f`` returns ``(out, aux)``; ``aux`` is returned as a third element.
+        **kwargs: passed to ``f`` unchanged and not differentiated.
 
     Returns:
         ``(out, out_tangent)`` with ``out_tangent`` shaped like ``out``
@@ -275,7 +276,10 @@ def jvp(
     (0.0, 2.0)
     """
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError("jvp expects primals and tangents as tuples: jvp(f, (x,), (v,))")
+        raise TypeError(
+            "jvp expects primals and tangents as tuples: jvp(f, (x,), (v,)); for PyTorch's "
+            "jvp(f, x, v) use functional_ad.functional.jvp"
+        )
     flat_primals, in_tree = tree_flatten(tuple(primals))
     flat_tangents, t_tree = tree_flatten(tuple(tangents))
     if t_tree != in_tree:
@@ -291,7 +295,7 @@ def jvp(
             p if isinstance(t, Zero) else JVPTracer(trace, p, t)
             for p, t in zip(flat_primals, flat_tangents, strict=True)
         ]
-        out = f(*tree_unflatten(in_tree, ins))
+        out = f(*tree_unflatten(in_tree, ins), **kwargs)
         if has_aux:
             out, aux = _split_aux(out)
         out_flat, out_tree = tree_flatten(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -206,13 +207,16 @@ def check_cotangents(ct: Any, rec: _Recording) -> list[Any]:
     return [check_like(c, y, "cotangent", "vjp") for c, y in zip(flat, rec.out, strict=True)]
 
 
-def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[Any, ...]:
+def vjp(
+    f: Callable[..., Any], *primals: Any, has_aux: bool = False, **kwargs: Any
+) -> tuple[Any, ...]:
     """Return ``(f(*primals), vjp_fn)`` where ``vjp_fn(v) = v^T J`` for each primal.
 
     Args:
         f: a function of ``len(primals)`` arrays or pytrees.
         *primals: the arguments at which to linearise ``f``.
         has_aux: ``f`` returns ``(out, aux)``; ``aux`` is returned as a third element.
+        **kwargs: passed to ``f`` unchanged and not differentiated.
 
     Returns:
         ``(out, vjp_fn)`` (``(out, vjp_fn, aux)`` with ``has_aux``). ``vjp_fn(v)`` takes a
@@ -225,7 +229,9 @@ def vjp(f: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple[An
     >>> vjp_fn(np.array([0.1, 1.0]))
     (array([0.2, 2. ]),)
     """
-    rec = record(f, primals, has_aux, "vjp", keeps_inputs=True)
+    rec = record(
+        functools.partial(f, **kwargs) if kwargs else f, primals, has_aux, "vjp", keeps_inputs=True
+    )
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
         bars = pull_back(rec, check_cotangents(cotangent, rec), consume=False)

@@ -244,7 +244,9 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
             ``None`` requires the output not to depend on the batch.
 
     Returns:
-        The batched function. It runs ``f`` once, on whole batches.
+        The batched function. It runs ``f`` once, on whole batches. Keyword arguments of a
+        call are passed to ``f`` unchanged: broadcast to every example, never mapped (map an
+        argument by passing it positionally, with its entry of ``in_axes``).
 
     >>> import numpy as np
     >>> vmap(lambda x: x @ x)(np.array([[1.0, 2.0], [3.0, 4.0]]))
@@ -252,7 +254,7 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
     """
 
     @name_transform("vmap", f, "Vectorised map")
-    def vmap_f(*args: Any) -> Any:
+    def vmap_f(*args: Any, **kwargs: Any) -> Any:
         axes = in_axes if not isinstance(in_axes, list) else tuple(in_axes)
         if isinstance(axes, tuple) and len(axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(axes)} entries for {len(args)} arguments")
@@ -271,7 +273,7 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
                 x if a is None else BatchTracer(trace, x if a == 0 else np.moveaxis(x, a, 0))
                 for x, a in zip(flat, flat_axes, strict=True)
             ]
-            out = f(*tree_unflatten(in_tree, ins))
+            out = f(*tree_unflatten(in_tree, ins), **kwargs)
             out_flat, out_tree = tree_flatten(out)
             out_leaves = []
             for o, a in zip(out_flat, axes_leaves(out_axes, out, "out_axes"), strict=True):
