@@ -172,3 +172,18 @@ def name_transform(prefix: str, f: Callable[..., Any], doc: str) -> Callable:
         return g
 
     return decorate
+
+
+def owned_results(results: list[Any], inputs: Sequence[Any]) -> list[Any]:
+    """``results`` as arrays the caller owns: writable, and sharing memory with nothing else
+    it holds (another result, or one of ``inputs``); copied where they would."""
+    out: list[Any] = []
+    for r in results:
+        if type(r) is np.ndarray and (
+            not (r.flags.owndata and r.flags.writeable)
+            or any(type(o) is np.ndarray and np.may_share_memory(r, o) for o in out)
+            or any(type(i) is np.ndarray and np.may_share_memory(r, i) for i in inputs)
+        ):
+            r = r.copy()
+        out.append(r)
+    return out

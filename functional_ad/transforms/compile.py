@@ -19,7 +19,7 @@ import numpy as np
 from ..core import ConcreteValueError, Tracer, concrete, new_trace
 from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph
 from ..tree import tree_flatten, tree_leaves, tree_unflatten
-from .common import as_value
+from .common import as_value, owned_results
 
 
 class CompileTrace(RecordingTrace):
@@ -59,18 +59,23 @@ def _key(x: Any) -> Hashable:
     return (type(x).__name__, x)
 
 
-def _is_constant(x: Any, value: float, shape: tuple) -> bool:
-    """True if constant operand ``x`` is ``value`` everywhere and cannot change ``shape``."""
+def _is_constant(x: Any, value: float, shape: tuple, negative: bool | None = None) -> bool:
+    """True if constant operand ``x`` is ``value`` everywhere and cannot change ``shape``.
+
+    ``negative`` asks for the sign bit too: ``x + (-0.0)`` and ``x - 0.0`` are ``x`` bit for
+    bit, but ``-0.0 + 0.0`` is ``0.0``.
+    """
     if type(x) is not Const:
         return False
     v = x.value
-    if isinstance(v, Tracer) or np.iscomplexobj(v) and value != 0:
+    if isinstance(v, Tracer) or np.iscomplexobj(v):
         return False
     v = np.asarray(v)
     return (
         v.size > 0
         and v.ndim <= len(shape)
         and bool(np.all(v == value))
+        and (negative is None or bool(np.all(np.signbit(v) == negative)))
         and all(n == 1 or n == m for n, m in zip(v.shape[::-1], shape[::-1], strict=False))
     )
 
@@ -84,9 +89,14 @@ def _simplify_node(node: GraphNode) -> Var | Const | GraphNode | None:
     name = node.primitive.name
     ins = node.inputs
     out = node.outputs[0]
-    if name in ("add", "sub") and _is_constant(ins[1], 0.0, out.shape) and _same_type(ins[0], out):
+    # (x + 0.0 turns -0.0 into 0.0: only a negative zero, or a positive one subtracted, goes)
+    if (
+        name in ("add", "sub")
+        and _is_constant(ins[1], 0.0, out.shape, negative=name == "add")
+        and _same_type(ins[0], out)
+    ):
         return ins[0]
-    if name == "add" and _is_constant(ins[0], 0.0, out.shape) and _same_type(ins[1], out):
+    if name == "add" and _is_constant(ins[0], 0.0, out.shape, True) and _same_type(ins[1], out):
         return ins[1]
     if name in ("mul", "div") and _is_constant(ins[1], 1.0, out.shape) and _same_type(ins[0], out):
         return ins[0]
@@ -302,7 +312,7 @@ class Compiled:
         signature = (
             tree,
             tuple((tuple(np.shape(x)), np.dtype(x.dtype).str) for x in flat),
-            tuple((i, args[i]) for i in static),
+            tuple((i, type(args[i]), args[i]) for i in static),  # 1, 1.0 and True differ
             tuple((name, _kwarg_key(self.__name__, name, kwargs[name])) for name in sorted(kwargs)),
         )
         prog = self.programs.get(signature)
@@ -331,7 +341,8 @@ class Compiled:
         prog, dynamic, flat = self.program(args, kwargs)
         if any(isinstance(x, Tracer) for x in flat):
             return prog.graph(*dynamic)  # traced arguments: replay by binding primitives
-        return tree_unflatten(prog.graph.out_tree, prog.run(*flat))
+        # the caller owns the outputs: none is an argument, or another output, in disguise
+        return tree_unflatten(prog.graph.out_tree, owned_results(list(prog.run(*flat)), flat))
 
 
 def _kwarg_key(name: str, keyword: str, value: Any) -> Hashable:

@@ -19,6 +19,7 @@ from .common import (
     check_outputs,
     lower_tree,
     materialize,
+    owned_results,
     prepare_inputs,
 )
 from .jvp import _arity_error
@@ -165,21 +166,6 @@ def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list
     bars = materialize(bars, rec.in_values)
     bars = [_cast_like(b, x) for b, x in zip(bars, rec.in_values, strict=True)]
     return owned_results(bars, cotangents)
-
-
-def owned_results(results: list[Any], inputs: Sequence[Any]) -> list[Any]:
-    """``results`` as arrays the caller owns: writable, and sharing memory with nothing else
-    it holds (another result, or one of ``inputs``); copied where they would."""
-    out: list[Any] = []
-    for r in results:
-        if type(r) is np.ndarray and (
-            not (r.flags.owndata and r.flags.writeable)
-            or any(type(o) is np.ndarray and np.may_share_memory(r, o) for o in out)
-            or any(type(i) is np.ndarray and np.may_share_memory(r, i) for i in inputs)
-        ):
-            r = r.copy()
-        out.append(r)
-    return out
 
 
 def _cast_like(bar: Any, x: Any) -> Any:

@@ -1,0 +1,55 @@
+"""compile gives what the plain function gives, bit for bit, or raises."""
+
+import numpy as np
+
+import functional_ad as fad
+
+
+def test_static_arguments_are_keyed_by_type_and_value():
+    f = fad.compile(lambda x, s: x * np.asarray(s), static_argnums=(1,))
+    x = np.ones(2)
+    for s in (1, 1.0, True):
+        out = f(x, s)
+        np.testing.assert_array_equal(out, x * np.asarray(s))
+        assert out.dtype == (x * np.asarray(s)).dtype
+    g = fad.compile(lambda x, s: x + np.array(s).dtype.itemsize, static_argnums=(1,))
+    assert g(x, True)[0] == 2.0 and g(x, 1)[0] == 9.0  # bool: 1 byte, int64: 8
+
+
+def test_outputs_never_alias_the_inputs_or_each_other():
+    y = np.ones(3)
+    out = fad.compile(lambda x: x)(y)
+    out[0] = 5.0
+    np.testing.assert_array_equal(y, 1.0)
+    a, b = fad.compile(lambda x: (x * 2, x * 2))(y)
+    a[0] = 9.0
+    np.testing.assert_array_equal(b, 2.0)
+    c, d = fad.compile(lambda x: (x.reshape(3), x))(y)
+    c[1] = 7.0
+    np.testing.assert_array_equal(d, 1.0)
+    np.testing.assert_array_equal(y, 1.0)
+
+
+def test_simplification_keeps_signed_zeros():
+    z = np.array([-0.0, 0.0, -1.5])
+    for f in (
+        lambda x: x + 0.0,
+        lambda x: 0.0 + x,
+        lambda x: x - 0.0,
+        lambda x: x - (-0.0),
+        lambda x: x + (-0.0),
+        lambda x: x * 1.0,
+        lambda x: x / 1.0,
+    ):
+        want = f(z.copy())
+        got = fad.compile(f)(z)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+        np.testing.assert_array_equal(got, want)
+
+
+def test_identifiers_that_are_not_ascii():
+    def f_ü(x):
+        ä = x * 2.0
+        return ä + 1.0
+
+    np.testing.assert_array_equal(fad.compile(f_ü)(np.ones(2)), [3.0, 3.0])
