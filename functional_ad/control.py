@@ -119,16 +119,12 @@ class _GradMode:
         return self
 
     def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        self._local = threading.local()  # one object may be entered in several threads
-
-    @property
-    def _saved(self) -> list[tuple[list[Trace], contextvars.Token]]:
-        """One entry per ``with`` on this object open in this thread: (traces switched,
-        grad-mode token)."""
-        saved = getattr(self._local, "saved", None)
-        if saved is None:
-            saved = self._local.saved = []
-        return saved
+        # one entry per ``with`` on this object open in this context: (traces switched,
+        # grad-mode token). A context variable, so that one object entered by several threads
+        # or asyncio tasks keeps each one's blocks apart.
+        self._saved: contextvars.ContextVar[tuple] = contextvars.ContextVar(
+            f"functional_ad_{type(self).__name__}_blocks", default=()
+        )
 
     def _switch(self) -> list[Trace]:
         """Pause or resume the traces open now; return the ones whose state changed."""
@@ -136,7 +132,8 @@ class _GradMode:
 
     def __enter__(self) -> None:
         switched = self._switch()
-        self._saved.append((switched, grad_mode.set(GradMode(self._enabled))))
+        entry = (switched, grad_mode.set(GradMode(self._enabled)))
+        self._saved.set(self._saved.get() + (entry,))
 
     def __exit__(
         self,
@@ -144,7 +141,9 @@ class _GradMode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        switched, token = self._saved.pop()
+        blocks = self._saved.get()
+        switched, token = blocks[-1]
+        self._saved.set(blocks[:-1])
         for trace in switched:
             if not trace.ended:
                 trace.active = not self._enabled  # back to the state before the block

@@ -318,9 +318,13 @@ def _install() -> None:
 
 
 def _uninstall() -> None:
-    while _restore:
-        _restore.pop()()
-    _instrumented.clear()
+    try:
+        while _restore:
+            _restore.pop()()
+    finally:
+        if _restore:  # interrupted half way (KeyboardInterrupt): restore the rest
+            _uninstall()
+        _instrumented.clear()
 
 
 # ----------------------------------------------------------------------------- the public API
@@ -355,7 +359,11 @@ class profile:
             if self in _active:
                 raise RuntimeError("this profile block is already open")
             if not _active:
-                _install()
+                try:
+                    _install()
+                except BaseException:  # (KeyboardInterrupt too): leave nothing swapped
+                    _uninstall()
+                    raise
             _active.append(self)
             _record_shapes = any(p.record_shapes for p in _active)
         self.start_ns = _now()
