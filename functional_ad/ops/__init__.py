@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     assembly,
+    binning,
     elementwise,
     fft,
     indexing,
