@@ -53,3 +53,22 @@ def test_identifiers_that_are_not_ascii():
         return ä + 1.0
 
     np.testing.assert_array_equal(fad.compile(f_ü)(np.ones(2)), [3.0, 3.0])
+
+
+def test_closed_over_arrays_are_captured_when_compiled():
+    weights = np.array([1.0, 2.0])
+    bias = np.array([0.5])
+
+    def f(x):
+        return x * weights + bias + np.sum(weights)  # folded and unfolded uses alike
+
+    compiled = fad.compile(f)
+    want = f(np.ones(2))
+    np.testing.assert_array_equal(compiled(np.ones(2)), want)
+    weights[0] = 10.0
+    bias[0] = -1.0
+    np.testing.assert_array_equal(compiled(np.ones(2)), want)  # one rule: the recorded values
+    grad = fad.compile(fad.grad(lambda x: np.sum(x * weights)))
+    np.testing.assert_array_equal(grad(np.ones(2)), [10.0, 2.0])
+    weights[1] = 7.0
+    np.testing.assert_array_equal(grad(np.ones(2)), [10.0, 2.0])
