@@ -21,7 +21,7 @@ from .ops.indexing import getitem, is_basic, normalize_index, set_at_traced_inde
 from .ops.registry import NUMPY, shape_of
 from .ops.shape import reshape, transpose
 from .ops.updates import scatter_set
-from .views import ViewStep, add_view
+from .views import View, ViewStep, add_view
 
 # handlers before wrapping: they compute a view's value without registering anything
 RAW: dict[Any, Callable[..., Any]] = {}
@@ -66,11 +66,16 @@ def _layout(x: Any) -> Any:
         v = v._value
     if type(v) is not np.ndarray:
         return None
-    extra = v.ndim - len(x.shape)  # leading batch axes of vmap
-    if extra:
-        if 0 in v.shape[:extra]:
-            return None
-        v = v[(0,) * extra]
+    if v.ndim == len(x.shape):
+        return v
+    # leading batch axes of vmap: the batch's storage says nothing of one example's layout;
+    # that of a view is its steps applied to its base, a base is C-contiguous
+    meta = x._alias
+    if type(meta) is not View:
+        return None
+    v = np.empty(meta.root.shape, dtype=np.int8)
+    for step in meta.chain:
+        v = step.apply(v)
     return v
 
 

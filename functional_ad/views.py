@@ -188,8 +188,18 @@ def mark_array(x: Any) -> Any:
 
 def is_array_object(x: Tracer) -> bool:
     """False for a 0-d value NumPy would give as a scalar (``np.sum(x)``, ``y[0]`` of a 1-d y):
-    an in-place operator on a scalar binds a new value to the name instead of writing."""
-    return x._alias is not None or len(x.shape) > 0
+    an in-place operator on a scalar binds a new value to the name instead of writing.
+
+    The concrete value underneath says which it is: the primitives compute it with NumPy
+    (an ``np.float64`` or a 0-d ``ndarray``). Under ``vmap`` it has a batch axis; then only
+    arrays marked as such when made (``np.zeros(())``, views) count as arrays.
+    """
+    if x._alias is not None or len(x.shape) > 0:
+        return True
+    v: Any = x
+    while isinstance(v, Tracer):
+        v = v._value
+    return type(v) is np.ndarray and v.ndim == 0
 
 
 def read_only_error(x: Tracer) -> ValueError | None:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, zero_derivative
+from ..views import mark_array
 from ..zeros import Zero
 from .registry import (
     NUMPY,
@@ -579,7 +580,7 @@ copy = primitive("copy", np.copy, jvp=lambda t, y, x: t, vjp=lambda g, y, x: g, 
 @implements(np.copy)
 def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
     """``np.copy``: a new array (the memory order is NumPy's business, not a derivative's)."""
-    return copy(a)
+    return mark_array(copy(a))  # (a 0-d copy is an array, not a scalar)
 
 
 # ---------------------------------------------------------------- ufunc methods

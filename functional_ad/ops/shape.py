@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core import zero_derivative
+from ..views import mark_array
 from .registry import implements, normalize_axis, primitive, shape_of, unbroadcast
 
 reshape_p = primitive(
@@ -211,7 +212,7 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     """``np.where(c, x, y)``; the one-argument form gives the (constant) indices."""
     if x is None and y is None:
         return np.nonzero(condition)
-    return where_p(condition, x, y)
+    return mark_array(where_p(condition, x, y))  # (a 0-d result is an array, not a scalar)
 
 
 @implements(np.clip)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
 from ..tree import tree_flatten, tree_map, tree_unflatten
+from ..views import mark_array
 from .common import name_transform
 from .structured import ScaledIdentity, apply_structured, densify
 
@@ -270,7 +271,10 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
         (size,) = sizes
         with new_trace(BatchTrace, "vmap", size) as trace:
             ins = [
-                x if a is None else BatchTracer(trace, x if a == 0 else np.moveaxis(x, a, 0))
+                # (an example of an array argument is an array: in-place updates alias)
+                x
+                if a is None
+                else mark_array(BatchTracer(trace, x if a == 0 else np.moveaxis(x, a, 0)))
                 for x, a in zip(flat, flat_axes, strict=True)
             ]
             out = f(*tree_unflatten(in_tree, ins), **kwargs)
