@@ -37,10 +37,13 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
         if not out.shape:
             return out  # a single element: a copy
         raw = index  # NumPy gives a view of a row
+        parts = raw if isinstance(raw, tuple) else (raw,)
+        some_row = tuple(0 if isinstance(i, Tracer) else i for i in parts)
         step = ViewStep(
             "indexing",
             lambda parent: getitem(parent, raw),
             lambda parent, child: set_at_traced_index(parent, raw, child).astype(parent.dtype),
+            layout=lambda plain: plain[some_row],
         )
         return add_view(x, out, step)
     if not is_basic(index):
@@ -52,6 +55,7 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
         lambda parent: getitem(parent, index),
         lambda parent, child: scatter_set(parent, child, index=index),
         key=("getitem", index),
+        layout=lambda plain: plain[index],
     )
     return add_view(x, out, step)
 
@@ -75,7 +79,7 @@ def _layout(x: Any) -> Any:
         return None
     v = np.empty(meta.root.shape, dtype=np.int8)
     for step in meta.chain:
-        v = step.apply(v)
+        v = step.layout(v)
     return v
 
 
@@ -191,7 +195,11 @@ def _step(func: Any, raw: Callable, x: Tracer, out: Tracer, args: tuple, kwargs:
         unapply = None  # the imaginary part of a real array: read-only zeros
     else:
         unapply = kind
-    return ViewStep(name, apply, unapply)
+    if item is None:
+        layout = lambda plain: func(plain, *args, **kwargs)
+    else:
+        layout = lambda plain: func(plain, *args, **kwargs)[item]
+    return ViewStep(name, apply, unapply, layout=layout)
 
 
 # functions of several arrays giving one result per array (each a view of its own argument)
@@ -219,7 +227,9 @@ def _wrap(func: Any, raw: Callable[..., Any]) -> Callable[..., Any]:
             return out
         if isinstance(out, Tracer):
             step = _step(func, raw, x, out, args, kwargs, None)
-            return out if step is None else add_view(x, out, step)
+            if step is None:  # NumPy copies: a new array, even where the handler gave x back
+                return NUMPY[np.copy](out) if out is x else out
+            return add_view(x, out, step)
         if isinstance(out, (list, tuple)):  # the pieces of a split
             pieces = [
                 add_view(x, piece, _step(func, raw, x, piece, args, kwargs, k))

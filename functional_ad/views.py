@@ -28,10 +28,12 @@ class ViewStep:
     """One view step: ``apply(parent) -> child`` and ``unapply(parent, child) -> parent``.
 
     ``unapply`` is ``None`` for read-only views (``diagonal``, ``broadcast_to``); ``key``
-    identifies the step for comparisons (``("getitem", index)``), ``None`` otherwise.
+    identifies the step for comparisons (``("getitem", index)``), ``None`` otherwise;
+    ``layout`` takes the same view of a plain ndarray with NumPy's own function, to tell
+    how NumPy would lay the view out in memory.
     """
 
-    __slots__ = ("name", "apply", "unapply", "key")
+    __slots__ = ("name", "apply", "unapply", "key", "layout")
 
     def __init__(
         self,
@@ -39,11 +41,13 @@ class ViewStep:
         apply: Callable[[Any], Any],
         unapply: Callable[[Any, Any], Any] | None,
         key: Any = None,
+        layout: Callable[[Any], Any] | None = None,
     ) -> None:
         self.name = name
         self.apply = apply
         self.unapply = unapply
         self.key = key
+        self.layout = apply if layout is None else layout
 
 
 class Storage:
@@ -225,6 +229,8 @@ def write(handle: Tracer, new: Any) -> None:
         raise error
     fresh(handle)
     meta = handle._alias
+    if meta is None and not handle.shape:  # written in place: a 0-d array, not a scalar
+        meta = handle._alias = Storage()
     if type(meta) is View:
         root, chain = meta.root, meta.chain
         parents = [root]
