@@ -60,9 +60,6 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
     return add_view(x, out, step)
 
 
-_RESHAPE_TAKES_COPY = "copy" in (np.reshape.__doc__ or "")
-
-
 def _layout(x: Any) -> Any:
     """An ndarray laid out in memory as NumPy would lay out ``x``, or None if any will do."""
     v = x
@@ -89,19 +86,13 @@ def is_c_contiguous(x: Any) -> bool:
     return v is None or bool(v.flags.c_contiguous)
 
 
-def reshape_is_view(x: Any, shape: tuple[int, ...]) -> bool:
-    """True if NumPy would reshape ``x`` without a copy, judged on its concrete layout."""
+def numpy_gives_a_view(x: Any, func: Callable[..., Any], args: tuple, kwargs: dict) -> bool:
+    """True if ``func(x, *args, **kwargs)`` is a view in NumPy, asked of NumPy itself on an
+    array laid out as ``x`` would be (``reshape`` and ``ravel`` copy only some layouts)."""
     v = _layout(x)
     if v is None:
         return True
-    try:
-        if _RESHAPE_TAKES_COPY:
-            np.reshape(v, shape, copy=False)
-        else:  # pragma: no cover  (NumPy < 2.1)
-            v.view().shape = shape
-    except (ValueError, AttributeError):
-        return False
-    return True
+    return bool(np.may_share_memory(func(v, *args, **kwargs), v))
 
 
 def _permutation(func: Callable[..., Any], ndim: int, args: tuple, kwargs: dict) -> tuple:
@@ -181,7 +172,7 @@ def _step(func: Any, raw: Callable, x: Tracer, out: Tracer, args: tuple, kwargs:
     else:
         apply = lambda parent: raw(parent, *args, **kwargs)[item]
     if kind == "reshape":
-        if func in (np.reshape, np.ravel) and not reshape_is_view(x, tuple(out.shape)):
+        if func in (np.reshape, np.ravel) and not numpy_gives_a_view(x, func, args, kwargs):
             return None  # NumPy copies this one
         unapply = lambda parent, child: reshape(child, shape_of(parent))
     elif kind == "transpose":
