@@ -277,6 +277,12 @@ class Compiled:
         self.__doc__ = f"Compiled {name}." + (f"\n\n{f.__doc__}" if f.__doc__ else "")
         self.__wrapped__ = f
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (cloudpickle, Dask) without its programs: they recompile where unpickled
+        state = dict(self.__dict__)
+        state["programs"], state["_last"] = {}, None
+        return state
+
     def _latest(self) -> _Program:
         if self._last is None:
             raise ValueError(f"{self.__name__} has not been called yet: nothing is compiled")
