@@ -36,15 +36,10 @@ from .vjp import pull_back, record
 from .vmap import axes_leaves, vmap
 
 
-def _basis(x: Any, chunk_size: int | None) -> Any:
-    """The standard basis of ``x``'s space, a batch of shape ``(x.size,) + x.shape``.
-
-    Unchunked, it stays a symbolic ``ScaledIdentity`` as far as the function allows.
-    """
-    n = int(np.size(x))
-    if chunk_size is None or chunk_size >= n:
-        return ScaledIdentity(np.ones(np.shape(x), tangent_dtype(x)))
-    return np.eye(n, dtype=tangent_dtype(x)).reshape((n,) + tuple(np.shape(x)))
+def _basis(x: Any) -> Any:
+    """The standard basis of ``x``'s space, a batch of shape ``(x.size,) + x.shape``: a
+    symbolic ``ScaledIdentity``, kept so as far as the function allows."""
+    return ScaledIdentity(np.ones(np.shape(x), tangent_dtype(x)))
 
 
 def _zeros_like_tree(leaves: Sequence[Any], skip: int) -> list[Any]:
@@ -54,48 +49,71 @@ def _zeros_like_tree(leaves: Sequence[Any], skip: int) -> list[Any]:
 
 
 def _basis_rows(x: Any, start: int, stop: int) -> Any:
-    """Rows ``start:stop`` of ``_basis(x, chunk_size)``: the whole basis stays symbolic."""
+    """Rows ``start:stop`` of the basis of ``x``'s space (the whole one stays symbolic)."""
     n = int(np.size(x))
     if (start, stop) == (0, n):
-        return _basis(x, None)
-    rows = np.eye(n, dtype=tangent_dtype(x))[start:stop]
+        return _basis(x)
+    rows = np.zeros((stop - start, n), dtype=tangent_dtype(x))
+    rows[np.arange(stop - start), np.arange(start, stop)] = 1
     return rows.reshape((stop - start,) + tuple(np.shape(x)))
 
 
 def _batched(
     fn: Callable[[Any], Any],
-    basis: Any,
+    x: Any,
     chunk_size: int | None,
     out_axes: Any = 0,
     bar: Any = None,
 ) -> Any:
-    """``vmap(fn)(basis)``, in blocks of ``chunk_size`` rows when given."""
-    n = np.shape(basis)[0]
+    """``vmap(fn)`` over the basis of ``x``'s space, in blocks of ``chunk_size`` rows if given.
+
+    Block by block, only one block of the basis and of the results exists at a time beside
+    the result, which is filled in place (when it is a plain array).
+    """
+    n = int(np.size(x))
     ranges = block_ranges(n, chunk_size)
+    batched = vmap(fn, out_axes=out_axes)
     if len(ranges) == 1:
-        parts = [vmap(fn, out_axes=out_axes)(basis)]
-    else:
-        parts = []
-        for start, stop in ranges:
-            parts.append(vmap(fn, out_axes=out_axes)(basis[start:stop]))
-            if bar is not None:
-                bar.update(1)
-        return _concat_batches(parts, out_axes)
-    if bar is not None:
-        bar.update(1)
-    return parts[0]
-
-
-def _concat_batches(parts: list[Any], out_axes: Any) -> Any:
-    """Join vmap results of consecutive chunks along their batch axes."""
-    first, tree = tree_flatten(parts[0])
-    axes = axes_leaves(out_axes, parts[0], "out_axes")
-    columns = [tree_flatten(p)[0] for p in parts]
-    leaves = [
-        first[k] if axis is None else np.concatenate([c[k] for c in columns], axis=0)
-        for k, axis in enumerate(axes)
+        whole = batched(_basis(x))
+        if bar is not None:
+            bar.update(1)
+        return whole
+    parts: list[Any] = []
+    tree: Any = None
+    axes: Any = None
+    filled: list[Any] | None = None
+    for start, stop in ranges:
+        leaves, tree = tree_flatten(batched(_basis_rows(x, start, stop)))
+        if axes is None:
+            axes = axes_leaves(out_axes, tree_unflatten(tree, leaves), "out_axes")
+            if all(a is None or type(v) is np.ndarray for a, v in zip(axes, leaves, strict=True)):
+                filled = [
+                    v if a is None else np.empty((n,) + v.shape[1:], v.dtype)
+                    for a, v in zip(axes, leaves, strict=True)
+                ]
+        if filled is not None and all(
+            a is None or type(v) is np.ndarray for a, v in zip(axes, leaves, strict=True)
+        ):
+            for k, (a, v) in enumerate(zip(axes, leaves, strict=True)):
+                if a is not None:
+                    filled[k][start:stop] = v
+        else:  # traced results (under an outer transform): joined at the end
+            if filled is not None:
+                parts = [
+                    [f[:start] if a is not None else f for f, a in zip(filled, axes, strict=True)]
+                ]
+                filled = None
+            parts.append(leaves)
+        del leaves
+        if bar is not None:
+            bar.update(1)
+    if filled is not None:
+        return tree_unflatten(tree, filled)
+    joined = [
+        parts[0][k] if a is None else np.concatenate([p[k] for p in parts], axis=0)
+        for k, a in enumerate(axes)
     ]
-    return tree_unflatten(tree, leaves)
+    return tree_unflatten(tree, joined)
 
 
 # ----------------------------------------------------------------------------- spread blocks
@@ -364,6 +382,11 @@ def _assemble_forward(
 # ----------------------------------------------------------------------------- transforms
 
 
+def _label(prefix: str, f: Callable[..., Any]) -> str:
+    """The name ``name_transform`` gives: ``jacrev_of_f``."""
+    return f"{prefix}_of_{getattr(f, '__name__', type(f).__name__)}"
+
+
 def jacrev(
     f: Callable[..., Any],
     argnums: Argnums = 0,
@@ -403,22 +426,21 @@ def jacrev(
     """
     check_argnums(argnums, "jacrev")
     dask = _check_spread_options(executor, as_dask, progress, "jacrev")
+    label = _label("jacrev", f)
 
     @name_transform("jacrev", f, "Jacobian (reverse mode)")
     def jacrev_f(*args: Any, **kwargs: Any) -> Any:
         if executor is not None or as_dask:
             job = _Job(f, argnums, has_aux, holomorphic, args, kwargs)
             single = isinstance(argnums, (int, np.integer))
-            return _jacrev_spread(
-                job, chunk_size, executor, dask, jacrev_f.__name__, progress, single
-            )
+            return _jacrev_spread(job, chunk_size, executor, dask, label, progress, single)
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacrev")
         rec = record(g, dyn, has_aux, "jacrev", names)
         check_float_outputs(rec.out, "jacrev")
         check_outputs(rec.out, holomorphic, "jacrev")
         bar = progress_bar(
             sum(len(block_ranges(int(np.size(y)), chunk_size)) for y in rec.out if np.size(y)),
-            jacrev_f.__name__,
+            label,
             progress,
         )
         per_output = []
@@ -435,7 +457,7 @@ def jacrev(
                 else [
                     np.reshape(rows, np.shape(y) + np.shape(x))
                     for rows, x in zip(
-                        _batched(pull, _basis(y, chunk_size), chunk_size, bar=bar),
+                        _batched(pull, y, chunk_size, bar=bar),
                         rec.in_values,
                         strict=True,
                     )
@@ -486,16 +508,30 @@ def jacfwd(
     array([[1.]])
     """
     check_argnums(argnums, "jacfwd")
+    return _jacfwd(f, argnums, has_aux, holomorphic, chunk_size, executor, as_dask, progress)
+
+
+def _jacfwd(
+    f: Callable[..., Any],
+    argnums: Argnums,
+    has_aux: bool,
+    holomorphic: bool,
+    chunk_size: int | None,
+    executor: Any,
+    as_dask: bool,
+    progress: bool,
+    label: str | None = None,
+) -> Callable[..., Any]:
+    """``jacfwd``; ``label`` names its blocks (progress bars, Dask tasks) if not ``jacfwd_of_f``."""
     dask = _check_spread_options(executor, as_dask, progress, "jacfwd")
+    label = label or _label("jacfwd", f)
 
     @name_transform("jacfwd", f, "Jacobian (forward mode)")
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
         if executor is not None or as_dask:
             job = _Job(f, argnums, has_aux, holomorphic, args, kwargs)
             single = isinstance(argnums, (int, np.integer))
-            return _jacfwd_spread(
-                job, chunk_size, executor, dask, jacfwd_f.__name__, progress, single
-            )
+            return _jacfwd_spread(job, chunk_size, executor, dask, label, progress, single)
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacfwd")
         check_real_inputs(dyn, names, holomorphic, "jacfwd")
         flat, in_tree = tree_flatten(dyn)
@@ -503,7 +539,7 @@ def jacfwd(
         primals = tree_unflatten(in_tree, flat)
         bar = progress_bar(
             sum(len(block_ranges(int(np.size(x)), chunk_size)) for x in flat if np.size(x)),
-            jacfwd_f.__name__,
+            label,
             progress,
         )
         columns = []  # per input leaf: the flat output tangents, batch axis first
@@ -522,9 +558,7 @@ def jacfwd(
                 res = jvp(g, primals, tree_unflatten(in_tree, tangents), has_aux=has_aux)
                 out, tangent, extra = res[0], None, res[2] if has_aux else None
             else:
-                tangent, (out, extra) = _batched(
-                    push, _basis(x, chunk_size), chunk_size, (0, None), bar
-                )
+                tangent, (out, extra) = _batched(push, x, chunk_size, (0, None), bar)
             out_flat, out_tree = tree_flatten(out)
             aux = extra
             columns.append(None if tangent is None else tree_flatten(tangent)[0])
@@ -617,5 +651,15 @@ def hessian(
     """
     check_argnums(argnums, "hessian")
     inner = jacrev(f, argnums, has_aux, holomorphic, chunk_size)
-    outer = jacfwd(inner, argnums, has_aux, holomorphic, chunk_size, executor, as_dask, progress)
+    outer = _jacfwd(
+        inner,
+        argnums,
+        has_aux,
+        holomorphic,
+        chunk_size,
+        executor,
+        as_dask,
+        progress,
+        _label("hessian", f),
+    )
     return name_transform("hessian", f, "Hessian")(outer)
