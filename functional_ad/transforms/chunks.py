@@ -121,7 +121,7 @@ def _submit(
 ) -> list[Any]:
     if _is_dask_client(executor):
         token = uuid.uuid4().hex[:8]
-        shared = executor.scatter(spec, hash=False)
+        shared = executor.scatter(spec, hash=False, broadcast=True)  # every worker reads it
         return [
             executor.submit(task, shared, *call, key=f"{name}-block-{i}-{token}", pure=False)
             for i, call in enumerate(calls)
