@@ -57,6 +57,7 @@ class _SaveTracer(Tracer):
     def __init__(self, trace: _SaveTrace, value: Any) -> None:
         self._trace = trace
         self._value = value
+        self._alias = None
 
 
 class _SaveTrace(Trace):

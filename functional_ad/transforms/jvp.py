@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import graph
-from ..core import Primitive, Trace, Tracer, active_traces, new_trace
+from ..core import Primitive, Trace, Tracer, new_trace
 from ..graph import is_large, shape_stand_in
 from ..ops.registry import reads_of
 from ..tree import tree_flatten, tree_unflatten
@@ -219,12 +219,9 @@ class JVPTrace(Trace):
             and not prim.multiple_results
             and (large or is_large(y))
             and not any(isinstance(t, Tracer) for t in tangents)  # none traced by outer transforms
-            and active_traces()[-1] is not self
         ):
             # large concrete values only: defer the rules until the tangent is read (on small
-            # values a tangent costs less than deferring it). Only under a transform inside
-            # this one (as in hvp) may a tangent go unread; at the top every tangent on the
-            # way to an output is read, and deferring would only keep more values alive.
+            # values a tangent costs less than deferring it)
             if depth >= MAX_DEFERRED_DEPTH:
                 tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
                 depth = 0
