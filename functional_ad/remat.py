@@ -79,6 +79,9 @@ class _SaveTrace(Trace):
     def pure(self, value: Any) -> _SaveTracer:
         return _SaveTracer(self, value)
 
+    def is_constant(self, x: Tracer) -> bool:
+        return True  # it records and replays values; the traces below give derivatives
+
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if not self.active:
             return self.process_inactive(prim, args, params)

@@ -181,3 +181,17 @@ def test_checkpointing_segments_lowers_the_peak():
     np.testing.assert_array_equal(got, expected)
     # plain: every segment's intermediates; checkpointed: the segment inputs and one segment
     assert checkpointed_peak < 0.5 * plain_peak, (checkpointed_peak, plain_peak)
+
+
+def branchy(x):
+    if np.max(x) > 0:  # Python control flow on the value, as grad allows
+        return np.sin(x) * 2.0
+    return np.cos(x)
+
+
+@pytest.mark.parametrize("policy", POLICIES.values(), ids=POLICIES.keys())
+def test_python_control_flow_on_values(policy):
+    f = fad.checkpoint(branchy, policy=policy)
+    for x in (X, -np.abs(X)):
+        g = fad.grad(lambda x: np.sum(f(x)))(x)
+        np.testing.assert_array_equal(g, fad.grad(lambda x: np.sum(branchy(x)))(x))
