@@ -13,7 +13,7 @@ Rows:
   be equal, bit for bit.
 - A Hessian-vector product, trace and diagonal read from ``hessian(..., as_dask=True)`` on a
   cluster whose workers' memory limit is below the size of the full Hessian, with the peak
-  resident memory of the workers (their ``ru_maxrss``) against that limit.
+  resident memory of the workers (their VmHWM, reset before the computation) against that limit.
 - Peak memory by tracemalloc (allocations counted, so not timing-dependent) against the
   targets: ``grad`` and ``jvp`` of the 10-op chain at n = 10^7, a compiled gradient, chunked
   Jacobians, the compile cache, reference cycles, and ``checkpoint``.
@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"dask {harness.package_version('dask')}, distributed "
         f"{harness.package_version('distributed')}; memory by tracemalloc (bytes allocated) "
-        f"and ru_maxrss (workers); cluster rows in wall-clock time, median of {sizes.rounds}\n",
+        f"and VmHWM (workers); cluster rows in wall-clock time, median of {sizes.rounds}\n",
         flush=True,
     )
     harness.settle_allocator()
