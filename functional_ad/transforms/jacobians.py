@@ -10,6 +10,8 @@ whose blocks are computed when read (see ``chunks.py``).
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -119,7 +121,7 @@ def _batched(
 # ----------------------------------------------------------------------------- spread blocks
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: it keys _recordings
 class _Job:
     """What a block task needs to redo its part of a Jacobian, possibly in another process."""
 
@@ -184,12 +186,27 @@ def _evaluate(job: _Job, transform: str) -> tuple[tuple, list[str], list[Any], A
     return dyn, names, [np.asarray(y) for y in out_flat], out_tree, in_tree, aux
 
 
+# The recording of a job, shared by the blocks of it that one process runs (a worker runs
+# several): recorded once per process, as in-process, and dropped with the job.
+_recordings: weakref.WeakKeyDictionary[_Job, Any] = weakref.WeakKeyDictionary()
+_recordings_lock = threading.Lock()
+
+
+def _recording_of(job: _Job) -> Any:
+    """``f`` recorded for reverse mode at the job's arguments (pulled back, never consumed)."""
+    with _recordings_lock:
+        rec = _recordings.get(job)
+        if rec is None:
+            g, dyn, _, names = select_checked(
+                job.f, job.argnums, job.args, job.kwargs, job.holomorphic, "jacrev"
+            )
+            rec = _recordings[job] = record(g, dyn, job.has_aux, "jacrev", names)
+    return rec
+
+
 def _jacrev_block(job: _Job, i: int, start: int, stop: int) -> list[Any]:
     """Rows ``start:stop`` of the Jacobian of output leaf ``i``: one per input leaf."""
-    g, dyn, _, names = select_checked(
-        job.f, job.argnums, job.args, job.kwargs, job.holomorphic, "jacrev"
-    )
-    rec = record(g, dyn, job.has_aux, "jacrev", names)
+    rec = _recording_of(job)
     seeds = _zeros_like_tree(rec.out, skip=i)
 
     def pull(ct: Any) -> Any:
