@@ -17,6 +17,7 @@ from .lists import install as _install_list_support
 from .mutation import at
 from .plotting import plot_matrix
 from .profiler import profile
+from .remat import checkpoint
 from .transforms import batching as _batching
 from .transforms import (
     compile,
@@ -52,6 +53,7 @@ __all__ = [
     "TracerLeakError",
     "Zero",
     "at",
+    "checkpoint",
     "compile",
     "custom_jvp",
     "custom_vjp",

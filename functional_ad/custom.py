@@ -166,7 +166,9 @@ class _Call:
         self.out_tree: TreeDef | None = None
 
     def bind(self) -> Any:
-        flat = bind(self.primitive, *self.split.leaves)
+        prim = self.primitive
+        del self.primitive  # its rules refer to this call: no reference back, no cycle
+        flat = bind(prim, *self.split.leaves)
         return tree_unflatten(cast(TreeDef, self.out_tree), flat)  # set by impl, just run
 
 

@@ -15,6 +15,7 @@ inputs, drawn (``graph_render``) and replayed on new arguments.
 from __future__ import annotations
 
 import contextvars
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -215,7 +216,7 @@ class Var:
             ran inside another transform).
     """
 
-    __slots__ = ("name", "shape", "dtype", "node", "value")
+    __slots__ = ("name", "shape", "dtype", "node", "value", "__weakref__")
 
     def __init__(self, name: str, value: Any, node: GraphNode | None = None) -> None:
         self.name = name
@@ -273,7 +274,10 @@ class GraphNode:
         no_grad: True if it was recorded inside a ``no_grad`` block; replay keeps it there.
     """
 
-    __slots__ = ("primitive", "inputs", "params", "outputs", "no_grad")
+    # A node refers to its outputs weakly, so that a graph holds no reference cycle (a Var
+    # refers to its node): a dropped graph frees its recorded values at once. An output no
+    # longer referenced anywhere is made again, alike, from its name and value when asked for.
+    __slots__ = ("primitive", "inputs", "params", "_outputs", "_made_from", "no_grad")
 
     def __init__(
         self,
@@ -286,8 +290,28 @@ class GraphNode:
         self.primitive = primitive
         self.inputs = tuple(inputs)
         self.params = params
-        self.outputs = tuple(outputs)
+        self._outputs = [weakref.ref(v) for v in outputs]
+        self._made_from = [(v.name, v.value) for v in outputs]
         self.no_grad = no_grad
+
+    @property
+    def outputs(self) -> tuple[Var, ...]:
+        """The ``Var`` s it produced (one, or several for multi-result primitives)."""
+        out = []
+        for i, ref in enumerate(self._outputs):
+            var = ref()
+            if var is None:  # referenced nowhere else: made again, the same in every respect
+                name, value = self._made_from[i]
+                var = Var(name, value, self)
+                self._outputs[i] = weakref.ref(var)
+            out.append(var)
+        return tuple(out)
+
+    def forget_values(self) -> None:
+        """Keep only the shapes and dtypes of the output values (see ``compile``)."""
+        for var in self.outputs:
+            var.value = shape_stand_in(var.value)
+        self._made_from = [(name, shape_stand_in(value)) for name, value in self._made_from]
 
     @property
     def name(self) -> str:

@@ -255,7 +255,15 @@ def test_source_excerpts_exist() -> None:
 
 # Shell commands of the docs: ``python ...`` lines are run; installs and builds are left to CI
 # (which runs them from .ci/run); anything else must be classified here first.
-NOT_RUN = ("pip install", "python3 -m venv", "mkdocs build", "mkdocs serve")
+# (``dask scheduler`` / ``dask worker`` start a cluster's services on its machines.)
+NOT_RUN = (
+    "pip install",
+    "python3 -m venv",
+    "mkdocs build",
+    "mkdocs serve",
+    "dask scheduler",
+    "dask worker",
+)
 
 
 def _shell_commands() -> list[tuple[str, str]]:

@@ -365,4 +365,8 @@ def test_hvp_keeps_less_than_twice_the_memory_of_grad():
 
     grad_peak = peak(lambda: fad.grad(rosenbrock)(x))
     hvp_peak = peak(lambda: fad.hvp(rosenbrock, (x,), (x,)))
-    assert hvp_peak < 2 * grad_peak, (hvp_peak, grad_peak)
+    # hvp peaks at 12 arrays of n. The bound was 2 x grad's peak while grad held 7 arrays (the
+    # reverse pass kept every node until it ended); grad now releases them and holds 5, so the
+    # bound is kept in arrays of n, where it was: below 13 < 2 x 7.
+    assert hvp_peak < 13 * x.nbytes, (hvp_peak / x.nbytes, grad_peak / x.nbytes)
+    assert grad_peak < 6 * x.nbytes, grad_peak / x.nbytes

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, concrete, new_trace
-from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph
+from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph, shape_stand_in
 from ..tree import tree_flatten, tree_leaves, tree_unflatten
 from .common import as_value, owned_results
 
@@ -249,7 +250,12 @@ class _Program:
         self.graph = graph
         self.source, namespace = generate(graph)
         exec(compile_source(self.source), namespace)
-        self.run = namespace["run"]
+        self.run = namespace.pop("run")  # run's globals are the namespace: no cycle back
+        # the program runs on new values: keep the shapes of the recorded ones, not the values
+        for var in graph.inputs:
+            var.value = shape_stand_in(var.value)
+        for node in graph.nodes:
+            node.forget_values()
 
 
 def compile_source(source: str) -> Any:
@@ -263,19 +269,44 @@ class Compiled:
     """A compiled function; see ``compile``.
 
     Attributes:
-        graph: the optimised ``Graph`` of the last signature compiled.
+        graph: the optimised ``Graph`` of the last signature compiled (its ``Var`` s keep
+            shapes and dtypes, not the values seen while recording).
         source: the generated Python source of the last signature compiled.
+        programs: the compiled programs by signature, least recently used first.
+        cache_size: how many programs are kept; the least recently used one is dropped
+            beyond it (settable).
     """
 
-    def __init__(self, f: Callable[..., Any], static_argnums: Sequence[int]) -> None:
+    def __init__(
+        self, f: Callable[..., Any], static_argnums: Sequence[int], cache_size: int = 64
+    ) -> None:
         self.f = f
         self.static_argnums = tuple(static_argnums)
-        self.programs: dict[Hashable, _Program] = {}
+        self.programs: OrderedDict[Hashable, _Program] = OrderedDict()
+        self.cache_size = cache_size
         self._last: _Program | None = None
         name = getattr(f, "__name__", type(f).__name__)
         self.__name__ = self.__qualname__ = f"compiled_{name}"
         self.__doc__ = f"Compiled {name}." + (f"\n\n{f.__doc__}" if f.__doc__ else "")
         self.__wrapped__ = f
+
+    @property
+    def cache_size(self) -> int:
+        return self._cache_size
+
+    @cache_size.setter
+    def cache_size(self, size: int) -> None:
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"compile: cache_size must be a positive integer, got {size!r}")
+        self._cache_size = size
+        while len(self.programs) > size:
+            self.programs.popitem(last=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (cloudpickle, Dask) without its programs: they recompile where unpickled
+        state = dict(self.__dict__)
+        state["programs"], state["_last"] = OrderedDict(), None
+        return state
 
     def _latest(self) -> _Program:
         if self._last is None:
@@ -319,6 +350,10 @@ class Compiled:
         if prog is None:
             graph = self._record(args, static, flat, tree, kwargs)
             prog = self.programs[signature] = _Program(graph)
+            if len(self.programs) > self._cache_size:
+                self.programs.popitem(last=False)  # the least recently used
+        else:
+            self.programs.move_to_end(signature)
         self._last = prog
         return prog, dynamic, flat
 
@@ -389,7 +424,9 @@ def _example_value(x: Any) -> Any:
         return np.array(stand_in(x))
 
 
-def compile(f: Callable[..., Any], static_argnums: int | Sequence[int] = ()) -> Compiled:
+def compile(
+    f: Callable[..., Any], static_argnums: int | Sequence[int] = (), cache_size: int = 64
+) -> Compiled:
     """Return ``f`` compiled: recorded once per signature, simplified, replayed as NumPy code.
 
     The signature is the pytree structure, shapes and dtypes of the arguments, and the values
@@ -406,6 +443,8 @@ def compile(f: Callable[..., Any], static_argnums: int | Sequence[int] = ()) -> 
         f: a function of arrays or pytrees.
         static_argnums: positions of arguments that are fixed per compiled program (hashable,
             used as Python values, e.g. loop counts or flags).
+        cache_size: how many signatures keep their program; beyond it the least recently
+            used program is dropped (and compiled again if its signature comes back).
 
     Returns:
         A ``Compiled`` callable with ``.graph`` (the optimised graph) and ``.source`` (the
@@ -418,4 +457,4 @@ def compile(f: Callable[..., Any], static_argnums: int | Sequence[int] = ()) -> 
     True
     """
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    return Compiled(f, nums)
+    return Compiled(f, nums, cache_size)

@@ -3,19 +3,34 @@
 ``jacrev`` records ``f`` once and runs the reverse pass once per output leaf on a whole
 basis of cotangents (``vmap`` of the pullback); ``jacfwd`` runs ``f`` once per input leaf
 with a whole basis of tangents (``vmap`` of ``jvp``). ``chunk_size`` splits a basis into
-blocks to bound memory; the results are the same.
+blocks to bound memory; the results are the same. With ``executor=`` each block is one task on
+an executor or a Dask cluster, and ``as_dask=True`` returns a lazy ``dask.array.Array``
+whose blocks are computed when read (see ``chunks.py``).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..tree import tree_flatten, tree_unflatten
+from ..core import Tracer
+from ..tree import tree_flatten, tree_leaves, tree_unflatten
 from ..zeros import Zero, tangent_dtype
+from .chunks import (
+    block_ranges,
+    check_executor,
+    import_dask,
+    lazy_blocks,
+    progress_bar,
+    run_blocks,
+)
 from .common import check_argnums, check_float_outputs, name_transform, prepare_inputs
+from .common import check_outputs as check_output_types
 from .derived import Argnums, check_outputs, check_real_inputs, select, select_checked
 from .jvp import jvp
 from .structured import ScaledIdentity
@@ -23,15 +38,10 @@ from .vjp import pull_back, record
 from .vmap import axes_leaves, vmap
 
 
-def _basis(x: Any, chunk_size: int | None) -> Any:
-    """The standard basis of ``x``'s space, a batch of shape ``(x.size,) + x.shape``.
-
-    Unchunked, it stays a symbolic ``ScaledIdentity`` as far as the function allows.
-    """
-    n = int(np.size(x))
-    if chunk_size is None or chunk_size >= n:
-        return ScaledIdentity(np.ones(np.shape(x), tangent_dtype(x)))
-    return np.eye(n, dtype=tangent_dtype(x)).reshape((n,) + tuple(np.shape(x)))
+def _basis(x: Any) -> Any:
+    """The standard basis of ``x``'s space, a batch of shape ``(x.size,) + x.shape``: a
+    symbolic ``ScaledIdentity``, kept so as far as the function allows."""
+    return ScaledIdentity(np.ones(np.shape(x), tangent_dtype(x)))
 
 
 def _zeros_like_tree(leaves: Sequence[Any], skip: int) -> list[Any]:
@@ -40,31 +50,358 @@ def _zeros_like_tree(leaves: Sequence[Any], skip: int) -> list[Any]:
     ]
 
 
+def _basis_rows(x: Any, start: int, stop: int) -> Any:
+    """Rows ``start:stop`` of the basis of ``x``'s space (the whole one stays symbolic)."""
+    n = int(np.size(x))
+    if (start, stop) == (0, n):
+        return _basis(x)
+    rows = np.zeros((stop - start, n), dtype=tangent_dtype(x))
+    rows[np.arange(stop - start), np.arange(start, stop)] = 1
+    return rows.reshape((stop - start,) + tuple(np.shape(x)))
+
+
 def _batched(
-    fn: Callable[[Any], Any], basis: Any, chunk_size: int | None, out_axes: Any = 0
+    fn: Callable[[Any], Any],
+    x: Any,
+    chunk_size: int | None,
+    out_axes: Any = 0,
+    bar: Any = None,
 ) -> Any:
-    """``vmap(fn)(basis)``, in blocks of ``chunk_size`` rows when given."""
-    n = np.shape(basis)[0]
-    if chunk_size is None or chunk_size >= n:
-        return vmap(fn, out_axes=out_axes)(basis)
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
-    parts = [
-        vmap(fn, out_axes=out_axes)(basis[i : i + chunk_size]) for i in range(0, n, chunk_size)
+    """``vmap(fn)`` over the basis of ``x``'s space, in blocks of ``chunk_size`` rows if given.
+
+    Block by block, only one block of the basis and of the results exists at a time beside
+    the result, which is filled in place (when it is a plain array).
+    """
+    n = int(np.size(x))
+    ranges = block_ranges(n, chunk_size)
+    batched = vmap(fn, out_axes=out_axes)
+    if len(ranges) == 1:
+        whole = batched(_basis(x))
+        if bar is not None:
+            bar.update(1)
+        return whole
+    parts: list[Any] = []
+    tree: Any = None
+    axes: Any = None
+    filled: list[Any] | None = None
+    for start, stop in ranges:
+        leaves, tree = tree_flatten(batched(_basis_rows(x, start, stop)))
+        if axes is None:
+            axes = axes_leaves(out_axes, tree_unflatten(tree, leaves), "out_axes")
+            if all(a is None or type(v) is np.ndarray for a, v in zip(axes, leaves, strict=True)):
+                filled = [
+                    v if a is None else np.empty((n,) + v.shape[1:], v.dtype)
+                    for a, v in zip(axes, leaves, strict=True)
+                ]
+        if filled is not None and all(
+            a is None or type(v) is np.ndarray for a, v in zip(axes, leaves, strict=True)
+        ):
+            for k, (a, v) in enumerate(zip(axes, leaves, strict=True)):
+                if a is not None:
+                    filled[k][start:stop] = v
+        else:  # traced results (under an outer transform): joined at the end
+            if filled is not None:
+                parts = [
+                    [f[:start] if a is not None else f for f, a in zip(filled, axes, strict=True)]
+                ]
+                filled = None
+            parts.append(leaves)
+        del leaves
+        if bar is not None:
+            bar.update(1)
+    if filled is not None:
+        return tree_unflatten(tree, filled)
+    joined = [
+        parts[0][k] if a is None else np.concatenate([p[k] for p in parts], axis=0)
+        for k, a in enumerate(axes)
     ]
-    return _concat_batches(parts, out_axes)
+    return tree_unflatten(tree, joined)
 
 
-def _concat_batches(parts: list[Any], out_axes: Any) -> Any:
-    """Join vmap results of consecutive chunks along their batch axes."""
-    first, tree = tree_flatten(parts[0])
-    axes = axes_leaves(out_axes, parts[0], "out_axes")
-    columns = [tree_flatten(p)[0] for p in parts]
-    leaves = [
-        first[k] if axis is None else np.concatenate([c[k] for c in columns], axis=0)
-        for k, axis in enumerate(axes)
+# ----------------------------------------------------------------------------- spread blocks
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: it keys _recordings
+class _Job:
+    """What a block task needs to redo its part of a Jacobian, possibly in another process."""
+
+    f: Callable[..., Any]
+    argnums: Argnums
+    has_aux: bool
+    holomorphic: bool
+    args: tuple
+    kwargs: dict
+
+
+def _check_spread_options(
+    executor: Any, as_dask: bool, progress: bool, transform: str
+) -> Any | None:
+    """Check ``executor``/``as_dask``/``progress`` when the transform is made; return dask."""
+    if executor is not None:
+        check_executor(executor, transform)
+    if not as_dask:
+        return None
+    if executor is not None:
+        raise ValueError(
+            f"{transform}: pass either executor= or as_dask=True, not both; a lazy Dask array "
+            f"is computed by Dask's active scheduler (a distributed.Client once one is created)"
+        )
+    if progress:
+        raise ValueError(
+            f"{transform}: progress=True reports eager computations; with as_dask=True use "
+            f"dask.diagnostics.ProgressBar or distributed.progress on the computation instead"
+        )
+    return import_dask(transform)
+
+
+def _not_concrete(transform: str) -> TypeError:
+    return TypeError(
+        f"{transform} with executor= or as_dask=True needs concrete arguments, but it was "
+        f"called under another transform (grad, jvp, vmap or compile) or on a function that "
+        f"closes over a traced value. Blocks computed elsewhere cannot carry traced values: "
+        f"put the other transform inside (e.g. jacfwd(jacrev(f), executor=...)), or drop "
+        f"executor=/as_dask=True here"
+    )
+
+
+def _evaluate(job: _Job, transform: str) -> tuple[tuple, list[str], list[Any], Any, Any, Any]:
+    """Run ``f`` once in plain NumPy: ``(dyn, names, flat outputs, out tree, in tree, aux)``."""
+    if any(isinstance(leaf, Tracer) for leaf in tree_leaves((job.args, job.kwargs))):
+        raise _not_concrete(transform)
+    g, dyn, _, names = select_checked(
+        job.f, job.argnums, job.args, job.kwargs, job.holomorphic, transform
+    )
+    flat, in_tree = tree_flatten(dyn)
+    dyn = tree_unflatten(in_tree, prepare_inputs(flat, transform, names))
+    out = g(*dyn)
+    aux = None
+    if job.has_aux:
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError("with has_aux=True the function must return a pair (output, aux)")
+        out, aux = out
+    out_flat, out_tree = tree_flatten(out)
+    check_output_types(out_flat, transform)
+    if any(isinstance(leaf, Tracer) for leaf in tree_leaves((out_flat, aux))):
+        raise _not_concrete(transform)
+    return dyn, names, [np.asarray(y) for y in out_flat], out_tree, in_tree, aux
+
+
+# The recording of a job, shared by the blocks of it that one process runs (a worker runs
+# several): recorded once per process, as in-process, and dropped with the job.
+_recordings: weakref.WeakKeyDictionary[_Job, Any] = weakref.WeakKeyDictionary()
+_recordings_lock = threading.Lock()
+
+
+def _recording_of(job: _Job) -> Any:
+    """``f`` recorded for reverse mode at the job's arguments (pulled back, never consumed)."""
+    with _recordings_lock:
+        rec = _recordings.get(job)
+        if rec is None:
+            g, dyn, _, names = select_checked(
+                job.f, job.argnums, job.args, job.kwargs, job.holomorphic, "jacrev"
+            )
+            rec = _recordings[job] = record(g, dyn, job.has_aux, "jacrev", names)
+    return rec
+
+
+def _jacrev_block(job: _Job, i: int, start: int, stop: int) -> list[Any]:
+    """Rows ``start:stop`` of the Jacobian of output leaf ``i``: one per input leaf."""
+    rec = _recording_of(job)
+    seeds = _zeros_like_tree(rec.out, skip=i)
+
+    def pull(ct: Any) -> Any:
+        seeds[i] = ct
+        return pull_back(rec, seeds, False)
+
+    rows = vmap(pull)(_basis_rows(rec.out[i], start, stop))
+    return [
+        np.reshape(r, (stop - start,) + np.shape(x))
+        for r, x in zip(rows, rec.in_values, strict=True)
     ]
-    return tree_unflatten(tree, leaves)
+
+
+def _jacfwd_block(job: _Job, j: int, start: int, stop: int) -> list[Any]:
+    """Columns ``start:stop`` of input leaf ``j``: per output leaf, tangents batch-first."""
+    g, dyn, _, names = select_checked(
+        job.f, job.argnums, job.args, job.kwargs, job.holomorphic, "jacfwd"
+    )
+    flat, in_tree = tree_flatten(dyn)
+    flat = prepare_inputs(flat, "jacfwd", names)
+    primals = tree_unflatten(in_tree, flat)
+    tangents = _zeros_like_tree(flat, skip=j)
+
+    def push(t: Any) -> Any:
+        tangents[j] = t
+        return jvp(g, primals, tree_unflatten(in_tree, tangents), has_aux=job.has_aux)[1]
+
+    return tree_flatten(vmap(push)(_basis_rows(flat[j], start, stop)))[0]
+
+
+def _spread(
+    task: Callable[..., Any],
+    job: _Job,
+    calls: list[tuple[int, int, int]],
+    executor: Any,
+    dask: Any,
+    name: str,
+    progress: bool,
+    block_shape: Callable[[int, int, int, int], tuple[tuple, Any]],
+    n_leaves: int,
+) -> dict[int, list[list[Any]]]:
+    """Run (or, with ``dask``, wrap lazily) the block tasks; per leaf index ``i`` of the
+    calls, a list over its blocks of the task's list of arrays."""
+    by_leaf: dict[int, list[list[Any]]] = {i: [] for i, _, _ in calls}
+    if dask is None:
+        results = run_blocks(task, job, calls, executor, name, progress)
+    else:
+        import dask.array as da
+
+        results = [
+            [da.from_delayed(value[k], *block_shape(i, start, stop, k)) for k in range(n_leaves)]
+            for value, (i, start, stop) in zip(
+                lazy_blocks(task, job, calls, name, dask), calls, strict=True
+            )
+        ]
+    for (i, _, _), result in zip(calls, results, strict=True):
+        by_leaf[i].append(result)
+    return by_leaf
+
+
+def _join(lib: Any, parts: list[Any]) -> Any:
+    return parts[0] if len(parts) == 1 else lib.concatenate(parts, axis=0)
+
+
+def _jacrev_spread(
+    job: _Job,
+    chunk_size: int | None,
+    executor: Any,
+    dask: Any,
+    name: str,
+    progress: bool,
+    single: bool,
+) -> Any:
+    """``jacrev`` computed block by block on ``executor`` or as a lazy Dask array."""
+    _, _, out_flat, out_tree, in_tree, aux = _evaluate(job, "jacrev")
+    in_values = tree_flatten(_evaluate_inputs(job, "jacrev"))[0]
+    check_float_outputs(out_flat, "jacrev")
+    check_outputs(out_flat, job.holomorphic, "jacrev")
+    calls = [
+        (i, start, stop)
+        for i, y in enumerate(out_flat)
+        if np.size(y)
+        for start, stop in block_ranges(int(np.size(y)), chunk_size)
+    ]
+
+    def block_shape(i: int, start: int, stop: int, k: int) -> tuple[tuple, Any]:
+        x = in_values[k]
+        return (stop - start,) + np.shape(x), tangent_dtype(x)
+
+    by_leaf = _spread(
+        _jacrev_block, job, calls, executor, dask, name, progress, block_shape, len(in_values)
+    )
+    lib = np if dask is None else dask.array
+    per_output = []
+    for i, y in enumerate(out_flat):
+        blocks = [
+            lib.zeros(np.shape(y) + np.shape(x), tangent_dtype(x))
+            if np.size(y) == 0
+            else lib.reshape(
+                _join(lib, [rows[k] for rows in by_leaf[i]]), np.shape(y) + np.shape(x)
+            )
+            for k, x in enumerate(in_values)
+        ]
+        tree = tree_unflatten(in_tree, blocks)
+        per_output.append(tree[0] if single else tree)
+    jac = tree_unflatten(out_tree, per_output)
+    return (jac, aux) if job.has_aux else jac
+
+
+def _evaluate_inputs(job: _Job, transform: str) -> Any:
+    """The differentiated arguments as arrays, as the transforms see them."""
+    _, dyn, _, names = select_checked(
+        job.f, job.argnums, job.args, job.kwargs, job.holomorphic, transform
+    )
+    flat, in_tree = tree_flatten(dyn)
+    return tree_unflatten(in_tree, prepare_inputs(flat, transform, names))
+
+
+def _jacfwd_spread(
+    job: _Job,
+    chunk_size: int | None,
+    executor: Any,
+    dask: Any,
+    name: str,
+    progress: bool,
+    single: bool,
+) -> Any:
+    """``jacfwd`` computed block by block on ``executor`` or as a lazy Dask array."""
+    dyn, names, out_flat, out_tree, in_tree, aux = _evaluate(job, "jacfwd")
+    check_real_inputs(dyn, names, job.holomorphic, "jacfwd")
+    check_float_outputs(out_flat, "jacfwd")
+    if job.holomorphic:
+        check_outputs(out_flat, job.holomorphic, "jacfwd")
+    flat = tree_flatten(dyn)[0]
+    calls = [
+        (j, start, stop)
+        for j, x in enumerate(flat)
+        if np.size(x)
+        for start, stop in block_ranges(int(np.size(x)), chunk_size)
+    ]
+
+    def block_shape(j: int, start: int, stop: int, k: int) -> tuple[tuple, Any]:
+        y = out_flat[k]
+        return (stop - start,) + np.shape(y), _tangent_dtype_of_output(y, flat[j])
+
+    by_leaf = _spread(
+        _jacfwd_block, job, calls, executor, dask, name, progress, block_shape, len(out_flat)
+    )
+    lib = np if dask is None else dask.array
+    columns = [
+        [_join(lib, [cols[k] for cols in by_leaf[j]]) for k in range(len(out_flat))]
+        if np.size(x)
+        else None
+        for j, x in enumerate(flat)
+    ]
+    jac = _assemble_forward(lib, flat, columns, out_flat, out_tree, in_tree, single)
+    return (jac, aux) if job.has_aux else jac
+
+
+def _tangent_dtype_of_output(y: Any, x: Any) -> Any:
+    """The dtype forward mode gives the tangent of output ``y`` for a tangent of ``x``."""
+    return np.result_type(tangent_dtype(y), tangent_dtype(x))
+
+
+def _assemble_forward(
+    lib: Any,
+    flat: list[Any],
+    columns: list[list[Any] | None],
+    out_flat: list[Any],
+    out_tree: Any,
+    in_tree: Any,
+    single: bool,
+) -> Any:
+    """Turn per-input-leaf tangent columns (batch axis first) into ``out.shape + in.shape``."""
+    per_output = []
+    for i, y in enumerate(out_flat):
+        blocks = []
+        for x, cols in zip(flat, columns, strict=True):
+            if cols is None:
+                blocks.append(lib.zeros(np.shape(y) + np.shape(x), tangent_dtype(y)))
+                continue
+            block = lib.reshape(cols[i], np.shape(x) + np.shape(y))
+            nx, ny = np.ndim(x), np.ndim(y)
+            blocks.append(lib.transpose(block, tuple(range(nx, nx + ny)) + tuple(range(nx))))
+        tree = tree_unflatten(in_tree, blocks)
+        per_output.append(tree[0] if single else tree)
+    return tree_unflatten(out_tree, per_output)
+
+
+# ----------------------------------------------------------------------------- transforms
+
+
+def _label(prefix: str, f: Callable[..., Any]) -> str:
+    """The name ``name_transform`` gives: ``jacrev_of_f``."""
+    return f"{prefix}_of_{getattr(f, '__name__', type(f).__name__)}"
 
 
 def jacrev(
@@ -73,6 +410,9 @@ def jacrev(
     has_aux: bool = False,
     holomorphic: bool = False,
     chunk_size: int | None = None,
+    executor: Any = None,
+    as_dask: bool = False,
+    progress: bool = False,
 ) -> Callable[..., Any]:
     """Return a function computing the Jacobian ``∂f/∂x`` by reverse mode.
 
@@ -86,6 +426,11 @@ def jacrev(
         has_aux: ``f`` returns ``(out, aux)``; the result is then ``(jacobian, aux)``.
         holomorphic: ``f`` is holomorphic with complex inputs and complex outputs.
         chunk_size: process the basis in blocks of this many rows (bounds memory).
+        executor: run each block as one task on this ``concurrent.futures.Executor`` or
+            ``distributed.Client`` (each task records ``f`` again); the blocks are put back
+            in order and the result equals the local one with the same ``chunk_size``.
+        as_dask: return lazy ``dask.array.Array`` blocks instead, computed when read.
+        progress: show a tqdm progress bar over the blocks.
 
     Returns:
         A function returning the Jacobian: for each output leaf (outer tree) and each input
@@ -97,13 +442,24 @@ def jacrev(
            [0., 4.]])
     """
     check_argnums(argnums, "jacrev")
+    dask = _check_spread_options(executor, as_dask, progress, "jacrev")
+    label = _label("jacrev", f)
 
     @name_transform("jacrev", f, "Jacobian (reverse mode)")
     def jacrev_f(*args: Any, **kwargs: Any) -> Any:
+        if executor is not None or as_dask:
+            job = _Job(f, argnums, has_aux, holomorphic, args, kwargs)
+            single = isinstance(argnums, (int, np.integer))
+            return _jacrev_spread(job, chunk_size, executor, dask, label, progress, single)
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacrev")
         rec = record(g, dyn, has_aux, "jacrev", names)
         check_float_outputs(rec.out, "jacrev")
         check_outputs(rec.out, holomorphic, "jacrev")
+        bar = progress_bar(
+            sum(len(block_ranges(int(np.size(y)), chunk_size)) for y in rec.out if np.size(y)),
+            label,
+            progress,
+        )
         per_output = []
         for i, y in enumerate(rec.out):
             seeds = _zeros_like_tree(rec.out, skip=i)
@@ -118,7 +474,7 @@ def jacrev(
                 else [
                     np.reshape(rows, np.shape(y) + np.shape(x))
                     for rows, x in zip(
-                        _batched(pull, _basis(y, chunk_size), chunk_size),
+                        _batched(pull, y, chunk_size, bar=bar),
                         rec.in_values,
                         strict=True,
                     )
@@ -126,6 +482,8 @@ def jacrev(
             )
             tree = tree_unflatten(rec.in_tree, blocks)
             per_output.append(tree[0] if single else tree)
+        if bar is not None:
+            bar.close()
         jac = tree_unflatten(rec.out_tree, per_output)
         return (jac, rec.aux) if has_aux else jac
 
@@ -138,6 +496,9 @@ def jacfwd(
     has_aux: bool = False,
     holomorphic: bool = False,
     chunk_size: int | None = None,
+    executor: Any = None,
+    as_dask: bool = False,
+    progress: bool = False,
 ) -> Callable[..., Any]:
     """Return a function computing the Jacobian ``∂f/∂x`` by forward mode.
 
@@ -150,6 +511,11 @@ def jacfwd(
         has_aux: ``f`` returns ``(out, aux)``; the result is then ``(jacobian, aux)``.
         holomorphic: ``f`` is holomorphic with complex inputs and complex outputs.
         chunk_size: process the basis in blocks of this many columns (bounds memory).
+        executor: run each block as one task on this ``concurrent.futures.Executor`` or
+            ``distributed.Client``; the result equals the local one with the same
+            ``chunk_size``.
+        as_dask: return lazy ``dask.array.Array`` blocks instead, computed when read.
+        progress: show a tqdm progress bar over the blocks.
 
     Returns:
         The Jacobian with the layout of ``jacrev``: ``out.shape + in.shape`` per leaf pair.
@@ -159,14 +525,40 @@ def jacfwd(
     array([[1.]])
     """
     check_argnums(argnums, "jacfwd")
+    return _jacfwd(f, argnums, has_aux, holomorphic, chunk_size, executor, as_dask, progress)
+
+
+def _jacfwd(
+    f: Callable[..., Any],
+    argnums: Argnums,
+    has_aux: bool,
+    holomorphic: bool,
+    chunk_size: int | None,
+    executor: Any,
+    as_dask: bool,
+    progress: bool,
+    label: str | None = None,
+) -> Callable[..., Any]:
+    """``jacfwd``; ``label`` names its blocks (progress bars, Dask tasks) if not ``jacfwd_of_f``."""
+    dask = _check_spread_options(executor, as_dask, progress, "jacfwd")
+    label = label or _label("jacfwd", f)
 
     @name_transform("jacfwd", f, "Jacobian (forward mode)")
     def jacfwd_f(*args: Any, **kwargs: Any) -> Any:
+        if executor is not None or as_dask:
+            job = _Job(f, argnums, has_aux, holomorphic, args, kwargs)
+            single = isinstance(argnums, (int, np.integer))
+            return _jacfwd_spread(job, chunk_size, executor, dask, label, progress, single)
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacfwd")
         check_real_inputs(dyn, names, holomorphic, "jacfwd")
         flat, in_tree = tree_flatten(dyn)
         flat = prepare_inputs(flat, "jacfwd", names)
         primals = tree_unflatten(in_tree, flat)
+        bar = progress_bar(
+            sum(len(block_ranges(int(np.size(x)), chunk_size)) for x in flat if np.size(x)),
+            label,
+            progress,
+        )
         columns = []  # per input leaf: the flat output tangents, batch axis first
         out_flat: list[Any] = []
         out_tree = aux = None
@@ -183,10 +575,12 @@ def jacfwd(
                 res = jvp(g, primals, tree_unflatten(in_tree, tangents), has_aux=has_aux)
                 out, tangent, extra = res[0], None, res[2] if has_aux else None
             else:
-                tangent, (out, extra) = _batched(push, _basis(x, chunk_size), chunk_size, (0, None))
+                tangent, (out, extra) = _batched(push, x, chunk_size, (0, None), bar)
             out_flat, out_tree = tree_flatten(out)
             aux = extra
             columns.append(None if tangent is None else tree_flatten(tangent)[0])
+        if bar is not None:
+            bar.close()
         if out_tree is None:  # no differentiated input at all
             res = jvp(g, primals, primals, has_aux=has_aux)
             out_flat, out_tree = tree_flatten(res[0])
@@ -194,19 +588,7 @@ def jacfwd(
         check_float_outputs(out_flat, "jacfwd")
         if holomorphic:
             check_outputs(out_flat, holomorphic, "jacfwd")
-        per_output = []
-        for i, y in enumerate(out_flat):
-            blocks = []
-            for x, cols in zip(flat, columns, strict=True):
-                if cols is None:
-                    blocks.append(np.zeros(np.shape(y) + np.shape(x), tangent_dtype(y)))
-                    continue
-                block = np.reshape(cols[i], np.shape(x) + np.shape(y))
-                nx, ny = np.ndim(x), np.ndim(y)
-                blocks.append(np.transpose(block, tuple(range(nx, nx + ny)) + tuple(range(nx))))
-            tree = tree_unflatten(in_tree, blocks)
-            per_output.append(tree[0] if single else tree)
-        jac = tree_unflatten(out_tree, per_output)
+        jac = _assemble_forward(np, flat, columns, out_flat, out_tree, in_tree, single)
         return (jac, aux) if has_aux else jac
 
     return jacfwd_f
@@ -219,6 +601,9 @@ def jacobian(
     holomorphic: bool = False,
     chunk_size: int | None = None,
     mode: str = "rev",
+    executor: Any = None,
+    as_dask: bool = False,
+    progress: bool = False,
 ) -> Callable[..., Any]:
     """Return a function computing the Jacobian ``∂f/∂x``.
 
@@ -227,6 +612,7 @@ def jacobian(
         mode: ``"rev"`` (default, as ``jacrev``), ``"fwd"`` (as ``jacfwd``) or ``"auto"``:
             forward mode when the output has more elements than the differentiated inputs
             (one pass per input element is then cheaper), reverse mode otherwise.
+        executor, as_dask, progress: as for ``jacrev``.
 
     >>> import numpy as np
     >>> jacobian(lambda x, y: 2 * np.exp(x) + 3 * y, argnums=(0, 1))(
@@ -236,8 +622,9 @@ def jacobian(
     if mode not in ("rev", "fwd", "auto"):
         raise ValueError(f"jacobian: mode must be 'rev', 'fwd' or 'auto', got {mode!r}")
     check_argnums(argnums, "jacobian")
-    rev = jacrev(f, argnums, has_aux, holomorphic, chunk_size)
-    fwd = jacfwd(f, argnums, has_aux, holomorphic, chunk_size)
+    spread = {"executor": executor, "as_dask": as_dask, "progress": progress}
+    rev = jacrev(f, argnums, has_aux, holomorphic, chunk_size, **spread)
+    fwd = jacfwd(f, argnums, has_aux, holomorphic, chunk_size, **spread)
 
     @name_transform("jacobian", f, "Jacobian")
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
@@ -260,10 +647,15 @@ def hessian(
     has_aux: bool = False,
     holomorphic: bool = False,
     chunk_size: int | None = None,
+    executor: Any = None,
+    as_dask: bool = False,
+    progress: bool = False,
 ) -> Callable[..., Any]:
     """Return a function computing the Hessian ``∂²f/∂x²`` as ``jacfwd(jacrev(f))``.
 
     Complex inputs need ``holomorphic=True`` (a holomorphic ``f`` then gives ``f''(z)``).
+    ``chunk_size`` blocks both passes; ``executor``, ``as_dask`` and ``progress`` apply to the
+    outer forward pass: each block of columns is one batch of Hessian-vector products.
 
     Returns:
         For scalar ``f`` of ``x``, an array of shape ``x.shape + x.shape``; for trees, nested
@@ -276,5 +668,15 @@ def hessian(
     """
     check_argnums(argnums, "hessian")
     inner = jacrev(f, argnums, has_aux, holomorphic, chunk_size)
-    outer = jacfwd(inner, argnums, has_aux, holomorphic, chunk_size)
+    outer = _jacfwd(
+        inner,
+        argnums,
+        has_aux,
+        holomorphic,
+        chunk_size,
+        executor,
+        as_dask,
+        progress,
+        _label("hessian", f),
+    )
     return name_transform("hessian", f, "Hessian")(outer)

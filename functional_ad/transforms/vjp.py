@@ -32,12 +32,15 @@ def backward_pass(
 
     Walks ``nodes`` from last to first; a node with no cotangent does not lead to an output
     and is skipped. With ``consume`` the nodes are popped as they are used, so intermediates
-    are released during the pass. Missing cotangents come back as ``None`` (zero).
+    are released during the pass (and ``seeds``, a list, is emptied: it would hold the
+    output nodes and through them every node). Missing cotangents come back as ``None``.
     """
     cts: dict[Node, Any] = {}
     for node, ct in seeds:
         if not isinstance(ct, Zero):
             cts[node] = add_any(cts.get(node), ct)
+    if consume and type(seeds) is list:
+        seeds.clear()
     pop = cts.pop
     if not consume:
         nodes = list(nodes)
@@ -162,6 +165,8 @@ def _owned(x: Any) -> Any:
 def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list[Any]:
     """Cotangents of the flat inputs, materialised and cast to the inputs' dtypes."""
     seeds = [(n, c) for n, c in zip(rec.out_nodes, cotangents, strict=True) if n is not None]
+    if consume:  # the pass frees each node once used; the outputs must not hold them all
+        rec.out_nodes = []
     bars = backward_pass(rec.trace.nodes, seeds, rec.leaves, consume)
     bars = materialize(bars, rec.in_values)
     bars = [_cast_like(b, x) for b, x in zip(bars, rec.in_values, strict=True)]

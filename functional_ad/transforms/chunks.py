@@ -1,0 +1,160 @@
+"""Blocks of a basis run in turn, on an executor or as lazy Dask tasks, then put back in order.
+
+A chunked Jacobian is a list of independent tasks ``task(spec, *call)``, each returning one
+block. ``run_blocks`` runs them in this process, on any ``concurrent.futures.Executor`` or on
+a ``distributed.Client``, and returns their results in the order of the calls whatever order
+they finish in; ``lazy_blocks`` turns them into ``dask.delayed`` values for ``as_dask=True``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import pickle
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+DASK_HINT = 'pip install "functional_ad[dask]"'
+
+
+def block_ranges(n: int, chunk_size: int | None) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(n)`` in blocks of ``chunk_size`` (one if None).
+
+    >>> block_ranges(5, 2)
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    if chunk_size is None or chunk_size >= n:
+        return [(0, n)]
+    return [(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
+
+
+def import_dask(transform: str) -> Any:
+    """``dask`` with ``dask.array``, or an ``ImportError`` saying how to install it."""
+    try:
+        import dask
+        import dask.array
+    except ImportError as error:
+        raise ImportError(
+            f"{transform}: as_dask=True and functional_ad.dask need Dask; install it with "
+            f"{DASK_HINT}"
+        ) from error
+    return dask
+
+
+def _is_dask_client(executor: Any) -> bool:
+    """True for a ``distributed.Client`` (only possible once ``distributed`` is imported)."""
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(executor, distributed.Client)
+
+
+def check_executor(executor: Any, transform: str) -> None:
+    """Raise ``TypeError`` unless ``executor`` is an ``Executor`` or a ``distributed.Client``."""
+    if isinstance(executor, concurrent.futures.Executor) or _is_dask_client(executor):
+        return
+    raise TypeError(
+        f"{transform}: executor must be a concurrent.futures.Executor (ThreadPoolExecutor, "
+        f"ProcessPoolExecutor) or a distributed.Client, got {type(executor).__name__}; "
+        f"pass executor=None to compute in this process"
+    )
+
+
+def _run_pickled(payload: bytes, *call: Any) -> Any:
+    """Unpickle ``(task, spec)`` (pickled with cloudpickle) and run the task on one block."""
+    task, spec = pickle.loads(payload)
+    return task(spec, *call)
+
+
+def progress_bar(total: int, name: str, progress: bool) -> Any:
+    """A tqdm bar over ``total`` blocks, or ``None`` without ``progress``."""
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as error:
+        raise ImportError(
+            f"{name}: progress=True needs tqdm; install it with pip install tqdm, "
+            f"or pass progress=False"
+        ) from error
+    return tqdm(total=total, desc=name, unit="block")
+
+
+def run_blocks(
+    task: Callable[..., Any],
+    spec: Any,
+    calls: Sequence[tuple],
+    executor: Any,
+    name: str,
+    progress: bool = False,
+) -> list[Any]:
+    """``[task(spec, *call) for call in calls]``, on ``executor`` when given, in call order.
+
+    On a ``distributed.Client`` the spec is scattered to the cluster once and each block is a
+    task named ``<name>-block-<i>`` (readable in the dashboard). On a process pool the task and
+    its spec travel pickled with cloudpickle when it is installed, so lambdas and closures work.
+    """
+    bar = progress_bar(len(calls), name, progress)
+    try:
+        if executor is None:
+            results = []
+            for call in calls:
+                results.append(task(spec, *call))
+                if bar is not None:
+                    bar.update(1)
+            return results
+        futures = _submit(task, spec, calls, executor, name)
+        if bar is not None:
+            for _ in _as_completed(futures, executor):
+                bar.update(1)
+        return [future.result() for future in futures]
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _submit(
+    task: Callable[..., Any], spec: Any, calls: Sequence[tuple], executor: Any, name: str
+) -> list[Any]:
+    if _is_dask_client(executor):
+        token = uuid.uuid4().hex[:8]
+        shared = executor.scatter(spec, hash=False, broadcast=True)  # every worker reads it
+        return [
+            executor.submit(task, shared, *call, key=f"{name}-block-{i}-{token}", pure=False)
+            for i, call in enumerate(calls)
+        ]
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        try:
+            import cloudpickle
+        except ImportError:  # plain pickle: module-level functions only
+            return [executor.submit(task, spec, *call) for call in calls]
+        payload = cloudpickle.dumps((task, spec))
+        return [executor.submit(_run_pickled, payload, *call) for call in calls]
+    return [executor.submit(task, spec, *call) for call in calls]
+
+
+def _as_completed(futures: list[Any], executor: Any) -> Iterator[Any]:
+    if _is_dask_client(executor):
+        import distributed
+
+        return iter(distributed.as_completed(futures))
+    return concurrent.futures.as_completed(futures)
+
+
+def lazy_blocks(
+    task: Callable[..., Any], spec: Any, calls: Sequence[tuple], name: str, dask: Any
+) -> list[Any]:
+    """One ``dask.delayed`` value per call, all reading one shared spec task.
+
+    The tasks are keyed ``(<name>-<token>, i)``, so the dashboard shows them under ``name``.
+    """
+    token = uuid.uuid4().hex[:8]
+    shared = dask.delayed(spec, traverse=False, name=f"{name}-spec-{token}")
+    run = dask.delayed(task, pure=True)
+    return [
+        run(shared, *call, dask_key_name=(f"{name}-block-{token}", i))
+        for i, call in enumerate(calls)
+    ]
