@@ -61,22 +61,25 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
 
 
 def _layout(x: Any) -> Any:
-    """An ndarray laid out in memory as NumPy would lay out ``x``, or None if any will do."""
+    """An ndarray laid out in memory as NumPy would lay out ``x``, or None if any will do.
+
+    A view's layout is its steps applied, with NumPy's own view functions, to its base's; a
+    base's is that of its concrete value, computed by NumPy (C order where vmap's batch
+    axes hide it).
+    """
+    meta = x._alias if isinstance(x, Tracer) else None
+    if type(meta) is View:
+        v = _layout(meta.root)
+        if v is None:
+            v = np.empty(meta.root.shape, dtype=np.int8)
+        for step in meta.chain:
+            v = step.layout(v)
+        return v
     v = x
     while isinstance(v, Tracer):
         v = v._value
-    if type(v) is not np.ndarray:
+    if type(v) is not np.ndarray or v.ndim != len(x.shape):
         return None
-    if v.ndim == len(x.shape):
-        return v
-    # leading batch axes of vmap: the batch's storage says nothing of one example's layout;
-    # that of a view is its steps applied to its base, a base is C-contiguous
-    meta = x._alias
-    if type(meta) is not View:
-        return None
-    v = np.empty(meta.root.shape, dtype=np.int8)
-    for step in meta.chain:
-        v = step.layout(v)
     return v
 
 
