@@ -1,0 +1,90 @@
+"""Differential test: random NumPy programs under every transform against plain NumPy.
+
+Each example is a random program of up to a dozen steps (views, in-place and
+aug-assignment through any alias, fancy and mask updates, ``out=``, ``np.copyto`` /
+``np.put`` / ``np.place`` / ``np.putmask`` / ``np.fill_diagonal`` / ``np.add.at``,
+concatenation, branches on values) drawn by ``tests/programs/generate.py``. One check per
+test, from ``tests/programs/check.py``:
+
+- ``values``: the value under value_and_grad, vjp, jvp and hvp is plain NumPy's, bitwise;
+- ``derivatives``: grad, vjp, jvp, jacfwd and jacrev equal central differences of the plain
+  NumPy program and each other;
+- ``hessian``: symmetric, equal to second differences, and ``hvp == hessian @ v``;
+- ``vmap``: equals a loop of plain NumPy (``ConcreteValueError`` for a branch on a value);
+  so does ``vmap(grad)`` against a loop of ``grad``;
+- ``compile``: equals eager on the recording input and on fresh ones, and so does
+  ``compile(grad)`` (``ConcreteValueError`` for a branch on a value).
+
+Every check also asserts that the caller's input array is unchanged. A failure prints the
+program as Python source, its input, the transform and both values; hypothesis shrinks it
+first.
+
+By default each check runs a fixed, derandomized set of programs (the "programs" profile in
+``tests/conftest.py``), the same on every run. For a long run with new random programs, set
+``FAD_PROGRAMS_MINUTES=N``: the checks share N minutes and each prints how many programs it
+ran (pass ``-s`` to pytest to see it)::
+
+    FAD_PROGRAMS_MINUTES=30 python -m pytest tests/test_programs.py -s
+
+Every failure found this way becomes a named test in ``tests/test_program_regressions.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+
+import pytest
+from hypothesis import given, settings
+
+from tests.programs.check import CHECKS, Subject
+from tests.programs.generate import programs
+
+MINUTES = os.environ.get("FAD_PROGRAMS_MINUTES")
+
+
+def _run(check_name: str, profile: str, counter: list[int]) -> None:
+    check = CHECKS[check_name]
+
+    @settings(settings.get_profile(profile))
+    @given(programs())
+    def one_program(program):
+        counter[0] += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own, on both sides
+            check(Subject.from_program(program))
+
+    one_program()
+
+
+@pytest.mark.parametrize("check_name", list(CHECKS))
+def test_random_programs(check_name: str) -> None:
+    """Random programs agree with plain NumPy and central differences under ``check_name``."""
+    counter = [0]
+    if MINUTES is None:
+        _run(check_name, "programs", counter)
+        return
+    budget = float(MINUTES) * 60 / len(CHECKS)
+    start = time.monotonic()
+    while time.monotonic() - start < budget:
+        _run(check_name, "programs-long", counter)
+    minutes = (time.monotonic() - start) / 60
+    print(f"\n{check_name}: {counter[0]} programs in {minutes:.1f} minutes, no failure")
+
+
+def test_generated_programs_are_plain_numpy() -> None:
+    """The generator's programs run on plain NumPy and print as the source that runs."""
+    seen = []
+
+    @settings(settings.get_profile("programs"), max_examples=20)
+    @given(programs())
+    def collect(program):
+        subject = Subject.from_program(program)
+        outputs = subject.plain(subject.x)
+        assert all(o.dtype.kind == "f" for o in outputs)
+        assert program.source().startswith("def f(x):\n")
+        seen.append(program)
+
+    collect()
+    assert len(seen) == 20
