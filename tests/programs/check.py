@@ -360,8 +360,8 @@ def check_derivatives(s: Subject) -> None:
         s.fail("jvp", "differs from central differences", jac_fd @ v.ravel(), jv_flat, "")
     if not _close(u_flat @ jac_fd, np.ravel(vjp_u), fd_tol):
         s.fail("vjp", "differs from central differences", u_flat @ jac_fd, vjp_u)
-    expected_grad = _scalar_gradient(s, expected, jac_fd)
-    if not _close(expected_grad, np.ravel(grad), fd_tol):
+    expected_grad = _scalar_gradient(s, expected, jac_fd).reshape(s.x.shape)
+    if not _close(expected_grad, grad, fd_tol):
         s.fail("grad", "differs from central differences", expected_grad, grad)
 
 
