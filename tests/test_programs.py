@@ -73,18 +73,62 @@ def test_random_programs(check_name: str) -> None:
     print(f"\n{check_name}: {counter[0]} programs in {minutes:.1f} minutes, no failure")
 
 
-def test_generated_programs_are_plain_numpy() -> None:
-    """The generator's programs run on plain NumPy and print as the source that runs."""
-    seen = []
+# what the generated programs must contain between them, by the source text that shows it
+FEATURES = {
+    "a copy of the input": "y = x.copy()",
+    "empty_like, fill, item assignment": "y.fill(",
+    "item assignment through a slice": "] = ",
+    "aug-assignment into a slice": "] += ",
+    "a basic view": "[::",
+    "a new axis": "None",
+    "transpose": ".T",
+    "swapaxes": "np.swapaxes(",
+    "reshape": ".reshape(",
+    "ravel": "ravel(",
+    "diagonal": ".diagonal()",
+    "real or imag": ".real",
+    "unpacking or split pieces": "p1",
+    "np.split": "np.split(",
+    "np.array_split": "np.array_split(",
+    "iteration over rows": "for row in",
+    "a loop over indices": "for i in range(",
+    "fancy indexing": "[[",
+    "a boolean mask read": "[y > ",
+    "a comparison": " > ",
+    "np.where": "np.where(",
+    "np.maximum": "np.maximum(",
+    "a reduction over an axis": "axis=",
+    "keepdims": "keepdims=True",
+    "out= on a ufunc": ", out=",
+    "np.clip with out=": "np.clip(",
+    "np.concatenate": "np.concatenate(",
+    "np.stack": "np.stack(",
+    "np.copyto": "np.copyto(",
+    "np.put": "np.put(",
+    "np.place": "np.place(",
+    "np.putmask": "np.putmask(",
+    "np.fill_diagonal": "np.fill_diagonal(",
+    "np.add.at": "np.add.at(",
+    "a branch on a value": "if np.sum(",
+    "a write to the argument": "x *= ",
+    "float32 input": "float32",
+}
 
-    @settings(settings.get_profile("programs"), max_examples=20)
+
+def test_generated_programs_run_on_numpy_and_cover_every_feature() -> None:
+    """The generator's programs run on plain NumPy, return floats, and use every feature."""
+    sources = []
+
+    @settings(settings.get_profile("programs"))  # the programs each check runs in CI
     @given(programs())
     def collect(program):
         subject = Subject.from_program(program)
         outputs = subject.plain(subject.x)
         assert all(o.dtype.kind == "f" for o in outputs)
         assert program.source().startswith("def f(x):\n")
-        seen.append(program)
+        sources.append(program.source() + program.dtype)
 
     collect()
-    assert len(seen) == 20
+    text = "\n".join(sources)
+    missing = [name for name, marker in FEATURES.items() if marker not in text]
+    assert not missing, f"no generated program has: {missing}"

@@ -369,13 +369,22 @@ def reduction(draw: Callable, state: State) -> StepDraw:
 
 
 def view(draw: Callable, state: State) -> StepDraw:
-    a = draw(st.sampled_from(state.arrays()))
+    return _view(draw, state, ("index", "T", "reshape", "ravel", "real", "asarray"))
+
+
+def axes_view(draw: Callable, state: State) -> StepDraw:
+    return _view(draw, state, ("swapaxes", "transpose", "diagonal"))
+
+
+def _view(draw: Callable, state: State, kinds: tuple[str, ...]) -> StepDraw:
+    kind = draw(st.sampled_from(kinds))
+    min_ndim = 2 if kind in ("swapaxes", "transpose", "diagonal") else 0
+    candidates = [n for n in state.arrays() if state.env[n].ndim >= min_ndim]
+    if not candidates:
+        return None
+    a = draw(st.sampled_from(candidates))
     shape = state.shape(a)
     ndim = len(shape)
-    kinds = ["index", "T", "reshape", "ravel", "asarray", "real"]
-    if ndim >= 2:
-        kinds += ["swapaxes", "transpose", "diagonal"]
-    kind = draw(st.sampled_from(kinds))
     if kind == "index":
         expr = f"{a}[{render_index(draw(basic_indices(shape)))}]"
     elif kind == "T":
@@ -623,14 +632,13 @@ def copyto(draw: Callable, state: State) -> StepDraw:
     return Step((f"np.copyto({a}, {src})",)), ()
 
 
-def put_family(draw: Callable, state: State) -> StepDraw:
+def put_family(draw: Callable, state: State, kind: str) -> StepDraw:
     targets = state.writeable()
     if not targets:
         return None
     a = draw(st.sampled_from(targets))
     shape = state.shape(a)
     size = int(np.prod(shape))
-    kind = draw(st.sampled_from(("put", "place", "putmask", "fill", "fill_diagonal", "add.at")))
     c = draw(st.sampled_from(CONSTANTS))
     if kind == "put":
         index = draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=3))
@@ -667,6 +675,30 @@ def put_family(draw: Callable, state: State) -> StepDraw:
     index = _int_list(draw, shape[0])
     target = (len(index),) + shape[1:]
     return Step((f"np.add.at({a}, {index!r}, {draw(operands(state, target))})",)), ()
+
+
+def put(draw: Callable, state: State) -> StepDraw:
+    return put_family(draw, state, "put")
+
+
+def place(draw: Callable, state: State) -> StepDraw:
+    return put_family(draw, state, "place")
+
+
+def putmask(draw: Callable, state: State) -> StepDraw:
+    return put_family(draw, state, "putmask")
+
+
+def fill(draw: Callable, state: State) -> StepDraw:
+    return put_family(draw, state, "fill")
+
+
+def fill_diagonal(draw: Callable, state: State) -> StepDraw:
+    return put_family(draw, state, "fill_diagonal")
+
+
+def add_at(draw: Callable, state: State) -> StepDraw:
+    return put_family(draw, state, "add.at")
 
 
 def copy(draw: Callable, state: State) -> StepDraw:
@@ -778,7 +810,8 @@ BODY_KINDS: dict[str, Callable[..., StepDraw]] = {
 STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (elementwise, 4),
     (aug_item, 4),
-    (view, 4),
+    (view, 3),
+    (axes_view, 2),
     (set_item, 3),
     (aug_whole, 2),
     (reduction, 2),
@@ -791,12 +824,17 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (out_ufunc, 2),
     (out_function, 2),
     (copyto, 1),
-    (put_family, 2),
+    (put, 1),
+    (place, 1),
+    (putmask, 1),
+    (fill, 1),
+    (fill_diagonal, 1),
+    (add_at, 1),
     (join, 1),
     (loop, 2),
     (mask_read, 1),
     (branch, 1),
-    (write_argument, 1),
+    (write_argument, 2),
 )
 _WEIGHTED = tuple(kind for kind, weight in STEP_KINDS for _ in range(weight))
 
