@@ -34,18 +34,20 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 
 from tests.programs.check import CHECKS, Subject
 from tests.programs.generate import programs
+from tests.programs.program import Program
 
 MINUTES = os.environ.get("FAD_PROGRAMS_MINUTES")
 
 
-def _run(check_name: str, profile: str, counter: list[int]) -> None:
-    check = CHECKS[check_name]
+def _run(check: Callable[[Program], None], profile: str, counter: list[int]) -> None:
+    """Run ``check`` on the programs of ``profile`` (the same programs for every check)."""
 
     @settings(settings.get_profile(profile))
     @given(programs())
@@ -53,9 +55,14 @@ def _run(check_name: str, profile: str, counter: list[int]) -> None:
         counter[0] += 1
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own, on both sides
-            check(Subject.from_program(program))
+            check(program)
 
     one_program()
+
+
+def _subject_check(check_name: str) -> Callable[[Program], None]:
+    check = CHECKS[check_name]
+    return lambda program: check(Subject.from_program(program))
 
 
 @pytest.mark.parametrize("check_name", list(CHECKS))
@@ -63,12 +70,12 @@ def test_random_programs(check_name: str) -> None:
     """Random programs agree with plain NumPy and central differences under ``check_name``."""
     counter = [0]
     if MINUTES is None:
-        _run(check_name, "programs", counter)
+        _run(_subject_check(check_name), "programs", counter)
         return
     budget = float(MINUTES) * 60 / len(CHECKS)
     start = time.monotonic()
     while time.monotonic() - start < budget:
-        _run(check_name, "programs-long", counter)
+        _run(_subject_check(check_name), "programs-long", counter)
     minutes = (time.monotonic() - start) / 60
     print(f"\n{check_name}: {counter[0]} programs in {minutes:.1f} minutes, no failure")
 
@@ -116,19 +123,20 @@ FEATURES = {
 
 
 def test_generated_programs_run_on_numpy_and_cover_every_feature() -> None:
-    """The generator's programs run on plain NumPy, return floats, and use every feature."""
-    sources = []
+    """The programs every check runs in CI run on plain NumPy, return floats, and between
+    them use every feature."""
+    sources: list[str] = []
 
-    @settings(settings.get_profile("programs"))  # the programs each check runs in CI
-    @given(programs())
-    def collect(program):
+    def collect(program: Program) -> None:
         subject = Subject.from_program(program)
         outputs = subject.plain(subject.x)
         assert all(o.dtype.kind == "f" for o in outputs)
         assert program.source().startswith("def f(x):\n")
         sources.append(program.source() + program.dtype)
 
-    collect()
+    counter = [0]
+    _run(collect, "programs", counter)
+    assert counter[0] == settings.get_profile("programs").max_examples
     text = "\n".join(sources)
     missing = [name for name, marker in FEATURES.items() if marker not in text]
     assert not missing, f"no generated program has: {missing}"

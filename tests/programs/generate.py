@@ -369,11 +369,21 @@ def reduction(draw: Callable, state: State) -> StepDraw:
 
 
 def view(draw: Callable, state: State) -> StepDraw:
-    return _view(draw, state, ("index", "T", "reshape", "ravel", "real", "asarray"))
+    return _view(draw, state, ("index", "T", "reshape", "ravel", "asarray"))
 
 
 def axes_view(draw: Callable, state: State) -> StepDraw:
-    return _view(draw, state, ("swapaxes", "transpose", "diagonal"))
+    return _view(draw, state, ("swapaxes", "transpose"))
+
+
+def diagonal_view(draw: Callable, state: State) -> StepDraw:
+    """A read-only view: NumPy refuses writes to it, so the generator never writes it."""
+    return _view(draw, state, ("diagonal",))
+
+
+def part_view(draw: Callable, state: State) -> StepDraw:
+    """The real part (the array itself) or the imaginary part (read-only zeros)."""
+    return _view(draw, state, ("real",))
 
 
 def _view(draw: Callable, state: State, kinds: tuple[str, ...]) -> StepDraw:
@@ -634,6 +644,10 @@ def copyto(draw: Callable, state: State) -> StepDraw:
 
 def put_family(draw: Callable, state: State, kind: str) -> StepDraw:
     targets = state.writeable()
+    if kind == "fill_diagonal":
+        targets = [n for n in targets if state.env[n].ndim == 2 or _is_cube(state.shape(n))]
+    elif kind == "add.at":
+        targets = [n for n in targets if state.env[n].ndim >= 1]
     if not targets:
         return None
     a = draw(st.sampled_from(targets))
@@ -665,13 +679,9 @@ def put_family(draw: Callable, state: State, kind: str) -> StepDraw:
     if kind == "fill":
         return Step((f"{a}.fill({c})",)), ()
     if kind == "fill_diagonal":
-        if len(shape) < 2 or (len(shape) > 2 and len(set(shape)) > 1):
-            return None
         scalars = [n for n in state.floats() if state.shape(n) == ()]
         value = draw(st.sampled_from((c, *scalars)))
         return Step((f"np.fill_diagonal({a}, {value})",)), ()
-    if not shape:
-        return None
     index = _int_list(draw, shape[0])
     target = (len(index),) + shape[1:]
     return Step((f"np.add.at({a}, {index!r}, {draw(operands(state, target))})",)), ()
@@ -699,6 +709,10 @@ def fill_diagonal(draw: Callable, state: State) -> StepDraw:
 
 def add_at(draw: Callable, state: State) -> StepDraw:
     return put_family(draw, state, "add.at")
+
+
+def _is_cube(shape: tuple[int, ...]) -> bool:
+    return len(shape) > 2 and len(set(shape)) == 1
 
 
 def copy(draw: Callable, state: State) -> StepDraw:
@@ -812,6 +826,8 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (aug_item, 4),
     (view, 3),
     (axes_view, 2),
+    (diagonal_view, 2),
+    (part_view, 1),
     (set_item, 3),
     (aug_whole, 2),
     (reduction, 2),
@@ -828,9 +844,9 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (place, 1),
     (putmask, 1),
     (fill, 1),
-    (fill_diagonal, 1),
+    (fill_diagonal, 2),
     (add_at, 1),
-    (join, 1),
+    (join, 2),
     (loop, 2),
     (mask_read, 1),
     (branch, 1),
