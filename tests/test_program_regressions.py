@@ -124,6 +124,30 @@ def test_out_on_a_binary_ufunc_aliasing_its_input():
     check(f, VECTOR)
 
 
+def test_out_on_clip_and_concatenate_is_not_ignored():
+    def clip(x):
+        y = x.copy()
+        np.clip(x, -0.4, 0.5, out=y)
+        return y
+
+    def concatenate(x):
+        y = np.zeros_like(np.concatenate([x, x]))
+        np.concatenate([x, np.sin(x)], out=y)
+        return y
+
+    check(clip, VECTOR)
+    check(concatenate, VECTOR)
+
+
+def test_out_on_a_reduction():
+    def f(x):
+        y = x[:2].copy()
+        np.sum(x.reshape(3, 2), axis=0, out=y)
+        return y
+
+    check(f, VECTOR)
+
+
 def test_copyto():
     def f(x):
         y = x.copy()
