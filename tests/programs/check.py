@@ -16,7 +16,7 @@ import inspect
 import textwrap
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +44,6 @@ class Subject:
     mask_read: bool = False  # an intermediate whose shape depends on values
     probe: Callable[[np.ndarray], tuple[Any, Probe]] | None = None
     seed: int = 0
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_program(cls, program: Program) -> Subject:
@@ -103,31 +102,30 @@ class Subject:
         with np.errstate(all="ignore"):
             return scalar_of(self.f)(np.array(x, copy=True))
 
-    def decisions(self, x: np.ndarray) -> Probe | None:
+    def run64(self, x: np.ndarray) -> tuple[np.ndarray, Probe | None]:
+        """The float64 program at ``x``: all outputs in one vector, and its decisions."""
+        x = np.asarray(x, dtype=np.float64)
         if self.probe is None:
-            return None
-        return self.probe(x)[1]
+            outputs, decisions = self.plain(x), None
+        else:
+            out, decisions = self.probe(x)
+            outputs = outputs_of(out)
+        flat = np.concatenate([o.astype(np.float64).ravel() for o in outputs])
+        return flat, decisions
 
-    def smooth_on(self, points: Sequence[np.ndarray]) -> bool:
-        """True when every point takes the decisions ``x`` takes, and ``x`` has no tie."""
-        if self.probe is None:
-            return True
-        base = self.decisions(self.x)
-        assert base is not None
+    def smooth(self, base: Probe | None, others: Sequence[Probe | None]) -> bool:
+        """True when every point took the decisions of ``base``, which has no tie."""
+        if base is None:
+            return True  # a hand-written program, checked where it is smooth
         if base.tie:
             return False
-        for point in points:
-            other = self.decisions(point)
+        for other in others:
             assert other is not None
             if len(other.decisions) != len(base.decisions) or not all(
                 np.array_equal(a, b) for a, b in zip(base.decisions, other.decisions, strict=True)
             ):
                 return False
         return True
-
-    def flat64(self, x: np.ndarray) -> np.ndarray:
-        """All outputs of the float64 program at ``x``, flattened into one vector."""
-        return np.concatenate([o.astype(np.float64).ravel() for o in self.plain(x)])
 
     # reporting -----------------------------------------------------------------------------
 
@@ -291,19 +289,18 @@ def check_values(s: Subject) -> None:
 def finite_difference_jacobian(s: Subject) -> np.ndarray | None:
     """The Jacobian of the float64 program by central differences (None next to a kink)."""
     x64 = s.x.astype(np.float64)
-    n = x64.size
-    points = []
-    columns = []
-    for i in range(n):
-        step = np.zeros(n)
+    base, base_decisions = s.run64(x64)
+    columns, decisions = [], []
+    for i in range(x64.size):
+        step = np.zeros(x64.size)
         step[i] = FD_EPS
-        step = step.reshape(x64.shape)
-        points += [x64 + step, x64 - step]
-        columns.append((s.flat64(x64 + step) - s.flat64(x64 - step)) / (2 * FD_EPS))
-    if not s.smooth_on(points):
+        plus, plus_decisions = s.run64(x64 + step.reshape(x64.shape))
+        minus, minus_decisions = s.run64(x64 - step.reshape(x64.shape))
+        columns.append((plus - minus) / (2 * FD_EPS))
+        decisions += [plus_decisions, minus_decisions]
+    if not s.smooth(base_decisions, decisions):
         return None
-    m = s.flat64(x64).size
-    return np.stack(columns, axis=-1) if columns else np.zeros((m, 0))
+    return np.stack(columns, axis=-1) if columns else np.zeros((base.size, 0))
 
 
 def _flat_jacobian(s: Subject, jac: Any, expected: tuple) -> np.ndarray:
@@ -380,6 +377,11 @@ def _scalar_gradient(s: Subject, expected: tuple, jac_fd: np.ndarray) -> np.ndar
     return outer @ jac_fd
 
 
+def _scalar_from_flat(s: Subject, flat: np.ndarray) -> float:
+    """sum(sin(outputs)) from the flattened outputs (what ``scalar_of`` computes)."""
+    return float(np.sum(np.sin(flat)))
+
+
 def check_hessian(s: Subject) -> None:
     """hessian is symmetric, equals second differences, and hvp equals hessian @ v."""
     fs = scalar_of(s.f)
@@ -403,17 +405,22 @@ def check_hessian(s: Subject) -> None:
     h = FD2_EPS
     pairs = [(_directions(s, s.x.shape, 5 + k), _directions(s, s.x.shape, 9 + k)) for k in range(2)]
     pairs.append((v.astype(np.float64), v.astype(np.float64)))
-    points = [x64 + h * (a * p + b * q) for p, q in pairs for a in (1, -1) for b in (1, -1)]
-    if not s.smooth_on(points):
-        return
+    _, base_decisions = s.run64(x64)
+    decisions = []
+    second_differences = []
     for p, q in pairs:
-        f_pp, f_pm, f_mp, f_mm = (
-            float(s.plain_scalar(x64 + h * (a * p + b * q))) for a in (1, -1) for b in (1, -1)
-        )
-        fd = (f_pp - f_pm - f_mp + f_mm) / (4 * h * h)
+        values = []
+        for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+            flat, point_decisions = s.run64(x64 + h * (a * p + b * q))
+            values.append(_scalar_from_flat(s, flat))
+            decisions.append(point_decisions)
+        second_differences.append((values[0] - values[1] - values[2] + values[3]) / (4 * h * h))
+    if not s.smooth(base_decisions, decisions):
+        return
+    tol = HESSIAN_FD_TOL if s.dtype == "float64" else 10 * FD_TOL["float32"]
+    for (p, q), fd in zip(pairs, second_differences, strict=True):
         got = float(p.ravel() @ matrix @ q.ravel())
-        scale = max(1.0, float(np.max(np.abs(matrix))) * np.abs(p).sum() * np.abs(q).sum() / n)
-        tol = HESSIAN_FD_TOL if s.dtype == "float64" else FD_TOL["float32"] * 10
+        scale = max(1.0, float(np.abs(p).ravel() @ np.abs(matrix) @ np.abs(q).ravel()))
         if abs(fd - got) > tol * scale:
             s.fail(
                 "hessian",
