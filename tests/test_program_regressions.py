@@ -106,6 +106,55 @@ def test_fill_on_a_traced_array():
     check(f, VECTOR)
 
 
+def test_zero_d_array_filled_with_a_constant_then_written():
+    def fill(x):
+        y = np.empty_like(x)
+        y.fill(2.0)
+        y[...] = x
+        return y
+
+    def copyto(x):
+        y = x.copy()
+        np.copyto(y, 2.0)
+        np.sum(x, out=y)
+        return y
+
+    check(fill, np.array(0.55))
+    check(copyto, np.array(0.55))
+
+
+def test_filled_array_written_through_a_view_under_jvp():
+    def aug(x):
+        y = x * 1.0
+        y.fill(-1.25)
+        y[..., -1] *= 2.0
+        return y
+
+    def reversed_view(x):
+        y = x * 1.0
+        y.fill(1.5)
+        y[::-1] -= x
+        return y
+
+    check(aug, VECTOR)
+    check(reversed_view, VECTOR)
+
+
+def test_mask_update_of_a_zero_d_array_under_vmap_and_compile():
+    def assign(x):
+        y = x.copy()
+        y[y > 0.7] = -1.25
+        return y
+
+    def aug(x):
+        y = x.copy()
+        y[y > 0.7] += y
+        return y
+
+    check(assign, np.array(0.9), others=(np.array(0.2), np.array(1.5)))
+    check(aug, np.array(0.9), others=(np.array(0.2), np.array(1.5)))
+
+
 def test_out_on_a_ufunc():
     def f(x):
         y = x.copy()
