@@ -66,6 +66,16 @@ def test_view_taken_before_its_base_is_written_sees_the_write():
     check(f, VECTOR)
 
 
+def test_transpose_of_a_zero_d_array_is_a_view():
+    def f(x):
+        y = x.copy()
+        v = y.T
+        y *= 0.5
+        return v
+
+    check(f, np.array(1.3))
+
+
 def test_iterating_rows_writes_the_base():
     def f(x):
         y = x.copy()
