@@ -26,7 +26,9 @@ ran (pass ``-s`` to pytest to see it)::
 
     FAD_PROGRAMS_MINUTES=30 python -m pytest tests/test_programs.py -s
 
-Every failure found this way becomes a named test in ``tests/test_program_regressions.py``.
+To list every kind of failure at once (not only the first of each check), with the
+smallest program for each: ``python -m tests.programs.survey 2000``. Every failure found
+becomes a named test in ``tests/test_program_regressions.py``.
 """
 
 from __future__ import annotations
