@@ -118,6 +118,8 @@ FEATURES = {
     "np.putmask": "np.putmask(",
     "np.fill_diagonal": "np.fill_diagonal(",
     "np.add.at": "np.add.at(",
+    "np.multiply.at": "np.multiply.at(",
+    "zeros(..., like=x)": "like=x",
     "a branch on a value": "if np.sum(",
     "a write to the argument": "x *= ",
     "float32 input": "float32",

@@ -259,7 +259,10 @@ StepDraw = tuple[Step, tuple[str, ...]] | None
 
 def first_step(draw: Callable, state: State) -> StepDraw:
     kind = draw(
-        st.sampled_from(("copy", "array", "np.copy", "astype", "empty_like", "zeros_like", "mul"))
+        st.sampled_from(
+            ("copy", "array", "np.copy", "astype", "empty_like", "zeros_like", "mul")
+            + ("ones_like", "full_like", "like=")
+        )
     )
     lines = {
         "copy": ("y = x.copy()",),
@@ -268,6 +271,9 @@ def first_step(draw: Callable, state: State) -> StepDraw:
         "astype": ("y = x.astype(x.dtype)",),
         "zeros_like": ("y = np.zeros_like(x)", "y += x"),
         "mul": ("y = x * 1.0",),
+        "ones_like": ("y = np.ones_like(x)", "y *= x"),
+        "full_like": ("y = np.full_like(x, 0.5)", "y[...] = x"),
+        "like=": ("y = np.zeros(x.shape, like=x)", "y[...] = x"),
     }.get(kind)
     if lines is None:  # empty_like, fill, then item assignment over part or all of it
         index = render_index(draw(basic_indices(state.x.shape, allow_new_axis=False)))
@@ -281,10 +287,19 @@ BINARY = ("{a} * {b}", "{a} + {b}", "{a} - {b}", "{a} / (1.5 + {b} * {b})", "{a}
 
 
 def elementwise(draw: Callable, state: State, rebind_only: bool = False) -> StepDraw:
+    kind = draw(st.sampled_from(("unary", "binary", "count", "arange")))
+    return _elementwise(draw, state, kind, rebind_only)
+
+
+def selection(draw: Callable, state: State) -> StepDraw:
+    """np.maximum or np.where: a choice between two values, elementwise."""
+    return _elementwise(draw, state, draw(st.sampled_from(("maximum", "where"))), False)
+
+
+def _elementwise(draw: Callable, state: State, kind: str, rebind_only: bool) -> StepDraw:
     names = state.floats()
     a = draw(st.sampled_from(names))
     shape_a = state.shape(a)
-    kind = draw(st.sampled_from(("unary", "binary", "maximum", "where", "count", "arange")))
     probes: list[str] = []
     if kind == "unary":
         expr = draw(st.sampled_from(UNARY)).format(a=a)
@@ -432,17 +447,28 @@ def _reshape_target(draw: Callable, shape: tuple[int, ...]) -> str:
 
 
 def unpack(draw: Callable, state: State) -> StepDraw:
+    return _pieces(draw, state, "unpack")
+
+
+def split(draw: Callable, state: State) -> StepDraw:
+    return _pieces(draw, state, "split")
+
+
+def array_split(draw: Callable, state: State) -> StepDraw:
+    return _pieces(draw, state, "array_split")
+
+
+def _pieces(draw: Callable, state: State, kind: str) -> StepDraw:
     candidates = [n for n in state.arrays() if state.env[n].ndim >= 1]
+    if kind == "unpack":
+        candidates = [n for n in candidates if state.shape(n)[0] <= 3]
     if not candidates:
         return None
     a = draw(st.sampled_from(candidates))
     shape = state.shape(a)
-    kind = draw(st.sampled_from(("unpack", "split", "array_split")))
     axis = draw(st.integers(0, len(shape) - 1)) if kind != "unpack" else 0
     n = shape[axis]
     if kind == "unpack":
-        if n > 3:
-            return None
         pieces = n
         expr = a
     elif kind == "split":
@@ -684,7 +710,8 @@ def put_family(draw: Callable, state: State, kind: str) -> StepDraw:
         return Step((f"np.fill_diagonal({a}, {value})",)), ()
     index = _int_list(draw, shape[0])
     target = (len(index),) + shape[1:]
-    return Step((f"np.add.at({a}, {index!r}, {draw(operands(state, target))})",)), ()
+    ufunc = draw(st.sampled_from(("add", "multiply", "subtract")))
+    return Step((f"np.{ufunc}.at({a}, {index!r}, {draw(operands(state, target))})",)), ()
 
 
 def put(draw: Callable, state: State) -> StepDraw:
@@ -822,7 +849,8 @@ BODY_KINDS: dict[str, Callable[..., StepDraw]] = {
 
 # (kind, weight): simpler kinds first, so that shrinking moves towards them
 STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
-    (elementwise, 4),
+    (elementwise, 3),
+    (selection, 2),
     (aug_item, 4),
     (view, 3),
     (axes_view, 2),
@@ -832,7 +860,9 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (aug_whole, 2),
     (reduction, 2),
     (copy, 1),
-    (unpack, 2),
+    (unpack, 1),
+    (split, 1),
+    (array_split, 1),
     (fancy_read, 1),
     (fancy_write, 2),
     (compare, 1),
