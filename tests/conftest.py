@@ -30,7 +30,7 @@ PROGRAM_HEALTH_CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile(
     "programs",
     derandomize=True,
-    max_examples=300,
+    max_examples=400,
     deadline=None,
     print_blob=True,
     database=None,

@@ -165,6 +165,15 @@ def test_mask_update_of_a_zero_d_array_under_vmap_and_compile():
     check(aug, np.array(0.9), others=(np.array(0.2), np.array(1.5)))
 
 
+def test_full_like_of_a_traced_array_accepts_traced_writes():
+    def f(x):
+        y = np.full_like(x, 0.5)
+        y[1:] = 2.0 * x[1:]
+        return y
+
+    check(f, VECTOR)
+
+
 def test_out_on_a_ufunc():
     def f(x):
         y = x.copy()

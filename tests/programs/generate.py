@@ -79,7 +79,7 @@ def run_prefix(steps: list[Step], names: list[str], x: np.ndarray) -> dict[str, 
     program = Program(x.shape, str(x.dtype), 0, tuple(steps), ("x",))
     source = program.source(name="prefix").rsplit("return", 1)[0]
     source += "return {" + ", ".join(f"{n!r}: {n}" for n in names) + "}\n"
-    f = build(source, name="prefix")
+    f = build(source, name="prefix", filename="<prefix>")
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("error")
         return f(x.copy())

@@ -131,12 +131,15 @@ class Probe:
 _BUILT: dict[str, Callable] = {}
 
 
-def build(source: str, name: str = "f", extra: dict | None = None) -> Callable:
+def build(
+    source: str, name: str = "f", extra: dict | None = None, filename: str = "<program>"
+) -> Callable:
     """Execute ``source`` and return the function ``name`` it defines.
 
-    The source is registered with ``linecache`` so tracebacks show the program's lines.
+    The source is registered with ``linecache`` under ``filename`` so that tracebacks show
+    the program's lines (each kind of build has its own name: a later build of another
+    kind does not change the lines a traceback of this one shows).
     """
-    filename = "<program>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict[str, Any] = {"np": np, **(extra or {})}
     exec(compile(source, filename, "exec"), namespace)
@@ -156,7 +159,7 @@ def probe_function(program: Program) -> Callable[[np.ndarray], tuple[Any, Probe]
         def __getattr__(self, name: str) -> Any:
             return getattr(holder["probe"], name)
 
-    f = build(program.source(probe=True), extra={"_probe": _Current()})
+    f = build(program.source(probe=True), extra={"_probe": _Current()}, filename="<probe>")
 
     def run(x: np.ndarray) -> tuple[Any, Probe]:
         holder["probe"] = Probe()
