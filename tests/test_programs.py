@@ -6,7 +6,8 @@ aug-assignment through any alias, fancy and mask updates, ``out=``, ``np.copyto`
 concatenation, branches on values) drawn by ``tests/programs/generate.py``. One check per
 test, from ``tests/programs/check.py``:
 
-- ``values``: the value under value_and_grad, vjp, jvp and hvp is plain NumPy's, bitwise;
+- ``values``: the value under value_and_grad, vjp, jvp and hvp is plain NumPy's (same
+  dtype and shape; bitwise but for the rounding of a reduction over a view);
 - ``derivatives``: grad, vjp, jvp, jacfwd and jacrev equal central differences of the plain
   NumPy program and each other;
 - ``hessian``: symmetric, equal to second differences, and ``hvp == hessian @ v``;
