@@ -66,14 +66,38 @@ def test_view_taken_before_its_base_is_written_sees_the_write():
     check(f, VECTOR)
 
 
-def test_transpose_of_a_zero_d_array_is_a_view():
-    def f(x):
+def test_views_of_a_zero_d_array_alias_it():
+    def transpose(x):
         y = x.copy()
         v = y.T
         y *= 0.5
         return v
 
-    check(f, np.array(1.3))
+    def asarray(x):
+        v = np.asarray(x)
+        x += 0.25
+        return v
+
+    def transpose_of_where(x):
+        z = np.where(x > -1.1, x, 2.0 * x)
+        v = z.T
+        z *= z
+        return z, v
+
+    check(transpose, np.array(1.3))
+    check(asarray, np.array(-1.47))
+    check(transpose_of_where, np.array(-0.8))
+
+
+def test_ascontiguousarray_of_a_contiguous_array_is_the_array():
+    def f(x):
+        y = np.full_like(x, 0.5)
+        y[...] = x
+        z = np.ascontiguousarray(y)
+        y *= 2.0
+        return z
+
+    check(f, VECTOR)
 
 
 def test_iterating_rows_writes_the_base():

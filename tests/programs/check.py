@@ -37,6 +37,9 @@ HESSIAN_FD_TOL = 1e-4
 ROUNDING_ULPS = 64
 
 
+REFUSED = object()  # a transform refused a program with an error it is allowed to raise
+
+
 @dataclass
 class Subject:
     """A function of one array to check, the point to check it at, and how to show it."""
@@ -118,6 +121,19 @@ class Subject:
         flat = np.concatenate([o.astype(np.float64).ravel() for o in outputs])
         return flat, decisions
 
+    def branch_on_input(self, inputs: Sequence[np.ndarray]) -> bool:
+        """True when a branch looks at a value that changes with the input.
+
+        A branch on a value that is the same for every input (one computed from constants
+        only) may run under vmap and compile; refusing it with ConcreteValueError is allowed.
+        """
+        if not self.branch:
+            return False
+        if self.probe is None:
+            return True  # a hand-written program says so itself
+        seen = {tuple(self.probe(x)[1].branch_values) for x in inputs}
+        return len(seen) > 1
+
     def smooth(self, base: Probe | None, others: Sequence[Probe | None]) -> bool:
         """True when every point took the decisions of ``base``, which has no tie."""
         if base is None:
@@ -163,6 +179,21 @@ class Subject:
         before = self.x.copy()
         try:
             result = run()
+        except Exception as error:
+            self.fail(transform, "raised instead of following NumPy", error=error)
+        self.check_input_unchanged(transform, before)
+        return result
+
+    def call_or_refuse(
+        self, transform: str, run: Callable[[], Any], refusals: tuple[type, ...]
+    ) -> Any:
+        """Like ``call``, but one of the named ``refusals`` gives ``REFUSED`` instead."""
+        before = self.x.copy()
+        try:
+            result = run()
+        except refusals:
+            self.check_input_unchanged(transform, before)
+            return REFUSED
         except Exception as error:
             self.fail(transform, "raised instead of following NumPy", error=error)
         self.check_input_unchanged(transform, before)
@@ -452,35 +483,32 @@ def check_vmap(s: Subject) -> None:
         and s.probe is not None
         and len({tuple(s.probe(x)[1].counts) for x in batch}) > 1
     )
-    if s.branch:
+    if s.branch_on_input(batch):
         allowed: tuple[type, ...] = (fad.ConcreteValueError,)
         if sizes_differ:
             allowed += (ValueError,)
         error_type = allowed if len(allowed) > 1 else allowed[0]
         s.expect_error("vmap", run, error_type, "Python control flow on a value")
         return
+    refusals: tuple[type, ...] = ()
+    if sizes_differ:
+        refusals += (ValueError,)  # the documented error of masks of different sizes
+    if s.branch:
+        refusals += (fad.ConcreteValueError,)  # a branch on a constant: refusing it is allowed
     per_example = [s.plain(x) for x in batch]
     expected = tuple(np.stack(leaves) for leaves in zip(*per_example, strict=True))
-    if sizes_differ:
-        before = s.x.copy()
-        try:
-            got = run()
-        except ValueError:
-            s.check_input_unchanged("vmap", before)
-            return
-        except Exception as error:
-            s.fail("vmap", "masks of different sizes should raise ValueError", error=error)
-        if not _same(expected, got, exact=False, tol=AGREE_TOL[s.dtype]):
-            s.fail("vmap", "differs from a loop of plain NumPy", expected, got)
+    got = s.call_or_refuse("vmap", run, refusals)
+    if got is REFUSED:
         return
-    got = s.call("vmap", run)
     if not _same(expected, got, exact=False, tol=AGREE_TOL[s.dtype]):
         s.fail("vmap", "differs from a loop of plain NumPy", expected, got)
     if s.mask_read:
         return  # vmap(grad(f)) of a value-dependent shape raises ConcreteValueError (documented)
     fs = scalar_of(s.f)
-    grads = s.call("vmap(grad)", lambda: fad.vmap(fad.grad(fs))(batch))
     loop = s.call("grad", lambda: np.stack([fad.grad(fs)(x) for x in batch]))
+    grads = s.call_or_refuse("vmap(grad)", lambda: fad.vmap(fad.grad(fs))(batch), refusals)
+    if grads is REFUSED:
+        return
     if not _close(loop, grads, AGREE_TOL[s.dtype]) or np.shape(grads) != loop.shape:
         s.fail("vmap(grad)", "differs from a loop of grad", loop, grads)
 
@@ -489,41 +517,30 @@ def check_compile(s: Subject) -> None:
     """compile(f) equals eager f on the recording input and on fresh ones; so does grad."""
     compiled = fad.compile(s.f)
     compiled_grad = fad.compile(fad.grad(scalar_of(s.f)))
-    if s.branch:
+    inputs = (s.x, *s.others)
+    if s.branch_on_input(inputs):
         why = "Python control flow on a value"
         s.expect_error("compile", lambda: compiled(s.x), fad.ConcreteValueError, why)
         s.expect_error("compile(grad)", lambda: compiled_grad(s.x), fad.ConcreteValueError, why)
         return
+    # a value-dependent shape or a branch on a constant may be refused, by name
+    refusals = (fad.ConcreteValueError,) if s.mask_read or s.branch else ()
     tol = AGREE_TOL[s.dtype]
-    for k, x in enumerate((s.x, *s.others)):
+    for k, x in enumerate(inputs):
         label = "compile" if k == 0 else "compile (a fresh input, same signature)"
-        before = s.x.copy()
-        try:
-            got = compiled(x)
-        except fad.ConcreteValueError as error:
-            if s.mask_read:  # a value-dependent shape may be refused, by name
-                s.check_input_unchanged(label, before)
-                return
-            s.fail(label, "raised instead of following NumPy", error=error)
-        except Exception as error:
-            s.fail(label, "raised instead of following NumPy", error=error)
-        s.check_input_unchanged(label, before)
+        got = s.call_or_refuse(label, lambda: compiled(x), refusals)
+        if got is REFUSED:
+            break
         expected = s.plain(x)
         if not _same(expected, got, exact=False, tol=tol):
             s.fail(label, "differs from plain NumPy", expected, got, extra=f"at {show_array(x)}")
     fs = scalar_of(s.f)
-    for k, x in enumerate((s.x, *s.others)):
+    for k, x in enumerate(inputs):
         label = "compile(grad)" if k == 0 else "compile(grad) (a fresh input)"
         eager = s.call("grad", lambda: fad.grad(fs)(x))
-        if s.mask_read:
-            try:
-                got = compiled_grad(x)
-            except fad.ConcreteValueError:
-                return
-            except Exception as error:
-                s.fail(label, "raised instead of following NumPy", error=error)
-        else:
-            got = s.call(label, lambda: compiled_grad(x))
+        got = s.call_or_refuse(label, lambda: compiled_grad(x), refusals)
+        if got is REFUSED:
+            return
         if not _close(eager, got, tol) or np.shape(got) != np.shape(eager):
             s.fail(label, "differs from eager grad", eager, got, extra=f"at {show_array(x)}")
 

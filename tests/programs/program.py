@@ -93,6 +93,7 @@ class Probe:
         self.decisions: list[np.ndarray] = []
         self.counts: list[int] = []
         self.tie = False
+        self.branch_values: list[float] = []
 
     def compare(self, a: Any, b: Any) -> None:
         """Record ``a > b`` and whether any element is an exact tie."""
@@ -124,8 +125,9 @@ class Probe:
         self.counts.append(int(np.sum(mask)))
 
     def branch(self, value: Any, threshold: float) -> None:
-        """Record which way ``if value > threshold`` goes."""
+        """Record which way ``if value > threshold`` goes, and the value it looks at."""
         self.compare(value, threshold)
+        self.branch_values.append(float(value))
 
 
 _BUILT: dict[str, Callable] = {}
