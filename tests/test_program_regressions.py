@@ -100,6 +100,15 @@ def test_ascontiguousarray_of_a_contiguous_array_is_the_array():
     check(f, VECTOR)
 
 
+def test_ascontiguousarray_of_a_diagonal_is_a_writeable_copy():
+    def f(x):
+        z = np.ascontiguousarray(x.diagonal())
+        z[[0]] += 2.0
+        return z
+
+    check(f, MATRIX)
+
+
 def test_iterating_rows_writes_the_base():
     def f(x):
         y = x.copy()
