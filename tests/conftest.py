@@ -1,4 +1,4 @@
-"""Hypothesis profiles for the test suite: deterministic "ci", exploratory "dev"."""
+"""Hypothesis profiles for the test suite: deterministic "ci", exploratory "dev", "programs"."""
 
 import os
 
@@ -23,3 +23,25 @@ settings.register_profile(
 )
 
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The differential program test (tests/test_programs.py) always runs the same bounded set of
+# programs unless FAD_PROGRAMS_MINUTES asks for a long run with new programs (see that module).
+PROGRAM_HEALTH_CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "programs",
+    derandomize=True,
+    max_examples=400,
+    deadline=None,
+    print_blob=True,
+    database=None,
+    report_multiple_bugs=False,  # shrink one failure per check: quicker to read and to rerun
+    suppress_health_check=PROGRAM_HEALTH_CHECKS,
+)
+settings.register_profile(
+    "programs-long",
+    derandomize=False,
+    max_examples=200,  # one round; the test runs rounds until the time asked for is spent
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=PROGRAM_HEALTH_CHECKS,
+)

@@ -1,0 +1,147 @@
+"""Differential test: random NumPy programs under every transform against plain NumPy.
+
+Each example is a random program of up to a dozen steps (views, in-place and
+aug-assignment through any alias, fancy and mask updates, ``out=``, ``np.copyto`` /
+``np.put`` / ``np.place`` / ``np.putmask`` / ``np.fill_diagonal`` / ``np.add.at``,
+concatenation, branches on values) drawn by ``tests/programs/generate.py``. One check per
+test, from ``tests/programs/check.py``:
+
+- ``values``: the value under value_and_grad, vjp, jvp and hvp is plain NumPy's (same
+  dtype and shape; bitwise but for the rounding of a reduction over a view);
+- ``derivatives``: grad, vjp, jvp, jacfwd and jacrev equal central differences of the plain
+  NumPy program and each other;
+- ``hessian``: symmetric, equal to second differences, and ``hvp == hessian @ v``;
+- ``vmap``: equals a loop of plain NumPy (``ConcreteValueError`` for a branch on a value);
+  so does ``vmap(grad)`` against a loop of ``grad``;
+- ``compile``: equals eager on the recording input and on fresh ones, and so does
+  ``compile(grad)`` (``ConcreteValueError`` for a branch on a value).
+
+Every check also asserts that the caller's input array is unchanged. A failure prints the
+program as Python source, its input, the transform and both values; hypothesis shrinks it
+first.
+
+By default each check runs a fixed, derandomized set of programs (the "programs" profile in
+``tests/conftest.py``), the same on every run. For a long run with new random programs, set
+``FAD_PROGRAMS_MINUTES=N``: the checks share N minutes and each prints how many programs it
+ran (pass ``-s`` to pytest to see it)::
+
+    FAD_PROGRAMS_MINUTES=30 python -m pytest tests/test_programs.py -s
+
+To list every kind of failure at once (not only the first of each check), with the
+smallest program for each: ``python -m tests.programs.survey 2000``. Every failure found
+becomes a named test in ``tests/test_program_regressions.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+
+from tests.programs.check import CHECKS, Subject
+from tests.programs.generate import programs
+from tests.programs.program import Program
+
+MINUTES = os.environ.get("FAD_PROGRAMS_MINUTES")
+
+
+def _run(check: Callable[[Program], None], profile: str, counter: list[int]) -> None:
+    """Run ``check`` on the programs of ``profile`` (the same programs for every check)."""
+
+    @settings(settings.get_profile(profile))
+    @given(programs())
+    def one_program(program):
+        counter[0] += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's own, on both sides
+            check(program)
+
+    one_program()
+
+
+def _subject_check(check_name: str) -> Callable[[Program], None]:
+    check = CHECKS[check_name]
+    return lambda program: check(Subject.from_program(program))
+
+
+@pytest.mark.parametrize("check_name", list(CHECKS))
+def test_random_programs(check_name: str) -> None:
+    """Random programs agree with plain NumPy and central differences under ``check_name``."""
+    counter = [0]
+    if MINUTES is None:
+        _run(_subject_check(check_name), "programs", counter)
+        return
+    budget = float(MINUTES) * 60 / len(CHECKS)
+    start = time.monotonic()
+    while time.monotonic() - start < budget:
+        _run(_subject_check(check_name), "programs-long", counter)
+    minutes = (time.monotonic() - start) / 60
+    print(f"\n{check_name}: {counter[0]} programs in {minutes:.1f} minutes, no failure")
+
+
+# what the generated programs must contain between them, by the source text that shows it
+FEATURES = {
+    "a copy of the input": "y = x.copy()",
+    "empty_like, fill, item assignment": "y.fill(",
+    "item assignment through a slice": "] = ",
+    "aug-assignment into a slice": "] += ",
+    "a basic view": "[::",
+    "a new axis": "None",
+    "transpose": ".T",
+    "swapaxes": "np.swapaxes(",
+    "reshape": ".reshape(",
+    "ravel": "ravel(",
+    "diagonal": ".diagonal()",
+    "real or imag": ".real",
+    "unpacking or split pieces": "p1",
+    "np.split": "np.split(",
+    "np.array_split": "np.array_split(",
+    "iteration over rows": "for row in",
+    "a loop over indices": "for i in range(",
+    "fancy indexing": "[[",
+    "a boolean mask read": "[y > ",
+    "a comparison": " > ",
+    "np.where": "np.where(",
+    "np.maximum": "np.maximum(",
+    "a reduction over an axis": "axis=",
+    "keepdims": "keepdims=True",
+    "out= on a ufunc": ", out=",
+    "np.clip with out=": "np.clip(",
+    "np.concatenate": "np.concatenate(",
+    "np.stack": "np.stack(",
+    "np.copyto": "np.copyto(",
+    "np.put": "np.put(",
+    "np.place": "np.place(",
+    "np.putmask": "np.putmask(",
+    "np.fill_diagonal": "np.fill_diagonal(",
+    "np.add.at": "np.add.at(",
+    "np.multiply.at": "np.multiply.at(",
+    "zeros(..., like=x)": "like=x",
+    "a branch on a value": "if np.sum(",
+    "a write to the argument": "x *= ",
+    "float32 input": "float32",
+}
+
+
+def test_generated_programs_run_on_numpy_and_cover_every_feature() -> None:
+    """The programs every check runs in CI run on plain NumPy, return floats, and between
+    them use every feature."""
+    sources: list[str] = []
+
+    def collect(program: Program) -> None:
+        subject = Subject.from_program(program)
+        outputs = subject.plain(subject.x)
+        assert all(o.dtype.kind == "f" for o in outputs)
+        assert program.source().startswith("def f(x):\n")
+        sources.append(program.source() + program.dtype)
+
+    counter = [0]
+    _run(collect, "programs", counter)
+    assert counter[0] == settings.get_profile("programs").max_examples
+    text = "\n".join(sources)
+    missing = [name for name, marker in FEATURES.items() if marker not in text]
+    assert not missing, f"no generated program has: {missing}"
