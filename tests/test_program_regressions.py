@@ -258,6 +258,16 @@ def test_copyto():
     check(f, VECTOR)
 
 
+def test_copyto_from_an_array_into_its_own_transpose():
+    def f(x):
+        y = x.copy()
+        v = y.T
+        np.copyto(v, y)  # overlapping: NumPy reads all of y before writing
+        return y, v
+
+    check(f, MATRIX)
+
+
 def test_add_at():
     def f(x):
         y = x.copy()
