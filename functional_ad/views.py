@@ -145,6 +145,16 @@ def _value_slots(cls: type) -> tuple[str, ...]:
     return slots
 
 
+def _value_of(x: Tracer) -> Tracer:
+    """A tracer holding ``x``'s current value, sharing nothing with ``x``'s aliases."""
+    fresh(x)
+    value = object.__new__(type(x))
+    for slot in _value_slots(type(x)):
+        object.__setattr__(value, slot, getattr(x, slot))
+    value._alias = None
+    return value
+
+
 def rebind(handle: Tracer, new: Any) -> None:
     """Point ``handle`` at the value ``new``; its aliasing (root, views) stays as it was."""
     trace = handle._trace
@@ -228,6 +238,8 @@ def write(handle: Tracer, new: Any) -> None:
     if error is not None:
         raise error
     fresh(handle)
+    if isinstance(new, Tracer) and new._alias is not None:
+        new = _value_of(new)  # (an alias of what is written: np.copyto(y.T, y) reads y first)
     meta = handle._alias
     if meta is None and not handle.shape:  # written in place: a 0-d array, not a scalar
         meta = handle._alias = Storage()
