@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from ..core import Primitive
 from .registry import NUMPY, broadcast_like, primitive, reads_of, unbroadcast
 
@@ -78,7 +80,8 @@ def nary(name: str, ufunc: Any, partials: Sequence[Partial | None]) -> Primitive
         reads=None if None in reads else reads,
     )
     prim.family = "special"
-    NUMPY[ufunc] = prim
+    if isinstance(ufunc, np.ufunc):  # (an implementation written here is no NumPy function)
+        NUMPY[ufunc] = prim
     return prim
 
 
