@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     fft,
     indexing,
     linalg,
+    matrix_equations,
     products,
     reductions,
     shape,

@@ -13,6 +13,6 @@ NumPy's protocols), so every function here differentiates in both modes, batches
 
 from __future__ import annotations
 
-from . import special, stats
+from . import linalg, special, stats
 
-__all__ = ["special", "stats"]
+__all__ = ["linalg", "special", "stats"]
