@@ -190,7 +190,7 @@ def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
         raise _no_option("qr", "pivoting=True")
     if mode == "r":
         return (np.linalg.qr(a, mode="r"),)
-    return np.linalg.qr(a, mode={"full": "complete", "economic": "reduced"}[mode])
+    return np.linalg.qr(a, mode={"full": "complete", "economic": "reduced"}[mode])  # type: ignore[call-overload]
 
 
 def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
@@ -202,7 +202,7 @@ def svd(a: Any, full_matrices: bool = True, compute_uv: bool = True,
     >>> svd(np.diag([3.0, 2.0]), compute_uv=False)
     array([3., 2.])
     """
-    return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+    return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)  # type: ignore[call-overload]
 
 
 def svdvals(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
