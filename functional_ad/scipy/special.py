@@ -18,6 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from ..special import log_softmax as log_softmax
+from ..special import logsumexp as logsumexp
+from ..special import multigammaln as multigammaln
+from ..special import polygamma as polygamma
+from ..special import softmax as softmax
 from ._require import scipy_module
 
 _sc = scipy_module("special")
@@ -106,7 +111,8 @@ def zeta(x: Any, q: Any = None) -> Any:
     >>> round(float(zeta(2.0)), 6)  # π²/6
     1.644934
     """
-    return _sc.zeta(x) if q is None else _sc.zeta(x, q)
+    # SciPy's zeta calls these two ufuncs, which carry the rules
+    return _sc._ufuncs._riemann_zeta(x) if q is None else _sc._ufuncs._zeta(x, q)
 
 
 def factorial(n: Any, exact: bool = False) -> Any:
