@@ -51,7 +51,7 @@ def test_command_prints_the_table_and_a_count():
     assert count is not None
     register_scipy()  # the command registers SciPy's functions too, when SciPy is installed
     try:  # and functional_ad.scipy's own functions
-        import functional_ad.scipy  # noqa: F401
+        import functional_ad.scipy
     except ImportError:
         pass
     expected = len(NUMPY) + len(functional_ad.special.__all__) + len(scipy_front_end_rows())
