@@ -3,8 +3,10 @@
 from . import (  # noqa: F401
     assembly,
     binning,
+    convolution,
     elementwise,
     fft,
+    filters,
     indexing,
     linalg,
     matrix_equations,
