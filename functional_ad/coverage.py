@@ -469,7 +469,7 @@ def scipy_front_end_rows() -> list[Row]:
                     "stats",
                 )
             )
-    for module_name in ("linalg", "special"):
+    for module_name in ("linalg", "optimize", "signal", "special"):
         module = getattr(package, module_name)
         for attr in module.__all__:
             func = getattr(module, attr)
