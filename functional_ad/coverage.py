@@ -469,10 +469,12 @@ def scipy_front_end_rows() -> list[Row]:
                     "stats",
                 )
             )
-    for module_name in ("linalg", "optimize", "signal", "special"):
+    for module_name in ("integrate", "linalg", "optimize", "signal", "special"):
         module = getattr(package, module_name)
         for attr in module.__all__:
             func = getattr(module, attr)
+            if isinstance(func, type):  # result classes (OptimizeResult...)
+                continue
             if isinstance(func, np.ufunc) or _handler_of(func) is not None:
                 continue  # listed from the registry under its SciPy name
             if module_name == "special" and attr in _special_names():
