@@ -370,7 +370,7 @@ def _install_methods() -> None:
         ("swapaxes", np.swapaxes),
     ]:
         setattr(T, name, _method(func))
-    methods["flatten"] = lambda self, order="C": np.copy(np.reshape(self, (-1,)))
+    methods["flatten"] = lambda self, order="C": np.copy(NUMPY[np.reshape](self, (-1,), order))
     methods["reshape"] = lambda self, *shape, order="C": NUMPY[np.reshape](
         self, shape[0] if len(shape) == 1 else shape, order
     )

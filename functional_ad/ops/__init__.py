@@ -1,6 +1,7 @@
 """The registry of primitives, one module per family; importing it registers them all."""
 
 from . import (  # noqa: F401
+    array_tools,
     assembly,
     binning,
     convolution,
@@ -10,10 +11,13 @@ from . import (  # noqa: F401
     indexing,
     linalg,
     matrix_equations,
+    polynomials,
     products,
     reductions,
+    sampling,
     shape,
     special,
+    statistics,
 )
 from .registry import NUMPY, PRIMITIVES, UFUNC_METHODS
 
