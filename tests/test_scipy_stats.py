@@ -116,3 +116,63 @@ def test_gradient_of_a_log_likelihood_matches_the_closed_form():
         len(data) - np.sum((data - mu) ** 2) / sigma**2,
     ]
     np.testing.assert_allclose(fad.grad(nll)(np.array([mu, log_sigma])), want)
+
+
+def test_plain_scipy_on_a_traced_value_points_to_the_counterpart():
+    import scipy.linalg
+
+    for plain in (
+        lambda x: st.norm.logpdf(x),
+        lambda x: scipy.linalg.solve_triangular(x, np.ones(2)),
+    ):
+        with pytest.raises((TypeError, NotImplementedError), match=r"functional_ad\.scipy\."):
+            fad.grad(lambda x, plain=plain: np.sum(plain(x)))(np.eye(2))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st_  # noqa: E402
+
+SHAPE_DRAWS = {
+    "norm": [],
+    "t": [(1.5, 8.0)],
+    "gamma": [(0.8, 5.0)],
+    "beta": [(1.2, 4.0), (1.2, 4.0)],
+    "chi2": [(1.5, 6.0)],
+    "expon": [],
+    "laplace": [],
+    "logistic": [],
+    "cauchy": [],
+    "lognorm": [(0.3, 1.5)],
+    "vonmises": [(0.5, 4.0)],
+    "skewnorm": [(-3.0, 3.0)],
+}
+
+
+@st_.composite
+def distribution_and_point(draw):
+    name = draw(st_.sampled_from(sorted(SHAPE_DRAWS)))
+    shapes = [draw(st_.floats(lo, hi)) for lo, hi in SHAPE_DRAWS[name]]
+    q = draw(st_.floats(0.05, 0.95))
+    loc = draw(st_.floats(-1.0, 1.0))
+    scale = draw(st_.floats(0.5, 2.0))
+    return name, shapes, q, loc, scale
+
+
+@settings(max_examples=60, deadline=None)
+@given(distribution_and_point())
+def test_cdf_derivative_is_the_density_and_ppf_inverts_it(case):
+    name, shapes, q, loc, scale = case
+    dist = getattr(fs, name)
+    x = float(dist.ppf(q, *shapes, loc=loc, scale=scale))
+    assert np.isclose(float(dist.cdf(x, *shapes, loc=loc, scale=scale)), q, atol=1e-9)
+    density = float(dist.pdf(x, *shapes, loc=loc, scale=scale))
+    d_cdf = fad.grad(lambda x: dist.cdf(x, *shapes, loc=loc, scale=scale))(x)
+    d_ppf = fad.grad(lambda q: dist.ppf(q, *shapes, loc=loc, scale=scale))(q)
+    assert np.isclose(d_cdf, density, rtol=1e-7)
+    assert np.isclose(d_ppf * density, 1.0, rtol=1e-6)
+    # d sf = -d cdf, and the log-density's derivative is pdf'/pdf
+    d_sf = fad.grad(lambda x: dist.sf(x, *shapes, loc=loc, scale=scale))(x)
+    assert np.isclose(d_sf, -density, rtol=1e-7)
+    d_logpdf = fad.grad(lambda x: dist.logpdf(x, *shapes, loc=loc, scale=scale))(x)
+    d_pdf = fad.grad(lambda x: dist.pdf(x, *shapes, loc=loc, scale=scale))(x)
+    assert np.isclose(d_logpdf * density, d_pdf, rtol=1e-7, atol=1e-12)

@@ -79,7 +79,8 @@ def _elementwise(method: Any) -> Any:
 
     def impl(*args: Any) -> Any:
         out = np.asarray(method(*args))
-        dtype = np.result_type(*args, np.float16)
+        # (as arrays: a Python float with float16 would make float16 under NumPy 2's rules)
+        dtype = np.result_type(*[np.asarray(a) for a in args])
         return out.astype(dtype) if dtype.kind == "f" and out.dtype != dtype else out
 
     return impl

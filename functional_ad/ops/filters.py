@@ -22,7 +22,8 @@ from .registry import primitive, shape_of
 def _lfilter_impl(b: Any, a: Any, x: Any) -> Any:
     signal = importlib.import_module("scipy.signal")
     y = _over_stack(lambda b, a, x: signal.lfilter(b, a, x), (1, 1, 1))(b, a, x)
-    return np.asarray(y, dtype=np.result_type(b, a, x, np.float16))
+    dtype = np.result_type(*[np.asarray(v) for v in (b, a, x)], np.float16)
+    return np.asarray(y, dtype=dtype if dtype.kind in "fc" else np.float64)
 
 
 def _reverse(x: Any) -> Any:

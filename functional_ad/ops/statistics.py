@@ -59,7 +59,7 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None,
         real = nan_to_num(np.real(x), nan=nan, posinf=posinf, neginf=neginf)
         imag = nan_to_num(np.imag(x), nan=nan, posinf=posinf, neginf=neginf)
         return real + 1j * imag
-    dtype = np.result_type(x.dtype if hasattr(x, "dtype") else x, np.float16)
+    dtype = np.result_type(x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype, np.float16)
     if dtype.kind != "f":
         return x
     info = np.finfo(dtype)
