@@ -83,3 +83,13 @@ def test_fortran_order_matches_numpy():
     np.testing.assert_array_equal(traced_value(lambda a: np.reshape(a, (3, 2), order="F"), a),
                                   np.reshape(a, (3, 2), order="F"))  # fmt: skip
     np.testing.assert_array_equal(traced_value(lambda a: a.flatten("F"), a), a.flatten("F"))
+
+
+def test_set_operations_values_come_from_the_inputs():
+    a = np.array([3.0, 1.0, 2.0, 3.0, 5.0])
+    b = np.array([2.0, 7.0, 5.0, 5.0, 0.5])
+    for op in (np.union1d, np.intersect1d, np.setdiff1d, np.setxor1d):
+        np.testing.assert_array_equal(traced_value(op, a, b), op(a, b))
+    # the intersection's values are ar1's: its derivative goes to ar1's first occurrences
+    g = fad.grad(lambda a: np.sum(np.intersect1d(a, b) ** 2))(a)
+    np.testing.assert_array_equal(g, [0.0, 0.0, 4.0, 0.0, 10.0])

@@ -130,13 +130,73 @@ def unique_all(x: Any) -> Any:
     return type(np.unique_all(np.zeros(1)))(values, index, inverse, counts)
 
 
+def _gathered(x: Any, index: Any) -> Any:
+    """``ravel(x)[index]`` for concrete integer ``index`` (the values carry ``x``'s derivative)."""
+    return np.take(np.reshape(x, (-1,)), np.asarray(index, dtype=np.intp))
+
+
+def _joined(ar1: Any, ar2: Any) -> Any:
+    return np.concatenate([np.reshape(ar1, (-1,)), np.reshape(ar2, (-1,))])
+
+
+@implements(np.union1d)
+def union1d(ar1: Any, ar2: Any) -> Any:
+    """``np.union1d``: the sorted distinct values of both (each from its first occurrence,
+    ``ar1`` before ``ar2``)."""
+    return unique_values(_joined(ar1, ar2))
+
+
+@implements(np.intersect1d)
+def intersect1d(ar1: Any, ar2: Any, assume_unique: bool = False,
+                return_indices: bool = False) -> Any:  # fmt: skip
+    """``np.intersect1d``: the sorted values found in both, taken from ``ar1`` (so its
+    derivative is ``ar1``'s)."""
+    values, index1, index2 = np.intersect1d(
+        np.asarray(concrete(ar1)), np.asarray(concrete(ar2)), assume_unique, return_indices=True
+    )
+    out = _gathered(ar1, index1)
+    return (out, index1, index2) if return_indices else out
+
+
+@implements(np.setdiff1d)
+def setdiff1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
+    """``np.setdiff1d``: the values of ``ar1`` not in ``ar2`` (sorted and distinct unless
+    ``assume_unique``), taken from ``ar1``."""
+    values1 = np.reshape(np.asarray(concrete(ar1)), (-1,))
+    keep = ~np.isin(values1, np.asarray(concrete(ar2)))
+    if assume_unique:
+        return _gathered(ar1, np.flatnonzero(keep))
+    _, first = np.unique(np.where(keep, values1, np.nan), return_index=True, equal_nan=False)
+    first = first[keep[first]]
+    return _gathered(ar1, first)
+
+
+@implements(np.setxor1d)
+def setxor1d(ar1: Any, ar2: Any, assume_unique: bool = False) -> Any:
+    """``np.setxor1d``: the sorted values in exactly one of the two arrays."""
+    joined = _joined(ar1, ar2)
+    values = np.asarray(concrete(joined))
+    if assume_unique:
+        _, first, counts = np.unique(values, return_index=True, return_counts=True)
+    else:
+        both = np.concatenate([np.unique(np.asarray(concrete(ar1))),
+                               np.unique(np.asarray(concrete(ar2)))])  # fmt: skip
+        _, counts = np.unique(both, return_counts=True)
+        _, first = np.unique(values, return_index=True)
+    return _gathered(joined, first[counts == 1])
+
+
 __all__ = [
     "apply_along_axis",
+    "intersect1d",
     "ix_",
     "resize",
+    "setdiff1d",
+    "setxor1d",
     "trim_zeros",
     "unique_all",
     "unique_counts",
     "unique_inverse",
     "unique_values",
+    "union1d",
 ]

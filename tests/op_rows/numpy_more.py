@@ -32,6 +32,20 @@ def _distinct(rng, shapes, dtype):
     return (np.asarray(values, dtype),)
 
 
+def _two_sets(rng, shapes, dtype):
+    """Two arrays of distinct values, apart from each other (their equal values would be
+    ties: a small step changes which values are shared)."""
+    a = rng.permutation(np.arange(float(shapes[0][0]))) + 0.1
+    b = rng.permutation(np.arange(float(shapes[1][0]))) + 0.6
+    return np.asarray(a, dtype), np.asarray(b, dtype)
+
+
+def _overlapping_sets(rng, shapes, dtype):
+    a = rng.permutation(np.arange(float(shapes[0][0])))
+    b = rng.permutation(np.arange(float(shapes[1][0]))) + 2.0
+    return np.asarray(a, dtype), np.asarray(b, dtype)
+
+
 def _with_nan(rng, shapes, dtype):
     x = rng.normal(size=shapes[0])
     x.flat[1] = np.nan
@@ -187,6 +201,43 @@ ROWS = [
         lambda a: np.unique_all(a).values,
         shapes=[(5,)],
         sample=_distinct,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "union1d",
+        np.union1d,
+        arity=2,
+        shapes=[((4,), (3,))],
+        sample=_two_sets,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "setxor1d",
+        np.setxor1d,
+        arity=2,
+        shapes=[((4,), (3,))],
+        sample=_two_sets,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "setdiff1d",
+        np.setdiff1d,
+        arity=2,
+        shapes=[((4,), (3,))],
+        sample=_two_sets,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "intersect1d",
+        np.intersect1d,
+        arity=2,
+        shapes=[((5,), (4,))],
+        sample=_overlapping_sets,
+        order=0,
         dtypes=("float64",),
         tags=DATA,
     ),
