@@ -177,6 +177,60 @@ def _lu_no_pivot(pa: Any) -> Any:
     return np.stack(rows, axis=-2)
 
 
+def lu(a: Any, permute_l: bool = False, overwrite_a: bool = False,
+       check_finite: bool = True, p_indices: bool = False) -> Any:  # fmt: skip
+    """Return ``(P, L, U)`` with ``a = P L U`` (square ``a``): ``L`` unit lower and ``U``
+    upper triangular; ``(P L, U)`` with ``permute_l``; ``P`` as row indices with
+    ``p_indices``.
+
+    >>> import numpy as np
+    >>> p, l, u = lu(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> np.allclose(p @ l @ u, [[1.0, 2.0], [3.0, 4.0]])
+    True
+    """
+    if np.ndim(a) != 2 or np.shape(a)[0] != np.shape(a)[1]:
+        raise NotImplementedError("functional_ad.scipy.linalg.lu: square 2-D matrices only")
+    packed, piv = lu_factor(a)
+    n = np.shape(a)[-1]
+    eye = np.eye(n)
+    lower = packed * np.tril(np.ones((n, n)), -1) + eye
+    upper = packed * np.triu(np.ones((n, n)))
+    perm = pivot_permutation_p(piv)  # a[perm] = L U, so a = P L U with P[perm[i], i] = 1
+    if p_indices:
+        order = np.argsort(perm)
+        return (lower[order], upper) if permute_l else (order, lower, upper)
+    p_matrix = np.transpose(np.take_along_axis(eye, perm[:, None] * np.ones((1, n), int), 0))
+    return (p_matrix @ lower, upper) if permute_l else (p_matrix, lower, upper)
+
+
+def solve_banded(l_and_u: tuple[int, int], ab: Any, b: Any, overwrite_ab: bool = False,
+                 overwrite_b: bool = False, check_finite: bool = True) -> Any:  # fmt: skip
+    """Return ``x`` with ``A x = b`` for the banded ``A`` stored as in LAPACK:
+    ``A[i, j] = ab[u + i - j, j]`` (``l`` sub- and ``u`` super-diagonals); the band is
+    expanded to a dense matrix, so this suits small systems.
+
+    >>> import numpy as np
+    >>> ab = np.array([[0.0, 1.0], [2.0, 2.0]])  # one super-diagonal: [[2, 1], [0, 2]]
+    >>> solve_banded((0, 1), ab, np.array([3.0, 2.0]))
+    array([1., 1.])
+    """
+    lower, upper = (int(v) for v in l_and_u)
+    rows, n = np.shape(ab)
+    if rows != lower + upper + 1:
+        raise ValueError(
+            "invalid values for the number of lower and upper diagonals: "
+            f"l+u+1 ({lower + upper + 1}) does not equal ab.shape[0] ({rows})"
+        )
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    band = upper + i - j
+    inside = (band >= 0) & (band < rows)
+    flat = np.reshape(ab, (-1,))
+    index = np.where(inside, band, 0) * n + j
+    dense = np.take(flat, np.reshape(index, (-1,)))
+    dense = np.reshape(dense, (n, n)) * inside
+    return np.linalg.solve(dense, b)
+
+
 def qr(a: Any, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
        pivoting: bool = False, check_finite: bool = True) -> Any:  # fmt: skip
     """Return ``(Q, R)`` (``mode`` 'full' or 'economic'), or ``(R,)`` for ``mode='r'``.
@@ -448,11 +502,13 @@ __all__ = [
     "hankel",
     "inv",
     "logm",
+    "lu",
     "lu_factor",
     "lu_solve",
     "pinv",
     "qr",
     "solve",
+    "solve_banded",
     "solve_continuous_lyapunov",
     "solve_sylvester",
     "solve_triangular",

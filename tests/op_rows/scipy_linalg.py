@@ -33,6 +33,9 @@ def _gen(*kinds):
             elif kind == "lead":  # a polynomial with its leading coefficient away from 0
                 x = rng.normal(size=shape)
                 x[..., 0] = 2.0 + abs(x[..., 0])
+            elif kind == "banded":  # a dominant main diagonal (row 1 of (3, n) storage)
+                x = rng.normal(size=shape)
+                x[1] += 4.0
             elif kind == "small":
                 x = 0.5 * rng.normal(size=shape)
             else:
@@ -98,6 +101,13 @@ def _rows():
             lambda a, b: sla.lu_solve(sla.lu_factor(a), b, trans=1),
             ("normal", "normal"),
             [(mat, vec)],
+        ),
+        row("lu", lambda a: sla.lu(a)[1:], ("normal",), [((4, 4),)]),
+        row(
+            "solve_banded",
+            lambda ab, b: sla.solve_banded((1, 1), ab, b),
+            ("banded", "normal"),
+            [((3, 4), (4,)), ((3, 4), (4, 2))],
         ),
         row("scipy.qr", lambda a: sla.qr(a, mode="economic"), ("normal",), [((4, 3),)]),
         row("scipy.svdvals", sla.svdvals, ("normal",), [((3, 2),)]),
