@@ -17,7 +17,6 @@ fs = pytest.importorskip("functional_ad.scipy.special")
     [
         (lambda v: sc.iv(v, 1.5), "'v'"),
         (lambda v: sc.kve(v, 1.5), "'v'"),
-        (lambda a: sc.gammainc(a, 1.5), "'a'"),
         (lambda b: sc.betainc(2.0, b, 0.3), "'b'"),
         (lambda df: sc.stdtr(df, 0.3), "'df'"),
         (lambda x: fs.zeta(x, 1.5), "'x'"),
@@ -28,6 +27,22 @@ fs = pytest.importorskip("functional_ad.scipy.special")
 def test_an_argument_without_derivative_raises_naming_it(fn, argument, transform):
     with pytest.raises(NotImplementedError, match=f"argument {argument}"):
         transform(fn)(2.5)
+
+
+def test_shape_derivative_of_the_incomplete_gamma_function_is_first_order():
+    mpmath.mp.dps = 30
+    for a, x in [(0.5, 0.3), (2.5, 7.0), (10.0, 3.0)]:
+        want = mpmath.diff(lambda a: mpmath.gammainc(a, 0, x, regularized=True), a)
+        assert np.isclose(fad.grad(lambda a: sc.gammainc(a, x))(a), float(want), rtol=1e-10)
+        assert np.isclose(fad.grad(lambda a: sc.gammaincc(a, x))(a), -float(want), rtol=1e-10)
+    # the inverse by the implicit function theorem: P(a, x(a)) = q
+    q = 0.3
+    x = sc.gammaincinv(2.0, q)
+    dx = fad.grad(lambda a: sc.gammaincinv(a, q))(2.0)
+    assert np.isclose(dx, -fad.grad(lambda a: sc.gammainc(a, x))(2.0) / fad.grad(
+        lambda x: sc.gammainc(2.0, x))(x), rtol=1e-9)  # fmt: skip
+    with pytest.raises(NotImplementedError, match="second derivative"):
+        fad.grad(fad.grad(lambda a: sc.gammainc(a, 1.5)))(2.0)
 
 
 def test_counts_are_piecewise_constant():

@@ -2,14 +2,19 @@
 on them (scipy.special gammainc, betainc, stdtr, chdtr, pdtr, bdtr, nbdtr...).
 
 The derivative in the integration limit is the integrand, so every function here is
-differentiable in ``x`` (and the inverses in ``p``, by ``1 / f'``). The derivative in a
-shape parameter (``a``, ``b``, the degrees of freedom) is an integral without closed form
-that SciPy does not compute: a tangent there raises NotImplementedError naming the argument.
+differentiable in ``x`` (and the inverses in ``p``, by ``1 / f'``). The derivative of the
+regularized incomplete gamma function in its shape ``a`` is the integral of the integrand's
+derivative, ``∂P/∂a = ∫_0^x f(t; a) (log t - ψ(a)) dt`` with ``f(t; a) = t^(a-1) e^(-t) /
+Γ(a)``, computed by adaptive quadrature (SciPy's ``quad``, on ``[x, ∞)`` for the upper
+tail, where ``∂P/∂a = -∫_x^∞ ...``): first order in ``a`` only. The derivative in the other
+shape parameters (``b`` and ``a`` of ``betainc``, the degrees of freedom of ``stdtr``) has no
+closed form SciPy computes: a tangent there raises NotImplementedError naming the argument.
 Counts (``k``, ``n``) are integers: piecewise constant, no derivative.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Any
 
@@ -38,25 +43,37 @@ def declare(sc: Any) -> dict[str, Any]:
         return np.exp(log_norm - (df + 1) / 2 * np.log1p(t * t / df))
 
     p = {}
+    # ∂/∂a of gammainc: quadrature; its own derivative in x has a closed form, in a none
+    p["gammainc_da"] = nary(
+        "special.gammainc_da",
+        np.vectorize(_gammainc_da, otypes=[float]),
+        [
+            no_partial("scipy.special.gammainc", "a", "a second derivative in the shape parameter"),
+            lambda y, a, x: gamma_density(a, x) * (np.log(x) - sc.digamma(a)),
+        ],
+    )
     p["gammainc"] = nary(
         "special.gammainc",
         sc.gammainc,
-        [shape("gammainc", "a"), lambda y, a, x: gamma_density(a, x)],
+        [lambda y, a, x: p["gammainc_da"](a, x), lambda y, a, x: gamma_density(a, x)],
     )
     p["gammaincc"] = nary(
         "special.gammaincc",
         sc.gammaincc,
-        [shape("gammaincc", "a"), lambda y, a, x: -gamma_density(a, x)],
+        [lambda y, a, x: -p["gammainc_da"](a, x), lambda y, a, x: -gamma_density(a, x)],
     )
+    # inverses x(a, q): ∂x/∂q = ±1/f(x), and ∂x/∂a = -(∂P/∂a)/f(x) for both (implicit
+    # function theorem on P(a, x) = q or Q(a, x) = 1 - P(a, x) = q)
+    inverse_da = lambda y, a, q: -p["gammainc_da"](a, y) / gamma_density(a, y)
     p["gammaincinv"] = nary(
         "special.gammaincinv",
         sc.gammaincinv,
-        [shape("gammaincinv", "a"), lambda y, a, q: 1 / gamma_density(a, y)],
+        [inverse_da, lambda y, a, q: 1 / gamma_density(a, y)],
     )
     p["gammainccinv"] = nary(
         "special.gammainccinv",
         sc.gammainccinv,
-        [shape("gammainccinv", "a"), lambda y, a, q: -1 / gamma_density(a, y)],
+        [inverse_da, lambda y, a, q: -1 / gamma_density(a, y)],
     )
     p["betainc"] = nary(
         "special.betainc",
@@ -97,12 +114,18 @@ def declare(sc: Any) -> dict[str, Any]:
     p["chdtr"] = nary(
         "special.chdtr",
         sc.chdtr,
-        [shape("chdtr", "v"), lambda y, v, x: gamma_density(v / 2, x / 2) / 2],
+        [
+            lambda y, v, x: p["gammainc_da"](v / 2, x / 2) / 2,
+            lambda y, v, x: gamma_density(v / 2, x / 2) / 2,
+        ],
     )
     p["chdtrc"] = nary(
         "special.chdtrc",
         sc.chdtrc,
-        [shape("chdtrc", "v"), lambda y, v, x: -gamma_density(v / 2, x / 2) / 2],
+        [
+            lambda y, v, x: -p["gammainc_da"](v / 2, x / 2) / 2,
+            lambda y, v, x: -gamma_density(v / 2, x / 2) / 2,
+        ],
     )
     # Poisson: pdtr(k, m) = gammaincc(floor(k) + 1, m)
     p["pdtr"] = nary(
@@ -138,6 +161,34 @@ def declare(sc: Any) -> dict[str, Any]:
         [None, None, lambda y, k, n, q: -beta_density(n, np.floor(k) + 1, q)],
     )
     return p
+
+
+def _gammainc_da(a: float, x: float) -> float:
+    """``∂/∂a gammainc(a, x)`` by quadrature of ``f(t; a) (log t - ψ(a))`` over ``[0, x]``,
+    or minus that over ``[x, ∞)`` when ``x`` lies in the upper part (better conditioned)."""
+    special = importlib.import_module("scipy.special")
+    integrate = importlib.import_module("scipy.integrate")
+    if not (a > 0 and x >= 0) or np.isnan(a) or np.isnan(x):
+        return math.nan
+    if x == 0 or math.isinf(x):
+        return 0.0
+    psi, log_gamma = special.digamma(a), special.gammaln(a)
+
+    def integrand(t: float) -> float:
+        if t <= 0:
+            return 0.0
+        return math.exp((a - 1) * math.log(t) - t - log_gamma) * (math.log(t) - psi)
+
+    def lower(u: float) -> float:  # t = u^(1/a): t^(a-1) dt = du / a, no power singularity
+        if u <= 0:
+            return 0.0
+        log_t = math.log(u) / a
+        return math.exp(-math.exp(log_t) - log_gamma) * (log_t - psi) / a
+
+    options = {"epsabs": 1e-15, "epsrel": 1e-12, "limit": 200}
+    if x < a + 1:
+        return float(integrate.quad(lower, 0.0, x**a, **options)[0])
+    return -float(integrate.quad(integrand, x, math.inf, **options)[0])
 
 
 __all__ = ["declare"]

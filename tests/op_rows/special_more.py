@@ -45,6 +45,17 @@ def _rows():
         row("betainc", lambda x: sc.betainc(2.0, 3.5, x), (0.05, 0.95)),
         row("betaincc", lambda x: sc.betaincc(1.5, 2.0, x), (0.05, 0.95)),
         row("betaincinv", lambda q: sc.betaincinv(2.0, 3.0, q), (0.1, 0.9)),
+        # the shape derivative, by quadrature: first order (and mixed with x)
+        row("gammainc[a]", sc.gammainc, (0.5, 4.0), arity=2, order=1, dtypes=F64),
+        row("gammaincc[a]", sc.gammaincc, (0.5, 4.0), arity=2, order=1, dtypes=F64),
+        row(
+            "gammaincinv[a]",
+            lambda a: sc.gammaincinv(a, 0.4),
+            (0.5, 4.0),
+            order=1,
+            dtypes=F64,
+        ),
+        row("chdtr[v]", lambda v: sc.chdtr(v, 2.0), (0.5, 4.0), order=1, dtypes=F64),
         # distribution functions
         row("stdtr", lambda t: sc.stdtr(3.5, t), (-3.0, 3.0)),
         row("stdtrit", lambda q: sc.stdtrit(4.0, q), (0.05, 0.95)),

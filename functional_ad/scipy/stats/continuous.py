@@ -95,8 +95,9 @@ class t_gen(Continuous):
 
 
 class gamma_gen(Continuous):
-    """The gamma distribution: ``logpdf(x, a, loc=0, scale=1)``; cdf, sf and ppf have no
-    derivative in ``a``.
+    """The gamma distribution: ``logpdf(x, a, loc=0, scale=1)``; cdf, sf and ppf are
+    differentiable in ``a`` to first order (quadrature of the incomplete gamma function's
+    shape derivative).
 
     >>> round(float(gamma.cdf(1.0, 1.0)), 6)  # 1 - e^{-1}
     0.632121
@@ -156,8 +157,8 @@ class beta_gen(Continuous):
 
 
 class chi2_gen(Continuous):
-    """The chi-squared distribution: ``logpdf(x, df, loc=0, scale=1)``; cdf, sf and ppf have
-    no derivative in ``df``.
+    """The chi-squared distribution: ``logpdf(x, df, loc=0, scale=1)``; cdf, sf and ppf are
+    differentiable in ``df`` to first order.
 
     >>> round(float(chi2.cdf(2.0, 2.0)), 6)  # 1 - e^{-1}
     0.632121
