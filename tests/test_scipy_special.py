@@ -17,8 +17,6 @@ fs = pytest.importorskip("functional_ad.scipy.special")
     [
         (lambda v: sc.iv(v, 1.5), "'v'"),
         (lambda v: sc.kve(v, 1.5), "'v'"),
-        (lambda b: sc.betainc(2.0, b, 0.3), "'b'"),
-        (lambda df: sc.stdtr(df, 0.3), "'df'"),
         (lambda x: fs.zeta(x, 1.5), "'x'"),
         (lambda a: sc.hyp1f1(a, 1.5, 0.3), "'a'"),
     ],
@@ -41,8 +39,32 @@ def test_shape_derivative_of_the_incomplete_gamma_function_is_first_order():
     dx = fad.grad(lambda a: sc.gammaincinv(a, q))(2.0)
     assert np.isclose(dx, -fad.grad(lambda a: sc.gammainc(a, x))(2.0) / fad.grad(
         lambda x: sc.gammainc(2.0, x))(x), rtol=1e-9)  # fmt: skip
-    with pytest.raises(NotImplementedError, match="second derivative"):
-        fad.grad(fad.grad(lambda a: sc.gammainc(a, 1.5)))(2.0)
+    for second in (
+        lambda a: sc.gammainc(a, 1.5),
+        lambda b: sc.betainc(2.0, b, 0.3),
+        lambda df: sc.stdtr(df, 0.3),
+    ):
+        with pytest.raises(NotImplementedError, match="second derivative"):
+            fad.grad(fad.grad(second))(2.0)
+
+
+def test_shape_derivatives_of_the_incomplete_beta_function_match_mpmath():
+    mpmath.mp.dps = 30
+    for a, b, x in [(2.0, 3.5, 0.3), (0.5, 0.7, 0.9), (0.3, 2.0, 0.05), (5.0, 0.4, 0.99)]:
+
+        def exact(a, b):
+            return mpmath.betainc(a, b, 0, x, regularized=True)
+
+        da, db = fad.grad(lambda a, b: sc.betainc(a, b, x), argnums=(0, 1))(a, b)
+        assert np.isclose(da, float(mpmath.diff(lambda a: exact(a, b), a)), rtol=1e-10)
+        assert np.isclose(db, float(mpmath.diff(lambda b: exact(a, b), b)), rtol=1e-10)
+    # Student's t in its degrees of freedom, at t = 0 (where it is 1/2 for every df) too
+    t_cdf = lambda df, t: mpmath.mpf(1) - mpmath.betainc(
+        df / 2, 0.5, 0, df / (df + t * t), regularized=True) / 2  # fmt: skip
+    for df, t in [(3.5, 0.7), (10.0, 2.5)]:
+        want = float(mpmath.diff(lambda d: t_cdf(d, t), df))
+        assert np.isclose(fad.grad(lambda d: sc.stdtr(d, t))(df), want, rtol=1e-9)
+    assert fad.grad(lambda d: sc.stdtr(d, 0.0))(3.0) == 0.0
 
 
 def test_counts_are_piecewise_constant():

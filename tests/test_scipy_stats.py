@@ -81,15 +81,15 @@ def test_multivariate_values_match_scipy():
 @pytest.mark.parametrize(
     "fn, argument",
     [
-        (lambda df: fs.t.cdf(0.3, df), "'df'"),
-        (lambda a: fad.grad(lambda a: fs.gamma.sf(0.3, a))(a), "'a'"),
-        (lambda b: fs.beta.ppf(0.3, 2.0, b), "'b'"),
-        (lambda k: fs.vonmises.cdf(0.3, k), "'kappa'"),
-        (lambda n: fs.nbinom.cdf(2, n, 0.4), "'a'"),
+        (lambda df: fad.grad(lambda df: fs.t.cdf(0.3, df))(df), "second derivative"),
+        (lambda a: fad.grad(lambda a: fs.gamma.sf(0.3, a))(a), "argument 'a'"),
+        (lambda b: fad.grad(lambda b: fs.beta.ppf(0.3, 2.0, b))(b), "second derivative"),
+        (lambda k: fs.vonmises.cdf(0.3, k), "argument 'kappa'"),
+        (lambda n: fad.grad(lambda n: fs.nbinom.cdf(2, n, 0.4))(n), "second derivative"),
     ],
 )
 def test_a_shape_without_derivative_raises(fn, argument):
-    with pytest.raises(NotImplementedError, match=f"argument {argument}"):
+    with pytest.raises(NotImplementedError, match=argument):
         fad.grad(fn)(2.5)
 
 

@@ -6,10 +6,10 @@ differentiable in ``x`` (and the inverses in ``p``, by ``1 / f'``). The derivati
 regularized incomplete gamma function in its shape ``a`` is the integral of the integrand's
 derivative, ``∂P/∂a = ∫_0^x f(t; a) (log t - ψ(a)) dt`` with ``f(t; a) = t^(a-1) e^(-t) /
 Γ(a)``, computed by adaptive quadrature (SciPy's ``quad``, on ``[x, ∞)`` for the upper
-tail, where ``∂P/∂a = -∫_x^∞ ...``): first order in ``a`` only. The derivative in the other
-shape parameters (``b`` and ``a`` of ``betainc``, the degrees of freedom of ``stdtr``) has no
-closed form SciPy computes: a tangent there raises NotImplementedError naming the argument.
-Counts (``k``, ``n``) are integers: piecewise constant, no derivative.
+tail, where ``∂P/∂a = -∫_x^∞ ...``): first order in ``a`` only. ``betainc``'s in ``a`` and
+``b``, and so ``stdtr``'s in the degrees of freedom, are computed by quadrature the same way,
+to first order; a second derivative in a shape parameter raises NotImplementedError naming
+it. Counts (``k``, ``n``) are integers: piecewise constant, no derivative.
 """
 
 from __future__ import annotations
@@ -75,12 +75,34 @@ def declare(sc: Any) -> dict[str, Any]:
         sc.gammainccinv,
         [inverse_da, lambda y, a, q: -1 / gamma_density(a, y)],
     )
+    # ∂/∂a betainc: quadrature; ∂/∂b by the symmetry I_x(a, b) = 1 - I_{1-x}(b, a)
+    p["betainc_da"] = nary(
+        "special.betainc_da",
+        np.vectorize(_betainc_da, otypes=[float]),
+        [
+            no_partial(
+                "scipy.special.betainc (or stdtr, betaincinv, stdtrit built on it)",
+                "a",
+                "a second derivative in a shape parameter",
+            ),
+            no_partial(
+                "scipy.special.betainc (or stdtr, betaincinv, stdtrit built on it)",
+                "b",
+                "a second derivative in a shape parameter",
+            ),
+            lambda y, a, b, x: (
+                beta_density(a, b, x) * (np.log(x) - sc.digamma(a) + sc.digamma(a + b))
+            ),
+        ],
+    )
+    beta_da = lambda a, b, x: p["betainc_da"](a, b, x)
+    beta_db = lambda a, b, x: -p["betainc_da"](b, a, 1 - x)
     p["betainc"] = nary(
         "special.betainc",
         sc.betainc,
         [
-            shape("betainc", "a"),
-            shape("betainc", "b"),
+            lambda y, a, b, x: beta_da(a, b, x),
+            lambda y, a, b, x: beta_db(a, b, x),
             lambda y, a, b, x: beta_density(a, b, x),
         ],
     )
@@ -88,27 +110,44 @@ def declare(sc: Any) -> dict[str, Any]:
         "special.betaincc",
         sc.betaincc,
         [
-            shape("betaincc", "a"),
-            shape("betaincc", "b"),
+            lambda y, a, b, x: -beta_da(a, b, x),
+            lambda y, a, b, x: -beta_db(a, b, x),
             lambda y, a, b, x: -beta_density(a, b, x),
         ],
     )
+    # x(a, b, q) with I_x(a, b) = q: ∂x/∂θ = -(∂I/∂θ) / f(x)
     p["betaincinv"] = nary(
         "special.betaincinv",
         sc.betaincinv,
         [
-            shape("betaincinv", "a"),
-            shape("betaincinv", "b"),
+            lambda y, a, b, q: -beta_da(a, b, y) / beta_density(a, b, y),
+            lambda y, a, b, q: -beta_db(a, b, y) / beta_density(a, b, y),
             lambda y, a, b, q: 1 / beta_density(a, b, y),
         ],
     )
+
+    # stdtr(ν, t) = 1 - I_u(ν/2, 1/2)/2 for t >= 0 (I_u/2 for t < 0), u = ν/(ν + t²):
+    # ∂/∂ν = ∓ (∂I/∂a / 2 + f_beta(u) t²/(ν + t²)²) / 2
+    def t_d_df(df: Any, t: Any) -> Any:
+        zero = t == 0  # stdtr(ν, 0) = 1/2 for every ν (and f_beta(1) is infinite for b = 1/2)
+        t = where_p(zero, 1.0, t)
+        u = df / (df + t * t)
+        d_u = t * t / ((df + t * t) * (df + t * t))
+        d_i = 0.5 * beta_da(df / 2, 0.5, u) + beta_density(df / 2, 0.5, u) * d_u
+        return where_p(zero, 0.0, -0.5 * np.sign(t) * d_i)
+
     p["stdtr"] = nary(
-        "special.stdtr", sc.stdtr, [shape("stdtr", "df"), lambda y, df, t: t_density(df, t)]
+        "special.stdtr",
+        sc.stdtr,
+        [lambda y, df, t: t_d_df(df, t), lambda y, df, t: t_density(df, t)],
     )
     p["stdtrit"] = nary(
         "special.stdtrit",
         sc.stdtrit,
-        [shape("stdtrit", "df"), lambda y, df, q: 1 / t_density(df, y)],
+        [
+            lambda y, df, q: -t_d_df(df, y) / t_density(df, y),
+            lambda y, df, q: 1 / t_density(df, y),
+        ],
     )
     # chi-squared: chdtr(v, x) = gammainc(v/2, x/2)
     p["chdtr"] = nary(
@@ -189,6 +228,41 @@ def _gammainc_da(a: float, x: float) -> float:
     if x < a + 1:
         return float(integrate.quad(lower, 0.0, x**a, **options)[0])
     return -float(integrate.quad(integrand, x, math.inf, **options)[0])
+
+
+def _betainc_da(a: float, b: float, x: float) -> float:
+    """``∂/∂a betainc(a, b, x)``: the integral of ``w(t) (log t - ψ(a) + ψ(a+b))`` with
+    ``w(t) = t^(a-1) (1-t)^(b-1) / B(a, b)`` over ``[0, x]``, or minus it over ``[x, 1]``
+    (the whole integral is 0: ``I_1 = 1``), with substitutions that remove the endpoint
+    power singularities."""
+    special = importlib.import_module("scipy.special")
+    integrate = importlib.import_module("scipy.integrate")
+    if not (a > 0 and b > 0 and 0 <= x <= 1):
+        return math.nan
+    if x == 0 or x == 1:
+        return 0.0
+    shift = special.digamma(a + b) - special.digamma(a)
+    log_beta = special.betaln(a, b)
+    options = {"epsabs": 1e-15, "epsrel": 1e-12, "limit": 200}
+
+    def lower(u: float) -> float:  # t = u^(1/a): t^(a-1) dt = du / a
+        if u <= 0:
+            return 0.0
+        log_t = math.log(u) / a
+        return math.exp((b - 1) * math.log1p(-math.exp(log_t)) - log_beta) * (log_t + shift) / a
+
+    def upper(v: float) -> float:  # 1 - t = v^(1/b): (1-t)^(b-1) dt = -dv / b
+        if v <= 0:
+            return 0.0
+        s = math.exp(math.log(v) / b)
+        if s >= 1:
+            return 0.0
+        log_t = math.log1p(-s)
+        return math.exp((a - 1) * log_t - log_beta) * (log_t + shift) / b
+
+    if x <= a / (a + b):
+        return float(integrate.quad(lower, 0.0, x**a, **options)[0])
+    return -float(integrate.quad(upper, 0.0, (1 - x) ** b, **options)[0])
 
 
 __all__ = ["declare"]

@@ -65,7 +65,8 @@ class norm_gen(Continuous):
 
 
 class t_gen(Continuous):
-    """Student's t: ``logpdf(x, df, loc=0, scale=1)``; cdf and ppf have no derivative in df.
+    """Student's t: ``logpdf(x, df, loc=0, scale=1)``; cdf, sf and ppf are differentiable in
+    ``df`` to first order (quadrature).
 
     >>> float(t.cdf(0.0, 3.0))
     0.5
@@ -128,8 +129,8 @@ class gamma_gen(Continuous):
 
 
 class beta_gen(Continuous):
-    """The beta distribution: ``logpdf(x, a, b, loc=0, scale=1)``; cdf, sf and ppf have no
-    derivative in ``a``, ``b``.
+    """The beta distribution: ``logpdf(x, a, b, loc=0, scale=1)``; cdf, sf and ppf are
+    differentiable in ``a``, ``b`` to first order (quadrature).
 
     >>> float(beta.cdf(0.5, 2.0, 2.0))
     0.5

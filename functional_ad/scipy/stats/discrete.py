@@ -74,7 +74,7 @@ class binom_gen(Discrete):
 
 class nbinom_gen(Discrete):
     """The negative binomial distribution (failures before the ``n``-th success):
-    ``logpmf(k, n, p, loc=0)``; its cdf has no derivative in ``n``.
+    ``logpmf(k, n, p, loc=0)``; its cdf is differentiable in ``n`` to first order.
 
     >>> float(nbinom.pmf(0, 1, 0.5))
     0.5
