@@ -101,6 +101,7 @@ def _rows():
         row("shichi", sc.shichi, (0.2, 3.0)),
         row("spence", sc.spence, (0.2, 3.0)),
         row("log_expit", sc.log_expit, (-5.0, 5.0)),
+        row("wofz", sc.wofz, (-2.0, 2.0), complex=True, dtypes=F64),
         # two differentiable arguments
         row("owens_t", sc.owens_t, (-2.0, 2.0), arity=2),
         row("poch", sc.poch, (0.5, 3.0), arity=2),
