@@ -93,3 +93,18 @@ def test_set_operations_values_come_from_the_inputs():
     # the intersection's values are ar1's: its derivative goes to ar1's first occurrences
     g = fad.grad(lambda a: np.sum(np.intersect1d(a, b) ** 2))(a)
     np.testing.assert_array_equal(g, [0.0, 0.0, 4.0, 0.0, 10.0])
+
+
+def test_a_fortran_order_reshape_is_a_copy_when_numpy_copies():
+    def write_through(x):
+        y = np.reshape(x, (3, 2), order="F")  # NumPy copies a C-ordered x here
+        y[0, 1] = 100.0
+        z = np.reshape(x[0], (3,), order="F")  # a 1-D row: a view in either order
+        z[2] = -1.0
+        return x, y
+
+    x = np.arange(6.0).reshape(2, 3)
+    want = write_through(x.copy())
+    got = traced_value(write_through, x)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
