@@ -121,12 +121,9 @@ def test_gradient_of_a_log_likelihood_matches_the_closed_form():
 def test_plain_scipy_on_a_traced_value_points_to_the_counterpart():
     import scipy.linalg
 
-    for plain in (
-        lambda x: st.norm.logpdf(x),
-        lambda x: scipy.linalg.solve_triangular(x, np.ones(2)),
-    ):
-        with pytest.raises((TypeError, NotImplementedError), match=r"functional_ad\.scipy\."):
-            fad.grad(lambda x, plain=plain: np.sum(plain(x)))(np.eye(2))
+    # SciPy's compiled solve converts its arguments: the error names the counterparts' rule
+    with pytest.raises(TypeError, match=r"functional_ad\.scipy\.<module>\.<name>"):
+        fad.grad(lambda x: np.sum(scipy.linalg.solve_triangular(x, np.ones(2))))(np.eye(2))
 
 
 from hypothesis import given, settings  # noqa: E402

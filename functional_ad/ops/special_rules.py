@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive
+from ..core import Primitive, zero_derivative
 from .registry import NUMPY, broadcast_like, primitive, reads_of, unbroadcast
 
 Partial = Callable[..., Any]
@@ -50,7 +50,8 @@ def _like(d: Any, y: Any) -> Any:
 
 def nary(name: str, ufunc: Any, partials: Sequence[Partial | None]) -> Primitive:
     """A broadcasting ufunc of ``len(partials)`` arguments; ``partials[i](y, *args)`` is
-    the derivative of ``y`` in argument ``i`` (``None``: integer-valued, no derivative).
+    the derivative of ``y`` in argument ``i`` (``None``: integer-valued, so piecewise
+    constant: ``zero_derivative``).
 
     Registered as the handler of ``ufunc`` and in the ``special`` family (elementwise
     batching).
@@ -58,8 +59,8 @@ def nary(name: str, ufunc: Any, partials: Sequence[Partial | None]) -> Primitive
     count = len(partials)
 
     def rules(d: Partial | None, which: int) -> tuple[Any, Any]:
-        if d is None:
-            return None, None
+        if d is None:  # an integer-valued argument (a count): piecewise constant
+            return zero_derivative, zero_derivative
 
         def jvp(t: Any, y: Any, *args: Any) -> Any:
             return broadcast_like(t * _like(d(y, *args), y), y)
