@@ -235,3 +235,40 @@ def tanh_fourth_derivative(x: float) -> float:
     t = np.tanh(x)
     s = 1.0 - t * t
     return 16.0 * t * s * s - 8.0 * t**3 * s
+
+
+# ---------------------------------------------------------------------------
+# Student-t log-likelihood (workload 10)
+# ---------------------------------------------------------------------------
+
+
+def make_t_negative_log_likelihood(logpdf: Callable, x: np.ndarray) -> Callable:
+    """Return ``theta -> -sum(logpdf(x, df, loc, scale))`` with ``theta = (loc, scale, df)``."""
+
+    def negative_log_likelihood(theta):
+        return -logpdf(x, theta[2], theta[0], theta[1]).sum()
+
+    return negative_log_likelihood
+
+
+def t_negative_log_likelihood_gradient(x: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The gradient of the Student-t negative log-likelihood in (loc, scale, df), by hand.
+
+    With ``z = (x - loc)/scale`` and ``ν = df``: ``∂/∂loc = -Σ (ν+1) z / (σ (ν + z²))``,
+    ``∂/∂σ = Σ [1/σ - (ν+1) z² / (σ (ν + z²))]`` and ``∂/∂ν = -Σ [ψ((ν+1)/2)/2 - ψ(ν/2)/2
+    - 1/(2ν) - log(1 + z²/ν)/2 + (ν+1) z² / (2ν (ν + z²))]``.
+    """
+    from scipy.special import digamma
+
+    loc, scale, df = theta
+    z = (x - loc) / scale
+    d_loc = -np.sum((df + 1) * z / (scale * (df + z * z)))
+    d_scale = np.sum(1 / scale - (df + 1) * z * z / (scale * (df + z * z)))
+    d_df = -np.sum(
+        0.5 * digamma((df + 1) / 2)
+        - 0.5 * digamma(df / 2)
+        - 0.5 / df
+        - 0.5 * np.log1p(z * z / df)
+        + (df + 1) * z * z / (2 * df * (df + z * z))
+    )
+    return np.array([d_loc, d_scale, d_df])

@@ -42,6 +42,7 @@ from functions import (
     make_rosenbrock,
     make_scalar_loop,
     make_softplus_objective,
+    make_t_negative_log_likelihood,
     make_tanh_layer,
     mlp_data,
     mlp_gradient,
@@ -51,6 +52,7 @@ from functions import (
     scalar_loop_derivative,
     softplus_objective_hessian,
     stack_trees,
+    t_negative_log_likelihood_gradient,
     tanh_fourth_derivative,
     tanh_layer_jacobian,
 )
@@ -524,6 +526,36 @@ def workload_9() -> list[Case]:
     return [Case(name, per_example)]
 
 
+# ---------------------------------------------------------------------------
+# 10. grad of a Student-t log-likelihood over 10^6 points (functional_ad.scipy.stats)
+# ---------------------------------------------------------------------------
+
+T_POINTS = 10**6
+
+
+def workload_10() -> list[Case]:
+    """grad of a Student-t negative log-likelihood in (loc, scale, df) against SciPy's forward."""
+    import scipy.stats
+
+    from functional_ad.scipy import stats
+
+    x = 0.5 + 2.0 * rng().standard_t(4.0, size=T_POINTS)
+    theta = np.array([0.3, 1.5, 3.0])
+    ours = make_t_negative_log_likelihood(stats.t.logpdf, x)
+    plain = make_t_negative_log_likelihood(scipy.stats.t.logpdf, x)
+    name = "10. grad, Student-t log-likelihood, n=1e6"
+
+    def likelihood(timing: Timing) -> list[Row]:
+        check_close("forward", ours(theta), plain(theta))
+        gradient = fad.grad(ours)
+        check_close("grad", gradient(theta), t_negative_log_likelihood_gradient(x, theta))
+        times = measure(timing, {"fad": lambda: gradient(theta), "scipy": lambda: plain(theta)})
+        measured = f"grad {duration(times['fad'])} vs SciPy forward {duration(times['scipy'])}"
+        return [Row(name, measured, times.ratio("fad", "scipy"), at_most(3))]
+
+    return [Case(name, likelihood)]
+
+
 WORKLOADS: dict[int, Callable[[], list[Case]]] = {
     1: workload_1,
     2: workload_2,
@@ -534,6 +566,7 @@ WORKLOADS: dict[int, Callable[[], list[Case]]] = {
     7: workload_7,
     8: workload_8,
     9: workload_9,
+    10: workload_10,
 }
 
 

@@ -25,7 +25,7 @@ import functools
 import sys
 import types
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ _NAMESPACES = (
     "scipy.linalg",
     "scipy.stats",
     "scipy.signal",
+    "scipy.special._ufuncs",  # private ufuncs behind Python functions (zeta)
 )
 
 
@@ -356,11 +357,16 @@ def _family(handler: Any) -> str:
     return module.rsplit(".", 1)[-1] if _is_ours(handler) else ""
 
 
-def coverage_rows(complex_tested: Iterable[str] = ()) -> list[Row]:
-    """One ``Row`` per NumPy/SciPy function and ufunc method in the registry, sorted by name.
+def coverage_rows(
+    complex_tested: Iterable[str] = (), verified: Mapping[str, str] | None = None
+) -> list[Row]:
+    """One ``Row`` per NumPy/SciPy function and ufunc method in the registry, and per
+    function of ``functional_ad.scipy`` (when it was imported), sorted by name.
 
     Args:
         complex_tested: public names ("numpy.sin") that a complex op-table row checks.
+        verified: public name -> what the op table checks ("order 2, fwd+rev"), added to
+            the notes.
 
     >>> rows = coverage_rows()
     >>> next(r for r in rows if r.name == "numpy.sin").forward
@@ -409,7 +415,102 @@ def coverage_rows(complex_tested: Iterable[str] = ()) -> list[Row]:
                 kind="ufunc method",
             )
         )
+    rows += scipy_front_end_rows()
+    if verified:
+        rows = [_with_verified(r, verified.get(r.name)) for r in rows]
     return sorted(rows, key=lambda r: r.name)
+
+
+def _with_verified(row: Row, checked: str | None) -> Row:
+    if not checked:
+        return row
+    notes = row.notes
+    if (
+        row.forward == CONSTANT
+        and row.name.startswith("functional_ad.scipy.")
+        and ("fwd" in checked or "rev" in checked)
+    ):
+        # a custom rule or SciPy's own Python code, which reading the code does not follow:
+        # the op table's checks are the evidence
+        notes = "derivatives through a custom rule or SciPy's own code"
+        row = dataclasses.replace(
+            row,
+            forward=YES if "fwd" in checked else NO,
+            reverse=YES if "rev" in checked else NO,
+        )
+    notes = "; ".join(n for n in (notes, f"verified: {checked}") if n)
+    return dataclasses.replace(row, notes=notes)
+
+
+_STATS_METHODS = ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf")
+_DISCRETE_METHODS = ("logpmf", "pmf", "cdf", "logcdf", "sf", "logsf", "ppf")
+
+
+def scipy_front_end_rows() -> list[Row]:
+    """Rows for the functions of ``functional_ad.scipy`` that are not SciPy ufuncs (those
+    are registry entries): ``functional_ad.scipy.stats.norm.logpdf``,
+    ``functional_ad.scipy.linalg.expm``... Empty unless ``functional_ad.scipy`` was imported.
+
+    >>> isinstance(scipy_front_end_rows(), list)
+    True
+    """
+    package = sys.modules.get("functional_ad.scipy")
+    if package is None:
+        return []
+    rows = []
+    stats = package.stats
+    for attr in stats.__all__:
+        dist = getattr(stats, attr)
+        discrete = hasattr(dist, "logpmf")
+        methods = _DISCRETE_METHODS if discrete else _STATS_METHODS
+        for method in methods:
+            if not hasattr(dist, method):
+                continue
+            constant = discrete and method == "ppf"
+            status = CONSTANT if constant else YES
+            note = (
+                "no derivative (an integer)"
+                if constant
+                else "composed of scipy.special functions; derivatives in data and parameters"
+            )
+            rows.append(
+                Row(
+                    f"functional_ad.scipy.stats.{attr}.{method}",
+                    status,
+                    status,
+                    "?" if not constant else "-",
+                    note,
+                    "stats",
+                )
+            )
+    for module_name in ("integrate", "linalg", "optimize", "signal", "special"):
+        module = getattr(package, module_name)
+        for attr in module.__all__:
+            func = getattr(module, attr)
+            if isinstance(func, type):  # result classes (OptimizeResult...)
+                continue
+            if isinstance(func, np.ufunc) or _handler_of(func) is not None:
+                continue  # listed from the registry under its SciPy name
+            if module_name == "special" and attr in _special_names():
+                continue  # listed as functional_ad.special.<name>
+            forward, reverse, notes = _composed_row(func)
+            rows.append(
+                Row(
+                    f"functional_ad.scipy.{module_name}.{attr}",
+                    forward,
+                    reverse,
+                    "?",
+                    "; ".join(notes),
+                    module_name,
+                )
+            )
+    return rows
+
+
+def _special_names() -> list[str]:
+    from . import special
+
+    return list(special.__all__)
 
 
 def primitive_rows() -> list[Row]:
@@ -472,12 +573,43 @@ LEGEND = (
 )
 
 
+def module_of(name: str) -> str:
+    """The NumPy/SciPy module a row belongs to: ``numpy.linalg`` for ``numpy.linalg.inv``,
+    ``scipy.stats`` for ``functional_ad.scipy.stats.norm.logpdf``.
+
+    >>> module_of("functional_ad.scipy.stats.norm.logpdf")
+    'scipy.stats'
+    """
+    name = name.removeprefix("functional_ad.")
+    if name.startswith("special."):
+        return "scipy.special"
+    parts = name.split(".")
+    if parts[0] == "scipy":
+        return ".".join(parts[:2])
+    if parts[0] == "numpy" and len(parts) > 2 and parts[1] in ("linalg", "fft"):
+        return ".".join(parts[:2])
+    return parts[0]
+
+
 def report(
-    markdown: bool = False, primitives: bool = False, complex_tested: Iterable[str] = ()
+    markdown: bool = False,
+    primitives: bool = False,
+    complex_tested: Iterable[str] = (),
+    verified: Mapping[str, str] | None = None,
+    by_module: bool = False,
 ) -> str:
-    """The full report printed by ``python -m functional_ad coverage``."""
-    rows = coverage_rows(complex_tested)
-    parts = [format_table(rows, markdown)]
+    """The full report printed by ``python -m functional_ad coverage`` (one table per
+    NumPy/SciPy module with ``by_module``)."""
+    rows = coverage_rows(complex_tested, verified)
+    if by_module:
+        modules = sorted({module_of(r.name) for r in rows})
+        parts = []
+        for module in modules:
+            group = [r for r in rows if module_of(r.name) == module]
+            heading = f"## {module}" if markdown else module
+            parts.append(f"{heading} ({len(group)})\n\n" + format_table(group, markdown))
+    else:
+        parts = [format_table(rows, markdown)]
     if primitives:
         parts.append(format_table(primitive_rows(), markdown, title="primitive"))
     parts.append(LEGEND)
@@ -489,8 +621,10 @@ __all__ = [
     "Row",
     "coverage_rows",
     "format_table",
+    "module_of",
     "primitive_rows",
     "primitives_used",
     "public_name",
     "report",
+    "scipy_front_end_rows",
 ]

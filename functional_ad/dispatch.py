@@ -38,12 +38,21 @@ def _ufunc_name(ufunc: np.ufunc) -> str:
     return f"numpy.{ufunc.__name__}"
 
 
+# SciPy's compiled functions convert their arguments where no hook of ours sees which SciPy
+# function is running, so the errors name the counterparts by their rule
+_SCIPY_HINT = (
+    "If a SciPy function raised this, call its counterpart for traced values: "
+    "functional_ad.scipy.<module>.<name> for scipy.<module>.<name> (for example "
+    "functional_ad.scipy.linalg.expm, functional_ad.scipy.stats.norm.logpdf)."
+)
+
+
 def _no_rule(name: str) -> NotImplementedError:
     return NotImplementedError(
         f"{name} has no derivative rule in functional_ad and was called with a traced value. "
         "Define one with functional_ad.custom_vjp / custom_jvp, or take the value out of the "
         "computation with stop_gradient; `python -m functional_ad coverage` lists what is "
-        "supported."
+        "supported. " + _SCIPY_HINT
     )
 
 
@@ -151,7 +160,8 @@ def _lose_derivative(self: Tracer, *args: Any, **kwargs: Any) -> Any:
         "a traced value cannot be converted to a NumPy array: it would lose its derivative. "
         "Build arrays from traced values with np.stack / np.concatenate; if you are assigning "
         "into a plain NumPy array, create it from the traced value instead (np.zeros_like(x) "
-        "or np.zeros(n, like=x)); to use the value as a constant, call stop_gradient(x) first."
+        "or np.zeros(n, like=x)); to use the value as a constant, call stop_gradient(x) first. "
+        + _SCIPY_HINT
     )
 
 
@@ -370,7 +380,7 @@ def _install_methods() -> None:
         ("swapaxes", np.swapaxes),
     ]:
         setattr(T, name, _method(func))
-    methods["flatten"] = lambda self, order="C": np.copy(np.reshape(self, (-1,)))
+    methods["flatten"] = lambda self, order="C": np.copy(NUMPY[np.reshape](self, (-1,), order))
     methods["reshape"] = lambda self, *shape, order="C": NUMPY[np.reshape](
         self, shape[0] if len(shape) == 1 else shape, order
     )

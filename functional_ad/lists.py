@@ -102,6 +102,8 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
     # Tracer methods are installed by dispatch, and np.* reach tracers through
     # __array_function__: neither is visible to the type checker
     out: Any
+    if isinstance(copy, np._CopyMode):  # (the array API's asarray passes IF_NEEDED)
+        copy = copy is np._CopyMode.ALWAYS
     if isinstance(obj, Tracer):
         out = obj
         if dtype is not None and np.dtype(dtype) != obj.dtype:

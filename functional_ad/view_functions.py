@@ -166,6 +166,13 @@ for _name, _kind in [
         _KINDS[getattr(np, _name)] = _kind
 
 
+def _reshape_order(func: Any, args: tuple, kwargs: dict) -> str:
+    """The ``order`` of a ``np.reshape`` / ``np.ravel`` call ('F' or 'C')."""
+    position = 1 if func is np.reshape else 0
+    order = kwargs.get("order", args[position] if len(args) > position else "C")
+    return "F" if order == "F" else "C"
+
+
 def _step(func: Any, raw: Callable, x: Tracer, out: Tracer, args: tuple, kwargs: dict, item: Any):
     """The view step of ``out = func(x, *args, **kwargs)[item]``, or None if it is a copy."""
     kind = _KINDS[func]
@@ -175,9 +182,10 @@ def _step(func: Any, raw: Callable, x: Tracer, out: Tracer, args: tuple, kwargs:
     else:
         apply = lambda parent: raw(parent, *args, **kwargs)[item]
     if kind == "reshape":
+        order = _reshape_order(func, args, kwargs)
         if func in (np.reshape, np.ravel) and not numpy_gives_a_view(x, func, args, kwargs):
             return None  # NumPy copies this one
-        unapply = lambda parent, child: reshape(child, shape_of(parent))
+        unapply = lambda parent, child: reshape(child, shape_of(parent), order)
     elif kind == "transpose":
         inverse = tuple(np.argsort(_permutation(func, len(x.shape), args, kwargs)))
         unapply = lambda parent, child: transpose(child, inverse)

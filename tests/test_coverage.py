@@ -13,7 +13,14 @@ import pytest
 import functional_ad  # registers every family
 import functional_ad.special
 from functional_ad.core import Primitive
-from functional_ad.coverage import coverage_rows, format_table, public_name, report
+from functional_ad.coverage import (
+    coverage_rows,
+    format_table,
+    module_of,
+    public_name,
+    report,
+    scipy_front_end_rows,
+)
 from functional_ad.dispatch import register_scipy
 from functional_ad.ops import NUMPY, UFUNC_METHODS
 
@@ -43,7 +50,12 @@ def test_command_prints_the_table_and_a_count():
     count = re.search(r"^(\d+) functions \(", out, re.MULTILINE)
     assert count is not None
     register_scipy()  # the command registers SciPy's functions too, when SciPy is installed
-    assert int(count.group(1)) == len(NUMPY) + len(functional_ad.special.__all__)
+    try:  # and functional_ad.scipy's own functions
+        import functional_ad.scipy
+    except ImportError:
+        pass
+    expected = len(NUMPY) + len(functional_ad.special.__all__) + len(scipy_front_end_rows())
+    assert int(count.group(1)) == expected
 
 
 def test_command_markdown():
@@ -126,8 +138,29 @@ def test_scipy_names():
 
 def test_every_registry_entry_has_one_row():
     rows = coverage_rows()
-    assert len(rows) == len(NUMPY) + len(UFUNC_METHODS) + len(functional_ad.special.__all__)
+    front_end = len(scipy_front_end_rows())
+    assert len(rows) == (
+        len(NUMPY) + len(UFUNC_METHODS) + len(functional_ad.special.__all__) + front_end
+    )
     assert len({r.name for r in rows}) == len(rows)
+
+
+def test_scipy_front_end_rows_grouped_by_module_with_verified_orders():
+    pytest.importorskip("scipy")
+    import functional_ad.scipy  # noqa: F401
+
+    out = run_command("--by-module")
+    for module in ("numpy", "numpy.linalg", "scipy.special", "scipy.stats", "scipy.linalg"):
+        assert re.search(rf"^{re.escape(module)} \(\d+\)$", out, re.MULTILINE), module
+    line = next(
+        x for x in out.splitlines() if x.startswith("functional_ad.scipy.stats.norm.logpdf ")
+    )
+    assert line.split()[1:3] == ["yes", "yes"]
+    assert "verified: order 2, fwd+rev" in line
+    count = re.search(r"^(\d+) functions \(", out, re.MULTILINE)
+    assert count is not None and int(count.group(1)) >= 450
+    assert module_of("functional_ad.scipy.linalg.expm") == "scipy.linalg"
+    assert module_of("numpy.linalg.inv") == "numpy.linalg"
 
 
 def test_format_table_aligns_columns():

@@ -46,6 +46,7 @@ SOURCE = re.compile(
 )
 
 TOUR_PLOT = "images/tour-sin-and-gradient.png"
+ODE_PLOT = "images/scipy-ode-fit.png"
 GRAPH_IMAGE = "images/tutorial-graph.svg"
 
 _cache: dict[str, str] = {}  # generator name -> Markdown, for one build
@@ -208,7 +209,36 @@ def profile_table_by_shape() -> str:
     )
 
 
+def ode_fit() -> str:
+    """What ``examples/ode_fit.py`` prints, and its plot of the fitted trajectories."""
+    with tempfile.TemporaryDirectory() as scratch:
+        plot = Path(scratch) / "ode_fit.png"
+        out = _run([str(ROOT / "examples" / "ode_fit.py"), "--plot", str(plot)],
+                   "examples/ode_fit.py", cwd=Path(scratch))  # fmt: skip
+        if not plot.is_file():
+            raise PluginError("examples/ode_fit.py saved no plot: the docs need matplotlib")
+        _images[ODE_PLOT] = plot.read_bytes()
+    out = out.replace(str(plot), "ode_fit.png")
+    return (
+        _fenced(out, "text", "python examples/ode_fit.py")
+        + f"\n![Observed and fitted prey and predator counts]({ODE_PLOT})\n"
+    )
+
+
+def coverage_scipy() -> str:
+    """The SciPy modules' sections of ``coverage --by-module --markdown``."""
+    out = _run(
+        ["-m", "functional_ad", "coverage", "--by-module", "--markdown"], "the coverage command"
+    )
+    sections = out.split("\n## ")
+    kept = [s for s in sections if s.startswith("scipy.")]
+    return "\n".join("### " + s.split("\n\n")[0] + "\n\n" + s.split("\n\n")[1] + "\n"
+                     for s in kept)  # fmt: skip
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "ode-fit": ode_fit,
+    "coverage-scipy": coverage_scipy,
     "coverage": coverage_table,
     "tour-output": tour_output,
     "tour-plot": tour_plot,
@@ -259,6 +289,7 @@ def on_files(files: Files, config) -> Files:
     """Make the images now, so that pages may link to them."""
     _generate("tour-plot")
     _generate("graph-image")
+    _generate("ode-fit")
     for site_path, content in _images.items():
         files.append(File.generated(config, site_path, content=content))
     return files

@@ -84,11 +84,14 @@ where_p = primitive(
 def reshape(
     a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None, copy: Any = None
 ) -> Any:
-    """``np.reshape`` (C order)."""
+    """``np.reshape`` in C order, or in Fortran order (``order='F'``: reversed axes, C
+    order, reversed back; ``'A'`` is C for a traced value)."""
     shape = newshape if shape is None else shape
-    if order != "C":
-        raise NotImplementedError("numpy.reshape: only order='C' is supported with traced values")
+    if order not in ("C", "F", "A"):
+        raise ValueError(f"order must be one of 'C', 'F', 'A' (got {order!r})")
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if order == "F":
+        return transpose(reshape(transpose(a), shape[::-1]))
     if -1 in shape:
         known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
         total = int(np.prod(shape_of(a), dtype=np.int64))
@@ -119,8 +122,8 @@ def broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
 
 @implements(np.ravel)
 def ravel(a: Any, order: str = "C") -> Any:
-    """``np.ravel`` (C order)."""
-    return reshape(a, (-1,), order)
+    """``np.ravel`` (C or Fortran order)."""
+    return reshape(a, (-1,), "C" if order == "K" else order)
 
 
 @implements(np.expand_dims)

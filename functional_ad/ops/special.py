@@ -258,6 +258,10 @@ def register() -> bool:
         return False
     sc = module
     PRIMITIVES_BY_NAME.update(_declare())
+    from . import bessel, incomplete, special_misc  # the rest of scipy.special's ufuncs
+
+    for family in (bessel, incomplete, special_misc):
+        PRIMITIVES_BY_NAME.update(family.declare(module))
     # SciPy's polygamma, multigammaln, logsumexp, softmax and log_softmax are plain Python
     # that converts its arguments, so no traced value reaches us through them: the versions
     # above are public in functional_ad.special instead

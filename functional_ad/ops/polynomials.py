@@ -1,0 +1,198 @@
+"""NumPy's polynomial functions (``np.polyval``, ``polyfit``, ``roots``...) and ``np.vander``,
+written with differentiable NumPy calls on coefficient vectors (highest power first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import concrete
+from .registry import implements, shape_of
+
+
+def _vector(p: Any, name: str) -> Any:
+    if np.ndim(p) != 1:
+        raise ValueError(f"numpy.{name}: the coefficients must be a 1-D array")
+    return p
+
+
+def _pad_front(p: Any, length: int) -> Any:
+    missing = length - shape_of(p)[0]
+    if missing <= 0:
+        return p
+    return np.concatenate([np.zeros(missing, np.result_type(p.dtype, np.float16)), p])
+
+
+@implements(np.polyval)
+def polyval(p: Any, x: Any) -> Any:
+    """``np.polyval``: ``p[0] x^(n-1) + ... + p[n-1]`` by Horner's rule."""
+    p = _vector(p, "polyval")
+    y = np.zeros_like(x) if shape_of(p)[0] == 0 else p[0] * np.ones_like(x)
+    for i in range(1, shape_of(p)[0]):
+        y = y * x + p[i]
+    return y
+
+
+@implements(np.polyadd)
+def polyadd(a1: Any, a2: Any) -> Any:
+    """``np.polyadd``: the sum, the shorter polynomial padded with leading zeros."""
+    n = max(shape_of(a1)[0], shape_of(a2)[0])
+    return _pad_front(np.atleast_1d(a1), n) + _pad_front(np.atleast_1d(a2), n)
+
+
+@implements(np.polysub)
+def polysub(a1: Any, a2: Any) -> Any:
+    """``np.polysub``: the difference, the shorter polynomial padded with leading zeros."""
+    n = max(shape_of(a1)[0], shape_of(a2)[0])
+    return _pad_front(np.atleast_1d(a1), n) - _pad_front(np.atleast_1d(a2), n)
+
+
+@implements(np.polymul)
+def polymul(a1: Any, a2: Any) -> Any:
+    """``np.polymul``: the product, the convolution of the coefficients."""
+    return np.convolve(np.atleast_1d(a1), np.atleast_1d(a2))
+
+
+@implements(np.polyder)
+def polyder(p: Any, m: int = 1) -> Any:
+    """``np.polyder``: the ``m``-th derivative."""
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    for _ in range(m):
+        n = shape_of(p)[0] - 1
+        if n <= 0:
+            return np.zeros(1, np.result_type(p.dtype, np.float16)) * p[:1]
+        p = p[:-1] * np.arange(n, 0, -1, dtype=np.result_type(p.dtype, np.float16))
+    return p
+
+
+@implements(np.polyint)
+def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
+    """``np.polyint``: the ``m``-th antiderivative, with integration constants ``k`` (0)."""
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    constants = np.zeros(m) if k is None else np.atleast_1d(k)
+    if shape_of(constants)[0] == 1 and m > 1:
+        constants = constants * np.ones(m)
+    for i in range(m):
+        n = shape_of(p)[0]
+        powers = np.arange(n, 0, -1, dtype=np.result_type(p.dtype, np.float16))
+        constant = np.reshape(constants[i], (1,)).astype(np.result_type(p.dtype, np.float16))
+        p = np.concatenate([p / powers, constant])
+    return p
+
+
+@implements(np.polydiv)
+def polydiv(u: Any, v: Any) -> tuple[Any, Any]:
+    """``np.polydiv``: quotient and remainder of long division (leading zeros of the
+    remainder, decided on its values, are dropped as NumPy does)."""
+    u, v = np.atleast_1d(u) * 1.0, np.atleast_1d(v) * 1.0
+    m, n = shape_of(u)[0] - 1, shape_of(v)[0] - 1
+    scale = 1.0 / v[0]
+    r = u
+    quotient = []
+    for k in range(max(m - n + 1, 0)):
+        d = scale * r[k]
+        quotient.append(d)
+        r = np.concatenate([r[:k], r[k : k + n + 1] - d * v, r[k + n + 1 :]])
+    q = np.stack(quotient) if quotient else np.zeros(1) * u[:1]
+    remainder = r[max(m - n + 1, 0) :] if m >= n else r
+    values = np.asarray(concrete(remainder))
+    start = 0
+    while start < values.shape[0] - 1 and np.allclose(values[start], 0, rtol=1e-14):
+        start += 1
+    return q, remainder[start:]
+
+
+@implements(np.poly)
+def poly(seq_of_zeros: Any) -> Any:
+    """``np.poly``: the monic polynomial with the given roots (or a square matrix's
+    characteristic polynomial)."""
+    zeros = seq_of_zeros
+    if np.ndim(zeros) == 2 and shape_of(zeros)[0] == shape_of(zeros)[1] != 0:
+        zeros = np.linalg.eigvals(zeros)
+    elif np.ndim(zeros) != 1:
+        raise ValueError("input must be 1d or non-empty square 2d array.")
+    a = np.ones(1, np.result_type(zeros.dtype, np.float16))
+    for i in range(shape_of(zeros)[0]):
+        a = np.convolve(a, np.stack([np.ones((), zeros.dtype), -zeros[i]]))
+    return a
+
+
+@implements(np.roots)
+def roots(p: Any) -> Any:
+    """``np.roots``: the eigenvalues of the companion matrix (leading and trailing zero
+    coefficients, decided on the values, removed as NumPy does)."""
+    p = _vector(p, "roots")
+    values = np.asarray(concrete(p))
+    nonzero = np.nonzero(values)[0]
+    if len(nonzero) == 0:
+        return np.zeros(0)
+    trailing = len(values) - nonzero[-1] - 1
+    p = p[int(nonzero[0]) : int(nonzero[-1]) + 1]
+    n = shape_of(p)[0]
+    if n > 1:
+        first = -p[1:] / p[0]
+        below = np.eye(n - 2, n - 1)
+        found = np.linalg.eigvals(np.concatenate([first[None, :], below], axis=0))
+    else:
+        found = np.zeros(0)
+    if trailing:
+        found = np.concatenate([found, np.zeros(trailing, np.result_type(found.dtype))])
+    return found
+
+
+@implements(np.vander)
+def vander(x: Any, N: Any = None, increasing: bool = False) -> Any:
+    """``np.vander``: columns of powers of ``x`` (by products, so ``x = 0`` is smooth)."""
+    if np.ndim(x) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0] if N is None else int(N)
+    columns = []
+    power = np.ones_like(x)
+    for _ in range(n):
+        columns.append(power)
+        power = power * x
+    if not increasing:
+        columns = columns[::-1]
+    if not columns:
+        return np.zeros((shape_of(x)[0], 0), np.result_type(x.dtype))
+    return np.stack(columns, axis=1)
+
+
+@implements(np.polyfit)
+def polyfit(x: Any, y: Any, deg: int, rcond: Any = None, full: bool = False, w: Any = None,
+            cov: Any = False) -> Any:  # fmt: skip
+    """``np.polyfit``: least-squares coefficients (columns scaled as NumPy does); ``full``
+    and ``cov`` are not supported with traced values."""
+    if full or cov:
+        raise NotImplementedError(
+            "numpy.polyfit: full=True and cov=True are not supported with traced values"
+        )
+    deg = int(deg)
+    lhs = vander(x * 1.0, deg + 1)
+    rhs = y * 1.0
+    if w is not None:
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w if np.ndim(rhs) == 1 else w[:, None])
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))
+    coefficients = np.linalg.lstsq(lhs / scale, rhs, rcond=rcond)[0]
+    return coefficients / (scale if np.ndim(coefficients) == 1 else scale[:, None])
+
+
+__all__ = [
+    "poly",
+    "polyadd",
+    "polyder",
+    "polydiv",
+    "polyfit",
+    "polyint",
+    "polymul",
+    "polysub",
+    "polyval",
+    "roots",
+    "vander",
+]

@@ -1,0 +1,89 @@
+"""Helpers to declare scipy.special primitives: n-ary broadcasting rules, missing partials."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, zero_derivative
+from .registry import NUMPY, broadcast_like, primitive, reads_of, unbroadcast
+
+Partial = Callable[..., Any]
+
+
+def no_partial(function: str, argument: str, why: str = "") -> Partial:
+    """A partial derivative that is not available: it raises when a tangent reaches it.
+
+    Used for arguments such as the order of a Bessel function, whose derivative has no
+    closed form SciPy computes; the error names the function and the argument, and the way
+    out, instead of a silent zero.
+    """
+
+    def partial(*args: Any, **params: Any) -> Any:
+        raise NotImplementedError(
+            f"{function}: no derivative with respect to argument {argument!r}"
+            + (f" ({why})" if why else "")
+            + "; hold it constant (pass a plain array, or functional_ad.stop_gradient) or "
+            "supply your own rule with functional_ad.custom_jvp / custom_vjp"
+        )
+
+    partial.missing = True  # type: ignore[attr-defined]
+    return partial
+
+
+def is_missing(partial: Any) -> bool:
+    """True for a partial made by ``no_partial``."""
+    return bool(getattr(partial, "missing", False))
+
+
+def _like(d: Any, y: Any) -> Any:
+    """A derivative in the float dtype of the result: SciPy computes some functions of Python
+    floats (a constant shape parameter) in double, which would turn float32 tangents to
+    float64."""
+    d_dtype, y_dtype = getattr(d, "dtype", None), getattr(y, "dtype", None)
+    if d_dtype is None or y_dtype is None or d_dtype == y_dtype or y_dtype.kind != "f":
+        return d
+    return d.astype(y_dtype)
+
+
+def nary(name: str, ufunc: Any, partials: Sequence[Partial | None]) -> Primitive:
+    """A broadcasting ufunc of ``len(partials)`` arguments; ``partials[i](y, *args)`` is
+    the derivative of ``y`` in argument ``i`` (``None``: integer-valued, so piecewise
+    constant: ``zero_derivative``).
+
+    Registered as the handler of ``ufunc`` and in the ``special`` family (elementwise
+    batching).
+    """
+    count = len(partials)
+
+    def rules(d: Partial | None, which: int) -> tuple[Any, Any]:
+        if d is None:  # an integer-valued argument (a count): piecewise constant
+            return zero_derivative, zero_derivative
+
+        def jvp(t: Any, y: Any, *args: Any) -> Any:
+            return broadcast_like(t * _like(d(y, *args), y), y)
+
+        def vjp(g: Any, y: Any, *args: Any) -> Any:
+            return unbroadcast(g * _like(d(y, *args), y), args[which])
+
+        return jvp, vjp
+
+    pairs = [rules(d, i) for i, d in enumerate(partials)]
+    positions = (-1, *range(count))
+    reads = [() if d is None or is_missing(d) else reads_of(d, positions) for d in partials]
+    prim = primitive(
+        name,
+        ufunc,
+        jvp=[p[0] for p in pairs],
+        vjp=[p[1] for p in pairs],
+        reads=None if None in reads else reads,
+    )
+    prim.family = "special"
+    if isinstance(ufunc, np.ufunc):  # (an implementation written here is no NumPy function)
+        NUMPY[ufunc] = prim
+    return prim
+
+
+__all__ = ["is_missing", "nary", "no_partial"]

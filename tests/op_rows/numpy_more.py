@@ -1,0 +1,246 @@
+"""Op-table rows for NumPy's polynomial, sampling, statistics and array-utility functions
+(ops/polynomials.py, sampling.py, statistics.py, array_tools.py, convolution.py)."""
+
+import numpy as np
+
+from tests.op_table import OpCase
+
+DATA = ("data-dependent shape",)
+
+
+def _increasing(rng, shapes, dtype):
+    """Increasing sample points (and values for the others)."""
+    out = []
+    for i, s in enumerate(shapes):
+        if i == 1:  # xp of interp: sorted, spread over the domain of x
+            out.append(np.sort(rng.uniform(-2.0, 2.0, size=s)))
+        else:
+            out.append(rng.uniform(-2.5, 2.5, size=s))
+    return tuple(np.asarray(v, dtype) for v in out)
+
+
+def _coordinates(rng, shapes, dtype):
+    f = rng.normal(size=shapes[0])
+    x = np.cumsum(rng.uniform(0.3, 1.0, size=shapes[1]))
+    return np.asarray(f, dtype), np.asarray(x, dtype)
+
+
+def _distinct(rng, shapes, dtype):
+    """Distinct values, far enough apart that a small step keeps their order (repeated
+    values are ties: one of them carries the derivative, see test_numpy_functions.py)."""
+    values = rng.permutation(np.arange(float(shapes[0][0]))) + 0.1 * rng.uniform(size=1)
+    return (np.asarray(values, dtype),)
+
+
+def _two_sets(rng, shapes, dtype):
+    """Two arrays of distinct values, apart from each other (their equal values would be
+    ties: a small step changes which values are shared)."""
+    a = rng.permutation(np.arange(float(shapes[0][0]))) + 0.1
+    b = rng.permutation(np.arange(float(shapes[1][0]))) + 0.6
+    return np.asarray(a, dtype), np.asarray(b, dtype)
+
+
+def _overlapping_sets(rng, shapes, dtype):
+    a = rng.permutation(np.arange(float(shapes[0][0])))
+    b = rng.permutation(np.arange(float(shapes[1][0]))) + 2.0
+    return np.asarray(a, dtype), np.asarray(b, dtype)
+
+
+def _with_nan(rng, shapes, dtype):
+    x = rng.normal(size=shapes[0])
+    x.flat[1] = np.nan
+    return (np.asarray(x, dtype),)
+
+
+def _phases(rng, shapes, dtype):
+    return (np.asarray(np.cumsum(rng.uniform(1.0, 2.5, size=shapes[0]), axis=-1), dtype),)
+
+
+def _polynomial_roots(rng, shapes, dtype):
+    """Coefficients of a polynomial with distinct real roots."""
+    roots = np.sort(rng.uniform(-2.0, 2.0, size=shapes[0][0] - 1)) + np.arange(shapes[0][0] - 1)
+    return (np.asarray(np.poly(roots) * rng.uniform(1.0, 2.0), dtype),)
+
+
+ROWS = [
+    # polynomials
+    OpCase("polyval", np.polyval, arity=2, shapes=[((4,), (3,)), ((3,), ())]),
+    OpCase("polyadd", np.polyadd, arity=2, shapes=[((4,), (2,))]),
+    OpCase("polysub", np.polysub, arity=2, shapes=[((2,), (4,))]),
+    OpCase("polymul", np.polymul, arity=2, shapes=[((3,), (2,))]),
+    OpCase("polyder", lambda p: np.polyder(p, 2), shapes=[(4,)]),
+    OpCase("polyint", lambda p: np.polyint(p, 2), shapes=[(3,)]),
+    OpCase(
+        "polydiv",
+        np.polydiv,
+        arity=2,
+        shapes=[((5,), (2,))],
+        domain=(1.0, 2.0),
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase("poly", np.poly, shapes=[(3,)], dtypes=("float64",)),
+    OpCase(
+        "roots",
+        lambda p: np.sort(np.real(np.roots(p))),
+        shapes=[(4,)],
+        sample=_polynomial_roots,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase("vander", lambda x: np.vander(x, 4), shapes=[(3,)]),
+    OpCase("vander[increasing]", lambda x: np.vander(x, increasing=True), shapes=[(3,)]),
+    OpCase(
+        "polyfit",
+        lambda x, y: np.polyfit(x, y, 2),
+        arity=2,
+        shapes=[((6,), (6,)), ((5,), (5, 2))],
+        dtypes=("float64",),
+    ),
+    # grids and sampled functions
+    OpCase("linspace", lambda a, b: np.linspace(a, b, 5), arity=2, shapes=[((), ()), ((2,), ())]),
+    OpCase(
+        "linspace[no endpoint, axis]",
+        lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=-1),
+        arity=2,
+        shapes=[((2,), (2,))],
+    ),
+    OpCase("logspace", lambda a, b: np.logspace(a, b, 4, base=2.0), arity=2, shapes=[((), ())]),
+    OpCase(
+        "geomspace", lambda a, b: np.geomspace(a, b, 4), arity=2, shapes=[((), ())], domain=(0.3, 3)
+    ),
+    OpCase("gradient", np.gradient, shapes=[(5,), (4, 3)]),
+    OpCase(
+        "gradient[edge_order=2, step]",
+        lambda f, h: np.gradient(f, h, axis=0, edge_order=2),
+        arity=2,
+        shapes=[((5, 2), ())],
+        domain=(0.5, 2.0),
+    ),
+    OpCase(
+        "gradient[coordinates]",
+        lambda f, x: np.gradient(f, x, edge_order=2),
+        arity=2,
+        shapes=[((5,), (5,))],
+        sample=_coordinates,
+        dtypes=("float64",),
+    ),
+    OpCase(
+        "interp",
+        np.interp,
+        arity=3,
+        shapes=[((6,), (4,), (4,))],
+        sample=_increasing,
+        dtypes=("float64",),
+    ),
+    OpCase("unwrap", np.unwrap, shapes=[(6,), (2, 5)], sample=_phases, dtypes=("float64",)),
+    # statistics
+    OpCase("cov", np.cov, shapes=[(3, 5), (6,)], dtypes=("float64",)),
+    OpCase(
+        "cov[y, rowvar]",
+        lambda x, y: np.cov(x, y, rowvar=False),
+        arity=2,
+        shapes=[((5, 2), (5,))],
+        dtypes=("float64",),
+    ),
+    OpCase("corrcoef", np.corrcoef, shapes=[(3, 5)], dtypes=("float64",)),
+    OpCase("nan_to_num", lambda x: np.nan_to_num(2 * x), shapes=[(3,)]),
+    OpCase("nanquantile", lambda a: np.nanquantile(a, 0.3, axis=1), shapes=[(3, 5)]),
+    OpCase(
+        "nanquantile[nan]",
+        lambda a: np.nanquantile(a, [0.2, 0.7], axis=0),
+        shapes=[(5, 2)],
+        sample=_with_nan,
+        order=0,
+        dtypes=("float64",),
+    ),
+    OpCase("nanpercentile", lambda a: np.nanpercentile(a, 40.0), shapes=[(4,), (2, 3)]),
+    OpCase("nanmedian", lambda a: np.nanmedian(a, axis=0, keepdims=True), shapes=[(3, 2)]),
+    # array utilities
+    OpCase("resize", lambda a: np.resize(a, (4, 2)), shapes=[(3,), (2, 2)]),
+    OpCase(
+        "trim_zeros",
+        lambda a: np.trim_zeros(a * np.array([0.0, 1.0, 0.0, 1.0, 0.0, 0.0])),
+        shapes=[(6,)],
+        domain=(0.5, 1.5),
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "apply_along_axis",
+        lambda a: np.apply_along_axis(lambda v: v * np.sum(v**2), 1, a),
+        shapes=[(2, 3)],
+    ),
+    OpCase("ix_", lambda a: a[np.ix_([1, 0], [2, 0, 1])], shapes=[(2, 3)]),
+    OpCase(
+        "unique_values",
+        np.unique_values,
+        shapes=[(5,)],
+        sample=_distinct,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "unique_counts",
+        lambda a: np.unique_counts(a).values,
+        shapes=[(5,)],
+        sample=_distinct,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "unique_inverse",
+        lambda a: np.unique_inverse(a).values,
+        shapes=[(5,)],
+        sample=_distinct,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "unique_all",
+        lambda a: np.unique_all(a).values,
+        shapes=[(5,)],
+        sample=_distinct,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "union1d",
+        np.union1d,
+        arity=2,
+        shapes=[((4,), (3,))],
+        sample=_two_sets,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "setxor1d",
+        np.setxor1d,
+        arity=2,
+        shapes=[((4,), (3,))],
+        sample=_two_sets,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "setdiff1d",
+        np.setdiff1d,
+        arity=2,
+        shapes=[((4,), (3,))],
+        sample=_two_sets,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "intersect1d",
+        np.intersect1d,
+        arity=2,
+        shapes=[((5,), (4,))],
+        sample=_overlapping_sets,
+        order=0,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase("reshape[F]", lambda a: np.reshape(a, (3, 2), order="F"), shapes=[(2, 3)]),
+    OpCase("ravel[F]", lambda a: np.ravel(a, order="F"), shapes=[(2, 3)]),
+]

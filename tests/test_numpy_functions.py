@@ -1,0 +1,110 @@
+"""NumPy's polynomial, sampling, statistics and array-utility functions on traced values:
+values equal NumPy's (NaN, ties and edge cases included), unsupported options raise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import functional_ad as fad
+
+
+def traced_value(f, *args):
+    """``f(*args)`` computed on traced values (the value of a jvp)."""
+    out, _ = fad.jvp(f, args, tuple(np.zeros_like(np.asarray(a, float)) for a in args))
+    return out
+
+
+def test_nan_statistics_skip_nans_and_differentiate_the_rest():
+    a = np.array([[1.0, np.nan, 3.0, 0.5], [np.nan, np.nan, np.nan, np.nan]])
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        want = np.nanquantile(a, 0.3, axis=1)
+    np.testing.assert_allclose(traced_value(lambda a: np.nanquantile(a, 0.3, axis=1), a), want)
+    # the quantile of [0.5, 1, 3] at 0.3 interpolates between 0.5 and 1 with weight 0.6
+    g = fad.grad(lambda a: np.nanquantile(a, 0.3, axis=1)[0])(a)
+    np.testing.assert_allclose(g[0], [0.6, 0.0, 0.0, 0.4])
+    assert np.all(g[1] == 0)
+    np.testing.assert_allclose(fad.grad(lambda a: np.nanmedian(a[0]))(a)[0], [1.0, 0, 0, 0])
+
+
+def test_nan_to_num_passes_finite_derivatives_only():
+    x = np.array([1.0, np.inf, -np.inf, np.nan])
+    np.testing.assert_array_equal(traced_value(np.nan_to_num, x), np.nan_to_num(x))
+    np.testing.assert_array_equal(fad.grad(lambda x: np.sum(np.nan_to_num(x)))(x), [1, 0, 0, 0])
+
+
+def test_repeated_values_give_their_derivative_to_one_occurrence():
+    x = np.array([2.0, 1.0, 2.0])
+    values, counts = traced_value(lambda x: tuple(np.unique_counts(x)), x)
+    np.testing.assert_array_equal(values, [1.0, 2.0])
+    np.testing.assert_array_equal(counts, [1, 2])
+    np.testing.assert_array_equal(fad.grad(lambda x: np.sum(np.unique_values(x)))(x), [1, 1, 0])
+
+
+def test_polynomial_edge_cases_match_numpy():
+    p = np.array([0.0, 1.0, -3.0, 2.0, 0.0])  # leading and trailing zeros
+    np.testing.assert_allclose(np.sort(traced_value(np.roots, p)), np.sort(np.roots(p)))
+    q, r = traced_value(np.polydiv, np.array([1.0, -3.0, 2.0]), np.array([1.0, -1.0]))
+    want_q, want_r = np.polydiv(np.array([1.0, -3.0, 2.0]), np.array([1.0, -1.0]))
+    np.testing.assert_allclose(q, want_q)
+    np.testing.assert_allclose(r, want_r)
+    np.testing.assert_allclose(traced_value(np.vander, np.array([0.0, 2.0])), np.vander([0.0, 2.0]))
+    # d/dx of x^k at x = 0 is finite (products, not powers)
+    assert np.all(np.isfinite(fad.jacfwd(np.vander)(np.array([0.0, 1.0]))))
+
+
+def test_grids_have_exact_endpoints_and_numpys_values():
+    for args in [(0.0, 1.0, 5), (2.0, -1.0, 4), (np.array([0.0, 1.0]), 3.0, 3)]:
+        np.testing.assert_array_equal(
+            traced_value(lambda a, b: np.linspace(a, b, args[2]), *args[:2]),
+            np.linspace(*args),
+        )
+    np.testing.assert_allclose(
+        traced_value(lambda a, b: np.geomspace(a, b, 5), -1.0, -16.0), np.geomspace(-1.0, -16.0, 5)
+    )
+    with pytest.raises(ValueError, match="zero"):
+        traced_value(lambda a, b: np.geomspace(a, b, 3), 0.0, 1.0)
+
+
+def test_unsupported_options_raise():
+    x = np.linspace(0.0, 1.0, 5)
+    with pytest.raises(NotImplementedError, match="period"):
+        traced_value(lambda x: np.interp(x, x, x, period=1.0), x)
+    with pytest.raises(NotImplementedError, match="weights"):
+        traced_value(lambda x: np.cov(x, fweights=np.ones(5, int)), x)
+    with pytest.raises(NotImplementedError, match="full=True"):
+        traced_value(lambda x: np.polyfit(x, x, 1, full=True), x)
+    with pytest.raises(NotImplementedError, match="linear"):
+        traced_value(lambda x: np.nanquantile(x, 0.5, method="nearest"), x)
+
+
+def test_fortran_order_matches_numpy():
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(traced_value(lambda a: np.reshape(a, (3, 2), order="F"), a),
+                                  np.reshape(a, (3, 2), order="F"))  # fmt: skip
+    np.testing.assert_array_equal(traced_value(lambda a: a.flatten("F"), a), a.flatten("F"))
+
+
+def test_set_operations_values_come_from_the_inputs():
+    a = np.array([3.0, 1.0, 2.0, 3.0, 5.0])
+    b = np.array([2.0, 7.0, 5.0, 5.0, 0.5])
+    for op in (np.union1d, np.intersect1d, np.setdiff1d, np.setxor1d):
+        np.testing.assert_array_equal(traced_value(op, a, b), op(a, b))
+    # the intersection's values are ar1's: its derivative goes to ar1's first occurrences
+    g = fad.grad(lambda a: np.sum(np.intersect1d(a, b) ** 2))(a)
+    np.testing.assert_array_equal(g, [0.0, 0.0, 4.0, 0.0, 10.0])
+
+
+def test_a_fortran_order_reshape_is_a_copy_when_numpy_copies():
+    def write_through(x):
+        y = np.reshape(x, (3, 2), order="F")  # NumPy copies a C-ordered x here
+        y[0, 1] = 100.0
+        z = np.reshape(x[0], (3,), order="F")  # a 1-D row: a view in either order
+        z[2] = -1.0
+        return x, y
+
+    x = np.arange(6.0).reshape(2, 3)
+    want = write_through(x.copy())
+    got = traced_value(write_through, x)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
