@@ -137,22 +137,29 @@ class GraphTrace(Trace):
         vals = []
         parents = []
         below = None  # the highest trace under this one among the values
+        derived = False  # some argument carries a derivative
         for a in args:
             if type(a) is GraphTracer and a._trace is self:
                 a, node = a._value, a._node
+                if node is not None:
+                    derived = True
             else:
                 node = None
-                if type(a) is np.ndarray and a.flags.writeable:
-                    # a plain array the program (or its caller) may write into later: the
-                    # rules must read the values it has now
-                    a = a.copy()
+                if type(a) is np.ndarray:
+                    if a.flags.writeable:
+                        # a plain array the program (or its caller) may write into later:
+                        # the rules must read the values it has now
+                        a = a.copy()
+                    vals.append(a)
+                    parents.append(None)
+                    continue
             vals.append(a)
             parents.append(node)
             if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
                 below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)  # type: ignore[arg-type]
-        if not self.record_all and not any(parents):  # only constants: no derivative flows
+        if not (derived or self.record_all):  # only constants: no derivative flows
             if prim.multiple_results:
                 return tuple(self.pure(yi) for yi in y)
             return self.pure(y)
