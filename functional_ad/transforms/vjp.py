@@ -55,11 +55,11 @@ def backward_pass(
             args = node.args
             y = node.value
             params = node.params
+            if len(rules) != len(args):
+                raise _arity_error(prim, "vjp", len(rules), len(args))
             i = 0
             for parent in node.parents:
                 if parent is not None:
-                    if i >= len(rules):
-                        raise _arity_error(prim, "vjp", len(rules), len(args))
                     rule = rules[i]
                     if rule is None:
                         raise prim.missing_rule("vjp", i)
