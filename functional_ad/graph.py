@@ -135,7 +135,7 @@ class GraphTrace(Trace):
                 return tuple(self.pure(o) for o in out)
             return self.pure(out)
         vals = []
-        parents = []
+        parents: list[Node | None] = []
         below = None  # the highest trace under this one among the values
         derived = False  # some argument carries a derivative
         for a in args:
