@@ -21,7 +21,7 @@ from .ops.indexing import getitem, is_basic, normalize_index, set_at_traced_inde
 from .ops.registry import NUMPY, shape_of
 from .ops.shape import reshape, transpose
 from .ops.updates import scatter_set
-from .views import View, ViewStep, add_view
+from .views import Storage, View, ViewStep, add_view
 
 # handlers before wrapping: they compute a view's value without registering anything
 RAW: dict[Any, Callable[..., Any]] = {}
@@ -75,11 +75,15 @@ def _layout(x: Any) -> Any:
         for step in meta.chain:
             v = step.layout(v)
         return v
+    if type(meta) is Storage:  # a root with views: the layout it had when they were taken
+        return meta.layout
     v = x
     while isinstance(v, Tracer):
         v = v._value
     if type(v) is not np.ndarray or v.ndim != len(x.shape):
         return None
+    if v.size > 1 and 0 in v.strides:
+        return None  # a value held broadcast (y.fill(c)): the array itself is C-contiguous
     return v
 
 

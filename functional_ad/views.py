@@ -51,13 +51,16 @@ class ViewStep:
 
 
 class Storage:
-    """What a root array shares with its views: weak references to the live views."""
+    """What a root array shares with its views: weak references to the live views, and its
+    memory layout as NumPy has it (writes carried back through views compute new values
+    whose layout may differ; NumPy's array keeps its own)."""
 
-    __slots__ = ("views", "limit")
+    __slots__ = ("views", "limit", "layout")
 
-    def __init__(self) -> None:
+    def __init__(self, layout: Any = None) -> None:
         self.views: list[weakref.ref] = []
         self.limit = 8  # prune dead references when the list grows past this
+        self.layout = layout  # an int8 array laid out like the root, or None for C order
 
     def add(self, view: Tracer) -> None:
         views = self.views
@@ -186,10 +189,22 @@ def add_view(parent: Any, out: Any, step: ViewStep) -> Any:
     else:
         root, chain = parent, (step,)
         if meta is None:
-            meta = parent._alias = Storage()
+            meta = parent._alias = Storage(_layout_now(parent))
     out._alias = View(root, chain)
     root._alias.add(out)
     return out
+
+
+def _layout_now(x: Tracer) -> Any:
+    """An int8 array laid out in memory like ``x``'s value now, or None for C order."""
+    v: Any = x
+    while isinstance(v, Tracer):
+        v = v._value
+    if type(v) is not np.ndarray or v.ndim != len(x.shape) or v.flags.c_contiguous:
+        return None  # (a batch of vmap, or C order)
+    if v.size > 1 and 0 in v.strides:
+        return None  # a value held broadcast (y.fill(c)): the array itself is C-contiguous
+    return np.empty_like(v, dtype=np.int8)  # (same order; its pages are never touched)
 
 
 def mark_array(x: Any) -> Any:

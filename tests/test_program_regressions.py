@@ -538,3 +538,25 @@ def test_held_out_write_through_a_reversed_view():
         return y
 
     check(f, VECTOR)
+
+
+def test_ravel_of_a_filled_array_is_a_view():
+    def f(x):
+        y = x.copy()
+        y.fill(2.0)
+        v1 = y.ravel()
+        v1 += 2.0
+        return y
+
+    check(f, VECTOR)
+
+
+def test_reshape_after_a_write_through_a_transpose_is_still_a_view():
+    def f(x):
+        v1 = x.T
+        np.place(v1, v1 > 0.3, 2.0)
+        v2 = x.reshape(1, 4)
+        np.sin(v2, out=v2)
+        return v1
+
+    check(f, np.array([[0.5478, -0.9209], [-1.8361, -1.9339]]))
