@@ -11,12 +11,9 @@ from typing import Any, SupportsIndex, overload
 import numpy as np
 
 from ..core import Primitive, Rule, Tracer
+from ..numpy.registry import NUMPY, UFUNC_METHODS, implements  # noqa: F401  (moving to the front end)
 
 PRIMITIVES: dict[str, Primitive] = {}
-# NumPy function or ufunc -> handler taking NumPy's arguments and binding primitives.
-NUMPY: dict[Any, Callable[..., Any]] = {}
-# ufunc -> handler for its ``reduce`` / ``accumulate`` methods.
-UFUNC_METHODS: dict[tuple[Any, str], Callable[..., Any]] = {}
 
 
 def _family() -> str:
@@ -46,17 +43,6 @@ def no_derivative(name: str, impl: Callable[..., Any], **kwargs: Any) -> Primiti
     prim.family = _family()
     PRIMITIVES[name] = prim
     return prim
-
-
-def implements(*funcs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Route NumPy functions (or ufuncs) reached with traced arguments to the decorated handler."""
-
-    def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        for f in funcs:
-            NUMPY[f] = handler
-        return handler
-
-    return register
 
 
 _LOADS = {

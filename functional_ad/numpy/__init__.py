@@ -1,0 +1,1 @@
+"""The NumPy front end: NumPy's API mapped onto the engine's primitives."""
