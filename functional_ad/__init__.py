@@ -15,6 +15,7 @@ from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
 from .lists import install as _install_list_support
 from .mutation import at
+from .numpy import protocols as _protocols
 from .plotting import plot_matrix
 from .profiler import profile
 from .remat import checkpoint
@@ -36,10 +37,11 @@ from .transforms import (
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .zeros import Zero
 
-_mutation.install()
+_mutation.register()
 _view_functions.install()
 _install_list_support()  # np.array([x, y]), np.sum([a, b]), np.r_[...] on traced values
 _batching.install()
+_protocols.register()
 
 # the public exceptions show as functional_ad.<Name> in tracebacks
 ConcreteValueError.__module__ = TracerLeakError.__module__ = "functional_ad"

@@ -15,6 +15,8 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 Rule = Callable[..., Any]
 
 
@@ -228,8 +230,163 @@ class Trace:
         return f"<{type(self).__name__} of {self.transform} at level {self.level}>"
 
 
+class FrontEnd:
+    """The entry points through which a tracer reaches the NumPy front end.
+
+    The engine knows nothing of NumPy's API surface. A tracer hands NumPy's protocols
+    (``__array_ufunc__``, ``__array_function__``), indexing, item assignment, in-place
+    operators and the few array methods with no ``np.*`` twin to the functions registered
+    here, once, by ``functional_ad.numpy`` (see ``register_front_end``).
+    """
+
+    __slots__ = (
+        "array_ufunc",
+        "array_function",
+        "getitem",
+        "setitem",
+        "inplace",
+        "fill",
+        "sort",
+        "index_update",
+        "stop_gradient",
+    )
+
+    array_ufunc: Callable[..., Any]
+    array_function: Callable[..., Any]
+    getitem: Callable[..., Any]
+    setitem: Callable[..., Any]
+    inplace: Callable[..., Any]
+    fill: Callable[..., Any]
+    sort: Callable[..., Any]
+    index_update: Callable[..., Any]
+    stop_gradient: Callable[..., Any]
+
+    def __init__(self) -> None:
+        for name in self.__slots__:
+            setattr(self, name, _no_front_end)
+
+
+def _no_front_end(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError(
+        "traced values need the NumPy front end: import functional_ad (not only "
+        "functional_ad.core) before tracing"
+    )
+
+
+_front_end = FrontEnd()
+# ufunc -> the primitive it maps straight onto (np.sin -> sin): the hot path of operators and
+# ufunc calls binds it without calling into the front end. Filled by ``register_front_end``.
+UFUNC_PRIMITIVES: dict[Any, Primitive] = {}
+_NO_PARAMS: dict = {}
+
+
+def register_front_end(ufunc_primitives: dict[Any, Primitive], **entries: Callable) -> None:
+    """Install the front end's entry points (``FrontEnd``'s fields) and its ufunc table.
+
+    Called by ``functional_ad.numpy`` when it is imported, and again when SciPy's ufuncs join
+    the table; an unknown entry name raises ``TypeError``.
+    """
+    for name, entry in entries.items():
+        if name not in FrontEnd.__slots__:
+            raise TypeError(f"register_front_end: unknown entry {name!r}")
+        setattr(_front_end, name, entry)
+    UFUNC_PRIMITIVES.update(ufunc_primitives)
+
+
+def _binary(ufunc: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """``x op y`` and ``y op x`` as ``ufunc`` (what ndarray does), with a fast path: with a
+    constant on the other side, the tracer's own trace handles the call without a search."""
+
+    def forward(self: Tracer, other: Any) -> Any:
+        prim = UFUNC_PRIMITIVES.get(ufunc)
+        if prim is None:
+            return ufunc(self, other)
+        if isinstance(other, Tracer):
+            return bind(prim, self, other)
+        return self._trace.process(prim, (self, other), _NO_PARAMS)
+
+    def reflected(self: Tracer, other: Any) -> Any:
+        prim = UFUNC_PRIMITIVES.get(ufunc)
+        if prim is None:
+            return ufunc(other, self)
+        if isinstance(other, Tracer):
+            return bind(prim, other, self)
+        return self._trace.process(prim, (other, self), _NO_PARAMS)
+
+    forward.__name__ = f"__{ufunc.__name__}__"
+    reflected.__name__ = f"__r{ufunc.__name__}__"
+    return forward, reflected
+
+
+def _unary(ufunc: Any) -> Callable[..., Any]:
+    def method(self: Tracer) -> Any:
+        prim = UFUNC_PRIMITIVES.get(ufunc)
+        if prim is None:
+            return ufunc(self)
+        return self._trace.process(prim, (self,), _NO_PARAMS)
+
+    method.__name__ = f"__{ufunc.__name__}__"
+    return method
+
+
+def _inplace(ufunc: Any) -> Callable[..., Any]:
+    """``x op= y``: ``ufunc(x, y, out=x)`` for arrays, a new value bound to ``x`` for
+    NumPy scalars (the front end decides which ``x`` is)."""
+
+    def method(self: Tracer, other: Any) -> Any:
+        if getattr(type(other), "__array_ufunc__", True) is None:
+            return NotImplemented  # NumPy's rule: the other operand handles it
+        return _front_end.inplace(self, ufunc, other)
+
+    method.__name__ = f"__i{ufunc.__name__}__"
+    return method
+
+
+_power = _binary(np.power)[0]
+_square = _unary(np.square)
+
+# what the scalar conversions do to the constant value under a tracer
+_CONVERSIONS: dict[str, Callable[[Any], Any]] = {
+    "float": float,
+    "int": int,
+    "complex": complex,
+    "item": lambda value: np.asarray(value).item(),
+    "tolist": lambda value: np.asarray(value).tolist(),
+}
+
+
+def _converted(x: Tracer, kind: str) -> Any:
+    value = constant_value(x)
+    if value is not NOT_CONSTANT:  # nothing to lose: a constant (np.floor(x), argmax...)
+        return _CONVERSIONS[kind](value)
+    raise TypeError(
+        f"{kind}() of a traced value would silently drop its derivative; keep it an array, "
+        f"or call {kind}(functional_ad.stop_gradient(x)) if you really want a constant. "
+        "If this happened while assigning a traced value into a plain NumPy array "
+        "(y[i] = x), create that array from the traced value instead: np.zeros_like(x) "
+        "or np.zeros(n, like=x)."
+    )
+
+
+# SciPy's compiled functions convert their arguments where nothing of ours sees which SciPy
+# function is running, so the errors name the counterparts by their rule
+SCIPY_HINT = (
+    "If a SciPy function raised this, call its counterpart for traced values: "
+    "functional_ad.scipy.<module>.<name> for scipy.<module>.<name> (for example "
+    "functional_ad.scipy.linalg.expm, functional_ad.scipy.stats.norm.logpdf)."
+)
+
+
 class Tracer:
-    """A value being traced. Operators and NumPy protocols are installed by ``dispatch``."""
+    """A value being traced: it behaves as the NumPy array it stands for.
+
+    Every method is here. Operators and array methods do what ndarray's do, by the matching
+    ``np.*`` call (``x + y`` is ``np.add(x, y)``, ``x.sum(0)`` is ``np.sum(x, 0)``), which
+    reaches the NumPy front end through NumPy's own protocols; indexing, item assignment,
+    in-place operators and ``fill``/``sort``/``at`` go to the front end's entry points
+    (``FrontEnd``). Conversions to Python numbers and plain arrays refuse a value that
+    carries a derivative. Transforms subclass it with the slots they need.
+    """
 
     # ``_alias``: ``None``, or how the array shares memory with others (see ``views``): the
     # views of a root, or the root and view steps of a view
@@ -239,6 +396,8 @@ class Tracer:
     _trace: Trace
     _value: Any
     _alias: Any
+
+    # ------------------------------------------------------------------ array attributes
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -258,6 +417,303 @@ class Tracer:
         for d in self.shape:
             n *= d
         return n
+
+    @property
+    def T(self) -> Any:
+        return np.transpose(self)
+
+    @property
+    def mT(self) -> Any:
+        return np.swapaxes(self, -1, -2)
+
+    @property
+    def real(self) -> Any:
+        return np.real(self)
+
+    @property
+    def imag(self) -> Any:
+        return np.imag(self)
+
+    @property
+    def at(self) -> Any:
+        """Functional index updates: ``x.at[i].add(v)`` returns a new array."""
+        return _front_end.index_update(self)
+
+    # ------------------------------------------------------------------ NumPy's protocols
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if not kwargs and method == "__call__":
+            prim = UFUNC_PRIMITIVES.get(ufunc)
+            if prim is not None:
+                if len(inputs) == 1:  # the tracer is the only argument: its trace handles it
+                    return self._trace.process(prim, inputs, _NO_PARAMS)
+                return bind(prim, *inputs)
+        return _front_end.array_ufunc(self, ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        return _front_end.array_function(self, func, types, args, kwargs)
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        # (even for a constant: np.asarray(y) must give y itself, which the front end arranges
+        # on this TypeError, so that writes into it stay traced)
+        raise TypeError(
+            "a traced value cannot be converted to a NumPy array: it would lose its "
+            "derivative. Build arrays from traced values with np.stack / np.concatenate; if "
+            "you are assigning into a plain NumPy array, create it from the traced value "
+            "instead (np.zeros_like(x) or np.zeros(n, like=x)); to use the value as a "
+            "constant, call stop_gradient(x) first. " + SCIPY_HINT
+        )
+
+    # ------------------------------------------------------------------ operators
+
+    __add__, __radd__ = _binary(np.add)
+    __sub__, __rsub__ = _binary(np.subtract)
+    __mul__, __rmul__ = _binary(np.multiply)
+    __truediv__, __rtruediv__ = _binary(np.true_divide)
+    __floordiv__, __rfloordiv__ = _binary(np.floor_divide)
+    __mod__, __rmod__ = _binary(np.remainder)
+    __rpow__ = _binary(np.power)[1]
+    __and__, __rand__ = _binary(np.bitwise_and)
+    __or__, __ror__ = _binary(np.bitwise_or)
+    __xor__, __rxor__ = _binary(np.bitwise_xor)
+    __lt__ = _binary(np.less)[0]
+    __le__ = _binary(np.less_equal)[0]
+    __gt__ = _binary(np.greater)[0]
+    __ge__ = _binary(np.greater_equal)[0]
+    __eq__ = _binary(np.equal)[0]  # type: ignore[assignment]
+    __ne__ = _binary(np.not_equal)[0]  # type: ignore[assignment]
+    __neg__ = _unary(np.negative)
+    __abs__ = _unary(np.absolute)
+    __invert__ = _unary(np.invert)
+    __hash__ = None  # type: ignore[assignment]  # like ndarray: mutable, compared elementwise
+
+    def __pow__(self, other: Any) -> Any:
+        # x ** 2 is the commonest power: np.square, with a rule as cheap (power is slower)
+        if type(other) is int and other == 2:
+            return _square(self)
+        return _power(self, other)
+
+    def __pos__(self) -> Any:
+        return self
+
+    __matmul__, __rmatmul__ = _binary(np.matmul)
+
+    __iadd__ = _inplace(np.add)
+    __isub__ = _inplace(np.subtract)
+    __imul__ = _inplace(np.multiply)
+    __itruediv__ = _inplace(np.true_divide)
+    __ifloordiv__ = _inplace(np.floor_divide)
+    __imod__ = _inplace(np.remainder)
+    __ipow__ = _inplace(np.power)
+    __imatmul__ = _inplace(np.matmul)
+    __iand__ = _inplace(np.bitwise_and)
+    __ior__ = _inplace(np.bitwise_or)
+    __ixor__ = _inplace(np.bitwise_xor)
+
+    # ------------------------------------------------------------------ indexing and writes
+
+    def __getitem__(self, index: Any) -> Any:
+        return _front_end.getitem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        _front_end.setitem(self, index, value)
+
+    def __len__(self) -> int:
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of unsized object (a 0-d traced value)")
+        return shape[0]
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self)):
+            yield self[i]  # rows are views, elements scalars, as NumPy's
+
+    def fill(self, value: Any) -> None:
+        """Set every element to ``value``, in place."""
+        _front_end.fill(self, value)
+
+    def sort(self, axis: int = -1, kind: Any = None, order: Any = None) -> None:
+        """Sort in place along ``axis``."""
+        _front_end.sort(self, axis=axis, kind=kind, order=order)
+
+    def put(self, indices: Any, values: Any, mode: Any = "raise") -> None:
+        """``np.put(x, indices, values, mode)``: write into the flattened array."""
+        np.put(self, indices, values, mode=mode)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ conversions
+
+    def __float__(self) -> float:
+        return _converted(self, "float")
+
+    def __int__(self) -> int:
+        return _converted(self, "int")
+
+    def __complex__(self) -> complex:
+        return _converted(self, "complex")
+
+    def item(self, *args: Any) -> Any:
+        if args:
+            return _converted(self[args if len(args) > 1 else args[0]], "item")
+        return _converted(self, "item")
+
+    def tolist(self) -> Any:
+        return _converted(self, "tolist")
+
+    def __index__(self) -> int:
+        """An integer traced value used as an index: it has no derivative, so its value is
+        used."""
+        if np.dtype(self.dtype).kind not in "iub" or self.shape:
+            return _converted(self, "int")  # raises
+        return int(concrete(self))
+
+    def __bool__(self) -> bool:
+        return bool(concrete(self))
+
+    def __copy__(self) -> Any:
+        return np.copy(self)
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return np.copy(self)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise TypeError(
+            f"a value traced by {self._trace.transform} cannot be pickled: it is part of a "
+            "computation being differentiated, and would come back without it. Return it "
+            "from the transformed function and pickle the result, or pickle "
+            "stop_gradient(x)."
+        )
+
+    def detach(self) -> Any:
+        """The value as a constant for every transform, like ``stop_gradient(x)``
+        (PyTorch's ``tensor.detach()``)."""
+        return _front_end.stop_gradient(self)
+
+    def astype(
+        self,
+        dtype: Any,
+        order: Any = "K",
+        casting: Any = "unsafe",
+        subok: bool = True,
+        copy: bool = True,
+    ) -> Any:
+        """A new array of ``dtype``, unless ``copy=False`` and the dtype is already it."""
+        if not np.can_cast(self.dtype, dtype, casting):
+            raise TypeError(
+                f"Cannot cast array data from {np.dtype(self.dtype)!r} to "
+                f"{np.dtype(dtype)!r} according to the rule {casting!r}"
+            )
+        return np.astype(self, dtype, copy=copy)  # type: ignore[call-overload]
+
+    # ------------------------------------------------------------------ array methods
+
+    def sum(self, *args: Any, **kwargs: Any) -> Any:
+        return np.sum(self, *args, **kwargs)
+
+    def mean(self, *args: Any, **kwargs: Any) -> Any:
+        return np.mean(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Any:
+        return np.prod(self, *args, **kwargs)
+
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        return np.max(self, *args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        return np.min(self, *args, **kwargs)
+
+    def var(self, *args: Any, **kwargs: Any) -> Any:
+        return np.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Any:
+        return np.std(self, *args, **kwargs)
+
+    def ptp(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.ptp(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> Any:
+        return np.any(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis: Any = None, dtype: Any = None) -> Any:
+        return np.cumsum(self, axis, dtype)
+
+    def cumprod(self, axis: Any = None, dtype: Any = None) -> Any:
+        return np.cumprod(self, axis, dtype)
+
+    def argmax(self, axis: Any = None, **kwargs: Any) -> Any:
+        return np.argmax(self, axis=axis, **kwargs)
+
+    def argmin(self, axis: Any = None, **kwargs: Any) -> Any:
+        return np.argmin(self, axis=axis, **kwargs)
+
+    def argsort(self, axis: Any = -1, **kwargs: Any) -> Any:
+        return np.argsort(self, axis=axis, **kwargs)
+
+    def nonzero(self) -> Any:
+        return np.nonzero(self)
+
+    def searchsorted(self, v: Any, side: Any = "left", sorter: Any = None) -> Any:
+        return np.searchsorted(self, v, side, sorter)
+
+    def dot(self, other: Any) -> Any:
+        return np.dot(self, other)
+
+    def clip(self, *args: Any, **kwargs: Any) -> Any:
+        return np.clip(self, *args, **kwargs)
+
+    def round(self, decimals: int = 0) -> Any:
+        return np.round(self, decimals)
+
+    def conj(self) -> Any:
+        return np.conjugate(self)
+
+    def conjugate(self) -> Any:
+        return np.conjugate(self)
+
+    def copy(self) -> Any:
+        return np.copy(self)
+
+    def reshape(self, *shape: Any, order: Any = "C") -> Any:
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+
+    def ravel(self, order: Any = "C") -> Any:
+        return np.ravel(self, order)
+
+    def flatten(self, order: Any = "C") -> Any:
+        return np.copy(np.reshape(self, (-1,), order=order))
+
+    def squeeze(self, axis: Any = None) -> Any:
+        return np.squeeze(self, axis)
+
+    def transpose(self, *axes: Any) -> Any:
+        if not axes:
+            return np.transpose(self)
+        return np.transpose(
+            self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes
+        )
+
+    def swapaxes(self, axis1: int, axis2: int) -> Any:
+        return np.swapaxes(self, axis1, axis2)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+        return np.diagonal(self, offset, axis1, axis2)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+        return np.trace(self, offset, axis1, axis2)
+
+    def repeat(self, repeats: Any, axis: Any = None) -> Any:
+        return np.repeat(self, repeats, axis)
+
+    def take(self, indices: Any, axis: Any = None) -> Any:
+        return np.take(self, indices, axis)
+
+    def compress(self, condition: Any, axis: Any = None) -> Any:
+        return np.compress(condition, self, axis)
+
+    def choose(self, choices: Any, mode: Any = "raise") -> Any:
+        return np.choose(self, choices, mode=mode)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}<{self._trace.transform}>({self._value!r})"

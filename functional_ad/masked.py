@@ -30,6 +30,16 @@ def spread(mask: Any, ndim: int) -> Any:
     return np.reshape(mask, tuple(mask.shape) + (1,) * extra) if extra else mask
 
 
+def _masked_operator(op: Callable[[Any, Any], Any]) -> tuple[Callable, Callable]:
+    def forward(self: MaskedSelection, other: Any) -> Any:
+        return self._combine(op, other, reflected=False)
+
+    def reflected(self: MaskedSelection, other: Any) -> Any:
+        return self._combine(op, other, reflected=True)
+
+    return forward, reflected
+
+
 class MaskedSelection:
     """``y[mask]`` for a boolean mask whose values are not known while tracing (vmap, compile).
 
@@ -41,6 +51,14 @@ class MaskedSelection:
 
     __slots__ = ("base", "mask", "values")
     __array_priority__ = 2000
+
+    __add__, __radd__ = _masked_operator(np.add)
+    __sub__, __rsub__ = _masked_operator(np.subtract)
+    __mul__, __rmul__ = _masked_operator(np.multiply)
+    __truediv__, __rtruediv__ = _masked_operator(np.true_divide)
+    __pow__, __rpow__ = _masked_operator(np.power)
+    __iadd__, __isub__, __imul__ = __add__, __sub__, __mul__
+    __itruediv__, __ipow__ = __truediv__, __pow__
 
     def __init__(self, base: Any, mask: Any, values: Any) -> None:
         self.base = base
@@ -120,29 +138,6 @@ def _selections(args: Any) -> Any:
     if type(args) in (list, tuple):
         return type(args)(_selections(a) for a in args)
     return args
-
-
-def _masked_operator(op: Callable[[Any, Any], Any]) -> tuple[Callable, Callable]:
-    def forward(self: MaskedSelection, other: Any) -> Any:
-        return self._combine(op, other, reflected=False)
-
-    def reflected(self: MaskedSelection, other: Any) -> Any:
-        return self._combine(op, other, reflected=True)
-
-    return forward, reflected
-
-
-for _name, _op in [
-    ("add", np.add),
-    ("sub", np.subtract),
-    ("mul", np.multiply),
-    ("truediv", np.true_divide),
-    ("pow", np.power),
-]:
-    _forward, _reflected = _masked_operator(_op)
-    setattr(MaskedSelection, f"__{_name}__", _forward)
-    setattr(MaskedSelection, f"__i{_name}__", _forward)
-    setattr(MaskedSelection, f"__r{_name}__", _reflected)
 
 
 def masked_selection(x: Any, index: Any) -> MaskedSelection | None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .core import ConcreteValueError, Tracer, active_traces, concrete
-from .dispatch import stand_in
+from .dispatch import plain_getitem, stand_in
 from .lists import holds_tracer, traced_array
 from .masked import MaskedSelection, bool_mask, masked_selection, spread
 from .ops.indexing import is_basic, normalize_index, same_mask, set_at_traced_index
@@ -112,7 +112,7 @@ def write_into(target: Any, value: Any, what: str, casting: Any = "same_kind") -
 # ----------------------------------------------------------------------------- item assignment
 
 
-def _setitem(self: Any, index: Any, value: Any) -> None:
+def setitem(self: Any, index: Any, value: Any) -> None:
     """``x[index] = value``; a traced boolean mask with a scalar value records a ``where``."""
     fresh(self)
     if type(value) in (list, tuple) and holds_tracer(value):
@@ -168,19 +168,21 @@ def ufunc_with_out(ufunc: np.ufunc, compute: Callable[[], Any], out: tuple, wher
     return tuple(written) if ufunc.nout > 1 else written[0]
 
 
-def _inplace(ufunc: np.ufunc) -> Callable[[Any, Any], Any]:
+def inplace(self: Tracer, ufunc: np.ufunc, other: Any) -> Any:
     """``x op= other``: ``np.<ufunc>(x, other, out=x)`` for arrays; a new value for scalars."""
+    if isinstance(other, MaskedSelection):
+        return NotImplemented  # (its reflected operator writes the selection)
+    fresh(self)
+    if not is_array_object(self):  # a NumPy scalar: `s += 1` binds a new value to s
+        return ufunc(self, other)
+    return ufunc_with_out(ufunc, lambda: ufunc(self, other), (self,), True)
 
-    def method(self: Any, other: Any) -> Any:
-        if isinstance(other, MaskedSelection):
-            return NotImplemented
-        fresh(self)
-        if not is_array_object(self):  # a NumPy scalar: `s += 1` binds a new value to s
-            return ufunc(self, other)
-        return ufunc_with_out(ufunc, lambda: ufunc(self, other), (self,), True)
 
-    method.__name__ = f"__i{ufunc.__name__}__"
-    return method
+def getitem(self: Tracer, index: Any) -> Any:
+    """``x[index]``: a view for a basic index; under vmap/compile, a value-dependent boolean
+    mask gives a ``MaskedSelection`` that in-place operators write back as a ``where``."""
+    selection = masked_selection(self, index)
+    return plain_getitem(self, index) if selection is None else selection
 
 
 def _ufunc_at(ufunc: np.ufunc) -> Callable[..., None]:
@@ -220,7 +222,7 @@ def _copyto(dst: Any, src: Any, casting: Any = "same_kind", where: Any = True) -
     write_into(dst, value, "numpy.copyto", casting)
 
 
-def _fill(self: Any, value: Any) -> None:
+def fill(self: Any, value: Any) -> None:
     """``x.fill(value)``: every element becomes ``value``."""
     if np.ndim(value) != 0:
         raise ValueError("fill: the value must be a scalar")
@@ -333,49 +335,13 @@ def _full(shape: Any, fill_value: Any, dtype: Any = None, **kwargs: Any) -> Any:
     return np.full(shape, fill_value, dtype=dtype, **kwargs)
 
 
-def _sort(self: Any, axis: int = -1, **kwargs: Any) -> None:
+def sort(self: Any, axis: int = -1, kind: Any = None, order: Any = None) -> None:
     """``x.sort()``: sorts in place, as ``ndarray.sort``."""
-    write(self, np.sort(self, axis=axis, **kwargs))  # type: ignore[call-overload]
+    write(self, np.sort(self, axis=axis, kind=kind, order=order))
 
 
-IN_PLACE_UFUNCS = [
-    ("add", np.add),
-    ("sub", np.subtract),
-    ("mul", np.multiply),
-    ("truediv", np.true_divide),
-    ("floordiv", np.floor_divide),
-    ("mod", np.remainder),
-    ("pow", np.power),
-    ("matmul", np.matmul),
-    ("and", np.bitwise_and),
-    ("or", np.bitwise_or),
-    ("xor", np.bitwise_xor),
-]
-
-# the methods of Tracer that write into it
-WRITE_METHODS: dict[str, Callable[..., Any]] = {
-    "__setitem__": _setitem,
-    "fill": _fill,
-    "sort": _sort,
-    "put": lambda self, ind, v, mode="raise": _put(self, ind, v, mode),
-    **{f"__i{name}__": _inplace(ufunc) for name, ufunc in IN_PLACE_UFUNCS},
-}
-
-
-def install() -> None:
-    """Give tracers their writing methods and ``.at``, and route NumPy's writing functions and
-    the creation functions to the handlers above."""
-    for name, method in WRITE_METHODS.items():
-        setattr(Tracer, name, method)
-    tracer: Any = Tracer
-    tracer.at = property(IndexUpdateHelper)
-    getitem_method = tracer.__getitem__
-
-    def __getitem__(self: Tracer, index: Any) -> Any:
-        selection = masked_selection(self, index)
-        return getitem_method(self, index) if selection is None else selection
-
-    tracer.__getitem__ = __getitem__
+def register() -> None:
+    """Route NumPy's writing functions and the creation functions to the handlers above."""
     make: Callable[..., Any]
     for make in (np.zeros_like, np.ones_like, np.empty_like):
         NUMPY[make] = _pure_like(make)

@@ -1,0 +1,25 @@
+"""How tracers reach the NumPy front end: its entry points, registered with the engine."""
+
+from __future__ import annotations
+
+from ..control import stop_gradient_p
+from ..core import register_front_end
+from ..dispatch import array_function, array_ufunc, ufunc_primitives
+from ..mutation import fill, getitem, inplace, setitem, sort
+from ..ops.updates import IndexUpdateHelper
+
+
+def register() -> None:
+    """Hand the engine the front end's entry points and its ufunc -> primitive table."""
+    register_front_end(
+        ufunc_primitives(),
+        array_ufunc=array_ufunc,
+        array_function=array_function,
+        getitem=getitem,
+        setitem=setitem,
+        inplace=inplace,
+        fill=fill,
+        sort=sort,
+        index_update=IndexUpdateHelper,
+        stop_gradient=stop_gradient_p,
+    )
