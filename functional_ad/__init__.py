@@ -13,7 +13,6 @@ from .control import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, st
 from .core import ConcreteValueError, Primitive, TracerLeakError, zero_derivative
 from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
-from .lists import install as _install_list_support
 from .mutation import at
 from .numpy import protocols as _protocols
 from .plotting import plot_matrix
@@ -39,7 +38,6 @@ from .zeros import Zero
 
 _mutation.register()
 _view_functions.install()
-_install_list_support()  # np.array([x, y]), np.sum([a, b]), np.r_[...] on traced values
 _batching.install()
 _protocols.register()
 

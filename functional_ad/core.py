@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import itertools
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -216,14 +217,18 @@ class Trace:
         """For ``concrete``: opaque traces refuse (``concrete_error``)."""
         raise self.concrete_error()  # type: ignore[attr-defined]
 
+    def leak_error(self, where: str) -> TracerLeakError:
+        """The error for a tracer of this trace used after it ended (in ``where``)."""
+        return TracerLeakError(
+            f"a value traced by {self.transform!r} was used after {self.transform} "
+            f"returned (in {where}); it leaked out through a closure, a global or a "
+            "container. Return it from the transformed function instead."
+        )
+
     def process_inactive(self, prim: Primitive, args: tuple, params: dict) -> Any:
         """Handle a call while ended (raise) or paused (compute as a constant)."""
         if self.ended:
-            raise TracerLeakError(
-                f"a value traced by {self.transform!r} was used after {self.transform} "
-                f"returned (in primitive {prim.name!r}); it leaked out through a closure, "
-                "a global or a container. Return it from the transformed function instead."
-            )
+            raise self.leak_error(f"primitive {prim.name!r}")
         return bind(prim, *[self.lower(a) for a in args], **params)
 
     def __repr__(self) -> str:
@@ -249,6 +254,8 @@ class FrontEnd:
         "sort",
         "index_update",
         "stop_gradient",
+        "tracing_started",
+        "tracing_stopped",
     )
 
     array_ufunc: Callable[..., Any]
@@ -260,10 +267,13 @@ class FrontEnd:
     sort: Callable[..., Any]
     index_update: Callable[..., Any]
     stop_gradient: Callable[..., Any]
+    tracing_started: Callable[[], None]
+    tracing_stopped: Callable[[], None]
 
     def __init__(self) -> None:
         for name in self.__slots__:
             setattr(self, name, _no_front_end)
+        self.tracing_started = self.tracing_stopped = _nothing
 
 
 def _no_front_end(*args: Any, **kwargs: Any) -> Any:
@@ -271,6 +281,10 @@ def _no_front_end(*args: Any, **kwargs: Any) -> Any:
         "traced values need the NumPy front end: import functional_ad (not only "
         "functional_ad.core) before tracing"
     )
+
+
+def _nothing() -> None:
+    pass
 
 
 _front_end = FrontEnd()
@@ -456,6 +470,8 @@ class Tracer:
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         # (even for a constant: np.asarray(y) must give y itself, which the front end arranges
         # on this TypeError, so that writes into it stay traced)
+        if self._trace.ended:
+            raise self._trace.leak_error("conversion to a NumPy array")
         raise TypeError(
             "a traced value cannot be converted to a NumPy array: it would lose its "
             "derivative. Build arrays from traced values with np.stack / np.concatenate; if "
@@ -727,10 +743,38 @@ _active_traces: contextvars.ContextVar[tuple[Trace, ...]] = contextvars.ContextV
 )
 
 
+# traces open in all threads: the front end's ``tracing_started`` runs when the first opens
+# and ``tracing_stopped`` when the last closes, both under the lock, so they alternate
+_open_traces = 0
+_open_lock = threading.Lock()
+
+
+def _opened() -> None:
+    global _open_traces
+    with _open_lock:
+        _open_traces += 1
+        if _open_traces == 1:
+            _front_end.tracing_started()
+
+
+def _closed() -> None:
+    global _open_traces
+    with _open_lock:
+        _open_traces -= 1
+        if _open_traces == 0:
+            _front_end.tracing_stopped()
+
+
+def tracing() -> bool:
+    """True while a trace is open in any thread."""
+    return _open_traces > 0
+
+
 @contextlib.contextmanager
 def new_trace(cls: type[Trace], transform: str, *args: Any) -> Iterator[Any]:
     """Open a trace of ``cls`` above every existing one; end it on exit, even on error."""
     trace = cls(next(_levels), transform, *args)
+    _opened()
     token = _active_traces.set(_active_traces.get() + (trace,))
     try:
         yield trace
@@ -738,6 +782,7 @@ def new_trace(cls: type[Trace], transform: str, *args: Any) -> Iterator[Any]:
         trace.active = False
         trace.ended = True
         _active_traces.reset(token)
+        _closed()
 
 
 def active_traces() -> tuple[Trace, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..control import stop_gradient_p
 from ..core import register_front_end
 from ..dispatch import array_function, array_ufunc, ufunc_primitives
+from ..lists import install as install_list_hooks
+from ..lists import uninstall as remove_list_hooks
 from ..mutation import fill, getitem, inplace, setitem, sort
 from ..ops.updates import IndexUpdateHelper
 
@@ -22,4 +24,6 @@ def register() -> None:
         sort=sort,
         index_update=IndexUpdateHelper,
         stop_gradient=stop_gradient_p,
+        tracing_started=install_list_hooks,
+        tracing_stopped=remove_list_hooks,
     )
