@@ -5,19 +5,16 @@
 array([2.])
 """
 
-from . import dispatch as _dispatch  # noqa: F401  (installs the NumPy hooks on tracers)
 from . import functional  # PyTorch's autograd.functional calls, one to one
-from . import mutation as _mutation
-from . import view_functions as _view_functions
 from .control import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, stop_gradient
 from .core import ConcreteValueError, Primitive, TracerLeakError, zero_derivative
 from .custom import custom_jvp, custom_vjp
 from .graph import Graph, make_graph
-from .mutation import at
-from .numpy import protocols as _protocols
-from .plotting import plot_matrix
-from .profiler import profile
+from .numpy import front_end as _front_end
+from .numpy.mutation import at
 from .remat import checkpoint
+from .tools.plotting import plot_matrix
+from .tools.profiler import profile
 from .transforms import batching as _batching
 from .transforms import (
     compile,
@@ -36,10 +33,8 @@ from .transforms import (
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .zeros import Zero
 
-_mutation.register()
-_view_functions.install()
 _batching.install()
-_protocols.register()
+_front_end.register()
 
 # the public exceptions show as functional_ad.<Name> in tracebacks
 ConcreteValueError.__module__ = TracerLeakError.__module__ = "functional_ad"

@@ -56,7 +56,7 @@ def _verified() -> dict[str, str]:
 
 def _load_optional_families() -> None:
     """Register the SciPy functions too (normally registered when SciPy is first met)."""
-    from .dispatch import register_scipy
+    from .numpy.dispatch import register_scipy
 
     register_scipy()
     try:

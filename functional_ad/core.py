@@ -815,6 +815,17 @@ def constant_value(x: Any) -> Any:
     return x
 
 
+def per_example_if_needed(handler: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """Call ``handler``; under vmap, if it needs concrete values, call it once per example."""
+    try:
+        return handler(*args, **kwargs)
+    except ConcreteValueError as error:
+        map_examples = getattr(error.trace, "map_examples", None)
+        if map_examples is None:
+            raise
+        return map_examples(handler, args, kwargs)
+
+
 def concrete(x: Any) -> Any:
     """The concrete value under any number of tracers.
 

@@ -9,7 +9,7 @@ values one level down, the parameters and the output value. The reverse pass
 The second half is for people: ``make_graph(f)(*args)`` records ``f`` with a
 ``RecordingTrace`` and returns a ``Graph`` of named values (``Var``), constants (``Const``)
 and primitive calls (``GraphNode``) that can be printed, walked back from an output to the
-inputs, drawn (``graph_render``) and replayed on new arguments.
+inputs, drawn (``graph_text``) and replayed on new arguments.
 """
 
 from __future__ import annotations
@@ -22,6 +22,16 @@ from typing import Any
 import numpy as np
 
 from .core import Primitive, Trace, Tracer, bind, new_trace
+from .graph_text import (
+    format_constant,
+    format_graph,
+    format_node,
+    format_type,
+    render,
+    repr_html,
+    repr_svg,
+    to_dot,
+)
 from .tree import TreeDef, tree_flatten, tree_unflatten
 
 
@@ -446,31 +456,23 @@ class Graph:
         return path
 
     def to_dot(self) -> str:
-        """Return the graph as Graphviz DOT text (see ``graph_render.to_dot``)."""
-        from .graph_render import to_dot
-
+        """Return the graph as Graphviz DOT text (see ``graph_text.to_dot``)."""
         return to_dot(self)
 
     def render(self, path: str, format: str | None = None) -> str:
         """Draw the graph to an image file with the ``graphviz`` package; return the path.
 
         Needs ``pip install functional_ad[viz]`` and the Graphviz ``dot`` program
-        (see ``graph_render.render``).
+        (see ``graph_text.render``).
         """
-        from .graph_render import render
-
         return render(self, path, format)
 
     def _repr_svg_(self) -> str:
         """The drawing for notebooks (Graphviz), or the listing as an image without it."""
-        from .graph_render import repr_svg
-
         return repr_svg(self)
 
     def _repr_html_(self) -> str:
         """The drawing above the listing, for notebooks."""
-        from .graph_render import repr_html
-
         return repr_html(self)
 
     def __str__(self) -> str:
@@ -610,19 +612,6 @@ def _build_graph(
     return Graph(name, inputs, nodes, outputs, in_tree, out_tree)  # type: ignore[arg-type]
 
 
-# ----------------------------------------------------------------------------- the listing
-
-_DTYPE_KINDS = {"f": "f", "c": "c", "i": "i", "u": "u"}
-
-
-def format_type(dtype: Any, shape: tuple[int, ...]) -> str:
-    """``f64[2,3]`` for a float64 array of shape (2, 3); ``bool[]`` for a boolean scalar."""
-    dtype = np.dtype(dtype)
-    kind = _DTYPE_KINDS.get(dtype.kind)
-    short = f"{kind}{dtype.itemsize * 8}" if kind else ("bool" if dtype.kind == "b" else dtype.name)
-    return f"{short}[{','.join(str(n) for n in shape)}]"
-
-
 def _names() -> Iterator[str]:
     """a, b, ..., z, aa, ab, ...: the names of a graph's values in order of creation."""
     letters = "abcdefghijklmnopqrstuvwxyz"
@@ -636,85 +625,3 @@ def _names() -> Iterator[str]:
                 break
         yield name
         n += 1
-
-
-def _format_number(x: Any) -> str:
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    if isinstance(x, (complex, np.complexfloating)):
-        return repr(complex(x))
-    text = f"{float(x):.6g}"
-    return text if any(c in text for c in ".eni") else text + ".0"
-
-
-def format_constant(value: Any, max_items: int = 4) -> str:
-    """A short rendering of a constant operand: ``2.0``, ``[1.0, 2.0]`` or ``f64[5,5]``."""
-    if isinstance(value, Tracer):  # a value of a transform around make_graph
-        return format_type(value.dtype, value.shape)
-    x = value
-    if isinstance(x, (bool, int, float, complex, np.generic)):
-        return _format_number(x)
-    if isinstance(x, np.ndarray):
-        if x.ndim == 0:
-            return _format_number(x[()])
-        if x.ndim == 1 and x.size <= max_items and x.dtype.kind in "biufc":
-            return "[" + ", ".join(_format_number(v) for v in x) + "]"
-        return format_type(x.dtype, x.shape)
-    return _format_param(x)
-
-
-def _format_param(value: Any) -> str:
-    if isinstance(value, slice):
-        parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
-        return ":".join(parts[:2] if value.step is None else parts)
-    if value is Ellipsis:
-        return "..."
-    if isinstance(value, tuple):
-        inner = ", ".join(_format_param(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if isinstance(value, list):
-        return "[" + ", ".join(_format_param(v) for v in value) + "]"
-    if isinstance(value, np.dtype):
-        return value.name
-    if isinstance(value, (np.ndarray, np.generic)):
-        return format_constant(value)
-    if isinstance(value, type) and issubclass(value, np.generic):
-        return np.dtype(value).name
-    return repr(value)
-
-
-def format_params(params: dict) -> str:
-    """``axis=(0,) keepdims=True``; parameters that are ``None`` or ``False`` are left out."""
-    return " ".join(
-        f"{key}={_format_param(value)}"
-        for key, value in params.items()
-        if value is not None and value is not False
-    )
-
-
-def format_operand(x: Var | Const) -> str:
-    """A value's name, or a constant's short rendering."""
-    return x.name if type(x) is Var else format_constant(x.value)
-
-
-def format_node(node: GraphNode) -> str:
-    """One listing line without indentation: ``c: f64[25] = mul 2.0 b``."""
-    outs = ", ".join(f"{v.name}: {v.type}" for v in node.outputs)
-    parts = [node.name, *(format_operand(x) for x in node.inputs)]
-    params = format_params(node.params)
-    if params:
-        parts.append(params)
-    line = f"{outs} = {' '.join(parts)}"
-    return line + "  # no_grad" if node.no_grad else line
-
-
-def format_graph(graph: Graph) -> str:
-    """The whole listing: header with the inputs, one node a line, the returned values."""
-    header = ", ".join(f"{v.name}: {v.type}" for v in graph.inputs)
-    lines = [f"graph({header}) {{"]
-    lines += [f"  {format_node(node)}" for node in graph.nodes]
-    lines.append("  return " + ", ".join(format_operand(x) for x in graph.outputs))
-    lines.append("}")
-    return "\n".join(lines)

@@ -20,7 +20,7 @@ from .ops import special as _special
 
 
 def _with_scipy() -> None:
-    from .dispatch import register_scipy
+    from .numpy.dispatch import register_scipy
 
     if not _special.PRIMITIVES_BY_NAME and not register_scipy():
         raise ImportError("this function needs SciPy: pip install scipy")

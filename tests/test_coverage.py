@@ -21,7 +21,7 @@ from functional_ad.coverage import (
     report,
     scipy_front_end_rows,
 )
-from functional_ad.dispatch import register_scipy
+from functional_ad.numpy.dispatch import register_scipy
 from functional_ad.ops import NUMPY, UFUNC_METHODS
 
 REPO = Path(__file__).resolve().parent.parent

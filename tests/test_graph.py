@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import functional_ad as fad
-from functional_ad.graph import Const, Graph, GraphNode, Var, format_type
+from functional_ad.graph import Const, Graph, GraphNode, Var
+from functional_ad.graph_text import format_type
 
 RNG = np.random.default_rng(0)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import functional_ad as fad
-from functional_ad import lists
+from functional_ad.numpy import lists
 from functional_ad.testing import check_grads
 
 X2 = np.array([0.7, -1.3])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import functional_ad as fad
-from functional_ad import graph_render
+from functional_ad import graph_text
 
 
 def tutorial(a):
@@ -57,7 +57,7 @@ def test_graph_svg_is_drawn_by_graphviz(graph):
 def test_to_svg_names_the_extra_without_graphviz(graph, monkeypatch):
     hide_module(monkeypatch, "graphviz")
     with pytest.raises(ImportError, match=r"functional_ad\[viz\]"):
-        graph_render.to_svg(graph)
+        graph_text.to_svg(graph)
 
 
 def profiled():

@@ -9,7 +9,7 @@ import pytest
 
 import functional_ad as fad
 from functional_ad.ops.registry import PRIMITIVES
-from functional_ad.profiler import profile
+from functional_ad.tools.profiler import profile
 from functional_ad.transforms.jvp import JVPTrace
 
 X = np.array([0.1, 0.2, 0.3])

@@ -18,7 +18,7 @@ def scipy_module(name: str) -> ModuleType:
         module = importlib.import_module(f"scipy.{name}")
     except ImportError as error:
         raise ImportError(INSTALL_HINT) from error
-    from ..dispatch import register_scipy
+    from ..numpy.dispatch import register_scipy
 
     register_scipy()
     return module

@@ -416,12 +416,10 @@ def _kwarg_key(name: str, keyword: str, value: Any) -> Hashable:
 
 def _example_value(x: Any) -> Any:
     """A plain array to record with: the argument's value, or zeros where it has none."""
-    from ..dispatch import stand_in
-
     try:
         return np.asarray(concrete(x))
     except ConcreteValueError:  # e.g. compiled under vmap: one value per example
-        return np.array(stand_in(x))
+        return np.array(shape_stand_in(x))
 
 
 def compile(

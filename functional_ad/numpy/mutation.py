@@ -16,14 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from .core import ConcreteValueError, Tracer, active_traces, concrete
-from .dispatch import plain_getitem, stand_in
+from ..core import ConcreteValueError, Tracer, active_traces, concrete
+from ..graph import shape_stand_in
+from ..ops.indexing import is_basic, normalize_index, same_mask, set_at_traced_index
+from ..ops.registry import NUMPY, UFUNC_METHODS
+from ..ops.updates import IndexUpdate, IndexUpdateHelper
+from ..views import fresh, is_array_object, is_view_of, mark_array, write
 from .lists import holds_tracer, traced_array
 from .masked import MaskedSelection, bool_mask, masked_selection, spread
-from .ops.indexing import is_basic, normalize_index, same_mask, set_at_traced_index
-from .ops.registry import NUMPY, UFUNC_METHODS
-from .ops.updates import IndexUpdate, IndexUpdateHelper
-from .views import fresh, is_array_object, is_view_of, mark_array, write
+from .view_functions import getitem_view
 
 
 def at(x: Any) -> IndexUpdateHelper:
@@ -182,7 +183,7 @@ def getitem(self: Tracer, index: Any) -> Any:
     """``x[index]``: a view for a basic index; under vmap/compile, a value-dependent boolean
     mask gives a ``MaskedSelection`` that in-place operators write back as a ``where``."""
     selection = masked_selection(self, index)
-    return plain_getitem(self, index) if selection is None else selection
+    return getitem_view(self, index) if selection is None else selection
 
 
 def _ufunc_at(ufunc: np.ufunc) -> Callable[..., None]:
@@ -300,7 +301,8 @@ def _pure_like(make: Callable[..., Any]) -> Callable[..., Any]:
     """``np.zeros_like(x)`` and friends: a traced constant, so it can be assigned into."""
 
     def handler(prototype: Any, *args: Any, **kwargs: Any) -> Any:
-        value = make(stand_in(prototype), *[concrete(a) for a in args], **kwargs)
+        plain = shape_stand_in(prototype) if isinstance(prototype, Tracer) else prototype
+        value = make(plain, *[concrete(a) for a in args], **kwargs)
         trace = _top_trace([prototype])
         if trace is None or trace.ended:
             return value

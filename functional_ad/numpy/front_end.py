@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from ..control import stop_gradient_p
 from ..core import register_front_end
-from ..dispatch import array_function, array_ufunc, ufunc_primitives
-from ..lists import install as install_list_hooks
-from ..lists import uninstall as remove_list_hooks
-from ..mutation import fill, getitem, inplace, setitem, sort
 from ..ops.updates import IndexUpdateHelper
+from . import mutation, view_functions
+from .dispatch import array_function, array_ufunc, ufunc_primitives
+from .lists import install as install_list_hooks
+from .lists import uninstall as remove_list_hooks
+from .mutation import fill, getitem, inplace, setitem, sort
 
 
 def register() -> None:
-    """Hand the engine the front end's entry points and its ufunc -> primitive table."""
+    """Fill the dispatch tables for NumPy's writing and view functions, and hand the engine
+    the front end's entry points and its ufunc -> primitive table."""
+    mutation.register()
+    view_functions.install()
     register_front_end(
         ufunc_primitives(),
         array_ufunc=array_ufunc,

@@ -42,10 +42,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from . import core
-from .ops.registry import PRIMITIVES
-from .transforms.jvp import JVPTrace
-from .transforms.vjp import backward_pass as _backward_pass
+from .. import core
+from ..ops.registry import PRIMITIVES
+from ..transforms.jvp import JVPTrace
+from ..transforms.vjp import backward_pass as _backward_pass
 
 FORWARD, JVP_RULE, VJP_RULE = "forward", "jvp rule", "vjp rule"
 SORT_KEYS = ("total", "mean", "calls", "op", "phase")

@@ -7,20 +7,19 @@ from typing import Any
 
 import numpy as np
 
-from .core import (
+from ..core import (
     SCIPY_HINT,
-    ConcreteValueError,
     Primitive,
     Tracer,
     concrete,
+    per_example_if_needed,
     register_front_end,
 )
-from .ops import NUMPY, UFUNC_METHODS
-from .ops import elementwise as ew
-from .ops.indexing import getitem
-from .ops.registry import no_derivative
-from .view_functions import view_of_index
-from .views import fresh_args
+from ..graph import shape_stand_in
+from ..ops import NUMPY, UFUNC_METHODS
+from ..ops import elementwise as ew
+from ..ops.registry import no_derivative
+from ..views import fresh_args
 
 
 def ufunc_primitives() -> dict[Any, Primitive]:
@@ -90,11 +89,11 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
 
 def register_scipy() -> bool:
     """Register scipy.special the first time an unknown function is met; True if it was new."""
-    from .ops import special
+    from ..ops import special
 
     if special.PRIMITIVES_BY_NAME or not special.register():
         return False
-    from .transforms import batching
+    from ..transforms import batching
 
     batching.install()
     register_front_end(ufunc_primitives())
@@ -126,17 +125,6 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
     return per_example_if_needed(handler, args, kwargs)
 
 
-def per_example_if_needed(handler: Any, args: tuple, kwargs: dict) -> Any:
-    """Call ``handler``; under vmap, if it needs concrete values, call it once per example."""
-    try:
-        return handler(*args, **kwargs)
-    except ConcreteValueError as error:
-        map_examples = getattr(error.trace, "map_examples", None)
-        if map_examples is None:
-            raise
-        return map_examples(handler, args, kwargs)
-
-
 def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
     """``np.astype(x, dtype)``: a new array, unless ``copy=False`` and the dtype is already it."""
     if np.dtype(dtype) == x.dtype:
@@ -145,12 +133,6 @@ def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> A
 
 
 NUMPY[np.astype] = astype
-
-
-def plain_getitem(self: Tracer, index: Any) -> Any:
-    """``x[index]``: a view for a basic index, as in NumPy."""
-    fresh_args((self, index))
-    return view_of_index(self, index, per_example_if_needed(getitem, (self, index), {}))
 
 
 # NumPy functions whose out= casts with the "unsafe" rule (the others use "same_kind")
@@ -184,10 +166,8 @@ _REDUCTIONS = {
 
 
 def stand_in(x: Any) -> Any:
-    """An array with the shape and dtype a tracer shows its user (a zero-cost view)."""
-    if isinstance(x, Tracer):
-        return np.broadcast_to(np.zeros((), x.dtype), x.shape)
-    return x
+    """A traced value's zero-cost stand-in of its shape and dtype; anything else as it is."""
+    return shape_stand_in(x) if isinstance(x, Tracer) else x
 
 
 # NumPy functions that only look at shapes and dtypes: answer from a stand-in of that shape.

@@ -1,4 +1,5 @@
-"""Drawing a ``Graph``: Graphviz DOT text, and images through the optional ``graphviz`` package.
+"""A ``Graph`` as text: its listing, Graphviz DOT text, and images through the optional
+``graphviz`` package (imported only when a picture is drawn).
 
 Each primitive call is a box labelled with its primitive and output type; graph inputs are
 filled blue ellipses, outputs are green boxes with a double border, constants are small grey
@@ -10,8 +11,24 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any, TypeAlias
 
-from .graph import Graph, GraphNode, Var, format_constant, format_params
+import numpy as np
+
+from .core import Tracer
+
+# (Graph, GraphNode, Var and Const live in graph.py, which imports this module: they are
+# read here by their attributes only)
+Graph: TypeAlias = Any
+GraphNode: TypeAlias = Any
+Var: TypeAlias = Any
+Const: TypeAlias = Any
+
+
+def _is_var(x: Any) -> bool:
+    """True for a named value (``Var``), false for a constant operand (``Const``)."""
+    return getattr(x, "name", None) is not None
+
 
 VIZ_HINT = (
     "pip install functional_ad[viz] (the graphviz Python package) and the Graphviz programs "
@@ -23,6 +40,104 @@ _NODE_STYLE = 'shape=box, style="rounded,filled", fillcolor="#f8f9fa"'
 _OUTPUT_STYLE = 'shape=box, style="rounded,filled,bold", peripheries=2, fillcolor="#d1e7dd"'
 _NO_GRAD_STYLE = 'shape=box, style="rounded,filled,dashed", fillcolor="#eeeeee"'
 _CONST_STYLE = 'shape=note, style=filled, fillcolor="#f1f1f1", fontsize=9, fontcolor="#555555"'
+
+
+# ----------------------------------------------------------------------------- the listing
+
+_DTYPE_KINDS = {"f": "f", "c": "c", "i": "i", "u": "u"}
+
+
+def format_type(dtype: Any, shape: tuple[int, ...]) -> str:
+    """``f64[2,3]`` for a float64 array of shape (2, 3); ``bool[]`` for a boolean scalar."""
+    dtype = np.dtype(dtype)
+    kind = _DTYPE_KINDS.get(dtype.kind)
+    short = f"{kind}{dtype.itemsize * 8}" if kind else ("bool" if dtype.kind == "b" else dtype.name)
+    return f"{short}[{','.join(str(n) for n in shape)}]"
+
+
+def _format_number(x: Any) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (complex, np.complexfloating)):
+        return repr(complex(x))
+    text = f"{float(x):.6g}"
+    return text if any(c in text for c in ".eni") else text + ".0"
+
+
+def format_constant(value: Any, max_items: int = 4) -> str:
+    """A short rendering of a constant operand: ``2.0``, ``[1.0, 2.0]`` or ``f64[5,5]``."""
+    if isinstance(value, Tracer):  # a value of a transform around make_graph
+        return format_type(value.dtype, value.shape)
+    x = value
+    if isinstance(x, (bool, int, float, complex, np.generic)):
+        return _format_number(x)
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return _format_number(x[()])
+        if x.ndim == 1 and x.size <= max_items and x.dtype.kind in "biufc":
+            return "[" + ", ".join(_format_number(v) for v in x) + "]"
+        return format_type(x.dtype, x.shape)
+    return _format_param(x)
+
+
+def _format_param(value: Any) -> str:
+    if isinstance(value, slice):
+        parts = ["" if p is None else str(p) for p in (value.start, value.stop, value.step)]
+        return ":".join(parts[:2] if value.step is None else parts)
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, tuple):
+        inner = ", ".join(_format_param(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format_param(v) for v in value) + "]"
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, (np.ndarray, np.generic)):
+        return format_constant(value)
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return np.dtype(value).name
+    return repr(value)
+
+
+def format_params(params: dict) -> str:
+    """``axis=(0,) keepdims=True``; parameters that are ``None`` or ``False`` are left out."""
+    return " ".join(
+        f"{key}={_format_param(value)}"
+        for key, value in params.items()
+        if value is not None and value is not False
+    )
+
+
+def format_operand(x: Any) -> str:
+    """A value's name (a ``Var``), or a constant's short rendering (a ``Const``)."""
+    return x.name if _is_var(x) else format_constant(x.value)
+
+
+def format_node(node: GraphNode) -> str:
+    """One listing line without indentation: ``c: f64[25] = mul 2.0 b``."""
+    outs = ", ".join(f"{v.name}: {v.type}" for v in node.outputs)
+    parts = [node.name, *(format_operand(x) for x in node.inputs)]
+    params = format_params(node.params)
+    if params:
+        parts.append(params)
+    line = f"{outs} = {' '.join(parts)}"
+    return line + "  # no_grad" if node.no_grad else line
+
+
+def format_graph(graph: Graph) -> str:
+    """The whole listing: header with the inputs, one node a line, the returned values."""
+    header = ", ".join(f"{v.name}: {v.type}" for v in graph.inputs)
+    lines = [f"graph({header}) {{"]
+    lines += [f"  {format_node(node)}" for node in graph.nodes]
+    lines.append("  return " + ", ".join(format_operand(x) for x in graph.outputs))
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- drawings
 
 
 def _quote(text: str) -> str:
@@ -72,10 +187,10 @@ def to_dot(graph: Graph) -> str:
         style = _OUTPUT_STYLE if is_output else (_NO_GRAD_STYLE if node.no_grad else _NODE_STYLE)
         lines.append(f"  {node_id} [label={_quote(_node_label(node))}, {style}];")
         for position, x in enumerate(node.inputs):
-            label = f"{x.name}" if type(x) is Var else ""
+            label = f"{x.name}" if _is_var(x) else ""
             if len(node.inputs) > 1:
                 label = f"{label} (arg {position})" if label else f"arg {position}"
-            if type(x) is Var:
+            if _is_var(x):
                 lines.append(f"  {source[x]} -> {node_id} [label={_quote(label)}];")
             else:
                 const_id = f"k{constants}"
@@ -95,11 +210,11 @@ def _loose_outputs(graph: Graph, source: dict[Var, str]) -> list[str]:
     """Outputs that no node produced (an input or a constant returned as is) get a node too."""
     lines = []
     for i, x in enumerate(graph.outputs):
-        if type(x) is Var and x.node is not None:
+        if _is_var(x) and x.node is not None:
             continue
-        text = f"output {i}\n" + (x.type if type(x) is Var else format_constant(x.value))
+        text = f"output {i}\n" + (x.type if _is_var(x) else format_constant(x.value))
         lines.append(f"  out{i} [label={_quote(text)}, {_OUTPUT_STYLE}];")
-        if type(x) is Var:
+        if _is_var(x):
             lines.append(f"  {source[x]} -> out{i} [label={_quote(x.name)}];")
     return lines
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import ConcreteValueError, Tracer, concrete
-from .ops.indexing import getitem, same_mask
+from ..core import ConcreteValueError, Tracer, concrete, per_example_if_needed
+from ..ops.indexing import getitem, same_mask
 
 
 def bool_mask(index: Any) -> Any:
@@ -77,8 +77,6 @@ class MaskedSelection:
 
     def selection(self) -> Any:
         """The selected elements themselves (one example at a time under vmap)."""
-        from .dispatch import per_example_if_needed
-
         try:
             return per_example_if_needed(getitem, (self.values, self.mask), {})
         except ConcreteValueError as error:

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Tracer
+from ..core import Tracer
 from .view_functions import is_c_contiguous
 
 _original_array = np.array

@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .core import ConcreteValueError, Tracer
-from .ops.elementwise import is_complex
-from .ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
-from .ops.registry import NUMPY, shape_of
-from .ops.shape import reshape, transpose
-from .ops.updates import scatter_set
-from .views import Storage, View, ViewStep, add_view
+from ..core import ConcreteValueError, Tracer, per_example_if_needed
+from ..ops.elementwise import is_complex
+from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
+from ..ops.registry import NUMPY, shape_of
+from ..ops.shape import reshape, transpose
+from ..ops.updates import scatter_set
+from ..views import Storage, View, ViewStep, add_view, fresh_args
 
 # handlers before wrapping: they compute a view's value without registering anything
 RAW: dict[Any, Callable[..., Any]] = {}
@@ -58,6 +58,12 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
         layout=lambda plain: plain[index],
     )
     return add_view(x, out, step)
+
+
+def getitem_view(x: Tracer, index: Any) -> Any:
+    """``x[index]``: a view of ``x`` for a basic index, as in NumPy."""
+    fresh_args((x, index))
+    return view_of_index(x, index, per_example_if_needed(getitem, (x, index), {}))
 
 
 def _layout(x: Any) -> Any:

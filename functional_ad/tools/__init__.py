@@ -1,0 +1,1 @@
+"""Tools outside the runtime path: the profiler, the coverage report, plots."""
