@@ -557,7 +557,9 @@ def make_graph(
 def _argnums(argnums: int | Sequence[int] | None, n: int) -> tuple[int, ...]:
     if argnums is None:
         return tuple(range(n))
-    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+    from .transforms.common import check_argnums  # (importing transforms imports this module)
+
+    _, nums = check_argnums(argnums, "make_graph")
     for i in nums:
         if not -n <= i < n:
             raise ValueError(f"make_graph: argnums {argnums} out of range for {n} arguments")

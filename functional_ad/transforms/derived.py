@@ -107,7 +107,7 @@ def check_real_inputs(dyn: tuple, names: list[str], holomorphic: bool, transform
             )
 
 
-def check_outputs(outs: Sequence[Any], holomorphic: bool, transform: str) -> None:
+def check_complex_outputs(outs: Sequence[Any], holomorphic: bool, transform: str) -> None:
     """Complex outputs need ``holomorphic=True``; with it, every output must be complex."""
     for i, y in enumerate(outs):
         complex_out = _is_complex(y)
@@ -170,7 +170,7 @@ def value_and_grad(
         y = rec.out[0]
         check_float_outputs(rec.out, "grad")
         dtype = tangent_dtype(y)
-        check_outputs(rec.out, holomorphic, "grad")
+        check_complex_outputs(rec.out, holomorphic, "grad")
         grads = tree_unflatten(rec.in_tree, pull_back(rec, [np.ones(shape_of(y), dtype)], True))
         grads = grads[0] if single else grads
         value = tree_unflatten(rec.out_tree, rec.out)

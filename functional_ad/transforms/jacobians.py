@@ -29,9 +29,14 @@ from .chunks import (
     progress_bar,
     run_blocks,
 )
-from .common import check_argnums, check_float_outputs, name_transform, prepare_inputs
-from .common import check_outputs as check_output_types
-from .derived import Argnums, check_outputs, check_real_inputs, select, select_checked
+from .common import (
+    check_argnums,
+    check_float_outputs,
+    check_outputs,
+    name_transform,
+    prepare_inputs,
+)
+from .derived import Argnums, check_complex_outputs, check_real_inputs, select, select_checked
 from .jvp import jvp
 from .structured import ScaledIdentity
 from .vjp import pull_back, record
@@ -180,7 +185,7 @@ def _evaluate(job: _Job, transform: str) -> tuple[tuple, list[str], list[Any], A
             raise TypeError("with has_aux=True the function must return a pair (output, aux)")
         out, aux = out
     out_flat, out_tree = tree_flatten(out)
-    check_output_types(out_flat, transform)
+    check_outputs(out_flat, transform)
     if any(isinstance(leaf, Tracer) for leaf in tree_leaves((out_flat, aux))):
         raise _not_concrete(transform)
     return dyn, names, [np.asarray(y) for y in out_flat], out_tree, in_tree, aux
@@ -284,7 +289,7 @@ def _jacrev_spread(
     _, _, out_flat, out_tree, in_tree, aux = _evaluate(job, "jacrev")
     in_values = tree_flatten(_evaluate_inputs(job, "jacrev"))[0]
     check_float_outputs(out_flat, "jacrev")
-    check_outputs(out_flat, job.holomorphic, "jacrev")
+    check_complex_outputs(out_flat, job.holomorphic, "jacrev")
     calls = [
         (i, start, stop)
         for i, y in enumerate(out_flat)
@@ -339,7 +344,7 @@ def _jacfwd_spread(
     check_real_inputs(dyn, names, job.holomorphic, "jacfwd")
     check_float_outputs(out_flat, "jacfwd")
     if job.holomorphic:
-        check_outputs(out_flat, job.holomorphic, "jacfwd")
+        check_complex_outputs(out_flat, job.holomorphic, "jacfwd")
     flat = tree_flatten(dyn)[0]
     calls = [
         (j, start, stop)
@@ -454,7 +459,7 @@ def jacrev(
         g, dyn, single, names = select_checked(f, argnums, args, kwargs, holomorphic, "jacrev")
         rec = record(g, dyn, has_aux, "jacrev", names)
         check_float_outputs(rec.out, "jacrev")
-        check_outputs(rec.out, holomorphic, "jacrev")
+        check_complex_outputs(rec.out, holomorphic, "jacrev")
         bar = progress_bar(
             sum(len(block_ranges(int(np.size(y)), chunk_size)) for y in rec.out if np.size(y)),
             label,
@@ -587,7 +592,7 @@ def _jacfwd(
             aux = res[2] if has_aux else None
         check_float_outputs(out_flat, "jacfwd")
         if holomorphic:
-            check_outputs(out_flat, holomorphic, "jacfwd")
+            check_complex_outputs(out_flat, holomorphic, "jacfwd")
         jac = _assemble_forward(np, flat, columns, out_flat, out_tree, in_tree, single)
         return (jac, aux) if has_aux else jac
 
