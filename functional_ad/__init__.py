@@ -36,9 +36,6 @@ from .zeros import Zero
 _batching.install()
 _front_end.register()
 
-# the public exceptions show as functional_ad.<Name> in tracebacks
-ConcreteValueError.__module__ = TracerLeakError.__module__ = "functional_ad"
-
 __version__ = "0.1.0"
 
 __all__ = [

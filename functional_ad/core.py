@@ -174,6 +174,8 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
 class TracerLeakError(RuntimeError):
     """A traced value was used after the transform that made it had returned."""
 
+    __module__ = "functional_ad"  # shown as functional_ad.TracerLeakError in tracebacks
+
 
 class Trace:
     """One run of a transform. Subclasses implement ``process`` for their own tracers.
@@ -792,6 +794,8 @@ def active_traces() -> tuple[Trace, ...]:
 
 class ConcreteValueError(TypeError):
     """Code read the concrete value of a tracer whose trace has no single concrete value."""
+
+    __module__ = "functional_ad"  # shown as functional_ad.ConcreteValueError in tracebacks
 
     def __init__(self, trace: Trace, message: str) -> None:
         super().__init__(message)
