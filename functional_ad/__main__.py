@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _load_optional_families()
     import functional_ad  # noqa: F401  (registers every op family)
 
-    from .coverage import report
+    from .tools.coverage import report
 
     sys.stdout.write(
         report(

@@ -558,7 +558,7 @@ def test_polygamma_and_multigammaln_match_scipy():
 
 @needs_scipy
 def test_scipy_functions_are_registered_for_coverage():
-    from functional_ad.coverage import coverage_rows
+    from functional_ad.tools.coverage import coverage_rows
     from functional_ad.ops import NUMPY
 
     for f in (sc.gammaln, sc.psi, sc.erf, sc.i0, sc.rel_entr):  # ufuncs: dispatched directly

@@ -13,7 +13,7 @@ import pytest
 import functional_ad  # registers every family
 import functional_ad.special
 from functional_ad.core import Primitive
-from functional_ad.coverage import (
+from functional_ad.tools.coverage import (
     coverage_rows,
     format_table,
     module_of,

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive
-from .ops import NUMPY, PRIMITIVES, UFUNC_METHODS
+from ..core import Primitive
+from ..ops import NUMPY, PRIMITIVES, UFUNC_METHODS
 
 YES, NO, CONSTANT, QUERY = "yes", "no", "zero", "n/a"
 
@@ -393,7 +393,7 @@ def coverage_rows(
                 _family(handler),
             )
         )
-    from . import special
+    from .. import special
 
     for attr in special.__all__:  # SciPy's Python-level functions, as functional_ad has them
         forward, reverse, notes = _composed_row(getattr(special, attr))
@@ -508,7 +508,7 @@ def scipy_front_end_rows() -> list[Row]:
 
 
 def _special_names() -> list[str]:
-    from . import special
+    from .. import special
 
     return list(special.__all__)
 
