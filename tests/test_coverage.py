@@ -1,7 +1,10 @@
-"""The coverage table: the command runs, and its rows come from the registry."""
+"""The coverage table: the command runs, its rows come from the registry, and a composed
+function's derivatives come from what it was observed to bind on the op table's examples."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import subprocess
 import sys
@@ -13,16 +16,22 @@ import pytest
 import functional_ad  # registers every family
 import functional_ad.special
 from functional_ad.core import Primitive
+from functional_ad.numpy.dispatch import register_scipy
+from functional_ad.numpy.registry import NUMPY, UFUNC_METHODS
 from functional_ad.tools.coverage import (
+    NOT_OBSERVED,
+    Example,
     coverage_rows,
+    examples,
     format_table,
+    load_op_table,
     module_of,
+    observe,
     public_name,
     report,
     scipy_front_end_rows,
 )
-from functional_ad.numpy.dispatch import register_scipy
-from functional_ad.ops import NUMPY, UFUNC_METHODS
+from tests.op_table import ROWS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,8 +49,31 @@ def run_command(*flags: str) -> str:
     return result.stdout
 
 
-def rows_by_name():
-    return {row.name: row for row in coverage_rows()}
+@functools.cache
+def op_table_observations():
+    """What the op table's examples were seen to do (as the command observes them)."""
+    observed, failed = observe(examples(ROWS))
+    assert failed == []
+    return observed
+
+
+def rows_by_name(observed=None):
+    observed = op_table_observations() if observed is None else observed
+    return {row.name: row for row in coverage_rows(observed=observed)}
+
+
+@contextlib.contextmanager
+def registered(func, handler):
+    """Route ``func`` to ``handler`` for the duration (the registry as it was afterwards)."""
+    previous = NUMPY.get(func)
+    NUMPY[func] = handler
+    try:
+        yield
+    finally:
+        if previous is None:
+            del NUMPY[func]
+        else:
+            NUMPY[func] = previous
 
 
 def test_command_prints_the_table_and_a_count():
@@ -97,7 +129,107 @@ def test_primitive_constant_composed_and_query_rows():
 
 
 def test_composed_handler_lists_its_parts():
+    # observed: clip's handler binds the where primitive (through np.where)
     assert "where" in rows_by_name()["numpy.clip"].notes
+
+
+def test_every_op_table_example_runs_observed():
+    observed, failed = observe(examples(ROWS))
+    assert failed == []
+    assert observed[np.mean].calls > 0 and observed[np.mean].derived > 0
+
+
+def test_a_composed_function_without_example_is_not_guessed():
+    rows = rows_by_name({})  # what an installed package reports: no op table
+    assert (rows["numpy.mean"].forward, rows["numpy.mean"].reverse) == ("?", "?")
+    assert rows["numpy.mean"].notes == NOT_OBSERVED
+    assert rows["numpy.add.reduce"].forward == "?"
+    assert rows["numpy.sin"].differentiable  # a primitive reports its own rules
+    assert rows["numpy.floor"].forward == "zero"
+    assert rows["numpy.shape"].forward == "n/a"  # handlers made by the query factory
+    assert rows["numpy.count_nonzero"].forward == "zero"  # and by the constant factory
+
+
+def test_parts_are_what_the_function_itself_called():
+    def handler(x):
+        return np.sin(x) + np.mean(x)
+
+    with registered(np.unwrap, handler):
+        observed, failed = observe([Example(lambda x: np.exp(np.unwrap(x)), (np.ones(3),))])
+        row = rows_by_name(observed)["numpy.unwrap"]
+    assert failed == []
+    assert (row.forward, row.reverse) == ("yes", "yes")
+    # the primitives it bound itself, and np.mean (composed), not mean's own parts nor exp
+    assert row.notes == "composed of: add, np.mean, sin"
+    assert observed[np.mean].calls == 1
+
+
+def test_a_rule_missing_in_what_a_composed_function_binds_is_reported():
+    forward_only = Primitive("forward_only_double", lambda x: 2 * x, jvp=lambda t, y, x: 2 * t)
+    x = np.array([0.1, 0.2, 0.3])
+    with registered(np.unwrap, lambda x: forward_only(np.sin(x))):
+        observed, _ = observe([Example(np.unwrap, (x,))])
+        row = rows_by_name(observed)["numpy.unwrap"]
+        # what the row says is what the transforms do
+        _, tangent = functional_ad.jvp(np.unwrap, (x,), (np.ones(3),))
+        np.testing.assert_allclose(tangent, 2 * np.cos(x))
+        with pytest.raises(NotImplementedError, match="forward_only_double"):
+            functional_ad.grad(lambda x: np.sum(np.unwrap(x)))(x)
+    assert (row.forward, row.reverse) == ("yes", "no")
+    assert "no vjp rule of forward_only_double (argument 1)" in row.notes
+
+
+def test_a_result_without_derivative_is_a_constant():
+    floor_like = Primitive("floor_like", np.floor)  # no rules: no derivative
+    x = np.array([0.5, 1.5, 2.5])
+    with registered(np.unwrap, lambda x: floor_like(np.sin(x))):
+        observed, _ = observe([Example(np.unwrap, (x,))])
+        row = rows_by_name(observed)["numpy.unwrap"]
+        gradient = functional_ad.grad(lambda x: np.sum(np.unwrap(x) * x))(x)
+    assert (row.forward, row.reverse) == ("zero", "zero")
+    np.testing.assert_array_equal(gradient, np.floor(np.sin(x)))  # unwrap's part: 0
+
+
+def test_a_function_using_only_shapes_is_not_called_constant():
+    # its traced argument gave only a shape: what a traced fill value would do is unseen
+    with registered(np.unwrap, lambda x: np.zeros(np.shape(x))):
+        observed, _ = observe([Example(np.unwrap, (np.ones(3),))])
+        row = rows_by_name(observed)["numpy.unwrap"]
+    assert (row.forward, row.reverse) == ("?", "?")
+    assert "no derivative reached it" in row.notes
+
+
+def test_a_write_counts_through_the_array_written():
+    def fn(x):
+        y = np.zeros_like(x)
+        assert np.copyto(y, np.sin(x)) is None
+        return y
+
+    x = np.array([0.1, 0.2, 0.3])
+    observed, failed = observe([Example(fn, (x,))])
+    assert failed == []
+    assert rows_by_name(observed)["numpy.copyto"].differentiable
+    np.testing.assert_allclose(functional_ad.grad(lambda x: np.sum(fn(x)))(x), np.cos(x))
+
+
+def test_an_example_that_raises_is_reported():
+    observed, failed = observe([Example(lambda x: float(np.sin(x)), (np.ones(()),), ("f",))])
+    assert len(failed) == 1 and failed[0].startswith("f: TypeError")
+    assert observed[np.sin].calls == 1  # what returned before the error is kept
+
+
+def test_the_runtime_does_not_import_the_tools(tmp_path):
+    code = (
+        "import sys, numpy as np, functional_ad as fad\n"
+        "fad.grad(lambda x: np.sum(np.sin(x)))(np.ones(3))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('functional_ad.tools')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert load_op_table(tmp_path) == []  # an installed package has no op table
 
 
 def test_complex_column():
@@ -108,19 +240,11 @@ def test_complex_column():
 
 
 def test_functions_added_later_appear_automatically():
-    target = np.unwrap
-    previous = NUMPY.get(target)
     fake = Primitive("fake_unwrap", np.unwrap, jvp=lambda t, y, x: t)  # forward rule only
-    try:
-        NUMPY[target] = fake
+    with registered(np.unwrap, fake):
         row = rows_by_name()["numpy.unwrap"]
-        assert (row.forward, row.reverse) == ("yes", "no")
-        assert "fake_unwrap" in row.notes
-    finally:
-        if previous is None:
-            del NUMPY[target]
-        else:
-            NUMPY[target] = previous
+    assert (row.forward, row.reverse) == ("yes", "no")
+    assert "fake_unwrap" in row.notes
 
 
 def test_scipy_names():
