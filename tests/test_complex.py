@@ -558,8 +558,8 @@ def test_polygamma_and_multigammaln_match_scipy():
 
 @needs_scipy
 def test_scipy_functions_are_registered_for_coverage():
-    from functional_ad.tools.coverage import coverage_rows
     from functional_ad.ops import NUMPY
+    from functional_ad.tools.coverage import coverage_rows
 
     for f in (sc.gammaln, sc.psi, sc.erf, sc.i0, sc.rel_entr):  # ufuncs: dispatched directly
         assert f in NUMPY
