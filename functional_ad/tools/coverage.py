@@ -300,7 +300,7 @@ class _ObservingTrace(Trace):
             observation.derived += derived
             observation.reached += reached
             observation.bound |= frame.bound
-        if self.frames and self.frames[-1] is frame and len(self.frames) > 1:
+        if len(self.frames) > 1:  # (``frame`` is the last: the call is still in its block)
             caller = self.frames[-2]
             caller.bound.update((prim, at, frame.key) for prim, at, _ in frame.bound)
 
