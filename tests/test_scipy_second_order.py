@@ -261,3 +261,16 @@ def test_the_limits_appear_in_the_coverage_table():
     assert "in argument 'a': to order 2 (a higher one raises)" in notes["scipy.special.gammainc"]
     assert "no derivative in argument 'v'" in notes["scipy.special.iv"]
     assert "in argument 'kappa': to order 2" in notes["functional_ad.scipy.stats.vonmises.cdf"]
+
+
+def test_sqrtm_second_derivatives_of_a_matrix_with_a_negative_eigenvalue():
+    # the principal square root is complex; every mode must agree (reverse over reverse
+    # once took the square root of a block matrix across the branch cut)
+    from functional_ad.scipy import linalg as fl
+
+    a = np.array([[-1.0, 0.3], [0.3, 0.5]])
+    weights = np.array([[0.4 + 0.2j, -0.3 + 0.5j], [0.1 - 0.7j, 0.6 + 0.1j]])
+    loss = lambda a: np.real(np.sum(weights * fl.sqrtm(a)))
+    forward = fad.jacfwd(fad.grad(loss))(a)
+    np.testing.assert_allclose(fad.jacrev(fad.grad(loss))(a), forward, atol=1e-10)
+    check_grads(lambda a: fl.sqrtm((a + a.T) / 2), (a,), order=2)
