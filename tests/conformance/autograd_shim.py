@@ -51,6 +51,8 @@ def _as_float(x: Any) -> Any:
     """A Python or integer number as a float array (a point to differentiate at)."""
     if isinstance(x, tuple | list):
         return type(x)(_as_float(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _as_float(v) for k, v in x.items()}
     x = np.asarray(x)
     return x.astype(float) if x.dtype.kind in "biu" else x
 
