@@ -199,3 +199,10 @@ def test_bad_options_raise_scipys_errors():
         fs.istft(np.ones(4))
     with pytest.warns(UserWarning, match="NOLA"):
         fs.istft(ss.stft(X, nperseg=8, noverlap=0)[2], nperseg=8, noverlap=0, boundary=False)
+
+
+def test_derivatives_in_an_array_window():
+    x, window = RNG.normal(size=20), np.hamming(6)
+    check_grads(lambda w: fs.stft(x, window=w, nperseg=None)[2], (window,), order=2)
+    check_grads(lambda w: fs.welch(x, window=w)[1], (window,), order=2)
+    np.testing.assert_allclose(fs.welch(x, window=window)[1], ss.welch(x, window=window)[1])
