@@ -1,4 +1,5 @@
-"""Bessel functions of real order (scipy.special iv, ive, jv, yv, kv, kve): derivatives in x.
+"""Bessel functions of real order (scipy.special iv, ive, jv, yv, kv, kve) and of integer order
+(yn): derivatives in x.
 
 The recurrences give the derivative in the argument from neighbouring orders:
 ``I_v' = (I_{v-1} + I_{v+1})/2``, ``J_v' = (J_{v-1} - J_{v+1})/2`` (and Y likewise),
@@ -35,6 +36,10 @@ def declare(sc: Any) -> dict[str, Any]:
     )
     p["yv"] = nary(
         "special.yv", sc.yv, [order("yv"), lambda y, v, x: (sc.yv(v - 1, x) - sc.yv(v + 1, x)) / 2]
+    )
+    # Y_n of integer order n (a count: no derivative in it)
+    p["yn"] = nary(
+        "special.yn", sc.yn, [None, lambda y, n, x: (sc.yn(n - 1, x) - sc.yn(n + 1, x)) / 2]
     )
     p["kv"] = nary(
         "special.kv",

@@ -3,9 +3,9 @@ normal ppf, quantiles of discrete distributions), with derivatives from their de
 
 The derivative of a cdf in its argument is the density, and of a quantile function
 ``x = F^{-1}(q)`` it is ``1 / f(x)``; in a shape parameter ``θ`` the implicit function
-theorem gives ``-∂F/∂θ / f(x)`` where ``∂F/∂θ`` has a closed form (skew normal), and there is
-no derivative otherwise (von Mises: a tangent in ``kappa`` raises). Discrete quantiles are
-integers: no derivative.
+theorem gives ``-∂F/∂θ / f(x)`` where ``∂F/∂θ`` has a closed form (skew normal) or is a
+quadrature (von Mises, to second order in ``kappa``: ops/shape_quadrature.py). Discrete
+quantiles are integers: no derivative.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from . import shape_quadrature
 from .registry import no_derivative
-from .special_rules import nary, no_partial
+from .special_rules import nary
 
 LOG_2PI = math.log(2.0 * math.pi)
 INV_2PI = 1.0 / (2.0 * math.pi)
@@ -34,17 +35,19 @@ def declare(stats: Any, sc: Any) -> dict[str, Any]:
     def owens_t_da(h: Any, a: Any) -> Any:
         return INV_2PI * np.exp(-h * h * (1 + a * a) / 2) / (1 + a * a)
 
-    kappa = no_partial("scipy.stats.vonmises", "kappa", "no closed form for the cdf in kappa")
-    p = {}
+    p = shape_quadrature.declare_vonmises(sc)  # ∂F/∂κ and ∂²F/∂κ², by quadrature
     p["vonmises_cdf"] = nary(
         "stats.vonmises_cdf",
         _elementwise(stats.vonmises.cdf),
-        [lambda y, z, k: vonmises_pdf(z, k), kappa],
+        [lambda y, z, k: vonmises_pdf(z, k), lambda y, z, k: p["vonmises_cdf_dk"](z, k)],
     )
     p["vonmises_ppf"] = nary(
         "stats.vonmises_ppf",
         _elementwise(stats.vonmises.ppf),
-        [lambda y, q, k: 1 / vonmises_pdf(y, k), kappa],
+        [
+            lambda y, q, k: 1 / vonmises_pdf(y, k),
+            lambda y, q, k: -p["vonmises_cdf_dk"](y, k) / vonmises_pdf(y, k),
+        ],
     )
     # F(x; a) = Φ(x) - 2 T(x, a): ∂F/∂a = -2 ∂T/∂a, so ∂x/∂a = 2 ∂T/∂a(x, a) / f(x); SciPy
     # computes F without the cancellation of that difference in the left tail

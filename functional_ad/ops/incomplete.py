@@ -6,10 +6,11 @@ differentiable in ``x`` (and the inverses in ``p``, by ``1 / f'``). The derivati
 regularized incomplete gamma function in its shape ``a`` is the integral of the integrand's
 derivative, ``∂P/∂a = ∫_0^x f(t; a) (log t - ψ(a)) dt`` with ``f(t; a) = t^(a-1) e^(-t) /
 Γ(a)``, computed by adaptive quadrature (SciPy's ``quad``, on ``[x, ∞)`` for the upper
-tail, where ``∂P/∂a = -∫_x^∞ ...``): first order in ``a`` only. ``betainc``'s in ``a`` and
-``b``, and so ``stdtr``'s in the degrees of freedom, are computed by quadrature the same way,
-to first order; a second derivative in a shape parameter raises NotImplementedError naming
-it. Counts (``k``, ``n``) are integers: piecewise constant, no derivative.
+tail, where ``∂P/∂a = -∫_x^∞ ...``). ``betainc``'s in ``a`` and ``b``, and so ``stdtr``'s
+in the degrees of freedom, are computed by quadrature the same way. Their second derivatives
+in the shapes are quadratures too (ops/shape_quadrature.py); a third derivative in a shape
+parameter raises NotImplementedError naming it. Counts (``k``, ``n``) are integers:
+piecewise constant, no derivative.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from . import shape_quadrature
 from .shape import where_p
 from .special_rules import nary, no_partial
 
@@ -42,13 +44,13 @@ def declare(sc: Any) -> dict[str, Any]:
         log_norm = sc.gammaln((df + 1) / 2) - sc.gammaln(df / 2) - 0.5 * (np.log(df) + LOG_PI)
         return np.exp(log_norm - (df + 1) / 2 * np.log1p(t * t / df))
 
-    p = {}
-    # ∂/∂a of gammainc: quadrature; its own derivative in x has a closed form, in a none
+    p = shape_quadrature.declare(sc)  # the second derivatives in the shapes
+    # ∂/∂a of gammainc: quadrature; its own derivative in x has a closed form
     p["gammainc_da"] = nary(
         "special.gammainc_da",
         np.vectorize(_gammainc_da, otypes=[float]),
         [
-            no_partial("scipy.special.gammainc", "a", "a second derivative in the shape parameter"),
+            lambda y, a, x: p["gammainc_daa"](a, x),
             lambda y, a, x: gamma_density(a, x) * (np.log(x) - sc.digamma(a)),
         ],
     )
@@ -80,16 +82,8 @@ def declare(sc: Any) -> dict[str, Any]:
         "special.betainc_da",
         np.vectorize(_betainc_da, otypes=[float]),
         [
-            no_partial(
-                "scipy.special.betainc (or stdtr, betaincinv, stdtrit built on it)",
-                "a",
-                "a second derivative in a shape parameter",
-            ),
-            no_partial(
-                "scipy.special.betainc (or stdtr, betaincinv, stdtrit built on it)",
-                "b",
-                "a second derivative in a shape parameter",
-            ),
+            lambda y, a, b, x: p["betainc_daa"](a, b, x),
+            lambda y, a, b, x: p["betainc_dab"](a, b, x),
             lambda y, a, b, x: (
                 beta_density(a, b, x) * (np.log(x) - sc.digamma(a) + sc.digamma(a + b))
             ),

@@ -5,9 +5,10 @@ scipy.linalg, with derivatives written with the same primitives so that they nes
   ``dx = M⁻¹ (db - dM x)``; ``b̄ = M⁻ᵀ x̄`` and ``ā`` is the triangle of ``-b̄ xᵀ``.
 - ``solve_sylvester``: ``AX + XB = Q``: ``dX = sylv(A, B, dQ - dA X - X dB)``;
   ``Q̄ = sylv(Aᵀ, Bᵀ, X̄)``, ``Ā = -Q̄ Xᵀ``, ``B̄ = -Xᵀ Q̄``.
-- a matrix function ``f`` (expm, logm, sqrtm): its Fréchet derivative ``L_f(A, E)`` is the
+- a matrix function ``f`` (expm, logm): its Fréchet derivative ``L_f(A, E)`` is the
   upper-right block of ``f([[A, E], [0, A]])`` (Higham, *Functions of Matrices*, 3.2), and
-  its transpose is ``L_f(Aᵀ, ·)``.
+  its transpose is ``L_f(Aᵀ, ·)``; for ``sqrtm`` it solves ``S dS + dS S = dA`` instead,
+  and its transpose ``Sᵀ Q̄ + Q̄ Sᵀ = S̄``.
 
 SciPy is imported when a primitive first runs (these are reached from functional_ad.scipy).
 Stacks of matrices are looped over, so every primitive maps over leading axes.
@@ -179,7 +180,17 @@ def _matrix_function(name: str, method: str) -> Any:
 
 expm_p = _matrix_function("linalg.expm", "expm")
 logm_p = _matrix_function("linalg.logm", "logm")
-sqrtm_p = _matrix_function("linalg.sqrtm", "sqrtm")
+# sqrtm: (S + dS)² = A + dA gives the Sylvester equation S dS + dS S = dA, solved directly;
+# the block form would take the square root of a matrix whose repeated eigenvalues rounding
+# may put on both sides of the branch cut (a negative eigenvalue of a real A, reached in
+# reverse-over-reverse mode), where SciPy's Schur recurrence divides by about zero
+sqrtm_p = primitive(
+    "linalg.sqrtm",
+    lambda a: _over_stack(_scipy_linalg().sqrtm, (2,))(a),
+    jvp=lambda a_dot, y, a: solve_sylvester_p(y, y, a_dot),
+    vjp=lambda y_bar, y, a: solve_sylvester_p(_mT(y), _mT(y), y_bar),
+    reads=((-1,),),
+)
 
 # ----------------------------------------------------------------------------- LU pivots
 

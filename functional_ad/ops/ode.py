@@ -9,10 +9,10 @@ forward sensitivities (jvp) and the adjoint method (vjp).
   steps), jumping by ``ȳᵢ`` at each output time; ``t̄ᵢ = ȳᵢ · f(yᵢ, tᵢ)`` and
   ``t̄₀ = -a(t₀) · f(y₀, t₀)`` (without ``ȳ₀``).
 
-The rules run SciPy on plain values: derivatives of first order in either mode (``jacfwd``
-and ``jacrev`` contract Jacobians computed one direction at a time). A rule reached with the
-values of another transform (``hessian``, ``grad`` of ``grad``, ``vmap`` of ``grad``)
-raises NotImplementedError.
+The rules run SciPy on plain values (``jacfwd`` and ``jacrev`` contract Jacobians computed
+one direction at a time). A rule reached with the values of another transform (``hessian``,
+``grad`` of ``grad``, ``vmap`` of ``grad``) is computed by further solves of this primitive
+on augmented systems instead (ops/ode_composed.py), which that transform differentiates.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..core import Primitive, Tracer
 from ..zeros import Zero
+from . import ode_composed
 
 
 def _integrate(
@@ -52,13 +53,8 @@ def _integrate(
     return result.y.T
 
 
-def _plain(where: str, *values: Any) -> None:
-    if any(isinstance(v, Tracer) for v in values):
-        raise NotImplementedError(
-            f"{where}: derivatives of order two or more of an ODE solution, and vmap of its "
-            "derivatives, are not supported (its rules run SciPy on plain values); use one "
-            "first-order transform (vmap of the solution itself works)"
-        )
+def _traced(*values: Any) -> bool:
+    return any(isinstance(v, Tracer) for v in values)
 
 
 def _flat(args: tuple) -> tuple[np.ndarray, Callable[[Any], tuple]]:
@@ -89,8 +85,9 @@ def _ode_jvp(
     tangents: list, ys: Any, y0: Any, ts: Any, *args: Any, func: Any, method: str, rtol: Any,
     atol: Any,
 ) -> Any:  # fmt: skip
-    _plain("odeint (forward mode)", y0, ts, *args)
     options = {"func": func, "method": method, "rtol": rtol, "atol": atol}
+    if _traced(y0, ts, *args):  # values of an outer transform: solves it can differentiate
+        return ode_composed.ode_jvp(tangents, ys, y0, ts, *args, **options)
     tangents = [None if isinstance(t, Zero) else t for t in tangents]
     primals = (y0, ts, *args)
     # tangents traced by another transform (jacfwd pushes a batch of them) meet the
@@ -155,7 +152,9 @@ def _ode_vjp(
 ) -> tuple:  # fmt: skip
     from ..transforms import vjp
 
-    _plain("odeint (reverse mode)", y0, ts, *args)
+    if _traced(y0, ts, *args):  # values of an outer transform: solves it can differentiate
+        options = {"func": func, "method": method, "rtol": rtol, "atol": atol}
+        return ode_composed.ode_vjp(ys_bar, ys, y0, ts, *args, **options)
     if isinstance(ys_bar, Tracer):  # a batch of cotangents (jacrev): Jacobians, contracted
         options = {"func": func, "method": method, "rtol": rtol, "atol": atol}
         primals = (y0, ts, *args)

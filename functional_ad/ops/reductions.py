@@ -302,9 +302,15 @@ def std(
     correction: Any = None,
 ) -> Any:
     """``np.std``: the square root of ``np.var``."""
-    return np.sqrt(
-        var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction)
+    variance = var(
+        a, axis, dtype, out, ddof, keepdims, where=where, mean=mean, correction=correction
     )
+    plain = where is None and mean is None and ddof == 0 and correction is None
+    if plain and np.size(a) and np.size(a) == np.size(variance):
+        # one value per group: std = var = 0 everywhere, so its derivative is 0 (the
+        # square root's would be 0/0)
+        return variance
+    return np.sqrt(variance)
 
 
 @implements(np.average)

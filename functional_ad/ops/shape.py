@@ -278,6 +278,8 @@ def _as_array(x: Any) -> Any:
 
 
 def _check_sequence(arrays: Any, name: str) -> list[Any]:
+    if hasattr(arrays, "shape") and np.ndim(arrays) >= 1:  # NumPy iterates an array's rows
+        return [arrays[i] for i in range(np.shape(arrays)[0])]
     if not isinstance(arrays, (list, tuple)):
         raise TypeError(f"arrays to {name} must be passed as a sequence (a list or tuple)")
     return [_as_array(a) for a in arrays]

@@ -70,6 +70,8 @@ def declare(sc: Any) -> dict[str, Any]:
 
     p["expn"] = nary("special.expn", sc.expn, [None, expn_dx])
     # Dawson's F(x) = e^{-x²} ∫_0^x e^{t²} dt: F' = 1 - 2xF
+    # the sign of Γ(x): piecewise constant
+    p["gammasgn"] = nary("special.gammasgn", sc.gammasgn, [None])
     p["dawsn"] = unary("special.dawsn", sc.dawsn, lambda y, x: 1 - 2 * x * y)
     # S(x) = ∫_0^x sin(πt²/2) dt, C(x) = ∫_0^x cos(πt²/2) dt
     p["fresnel"] = _pair(

@@ -13,6 +13,6 @@ NumPy's protocols), so every function here differentiates in both modes, batches
 
 from __future__ import annotations
 
-from . import integrate, linalg, optimize, signal, special, stats
+from . import integrate, limits, linalg, optimize, signal, special, stats
 
-__all__ = ["integrate", "linalg", "optimize", "signal", "special", "stats"]
+__all__ = ["integrate", "limits", "linalg", "optimize", "signal", "special", "stats"]

@@ -27,7 +27,7 @@ def odeint(func: Callable[..., Any], y0: Any, t: Any, args: tuple = (), rtol: An
            atol: Any = None, tfirst: bool = False, **options: Any) -> Any:  # fmt: skip
     """Return the states ``y(t[i])`` (shape ``(len(t), len(y0))``) of ``dy/dt = func(y, t,
     *args)`` (``func(t, y, *args)`` with ``tfirst``), solved by SciPy's ``odeint``;
-    differentiable in ``y0``, ``t`` and ``args`` (first order, both modes). ``func`` must be
+    differentiable in ``y0``, ``t`` and ``args`` (any order, both modes). ``func`` must be
     written with NumPy calls.
 
     >>> import numpy as np
@@ -64,7 +64,7 @@ def solve_ivp(fun: Callable[..., Any], t_span: Any, y0: Any, method: str = "RK45
               atol: float = 1e-6, **options: Any) -> OdeResult:  # fmt: skip
     """Solve ``dy/dt = fun(t, y, *args)`` with SciPy's ``solve_ivp`` at the times ``t_eval``
     (required: the solver's own steps depend on the values); ``y`` is differentiable in
-    ``y0``, ``t_eval`` and ``args`` (first order, both modes).
+    ``y0``, ``t_eval`` and ``args`` (any order, both modes).
 
     >>> import numpy as np
     >>> res = solve_ivp(lambda t, y: -y, (0.0, 1.0), np.ones(1), t_eval=np.array([0.0, 1.0]),

@@ -1,5 +1,6 @@
 """``scipy.signal`` for traced values: convolutions and correlations (N-dimensional, and
-2-D with zero fill), ``lfilter`` and ``detrend``, with SciPy's signatures and modes.
+2-D with zero fill), ``lfilter``, ``detrend`` and the spectral ``stft``, ``istft`` and
+``welch``, with SciPy's signatures and modes.
 
 >>> import numpy as np, functional_ad as fad
 >>> fad.grad(lambda x: np.sum(convolve(x, np.array([1.0, 1.0]))))(np.zeros(2))
@@ -15,6 +16,7 @@ import numpy as np
 from ..ops.convolution import convolve_full, core_slice
 from ..ops.filters import lfilter_p
 from ._require import scipy_module
+from .spectral import istft, stft, welch
 
 scipy_module("signal")
 
@@ -186,5 +188,8 @@ __all__ = [
     "correlate2d",
     "detrend",
     "fftconvolve",
+    "istft",
     "lfilter",
+    "stft",
+    "welch",
 ]

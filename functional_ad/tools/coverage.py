@@ -554,9 +554,19 @@ def coverage_rows(
             )
         )
     rows += scipy_front_end_rows(seen)
+    rows = [_with_limits(r) for r in rows]
     if verified:
         rows = [_with_verified(r, verified.get(r.name)) for r in rows]
     return sorted(rows, key=lambda r: r.name)
+
+
+def _with_limits(row: Row) -> Row:
+    """The row with the orders where its derivatives stop (functional_ad/scipy/limits.py)."""
+    limits = sys.modules.get("functional_ad.scipy.limits")
+    described = limits.describe(row.name) if limits is not None else ""
+    if not described:
+        return row
+    return dataclasses.replace(row, notes="; ".join(n for n in (row.notes, described) if n))
 
 
 def _with_verified(row: Row, checked: str | None) -> Row:

@@ -37,7 +37,7 @@ def _rows():
             arity=3,
             shapes=[((2,), (), ())],
             domain=(0.5, 1.5),
-            order=1,
+            order=2,
             dtypes=F64,
         ),
         OpCase(
@@ -46,7 +46,7 @@ def _rows():
             arity=2,
             shapes=[((3,), (2,))],
             sample=_times,
-            order=1,
+            order=2,
             dtypes=F64,
         ),
         OpCase(
@@ -65,7 +65,7 @@ def _rows():
             arity=2,
             shapes=[((2,), ())],
             domain=(0.5, 1.5),
-            order=1,
+            order=2,
             dtypes=F64,
         ),
         OpCase(

@@ -20,17 +20,17 @@ LOC, SCALE, Q = (-0.2, 0.2), (0.8, 1.4), (0.1, 0.9)
 # name: (domain of x, [(domain, differentiable in cdf/sf/ppf)] per shape)
 CONTINUOUS = {
     "norm": ((-2.5, 2.5), []),
-    "t": ((-2.5, 2.5), [((2.5, 6.0), False)]),
-    "gamma": ((0.6, 4.0), [((1.5, 4.0), False)]),
-    "beta": ((0.3, 0.7), [((1.5, 4.0), False), ((1.5, 4.0), False)]),
-    "chi2": ((0.6, 4.0), [((2.5, 5.0), False)]),
+    "t": ((-2.5, 2.5), [((2.5, 6.0), True)]),
+    "gamma": ((0.6, 4.0), [((1.5, 4.0), True)]),
+    "beta": ((0.3, 0.7), [((1.5, 4.0), True), ((1.5, 4.0), True)]),
+    "chi2": ((0.6, 4.0), [((2.5, 5.0), True)]),
     "expon": ((0.6, 4.0), []),
     "laplace": ((-2.5, 2.5), []),
     "logistic": ((-2.5, 2.5), []),
     "cauchy": ((-2.5, 2.5), []),
     "uniform": ((0.3, 0.7), []),
     "lognorm": ((0.6, 4.0), [((0.4, 1.2), True)]),
-    "vonmises": ((-2.5, 2.5), [((0.5, 3.0), False)]),
+    "vonmises": ((-2.5, 2.5), [((0.5, 3.0), True)]),
     "skewnorm": ((-2.0, 2.0), [((-2.0, 2.0), True)]),
 }
 NARROW = {"beta", "uniform"}  # support [0, 1]: loc and scale kept near 0 and 1
@@ -105,7 +105,16 @@ def _discrete_rows():
                 order=0,
             )
         )
-    # the real-valued count of the negative binomial and the binomial in logpmf
+    # the real-valued count of the negative binomial, in its logpmf and (by quadrature) cdf
+    rows.append(
+        OpCase(
+            "stats.nbinom.cdf[n]",
+            lambda n: stats.nbinom.cdf(np.array([0.0, 2.0, 5.0]), n, 0.4),
+            shapes=[(), (3,)],
+            domain=(1.5, 4.0),
+            dtypes=F64,
+        )
+    )
     rows.append(
         OpCase(
             "stats.nbinom.logpmf[n]",

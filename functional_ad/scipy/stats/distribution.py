@@ -8,10 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from .sampling import Sampling
+
 INF = math.inf
 
 
-class Continuous:
+class Continuous(Sampling):
     """A continuous distribution with SciPy's methods and signatures, e.g.
     ``logpdf(x, *shapes, loc=0, scale=1)``; differentiable in ``x``, the shapes, ``loc`` and
     ``scale`` (see each distribution for shapes without a derivative in cdf/ppf).
@@ -204,7 +206,7 @@ class Continuous:
         return self._nan_unless(self._valid(shapes, scale) & (q >= 0) & (q <= 1), out)
 
 
-class Discrete:
+class Discrete(Sampling):
     """A discrete distribution on the integers with SciPy's methods, e.g.
     ``logpmf(k, *shapes, loc=0)``; differentiable in its real shapes (``mu``, ``p``...).
 
@@ -334,6 +336,8 @@ class Frozen:
 
     def __getattr__(self, method: str) -> Any:
         bound = getattr(self.dist, method)
+        if method == "rvs":  # no data argument: rvs(size=..., random_state=...)
+            return lambda **options: bound(*self.args, **self.kwds, **options)
         return lambda x, *more: bound(x, *more, *self.args, **self.kwds)
 
 
