@@ -451,6 +451,24 @@ class Tracer:
         return np.imag(self)
 
     @property
+    def flags(self) -> Any:
+        raise TypeError(
+            "a traced value has no memory flags: code reading .flags (compiled code, "
+            "as_strided tricks) cannot follow its derivative. " + SCIPY_HINT
+        )
+
+    @property
+    def strides(self) -> Any:
+        raise TypeError(
+            "a traced value has no strides: code reading .strides (as_strided tricks, "
+            "compiled code) cannot follow its derivative. " + SCIPY_HINT
+        )
+
+    def __array_namespace__(self, *, api_version: Any = None) -> Any:
+        """NumPy: the array API namespace of a traced array (its calls reach the front end)."""
+        return np
+
+    @property
     def at(self) -> Any:
         """Functional index updates: ``x.at[i].add(v)`` returns a new array."""
         return _front_end.index_update(self)
