@@ -15,7 +15,6 @@ from .numpy.mutation import at
 from .remat import checkpoint
 from .tools.plotting import plot_matrix
 from .tools.profiler import profile
-from .transforms import batching as _batching
 from .transforms import (
     compile,
     grad,
@@ -33,7 +32,6 @@ from .transforms import (
 from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
 from .zeros import Zero
 
-_batching.install()
 _front_end.register()
 
 __version__ = "0.1.0"

@@ -32,14 +32,17 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .core import NOT_CONSTANT, ConcreteValueError, Trace, Tracer, active_traces, constant_value
-from .ops.registry import primitive
+from .ops.batching import batch_elementwise
+from .ops.registry import no_derivative
 from .tree import tree_map
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # identity whose derivative is zero: no jvp/vjp rule, so every differentiating trace
 # treats its result as a constant (traces that do not differentiate still see it)
-stop_gradient_p = primitive("stop_gradient", lambda x: x)
+stop_gradient_p = no_derivative(
+    "stop_gradient", lambda x: x, family="control", batch=batch_elementwise
+)
 
 
 class GradMode:

@@ -37,10 +37,6 @@ def zero_derivative(*args: Any, **params: Any) -> None:
     return None
 
 
-# the attributes that make a primitive what it is: fixed once it is declared
-_DECLARED = ("name", "impl", "jvp", "vjp", "jvp_joint", "vjp_joint", "multiple_results")
-
-
 def _missing_rule(prim: Primitive, mode: str, argument: int | None) -> NotImplementedError:
     where = "" if argument is None else f" for argument {argument}"
     return NotImplementedError(
@@ -48,6 +44,10 @@ def _missing_rule(prim: Primitive, mode: str, argument: int | None) -> NotImplem
         f"Declare it beside the primitive (a rule per argument; zero_derivative for an "
         f"argument with no derivative), or wrap the computation in custom_jvp / custom_vjp."
     )
+
+
+def _as_rules(rules: Rule | Sequence[Rule | None] | None) -> tuple[Rule | None, ...] | None:
+    return (rules,) if callable(rules) else (tuple(rules) if rules is not None else None)
 
 
 class Primitive:
@@ -68,19 +68,30 @@ class Primitive:
 
     A ``None`` rule is a missing one: the transform that needs it raises
     ``NotImplementedError`` naming the primitive, the mode and the argument. An argument the
-    output does not depend on smoothly (an index, a mask) takes ``zero_derivative``. The rules
-    are fixed when the primitive is declared: assigning one afterwards raises ``TypeError``.
+    output does not depend on smoothly (an index, a mask) takes ``zero_derivative``.
 
     ``batch(prim, size, vals, batched, **params)`` is the rule of ``vmap``: the batched
     values carry the batch on axis 0 (``batched`` says which) and it returns the batched
-    result. ``reads[i]`` lists the values vjp rule ``i`` reads beyond shapes (argument
-    positions, ``-1`` for the output), so that reverse mode can free the others early.
+    result (``functional_ad.ops.batching`` holds the common ones). Without it, ``vmap``
+    raises ``NotImplementedError`` naming the primitive. ``reads[i]`` lists the values vjp
+    rule ``i`` reads beyond shapes (argument positions, ``-1`` for the output), so that
+    reverse mode can free the others early; ``None`` keeps every value. ``family`` names
+    the group the primitive belongs to (the ops/ module declaring it), for error messages
+    and the coverage report; ``elementwise`` says that its output is as large as each
+    argument (a ufunc), which reverse mode uses to tell large nodes cheaply.
+
+    Everything is fixed when the primitive is declared: assigning any of it afterwards
+    raises ``TypeError``, and so does a number of rules or reads that does not match.
 
     >>> import numpy as np
     >>> square = Primitive("square", np.square, jvp=lambda x_dot, y, x: 2 * x * x_dot,
-    ...                    vjp=lambda y_bar, y, x: 2 * x * y_bar)
+    ...                    vjp=lambda y_bar, y, x: 2 * x * y_bar, reads=((0,),))
     >>> float(square(3.0))
     9.0
+    >>> square.reads = ((),)
+    Traceback (most recent call last):
+    ...
+    TypeError: primitive 'square' is complete when declared: its reads cannot be assigned ...
     """
 
     __slots__ = (
@@ -91,11 +102,11 @@ class Primitive:
         "jvp_joint",
         "vjp_joint",
         "multiple_results",
-        "differentiable",
         "batch",
-        "family",
         "reads",
-        "jvp_reads",
+        "family",
+        "elementwise",
+        "differentiable",
     )
 
     def __init__(
@@ -110,13 +121,23 @@ class Primitive:
         multiple_results: bool = False,
         batch: Rule | None = None,
         reads: Sequence[Sequence[int]] | None = None,
+        family: str = "",
+        elementwise: bool = False,
     ) -> None:
-        jvp_rules = (jvp,) if callable(jvp) else (tuple(jvp) if jvp is not None else None)
-        vjp_rules = (vjp,) if callable(vjp) else (tuple(vjp) if vjp is not None else None)
+        jvp_rules = _as_rules(jvp)
+        vjp_rules = _as_rules(vjp)
         if jvp_rules is not None and vjp_rules is not None and len(jvp_rules) != len(vjp_rules):
             raise TypeError(
                 f"primitive {name!r}: {len(jvp_rules)} jvp rules but {len(vjp_rules)} vjp "
                 "rules; declare one rule per argument in each mode"
+            )
+        reads_declared = None if reads is None else tuple(tuple(r) for r in reads)
+        rules = vjp_rules if vjp_rules is not None else jvp_rules
+        if reads_declared is not None and rules is not None and len(reads_declared) != len(rules):
+            raise TypeError(
+                f"primitive {name!r}: reads for {len(reads_declared)} arguments but "
+                f"{len(rules)} rules; declare what each vjp rule reads (argument positions, "
+                "-1 for the output)"
             )
         self.name = name
         self.impl = impl
@@ -125,25 +146,33 @@ class Primitive:
         self.jvp_joint = jvp_joint
         self.vjp_joint = vjp_joint
         self.multiple_results = multiple_results
-        self.differentiable = any(r is not None for r in (jvp, vjp, jvp_joint, vjp_joint))
         self.batch = batch
-        self.family = ""  # the ops/ file that declares it, set by the registry
         # reads[i]: the values vjp rule i needs beyond shapes (argument positions, -1 for the
         # output); None keeps every value. The reverse-mode trace drops the others from large
         # nodes, so intermediates no rule reads are freed during the forward pass.
-        self.reads = None if reads is None else tuple(tuple(r) for r in reads)
-        # (jvp rules, the argument positions they read): worked out by forward mode when first
-        # needed, from the rules' code
-        self.jvp_reads: tuple[Any, Any] | None = None
+        self.reads = reads_declared
+        self.family = family
+        self.elementwise = elementwise
+        # (assigned last: from here on every attribute is fixed)
+        self.differentiable = any(r is not None for r in (jvp, vjp, jvp_joint, vjp_joint))
 
     def __setattr__(self, attr: str, value: Any) -> None:
-        if attr in _DECLARED and hasattr(self, "differentiable"):
+        if hasattr(self, "differentiable"):
             raise TypeError(
                 f"primitive {self.name!r} is complete when declared: its {attr} cannot be "
                 "assigned afterwards (the transforms would not see it). Declare a new "
-                "Primitive(name, impl, jvp=..., vjp=...) with every rule."
+                "Primitive(name, impl, jvp=..., vjp=..., batch=..., reads=...) with all of it."
             )
         object.__setattr__(self, attr, value)
+
+    def missing_batch_rule(self) -> NotImplementedError:
+        """The error of ``vmap`` for a primitive declared without a batch rule."""
+        return NotImplementedError(
+            f"primitive {self.name!r} has no batch rule, and vmap needs one. Declare it "
+            "beside the primitive: Primitive(..., batch=rule), where rule(prim, size, vals, "
+            "batched, **params) returns the batched result (functional_ad.ops.batching has "
+            "the common ones: batch_elementwise, batch_all, batch_by_loop)."
+        )
 
     def missing_rule(self, mode: str, argument: int | None = None) -> NotImplementedError:
         """The error for a derivative that needs a rule this primitive does not have."""

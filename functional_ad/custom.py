@@ -29,6 +29,7 @@ from typing import Any, cast
 import numpy as np
 
 from .core import Primitive, Tracer, bind
+from .ops.batching import batch_by_loop
 from .transforms.common import as_value
 from .transforms.vjp import pull_back, record
 from .tree import TreeDef, tree_flatten, tree_unflatten
@@ -292,8 +293,11 @@ class _JVPCall(_Call):
             jvp_joint=self.jvp_joint,
             vjp_joint=self.vjp_joint,
             multiple_results=True,
+            # the function and its rules are the user's code on one example's values:
+            # vmap runs them per example
+            batch=batch_by_loop,
+            family="custom",
         )
-        self.primitive.family = "custom"
 
     def impl(self, *leaves: Any) -> tuple:
         out = self.custom.fun(*self.split.full_args(leaves))
@@ -412,8 +416,11 @@ class _VJPCall(_Call):
             jvp_joint=self.jvp_joint,
             vjp_joint=self.vjp_joint,
             multiple_results=True,
+            # the function and its rules are the user's code on one example's values:
+            # vmap runs them per example
+            batch=batch_by_loop,
+            family="custom",
         )
-        self.primitive.family = "custom"
 
     def run_fwd(self, leaves: Sequence[Any]) -> tuple[Any, Any]:
         result = self.custom.fwd(*self.split.full_args(leaves))  # type: ignore[misc]

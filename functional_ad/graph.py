@@ -177,7 +177,7 @@ class GraphTrace(Trace):
             # an elementwise output is as large as any of its arguments (a plain array: the
             # common case, checked in line)
             (y.nbytes >= KEEP_BELOW if type(y) is np.ndarray else is_large(y))
-            or (prim.family != "elementwise" and any(is_large(v) for v in vals))
+            or (not prim.elementwise and any(is_large(v) for v in vals))
         ):
             node = _lean_node(prim, parents, vals, params, y, self.record_all)
         else:

@@ -18,7 +18,7 @@ from ..core import (
 from ..graph import shape_stand_in
 from ..ops import NUMPY, UFUNC_METHODS
 from ..ops import elementwise as ew
-from ..ops.registry import no_derivative
+from ..ops.constants import CONSTANTS
 from ..views import fresh_args
 
 
@@ -93,9 +93,6 @@ def register_scipy() -> bool:
 
     if special.PRIMITIVES_BY_NAME or not special.register():
         return False
-    from ..transforms import batching
-
-    batching.install()
     register_front_end(ufunc_primitives())
     return True
 
@@ -178,21 +175,14 @@ def _metadata(func: Any) -> Any:
     return handler
 
 
-def _constant(func: Any, multiple: bool = False) -> Any:
-    """A function whose result carries no derivative (indices, tests, counts...).
-
-    It is a primitive without rules, so graphs and ``compile`` record it and ``vmap`` maps
-    it (``multiple``: it returns a tuple of arrays). Arguments that hide traced values inside
-    lists, and calls asking for a tuple where one array is usual (``np.unique(...,
-    return_counts=True)``), are computed from concrete values.
+def _constant(func: Any) -> Any:
+    """The handler of a function whose result carries no derivative (indices, tests,
+    counts...): its primitive (``ops.constants``), which graphs and ``compile`` record and
+    ``vmap`` maps. Arguments that hide traced values inside lists, and calls asking for a
+    tuple where one array is usual (``np.unique(..., return_counts=True)``), are computed
+    from concrete values.
     """
-    prim = no_derivative(
-        func.__name__,
-        (lambda *args, **params: tuple(func(*args, **params)))
-        if multiple
-        else (lambda *args, **params: func(*args, **params)),
-        multiple_results=multiple,
-    )
+    prim = CONSTANTS[func.__name__]
 
     def handler(*args: Any, **kwargs: Any) -> Any:
         returns_more = any(k.startswith("return_") and v for k, v in kwargs.items())
@@ -227,10 +217,8 @@ for _f in [
     np.min_scalar_type,
 ]:
     NUMPY[_f] = _metadata(_f)
-for _f in [np.nonzero, np.histogram]:
-    if _f not in NUMPY:
-        NUMPY[_f] = _constant(_f, multiple=True)
 for _f in [
+    np.nonzero,
     np.flatnonzero,
     np.searchsorted,
     np.isclose,
@@ -244,9 +232,6 @@ for _f in [
     np.iscomplex,
     np.isreal,
     np.unique,
-    np.bincount,
-    np.digitize,
-    np.histogram_bin_edges,
 ]:
     if _f not in NUMPY:
         NUMPY[_f] = _constant(_f)

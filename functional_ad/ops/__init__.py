@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     array_tools,
     assembly,
     binning,
+    constants,
     convolution,
     elementwise,
     fft,

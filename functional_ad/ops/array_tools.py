@@ -16,6 +16,8 @@ import numpy as np
 from ..core import concrete
 from .registry import implements, no_derivative, shape_of
 
+FAMILY = "array_tools"
+
 
 @implements(np.resize)
 def resize(a: Any, new_shape: Any) -> Any:
@@ -60,7 +62,7 @@ def _ix_batch(prim: Any, size: int, vals: list, batched: tuple, **params: Any) -
 
 
 _ix = no_derivative(
-    "ix_", lambda *args: tuple(np.ix_(*args)), multiple_results=True, batch=_ix_batch
+    "ix_", lambda *args: tuple(np.ix_(*args)), multiple_results=True, batch=_ix_batch, family=FAMILY
 )
 
 

@@ -16,6 +16,8 @@ import numpy as np
 from .matrix_equations import _over_stack, _sum_to
 from .registry import NUMPY, primitive, shape_of
 
+FAMILY = "convolution"
+
 
 def _convolve_impl(a: Any, v: Any, ndim: int) -> Any:
     if ndim == 1:
@@ -85,6 +87,7 @@ convolve_full = primitive(
     vjp_joint=_convolve_vjp,
     batch=batch_stacks(lambda params: params["ndim"]),
     reads=((1,), (0,)),
+    family=FAMILY,
 )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import shape_quadrature
+from .batching import batch_elementwise
 from .registry import no_derivative
 from .special_rules import nary
 
@@ -40,6 +41,7 @@ def declare(stats: Any, sc: Any) -> dict[str, Any]:
         "stats.vonmises_cdf",
         _elementwise(stats.vonmises.cdf),
         [lambda y, z, k: vonmises_pdf(z, k), lambda y, z, k: p["vonmises_cdf_dk"](z, k)],
+        reads=((0, 1), (0, 1)),
     )
     p["vonmises_ppf"] = nary(
         "stats.vonmises_ppf",
@@ -48,6 +50,7 @@ def declare(stats: Any, sc: Any) -> dict[str, Any]:
             lambda y, q, k: 1 / vonmises_pdf(y, k),
             lambda y, q, k: -p["vonmises_cdf_dk"](y, k) / vonmises_pdf(y, k),
         ],
+        reads=((-1, 1), (-1, 1)),
     )
     # F(x; a) = Φ(x) - 2 T(x, a): ∂F/∂a = -2 ∂T/∂a, so ∂x/∂a = 2 ∂T/∂a(x, a) / f(x); SciPy
     # computes F without the cancellation of that difference in the left tail
@@ -55,11 +58,13 @@ def declare(stats: Any, sc: Any) -> dict[str, Any]:
         "stats.skewnorm_cdf",
         _elementwise(stats.skewnorm.cdf),
         [lambda y, z, a: skewnorm_pdf(z, a), lambda y, z, a: -2 * owens_t_da(z, a)],
+        reads=((0, 1), (0, 1)),
     )
     p["skewnorm_sf"] = nary(
         "stats.skewnorm_sf",
         _elementwise(stats.skewnorm.sf),
         [lambda y, z, a: -skewnorm_pdf(z, a), lambda y, z, a: 2 * owens_t_da(z, a)],
+        reads=((0, 1), (0, 1)),
     )
     p["skewnorm_ppf"] = nary(
         "stats.skewnorm_ppf",
@@ -68,11 +73,16 @@ def declare(stats: Any, sc: Any) -> dict[str, Any]:
             lambda y, q, a: 1 / skewnorm_pdf(y, a),
             lambda y, q, a: 2 * owens_t_da(y, a) / skewnorm_pdf(y, a),
         ],
+        reads=((-1, 1), (-1, 1)),
     )
     for name in ("poisson", "binom", "nbinom"):
-        prim = no_derivative(f"stats.{name}_ppf", _elementwise(getattr(stats, name).ppf))
-        prim.family = "special"
-        p[f"{name}_ppf"] = prim
+        p[f"{name}_ppf"] = no_derivative(
+            f"stats.{name}_ppf",
+            _elementwise(getattr(stats, name).ppf),
+            family="special",
+            batch=batch_elementwise,
+            elementwise=True,
+        )
     return p
 
 

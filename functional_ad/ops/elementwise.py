@@ -19,6 +19,7 @@ import numpy as np
 from ..core import Primitive, zero_derivative
 from ..views import mark_array
 from ..zeros import Zero
+from .batching import batch_elementwise
 from .registry import (
     NUMPY,
     UFUNC_METHODS,
@@ -27,12 +28,13 @@ from .registry import (
     no_derivative,
     normalize_axis,
     primitive,
-    reads_of,
     scaled_product,
     shape_of,
     unbroadcast,
 )
 from .shape import where_p
+
+FAMILY = "elementwise"
 
 # Python floats, not NumPy scalars: a np.float64 factor would turn float32 tangents to float64.
 LN2 = math.log(2.0)
@@ -41,31 +43,52 @@ DEG_PER_RAD = 180.0 / math.pi
 RAD_PER_DEG = math.pi / 180.0
 
 
-def unary(name: str, ufunc: np.ufunc, d: Callable[[Any, Any], Any]) -> Primitive:
-    """A one-argument ufunc whose derivative is ``d(y, x)`` (so ``y_dot = x_dot * d``).
+def unary(
+    name: str,
+    ufunc: Any,
+    d: Callable[[Any, Any], Any],
+    *,
+    reads: tuple[int, ...],
+    family: str = FAMILY,
+) -> Primitive:
+    """A one-argument ufunc whose derivative is ``d(y, x)`` (so ``y_dot = x_dot * d``);
+    ``reads`` says which of ``y`` (-1) and ``x`` (0) ``d`` reads.
 
     Holomorphic on complex inputs when ``d`` is the complex derivative.
+
+    >>> import numpy as np
+    >>> from functional_ad.ops.registry import PRIMITIVES
+    >>> p = unary("doc_exp", lambda x: np.exp(x), lambda y, x: y, reads=(-1,))
+    >>> p.reads, PRIMITIVES.pop("doc_exp") is p
+    (((-1,),), True)
     """
-    reads = reads_of(d, (-1, 0))  # d(y, x)
     prim = primitive(
         name,
         ufunc,
         jvp=lambda x_dot, y, x: x_dot * d(y, x),
         vjp=lambda y_bar, y, x: y_bar * d(y, x),
-        reads=None if reads is None else (reads,),
+        reads=(reads,),
+        family=family,
+        batch=batch_elementwise,
+        elementwise=True,
     )
-    NUMPY[ufunc] = prim
+    if isinstance(ufunc, np.ufunc):
+        NUMPY[ufunc] = prim
     return prim
 
 
 def linear(name: str, ufunc: np.ufunc, apply: Callable[[Any], Any]) -> Primitive:
-    """A one-argument ufunc that is linear: its tangent and cotangent maps are ``apply``."""
+    """A one-argument ufunc that is linear: its tangent and cotangent maps are ``apply``
+    (which reads nothing but the tangent or cotangent)."""
     prim = primitive(
         name,
         ufunc,
         jvp=lambda x_dot, y, x: apply(x_dot),
         vjp=lambda y_bar, y, x: apply(y_bar),
         reads=((),),
+        family=FAMILY,
+        batch=batch_elementwise,
+        elementwise=True,
     )
     NUMPY[ufunc] = prim
     return prim
@@ -73,11 +96,16 @@ def linear(name: str, ufunc: np.ufunc, apply: Callable[[Any], Any]) -> Primitive
 
 def binary(
     name: str,
-    ufunc: np.ufunc,
+    ufunc: Any,
     dx: Callable[[Any, Any, Any], Any] | None,
     dz: Callable[[Any, Any, Any], Any] | None,
+    *,
+    reads: tuple[tuple[int, ...], tuple[int, ...]],
+    family: str = FAMILY,
 ) -> Primitive:
-    """A broadcasting two-argument ufunc with partials ``dx(y, x, z)`` and ``dz(y, x, z)``."""
+    """A broadcasting two-argument ufunc with partials ``dx(y, x, z)`` and ``dz(y, x, z)``;
+    ``reads`` says which of ``y`` (-1), ``x`` (0) and ``z`` (1) each partial reads (``()``
+    for a ``None`` partial, whose argument has no derivative)."""
 
     def rules(d: Callable | None, which: int) -> tuple[Callable, Callable]:
         if d is None:  # (None here: the output does not depend smoothly on that argument)
@@ -92,21 +120,24 @@ def binary(
         return jvp, vjp
 
     (jx, vx), (jz, vz) = rules(dx, 0), rules(dz, 1)
-    reads = [() if d is None else reads_of(d, (-1, 0, 1)) for d in (dx, dz)]  # d(y, x, z)
     prim = primitive(
         name,
         ufunc,
         jvp=(jx, jz),
         vjp=(vx, vz),
-        reads=None if None in reads else reads,
+        reads=reads,
+        family=family,
+        batch=batch_elementwise,
+        elementwise=True,
     )
-    NUMPY[ufunc] = prim
+    if isinstance(ufunc, np.ufunc):
+        NUMPY[ufunc] = prim
     return prim
 
 
 def constant_ufunc(name: str, ufunc: np.ufunc) -> Primitive:
     """A ufunc whose result is piecewise constant or boolean: no derivative."""
-    prim = no_derivative(name, ufunc)
+    prim = no_derivative(name, ufunc, family=FAMILY, batch=batch_elementwise, elementwise=True)
     NUMPY[ufunc] = prim
     return prim
 
@@ -158,6 +189,9 @@ add = primitive(
     jvp=(lambda t, y, x, z: broadcast_like(t, y), lambda t, y, x, z: broadcast_like(t, y)),
     vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(g, z)),
     reads=((), ()),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )
 
 
@@ -175,6 +209,9 @@ sub = primitive(
     jvp_joint=_sub_jvp,
     vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(-g, z)),
     reads=((), ()),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )
 mul = primitive(
     "mul",
@@ -182,6 +219,9 @@ mul = primitive(
     jvp=(lambda t, y, x, z: broadcast_like(t * z, y), lambda t, y, x, z: broadcast_like(x * t, y)),
     vjp=(lambda g, y, x, z: unbroadcast(g * z, x), lambda g, y, x, z: unbroadcast(x * g, z)),
     reads=((1,), (0,)),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )
 # d(x/z) = dx/z - y dz/z
 div = primitive(
@@ -196,6 +236,9 @@ div = primitive(
         lambda g, y, x, z: unbroadcast(-g * y / z, z),
     ),
     reads=((1,), (-1, 1)),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )
 NUMPY.update({np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div})
 neg = linear("neg", np.negative, lambda t: -t)
@@ -233,7 +276,7 @@ def _python_log(x: complex) -> complex:
     return math.log(x) if x > 0 else math.nan
 
 
-power = binary("pow", np.power, _pow_dx, _pow_dz)
+power = binary("pow", np.power, _pow_dx, _pow_dz, reads=((0, 1), (-1, 0)))
 
 
 @implements(np.float_power)
@@ -255,26 +298,57 @@ square = primitive(
     jvp=lambda t, y, x: scaled_product(2, t, x),
     vjp=lambda g, y, x: scaled_product(2, g, x),
     reads=((0,),),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )
 NUMPY[np.square] = square
-reciprocal = unary("reciprocal", np.reciprocal, lambda y, x: -(y * y))
+reciprocal = unary("reciprocal", np.reciprocal, lambda y, x: -(y * y), reads=(-1,))
 
 # ---------------------------------------------------------------- exponentials and logarithms
 
-exp = unary("exp", np.exp, lambda y, x: y)
-exp2 = unary("exp2", np.exp2, lambda y, x: y * LN2)
-expm1 = unary("expm1", np.expm1, lambda y, x: y + 1)
+exp = unary("exp", np.exp, lambda y, x: y, reads=(-1,))
+exp2 = unary("exp2", np.exp2, lambda y, x: y * LN2, reads=(-1,))
+expm1 = unary("expm1", np.expm1, lambda y, x: y + 1, reads=(-1,))
 log = primitive(
-    "log", np.log, jvp=lambda t, y, x: t / x, vjp=lambda g, y, x: g / x, reads=((0,),)
+    "log",
+    np.log,
+    jvp=lambda t, y, x: t / x,
+    vjp=lambda g, y, x: g / x,
+    reads=((0,),),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )  # x > 0
 log2 = primitive(
-    "log2", np.log2, jvp=lambda t, y, x: t / (x * LN2), vjp=lambda g, y, x: g / (x * LN2)
+    "log2",
+    np.log2,
+    jvp=lambda t, y, x: t / (x * LN2),
+    vjp=lambda g, y, x: g / (x * LN2),
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((0,),),
+    elementwise=True,
 )
 log10 = primitive(
-    "log10", np.log10, jvp=lambda t, y, x: t / (x * LN10), vjp=lambda g, y, x: g / (x * LN10)
+    "log10",
+    np.log10,
+    jvp=lambda t, y, x: t / (x * LN10),
+    vjp=lambda g, y, x: g / (x * LN10),
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((0,),),
+    elementwise=True,
 )
 log1p = primitive(
-    "log1p", np.log1p, jvp=lambda t, y, x: t / (1 + x), vjp=lambda g, y, x: g / (1 + x)
+    "log1p",
+    np.log1p,
+    jvp=lambda t, y, x: t / (1 + x),
+    vjp=lambda g, y, x: g / (1 + x),
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((0,),),
+    elementwise=True,
 )  # x > -1
 NUMPY.update({np.log: log, np.log2: log2, np.log10: log10, np.log1p: log1p})
 # sqrt'(0) = inf, as the limit from the right
@@ -284,45 +358,68 @@ sqrt = primitive(
     jvp=lambda t, y, x: t / (2 * y),
     vjp=lambda g, y, x: g / (2 * y),
     reads=((-1,),),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )
 NUMPY[np.sqrt] = sqrt
-cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y))  # real only; inf at 0
+cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y), reads=(-1,))  # real only; inf at 0
 # log(e^x + e^z): the partials are the softmax weights e^(x-y) and e^(z-y)
 logaddexp = binary(
-    "logaddexp", np.logaddexp, lambda y, x, z: np.exp(x - y), lambda y, x, z: np.exp(z - y)
+    "logaddexp",
+    np.logaddexp,
+    lambda y, x, z: np.exp(x - y),
+    lambda y, x, z: np.exp(z - y),
+    reads=((-1, 0), (-1, 1)),
 )
 logaddexp2 = binary(
-    "logaddexp2", np.logaddexp2, lambda y, x, z: np.exp2(x - y), lambda y, x, z: np.exp2(z - y)
+    "logaddexp2",
+    np.logaddexp2,
+    lambda y, x, z: np.exp2(x - y),
+    lambda y, x, z: np.exp2(z - y),
+    reads=((-1, 0), (-1, 1)),
 )
 
 # ---------------------------------------------------------------- trigonometric and hyperbolic
 # On complex inputs these are the principal branches and the rules their complex derivatives.
 
-sin = unary("sin", np.sin, lambda y, x: np.cos(x))
-cos = unary("cos", np.cos, lambda y, x: -np.sin(x))
-tan = unary("tan", np.tan, lambda y, x: 1 + y * y)
-arcsin = unary("arcsin", np.arcsin, lambda y, x: 1 / np.sqrt(1 - x * x))  # |x| < 1
-arccos = unary("arccos", np.arccos, lambda y, x: -1 / np.sqrt(1 - x * x))  # |x| < 1
-arctan = unary("arctan", np.arctan, lambda y, x: 1 / (1 + x * x))
-sinh = unary("sinh", np.sinh, lambda y, x: np.cosh(x))
-cosh = unary("cosh", np.cosh, lambda y, x: np.sinh(x))
+sin = unary("sin", np.sin, lambda y, x: np.cos(x), reads=(0,))
+cos = unary("cos", np.cos, lambda y, x: -np.sin(x), reads=(0,))
+tan = unary("tan", np.tan, lambda y, x: 1 + y * y, reads=(-1,))
+arcsin = unary("arcsin", np.arcsin, lambda y, x: 1 / np.sqrt(1 - x * x), reads=(0,))  # |x| < 1
+arccos = unary("arccos", np.arccos, lambda y, x: -1 / np.sqrt(1 - x * x), reads=(0,))  # |x| < 1
+arctan = unary("arctan", np.arctan, lambda y, x: 1 / (1 + x * x), reads=(0,))
+sinh = unary("sinh", np.sinh, lambda y, x: np.cosh(x), reads=(0,))
+cosh = unary("cosh", np.cosh, lambda y, x: np.sinh(x), reads=(0,))
 # -(y² - 1) rather than 1 - y²: the same value, and NumPy reuses each temporary in place
-tanh = unary("tanh", np.tanh, lambda y, x: -(y * y - 1))
-arcsinh = unary("arcsinh", np.arcsinh, lambda y, x: 1 / np.sqrt(x * x + 1))
+tanh = unary("tanh", np.tanh, lambda y, x: -(y * y - 1), reads=(-1,))
+arcsinh = unary("arcsinh", np.arcsinh, lambda y, x: 1 / np.sqrt(x * x + 1), reads=(0,))
 # 1/sqrt(x-1)/sqrt(x+1) rather than 1/sqrt(x²-1): equal for x > 1, and the principal
 # branch's derivative for complex x (the two differ for Re x < 0)
-arccosh = unary("arccosh", np.arccosh, lambda y, x: 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)))
-arctanh = unary("arctanh", np.arctanh, lambda y, x: 1 / (1 - x * x))  # |x| < 1
+arccosh = unary(
+    "arccosh", np.arccosh, lambda y, x: 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)), reads=(0,)
+)
+arctanh = unary("arctanh", np.arctanh, lambda y, x: 1 / (1 - x * x), reads=(0,))  # |x| < 1
 deg2rad = linear("deg2rad", np.deg2rad, lambda t: t * RAD_PER_DEG)
 rad2deg = linear("rad2deg", np.rad2deg, lambda t: t * DEG_PER_RAD)
 NUMPY.update({np.radians: deg2rad, np.degrees: rad2deg})
 # arctan2(x, z) = angle of (z, x): partials z/(x²+z²) and -x/(x²+z²)
 arctan2 = binary(
-    "arctan2", np.arctan2, lambda y, x, z: z / (x * x + z * z), lambda y, x, z: -x / (x * x + z * z)
+    "arctan2",
+    np.arctan2,
+    lambda y, x, z: z / (x * x + z * z),
+    lambda y, x, z: -x / (x * x + z * z),
+    reads=((0, 1), (0, 1)),
 )
 # hypot(x, z) = sqrt(x² + z²): partials x/y and z/y; at the origin, where they are undefined,
 # 0 (a subgradient, as for np.linalg.norm at 0)
-hypot = binary("hypot", np.hypot, lambda y, x, z: x / nonzero(y), lambda y, x, z: z / nonzero(y))
+hypot = binary(
+    "hypot",
+    np.hypot,
+    lambda y, x, z: x / nonzero(y),
+    lambda y, x, z: z / nonzero(y),
+    reads=((-1, 0), (-1, 1)),
+)
 
 # sinc'(x) = sum_k (-1)^k 2k pi^(2k) x^(2k-1) / (2k+1)!, k >= 1: the series used below
 # |x| < 0.1 (where the closed form cancels), accurate to 1e-16 with these terms, and
@@ -346,7 +443,14 @@ def _sinc_d(y: Any, x: Any) -> Any:
 
 
 sinc = primitive(
-    "sinc", np.sinc, jvp=lambda t, y, x: t * _sinc_d(y, x), vjp=lambda g, y, x: g * _sinc_d(y, x)
+    "sinc",
+    np.sinc,
+    jvp=lambda t, y, x: t * _sinc_d(y, x),
+    vjp=lambda g, y, x: g * _sinc_d(y, x),
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((0,),),
+    elementwise=True,
 )
 NUMPY[np.sinc] = sinc
 
@@ -361,7 +465,16 @@ def _real_vjp(g: Any, y: Any, x: Any) -> Any:
 
 
 # real(z) = (z + conj z)/2: the cotangent passes unchanged, as a complex number
-real = primitive("real", np.real, jvp=lambda t, y, x: np.real(t), vjp=_real_vjp)
+real = primitive(
+    "real",
+    np.real,
+    jvp=lambda t, y, x: np.real(t),
+    vjp=_real_vjp,
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((),),
+    elementwise=True,
+)
 
 
 def _imag_jvp(t: Any, y: Any, x: Any) -> Any:
@@ -373,11 +486,20 @@ def _imag_vjp(g: Any, y: Any, x: Any) -> Any:
     return real_part(g) * -1j if is_complex(x) else None
 
 
-imag = primitive("imag", np.imag, jvp=_imag_jvp, vjp=_imag_vjp)
+imag = primitive(
+    "imag",
+    np.imag,
+    jvp=_imag_jvp,
+    vjp=_imag_vjp,
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((),),
+    elementwise=True,
+)
 NUMPY.update({np.real: real, np.imag: imag})
 
 # The angle of a real number is 0 or pi: piecewise constant.
-_real_angle = no_derivative("angle_of_real", np.angle)
+_real_angle = no_derivative("angle_of_real", np.angle, family=FAMILY, batch=batch_elementwise)
 
 
 @implements(np.angle)
@@ -406,11 +528,20 @@ def _abs_vjp(g: Any, y: Any, x: Any) -> Any:
     return g * np.sign(x)
 
 
-absolute = primitive("abs", np.absolute, jvp=_abs_jvp, vjp=_abs_vjp)
+absolute = primitive(
+    "abs",
+    np.absolute,
+    jvp=_abs_jvp,
+    vjp=_abs_vjp,
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((-1, 0),),
+    elementwise=True,
+)
 NUMPY[np.absolute] = absolute
-fabs = unary("fabs", np.fabs, lambda y, x: np.sign(x))  # real only; fabs'(0) = 0
+fabs = unary("fabs", np.fabs, lambda y, x: np.sign(x), reads=(0,))  # real only; fabs'(0) = 0
 
-_real_sign = no_derivative("sign", np.sign)
+_real_sign = no_derivative("sign", np.sign, family=FAMILY, batch=batch_elementwise)
 
 
 @implements(np.sign)
@@ -443,6 +574,7 @@ def _extremum(name: str, ufunc: np.ufunc, larger: bool, nan_wins: bool) -> Primi
         ufunc,
         lambda y, x, z: _wins(x, z, larger, nan_wins),
         lambda y, x, z: _wins(z, x, larger, nan_wins),
+        reads=((0, 1), (0, 1)),
     )
 
 
@@ -452,24 +584,38 @@ fmax = _extremum("fmax", np.fmax, larger=True, nan_wins=False)
 fmin = _extremum("fmin", np.fmin, larger=False, nan_wins=False)
 # x mod z = x - floor(x/z) z: partials 1 and -floor(x/z), away from the jumps
 remainder = binary(
-    "remainder", np.remainder, lambda y, x, z: 1.0, lambda y, x, z: -np.floor_divide(x, z)
+    "remainder",
+    np.remainder,
+    lambda y, x, z: 1.0,
+    lambda y, x, z: -np.floor_divide(x, z),
+    reads=((), (0, 1)),
 )
 NUMPY[np.mod] = remainder
-fmod = binary("fmod", np.fmod, lambda y, x, z: 1.0, lambda y, x, z: -np.trunc(x / z))
+fmod = binary(
+    "fmod", np.fmod, lambda y, x, z: 1.0, lambda y, x, z: -np.trunc(x / z), reads=((), (0, 1))
+)
 # copysign(x, z) = |x| sign(z): d/dx = sign(x) sign(result), 0 at x = 0 like abs
-copysign = binary("copysign", np.copysign, lambda y, x, z: np.sign(x) * np.sign(y), None)
+copysign = binary(
+    "copysign", np.copysign, lambda y, x, z: np.sign(x) * np.sign(y), None, reads=((-1, 0), ())
+)
 # heaviside(x, h) is 0, h or 1: piecewise constant in x, and equal to h where x = 0
-heaviside = binary("heaviside", np.heaviside, None, lambda y, x, z: as_dtype_of(x == 0, y))
+heaviside = binary(
+    "heaviside", np.heaviside, None, lambda y, x, z: as_dtype_of(x == 0, y), reads=((), (-1, 0))
+)
 # ldexp(x, n) = x 2**n: linear in x; n is an integer
 ldexp = primitive(
     "ldexp",
     np.ldexp,
     jvp=(lambda t, y, x, n: broadcast_like(np.ldexp(t, n), y), zero_derivative),
     vjp=(lambda g, y, x, n: unbroadcast(np.ldexp(g, n), x), zero_derivative),
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((1,), ()),
+    elementwise=True,
 )
 NUMPY[np.ldexp] = ldexp
 # nextafter(x, z) moves x by one ulp: derivative 1 in x, 0 in z
-nextafter = binary("nextafter", np.nextafter, lambda y, x, z: 1.0, None)
+nextafter = binary("nextafter", np.nextafter, lambda y, x, z: 1.0, None, reads=((), ()))
 
 
 def _frexp_vjp(g: tuple, y: tuple, x: Any) -> Any:
@@ -483,6 +629,10 @@ frexp = primitive(
     jvp=lambda t, y, x: (np.ldexp(t, -y[1]), None),
     vjp=_frexp_vjp,
     multiple_results=True,
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((-1,),),
+    elementwise=True,
 )
 NUMPY[np.frexp] = frexp
 # modf(x) = (x - trunc(x), trunc(x)): the fractional part moves with x, the integral part not
@@ -492,6 +642,10 @@ modf = primitive(
     jvp=lambda t, y, x: (t, None),
     vjp=lambda g, y, x: None if isinstance(g[0], Zero) else g[0],
     multiple_results=True,
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((),),
+    elementwise=True,
 )
 NUMPY[np.modf] = modf
 
@@ -533,7 +687,9 @@ CONSTANT_UFUNCS = {
 CONSTANT_UFUNCS["sign"] = _real_sign
 NUMPY[np.fix] = lambda x, out=None: CONSTANT_UFUNCS["trunc"](x)
 
-_round = no_derivative("round", lambda x, decimals: np.round(x, decimals))
+_round = no_derivative(
+    "round", lambda x, decimals: np.round(x, decimals), family=FAMILY, batch=batch_elementwise
+)
 
 
 @implements(np.round, np.around)
@@ -573,9 +729,25 @@ def _convert_vjp(g: Any, y: Any, x: Any, dtype: Any) -> Any:
 
 
 convert = primitive(
-    "convert", _convert_impl, jvp=_convert_jvp, vjp=_convert_vjp, reads=((),)
+    "convert",
+    _convert_impl,
+    jvp=_convert_jvp,
+    vjp=_convert_vjp,
+    reads=((),),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )  # the rule reads only the dtype of x
-copy = primitive("copy", np.copy, jvp=lambda t, y, x: t, vjp=lambda g, y, x: g, reads=((),))
+copy = primitive(
+    "copy",
+    np.copy,
+    jvp=lambda t, y, x: t,
+    vjp=lambda g, y, x: g,
+    reads=((),),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
+)
 
 
 @implements(np.copy)
@@ -600,7 +772,7 @@ def _finite_max(a: Any, axis: tuple | None) -> Any:
     return np.where(np.isfinite(m), m, 0).astype(m.dtype)
 
 
-max_shift = no_derivative("max_shift", _finite_max, batch=_batch_axis_first)
+max_shift = no_derivative("max_shift", _finite_max, batch=_batch_axis_first, family=FAMILY)
 
 
 def logsumexp(a: Any, axis: tuple | None, keepdims: bool = False, b: Any = None) -> Any:
@@ -716,6 +888,9 @@ tie_share: Primitive = primitive(
         zero_derivative,
     ),
     batch=_batch_axis_first,
+    family=FAMILY,
+    reads=((1, 2), (), ()),
+    elementwise=True,
 )
 tie_gather: Primitive = primitive(
     "tie_gather",
@@ -731,6 +906,9 @@ tie_gather: Primitive = primitive(
         zero_derivative,
     ),
     batch=_batch_axis_first,
+    family=FAMILY,
+    reads=((1, 2), (), ()),
+    elementwise=True,
 )
 cummax = primitive(
     "cummax",
@@ -738,6 +916,9 @@ cummax = primitive(
     jvp=lambda t, y, x, axis: tie_share(t, x, y, axis=axis),
     vjp=lambda g, y, x, axis: tie_gather(g, x, y, axis=axis),
     batch=_batch_axis_first,
+    family=FAMILY,
+    reads=((-1, 0),),
+    elementwise=True,
 )
 cummin = primitive(
     "cummin",
@@ -745,6 +926,9 @@ cummin = primitive(
     jvp=lambda t, y, x, axis: tie_share(t, x, y, axis=axis),
     vjp=lambda g, y, x, axis: tie_gather(g, x, y, axis=axis),
     batch=_batch_axis_first,
+    family=FAMILY,
+    reads=((-1, 0),),
+    elementwise=True,
 )
 
 

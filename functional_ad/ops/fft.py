@@ -24,6 +24,8 @@ import numpy as np
 from ..core import Primitive
 from .registry import implements, primitive, shape_of
 
+FAMILY = "fft"
+
 _DUAL_NORM = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
 
@@ -99,6 +101,8 @@ fft_p: Primitive = primitive(
     jvp=lambda x_dot, y, x, **params: fft_p(x_dot, **params),
     vjp=_c2c_vjp,
     batch=_shift_axis,
+    family=FAMILY,
+    reads=((),),  # x for its shape and dtype only,
 )
 
 # ----------------------------------------------------------------------------- real transforms
@@ -119,6 +123,8 @@ rfft_p: Primitive = primitive(
     jvp=lambda x_dot, y, x, **params: rfft_p(x_dot, **params),
     vjp=_rfft_vjp,
     batch=_shift_axis,
+    family=FAMILY,
+    reads=((),),
 )
 
 
@@ -140,6 +146,8 @@ irfft_p: Primitive = primitive(
     jvp=lambda x_dot, y, x, **params: irfft_p(x_dot, **params),
     vjp=_irfft_vjp,
     batch=_shift_axis,
+    family=FAMILY,
+    reads=((),),
 )
 
 # ----------------------------------------------------------------------------- NumPy's functions

@@ -18,6 +18,8 @@ from .convolution import batch_stacks, convolve_full, core_slice
 from .matrix_equations import _over_stack, _sum_to
 from .registry import primitive, shape_of
 
+FAMILY = "filters"
+
 
 def _lfilter_impl(b: Any, a: Any, x: Any) -> Any:
     signal = importlib.import_module("scipy.signal")
@@ -65,6 +67,7 @@ lfilter_p = primitive(
     vjp_joint=_lfilter_vjp,
     batch=batch_stacks(lambda params: 1),
     reads=((-1, 0, 1, 2), (-1, 0, 1, 2), (-1, 0, 1, 2)),
+    family=FAMILY,
 )
 
 __all__ = ["lfilter_p"]

@@ -13,7 +13,88 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, zero_derivative
+from .batching import broadcast_batch
 from .registry import no_derivative, primitive, shape_of
+
+FAMILY = "gather"
+
+
+# ---------------------------------------------------------------- batch rules (vmap)
+
+
+def _flat_take_index(indices: Any, size: int, n: int) -> Any:
+    """Indices into the batch and axis flattened together: example b, index i -> b n + i."""
+    offsets = np.reshape(np.arange(size) * n, (size,) + (1,) * (np.ndim(indices) - 1))
+    return np.where(indices < 0, indices + n, indices) + offsets
+
+
+def _take(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -> Any:
+    x, indices = vals
+    if not batched[1]:
+        return prim(x, indices, axis=axis + 1)
+    if not batched[0]:  # one array, a batch of index arrays: the batch lands at ``axis``
+        return np.moveaxis(prim(x, indices, axis=axis), axis, 0)
+    # both batched: flatten (batch, axis) into one axis and take from it once
+    moved = np.moveaxis(x, axis + 1, 1)
+    n = np.shape(moved)[1]
+    flat = np.reshape(moved, (size * n,) + np.shape(moved)[2:])
+    out = prim(flat, _flat_take_index(indices, size, n), axis=0)  # (B, *idx, *rest)
+    k = np.ndim(indices) - 1
+    order = [0, *range(1 + k, 1 + k + axis), *range(1, 1 + k), *range(1 + k + axis, np.ndim(out))]
+    return np.transpose(out, order)
+
+
+def _take_add(
+    prim: Primitive, size: int, vals: list, batched: tuple, axis: int, shape: tuple
+) -> Any:
+    indices, v = vals
+    if not batched[0]:
+        return prim(indices, v, axis=axis + 1, shape=(size,) + tuple(shape))
+    v = v if batched[1] else broadcast_batch(v, size)
+    k = np.ndim(indices) - 1
+    n = shape[axis]
+    rest = tuple(shape[:axis]) + tuple(shape[axis + 1 :])
+    # values as (B, *idx, *rest), added into the flattened (batch, axis)
+    order = [
+        0,
+        *range(1 + axis, 1 + axis + k),
+        *range(1, 1 + axis),
+        *range(1 + axis + k, np.ndim(v)),
+    ]
+    flat = prim(
+        _flat_take_index(indices, size, n), np.transpose(v, order), axis=0, shape=(size * n,) + rest
+    )
+    return np.moveaxis(np.reshape(flat, (size, n) + rest), 1, axis + 1)
+
+
+def _gather(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -> Any:
+    x, indices = (v if b else broadcast_batch(v, size) for v, b in zip(vals, batched, strict=True))
+    return prim(x, indices, axis=axis % (np.ndim(x) - 1) + 1)
+
+
+def _scatter_add(
+    prim: Primitive, size: int, vals: list, batched: tuple, axis: int, shape: tuple
+) -> Any:
+    indices, values = (
+        v if b else broadcast_batch(v, size) for v, b in zip(vals, batched, strict=True)
+    )
+    return prim(indices, values, axis=axis % len(shape) + 1, shape=(size,) + tuple(shape))
+
+
+def _flattening_axis(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
+    """Index functions whose ``axis=None`` means the flattened example."""
+    (x,) = vals
+    keepdims = params.get("keepdims", False)
+    example_shape = np.shape(x)[1:]
+    if params["axis"] is None:
+        params["axis"] = 1
+        x = np.reshape(x, (size, -1))
+        out = prim(x, **params)
+        if keepdims:
+            out = np.reshape(out, (size,) + (1,) * len(example_shape))
+        return out
+    params["axis"] = params["axis"] % max(len(example_shape), 1) + 1
+    return prim(x, **params)
 
 
 def _full_index(indices: Any, axis: int) -> tuple:
@@ -36,6 +117,9 @@ gather: Primitive = primitive(
         lambda g, y, x, indices, axis: scatter_add(indices, g, axis=axis, shape=shape_of(x)),
         zero_derivative,
     ),
+    family=FAMILY,
+    batch=_gather,
+    reads=((1,), ()),
 )
 # the transpose of gather: repeated indices add up
 scatter_add: Primitive = primitive(
@@ -49,19 +133,34 @@ scatter_add: Primitive = primitive(
         zero_derivative,
         lambda g, y, indices, values, axis, shape: gather(g, indices, axis=axis),
     ),
+    family=FAMILY,
+    batch=_scatter_add,
+    reads=((), (0,)),
 )
 
 argsort = no_derivative(
-    "argsort", lambda x, axis, kind, stable: np.argsort(x, axis=axis, kind=kind, stable=stable)
+    "argsort",
+    lambda x, axis, kind, stable: np.argsort(x, axis=axis, kind=kind, stable=stable),
+    family=FAMILY,
+    batch=_flattening_axis,
 )
 argpartition = no_derivative(
-    "argpartition", lambda x, kth, axis: np.argpartition(x, kth, axis=axis)
+    "argpartition",
+    lambda x, kth, axis: np.argpartition(x, kth, axis=axis),
+    family=FAMILY,
+    batch=_flattening_axis,
 )
 argmax = no_derivative(
-    "argmax", lambda x, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims)
+    "argmax",
+    lambda x, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims),
+    family=FAMILY,
+    batch=_flattening_axis,
 )
 argmin = no_derivative(
-    "argmin", lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims)
+    "argmin",
+    lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims),
+    family=FAMILY,
+    batch=_flattening_axis,
 )
 
 
@@ -81,6 +180,9 @@ take: Primitive = primitive(
         lambda g, y, x, indices, axis: take_add(indices, g, axis=axis, shape=shape_of(x)),
         zero_derivative,
     ),
+    family=FAMILY,
+    batch=_take,
+    reads=((1,), ()),
 )
 # the transpose of take: values added into zeros at the indices along ``axis``
 take_add: Primitive = primitive(
@@ -91,4 +193,7 @@ take_add: Primitive = primitive(
         lambda t, y, indices, v, axis, shape: take_add(indices, t, axis=axis, shape=shape),
     ),
     vjp=(zero_derivative, lambda g, y, indices, v, axis, shape: take(g, indices, axis=axis)),
+    family=FAMILY,
+    batch=_take_add,
+    reads=((), (0,)),
 )

@@ -53,16 +53,19 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, a, x: p["gammainc_daa"](a, x),
             lambda y, a, x: gamma_density(a, x) * (np.log(x) - sc.digamma(a)),
         ],
+        reads=((0, 1), (0, 1)),
     )
     p["gammainc"] = nary(
         "special.gammainc",
         sc.gammainc,
         [lambda y, a, x: p["gammainc_da"](a, x), lambda y, a, x: gamma_density(a, x)],
+        reads=((0, 1), (0, 1)),
     )
     p["gammaincc"] = nary(
         "special.gammaincc",
         sc.gammaincc,
         [lambda y, a, x: -p["gammainc_da"](a, x), lambda y, a, x: -gamma_density(a, x)],
+        reads=((0, 1), (0, 1)),
     )
     # inverses x(a, q): ∂x/∂q = ±1/f(x), and ∂x/∂a = -(∂P/∂a)/f(x) for both (implicit
     # function theorem on P(a, x) = q or Q(a, x) = 1 - P(a, x) = q)
@@ -71,11 +74,13 @@ def declare(sc: Any) -> dict[str, Any]:
         "special.gammaincinv",
         sc.gammaincinv,
         [inverse_da, lambda y, a, q: 1 / gamma_density(a, y)],
+        reads=((-1, 0), (-1, 0)),
     )
     p["gammainccinv"] = nary(
         "special.gammainccinv",
         sc.gammainccinv,
         [inverse_da, lambda y, a, q: -1 / gamma_density(a, y)],
+        reads=((-1, 0), (-1, 0)),
     )
     # ∂/∂a betainc: quadrature; ∂/∂b by the symmetry I_x(a, b) = 1 - I_{1-x}(b, a)
     p["betainc_da"] = nary(
@@ -88,6 +93,7 @@ def declare(sc: Any) -> dict[str, Any]:
                 beta_density(a, b, x) * (np.log(x) - sc.digamma(a) + sc.digamma(a + b))
             ),
         ],
+        reads=((0, 1, 2), (0, 1, 2), (0, 1, 2)),
     )
     beta_da = lambda a, b, x: p["betainc_da"](a, b, x)
     beta_db = lambda a, b, x: -p["betainc_da"](b, a, 1 - x)
@@ -99,6 +105,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, a, b, x: beta_db(a, b, x),
             lambda y, a, b, x: beta_density(a, b, x),
         ],
+        reads=((0, 1, 2), (0, 1, 2), (0, 1, 2)),
     )
     p["betaincc"] = nary(
         "special.betaincc",
@@ -108,6 +115,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, a, b, x: -beta_db(a, b, x),
             lambda y, a, b, x: -beta_density(a, b, x),
         ],
+        reads=((0, 1, 2), (0, 1, 2), (0, 1, 2)),
     )
     # x(a, b, q) with I_x(a, b) = q: ∂x/∂θ = -(∂I/∂θ) / f(x)
     p["betaincinv"] = nary(
@@ -118,6 +126,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, a, b, q: -beta_db(a, b, y) / beta_density(a, b, y),
             lambda y, a, b, q: 1 / beta_density(a, b, y),
         ],
+        reads=((-1, 0, 1), (-1, 0, 1), (-1, 0, 1)),
     )
 
     # stdtr(ν, t) = 1 - I_u(ν/2, 1/2)/2 for t >= 0 (I_u/2 for t < 0), u = ν/(ν + t²):
@@ -134,6 +143,7 @@ def declare(sc: Any) -> dict[str, Any]:
         "special.stdtr",
         sc.stdtr,
         [lambda y, df, t: t_d_df(df, t), lambda y, df, t: t_density(df, t)],
+        reads=((0, 1), (0, 1)),
     )
     p["stdtrit"] = nary(
         "special.stdtrit",
@@ -142,6 +152,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, df, q: -t_d_df(df, y) / t_density(df, y),
             lambda y, df, q: 1 / t_density(df, y),
         ],
+        reads=((-1, 0), (-1, 0)),
     )
     # chi-squared: chdtr(v, x) = gammainc(v/2, x/2)
     p["chdtr"] = nary(
@@ -151,6 +162,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, v, x: p["gammainc_da"](v / 2, x / 2) / 2,
             lambda y, v, x: gamma_density(v / 2, x / 2) / 2,
         ],
+        reads=((0, 1), (0, 1)),
     )
     p["chdtrc"] = nary(
         "special.chdtrc",
@@ -159,13 +171,20 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, v, x: -p["gammainc_da"](v / 2, x / 2) / 2,
             lambda y, v, x: -gamma_density(v / 2, x / 2) / 2,
         ],
+        reads=((0, 1), (0, 1)),
     )
     # Poisson: pdtr(k, m) = gammaincc(floor(k) + 1, m)
     p["pdtr"] = nary(
-        "special.pdtr", sc.pdtr, [None, lambda y, k, m: -gamma_density(np.floor(k) + 1, m)]
+        "special.pdtr",
+        sc.pdtr,
+        [None, lambda y, k, m: -gamma_density(np.floor(k) + 1, m)],
+        reads=((), (0, 1)),
     )
     p["pdtrc"] = nary(
-        "special.pdtrc", sc.pdtrc, [None, lambda y, k, m: gamma_density(np.floor(k) + 1, m)]
+        "special.pdtrc",
+        sc.pdtrc,
+        [None, lambda y, k, m: gamma_density(np.floor(k) + 1, m)],
+        reads=((), (0, 1)),
     )
 
     # binomial: bdtr(k, n, p) = betainc(n - k, k + 1, 1 - p) for k < n, 1 for k = n (NaN
@@ -177,21 +196,29 @@ def declare(sc: Any) -> dict[str, Any]:
         return where_p(below, beta_density(a, k + 1, q), where_p(k == n, 0.0, np.nan))
 
     p["bdtr"] = nary(
-        "special.bdtr", sc.bdtr, [None, None, lambda y, k, n, q: -binomial_d(k, n, 1 - q)]
+        "special.bdtr",
+        sc.bdtr,
+        [None, None, lambda y, k, n, q: -binomial_d(k, n, 1 - q)],
+        reads=((), (), (0, 1, 2)),
     )
     p["bdtrc"] = nary(
-        "special.bdtrc", sc.bdtrc, [None, None, lambda y, k, n, q: binomial_d(k, n, 1 - q)]
+        "special.bdtrc",
+        sc.bdtrc,
+        [None, None, lambda y, k, n, q: binomial_d(k, n, 1 - q)],
+        reads=((), (), (0, 1, 2)),
     )
     # negative binomial: nbdtr(k, n, p) = betainc(n, k + 1, p)
     p["nbdtr"] = nary(
         "special.nbdtr",
         sc.nbdtr,
         [None, None, lambda y, k, n, q: beta_density(n, np.floor(k) + 1, q)],
+        reads=((), (), (0, 1, 2)),
     )
     p["nbdtrc"] = nary(
         "special.nbdtrc",
         sc.nbdtrc,
         [None, None, lambda y, k, n, q: -beta_density(n, np.floor(k) + 1, q)],
+        reads=((), (), (0, 1, 2)),
     )
     return p
 

@@ -13,7 +13,64 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Tracer, concrete
+from .batching import broadcast_batch, to_rank
 from .registry import no_derivative, primitive, shape_of, unbroadcast
+
+FAMILY = "indexing"
+
+
+# ---------------------------------------------------------------- batch rules (vmap)
+
+
+def _advanced_positions(index: tuple) -> list[int]:
+    return [k for k, i in enumerate(index) if isinstance(i, np.ndarray)]
+
+
+def _batched_index(index: tuple) -> tuple[tuple, int]:
+    """Prefix ``index`` with the batch slice; return it and where NumPy puts the batch axis.
+
+    NumPy moves the dimensions of separated advanced indices to the front, in which case the
+    batch axis lands right after them.
+    """
+    new = (slice(None),) + tuple(index)
+    adv = _advanced_positions(index)
+    if len(adv) > 1 and adv[-1] - adv[0] + 1 != len(adv):
+        arrays = [index[k] for k in adv]
+        adv_ndim = np.broadcast_shapes(
+            *[np.nonzero(a)[0].shape if a.dtype == bool else a.shape for a in arrays]
+        )
+        return new, len(adv_ndim)
+    return new, 0
+
+
+def _getitem(prim: Primitive, size: int, vals: list, batched: tuple, index: tuple) -> Any:
+    new, axis = _batched_index(index)
+    out = prim(vals[0], index=normalize_index(new))
+    return np.moveaxis(out, axis, 0) if axis else out
+
+
+def batch_index_update(prim: Primitive, size: int, vals: list, batched: tuple, index: tuple) -> Any:
+    base, v = vals
+    base = base if batched[0] else broadcast_batch(base, size)
+    new, axis = _batched_index(index)
+    if batched[1]:
+        slot_ndim = np.ndim(np.empty(np.shape(base)[1:], np.int8)[index])
+        v = to_rank(v, slot_ndim)
+        if axis:
+            v = np.moveaxis(v, 0, axis)
+    return prim(base, v, index=normalize_index(new))
+
+
+def _embed(
+    prim: Primitive, size: int, vals: list, batched: tuple, index: tuple, shape: tuple
+) -> Any:
+    (v,) = vals
+    new, axis = _batched_index(index)
+    slot_ndim = np.ndim(np.empty(shape, np.int8)[index])
+    v = to_rank(v, slot_ndim)
+    if axis:
+        v = np.moveaxis(v, 0, axis)
+    return prim(v, index=normalize_index(new), shape=(size,) + tuple(shape))
 
 
 def _index_array(i: Any) -> Any:
@@ -109,6 +166,8 @@ index_add: Primitive = primitive(
         lambda g, y, base, v, index: unbroadcast(getitem(g, index), v),
     ),
     reads=((), ()),
+    family=FAMILY,
+    batch=batch_index_update,
 )
 
 
@@ -148,6 +207,8 @@ embed: Primitive = primitive(
     jvp=lambda t, y, v, index, shape: embed(t, index=index, shape=shape),
     vjp=lambda g, y, v, index, shape: unbroadcast(getitem(g, index), v),
     reads=((),),
+    family=FAMILY,
+    batch=_embed,
 )
 
 
@@ -162,6 +223,8 @@ getitem_p = primitive(
     jvp=lambda t, y, x, index: getitem(t, index),
     vjp=_getitem_vjp,
     reads=((),),
+    family=FAMILY,
+    batch=_getitem,
 )
 
 
@@ -230,6 +293,7 @@ checked_index = no_derivative(
     "checked_index",
     _checked_index_impl,
     batch=lambda prim, n, vals, batched, size: prim(vals[0], size=size),
+    family=FAMILY,
 )
 
 
@@ -253,7 +317,7 @@ def _same_mask_batch(prim: Primitive, size: int, vals: list, batched: tuple) -> 
 
 # two masks computed from traced values that a program pairs (y[m1] += x[m2]): checked equal
 # when the program runs, since their values are not known while tracing
-same_mask = no_derivative("same_mask", _same_mask_impl, batch=_same_mask_batch)
+same_mask = no_derivative("same_mask", _same_mask_impl, batch=_same_mask_batch, family=FAMILY)
 
 
 def set_at_traced_index(x: Any, index: Any, value: Any) -> Any:

@@ -26,6 +26,8 @@ from ..zeros import Zero
 from .products import constant_result
 from .registry import implements, primitive, shape_of, unbroadcast
 
+FAMILY = "linalg"
+
 # NumPy's result types (named tuples), so traced results look like NumPy's
 _EighResult = type(np.linalg.eigh(np.eye(1)))
 _EigResult = type(np.linalg.eig(np.eye(1)))
@@ -167,6 +169,8 @@ inv_p = primitive(
     jvp=lambda a_dot, y, a: -(y @ a_dot @ y),
     vjp=lambda y_bar, y, a: -(_mT(y) @ _ct(y_bar, y) @ _mT(y)),
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1,),),
 )
 
 
@@ -192,7 +196,13 @@ def _solve_vjp(x_bar: Any, x: Any, a: Any, b: Any) -> tuple[Any, Any]:
 
 # solve with a stack of matrix right-hand sides (b[..., M, K]); vectors go through the handler
 solve_p = primitive(
-    "solve", np.linalg.solve, jvp_joint=_solve_jvp, vjp_joint=_solve_vjp, batch=_batch_aligned
+    "solve",
+    np.linalg.solve,
+    jvp_joint=_solve_jvp,
+    vjp_joint=_solve_vjp,
+    batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0), (-1, 0)),  # one joint rule: a and x, b for its shape,
 )
 
 
@@ -211,6 +221,8 @@ det_p = primitive(
     jvp=lambda a_dot, y, a: y * _trace(solve_p(a, a_dot)),
     vjp=lambda y_bar, y, a: np.expand_dims(_ct(y_bar, y) * y, (-2, -1)) * _mT(inv_p(a)),
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 
@@ -248,6 +260,8 @@ slogdet_p = primitive(
     vjp_joint=_slogdet_vjp,
     multiple_results=True,
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 
@@ -359,6 +373,8 @@ cholesky_p = primitive(
     jvp=_cholesky_jvp,
     vjp=_cholesky_vjp,
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 
@@ -453,6 +469,8 @@ qr_p = primitive(
     vjp_joint=_qr_vjp,
     multiple_results=True,
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 
@@ -504,6 +522,8 @@ eigh_p = primitive(
     vjp_joint=_eigh_vjp,
     multiple_results=True,
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 
@@ -553,6 +573,8 @@ eig_p = primitive(
     vjp_joint=_eig_vjp,
     multiple_results=True,
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 
@@ -643,6 +665,8 @@ svd_p = primitive(
     vjp_joint=_svd_vjp,
     multiple_results=True,
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 
@@ -726,6 +750,8 @@ pinv_p = primitive(
     jvp=_pinv_jvp,
     vjp=_pinv_vjp,
     batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 _NO_VALUE = object()
@@ -779,7 +805,13 @@ def _lstsq_vjp(x_bar: Any, x: Any, a: Any, b: Any, rcond: Any) -> tuple[Any, Any
 
 # x of lstsq for matrix right-hand sides; the handler adds residuals, rank and s
 lstsq_p = primitive(
-    "lstsq", _lstsq_impl, jvp_joint=_lstsq_jvp, vjp_joint=_lstsq_vjp, batch=_batch_aligned
+    "lstsq",
+    _lstsq_impl,
+    jvp_joint=_lstsq_jvp,
+    vjp_joint=_lstsq_vjp,
+    batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1, 0, 1), (-1, 0, 1)),
 )
 
 
@@ -885,6 +917,8 @@ vector_norm_p = primitive(
     jvp=_vector_norm_jvp,
     vjp=_vector_norm_vjp,
     batch=_vector_norm_batch,
+    family=FAMILY,
+    reads=((-1, 0),),
 )
 
 

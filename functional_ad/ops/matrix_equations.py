@@ -22,7 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from .batching import batch_all
 from .registry import no_derivative, primitive, shape_of
+
+FAMILY = "linalg"  # NumPy-style leading axes, like numpy.linalg
 
 
 def _scipy_linalg() -> Any:
@@ -115,6 +118,8 @@ solve_triangular_p = primitive(
     jvp_joint=_solve_triangular_jvp,
     vjp_joint=_solve_triangular_vjp,
     reads=((-1, 0), (0,)),
+    family=FAMILY,
+    batch=batch_all,
 )
 
 
@@ -145,6 +150,8 @@ solve_sylvester_p = primitive(
     jvp_joint=_sylvester_jvp,
     vjp_joint=_sylvester_vjp,
     reads=((-1, 0, 1), (-1, 0, 1), (0, 1)),
+    family=FAMILY,
+    batch=batch_all,
 )
 
 
@@ -174,7 +181,7 @@ def _matrix_function(name: str, method: str) -> Any:
     def vjp(y_bar: Any, y: Any, a: Any) -> Any:
         return frechet(prim, _mT(a), y_bar)
 
-    prim = primitive(name, impl, jvp=jvp, vjp=vjp, reads=((0,),))
+    prim = primitive(name, impl, jvp=jvp, vjp=vjp, reads=((0,),), family=FAMILY, batch=batch_all)
     return prim
 
 
@@ -190,6 +197,8 @@ sqrtm_p = primitive(
     jvp=lambda a_dot, y, a: solve_sylvester_p(y, y, a_dot),
     vjp=lambda y_bar, y, a: solve_sylvester_p(_mT(y), _mT(y), y_bar),
     reads=((-1,),),
+    family=FAMILY,
+    batch=batch_all,
 )
 
 # ----------------------------------------------------------------------------- LU pivots
@@ -212,19 +221,10 @@ def _permutation(piv: Any) -> Any:
 
 
 # the pivots of partial pivoting are integers: piecewise constant, no derivative
-lu_pivots_p = no_derivative("linalg.lu_pivots", _pivots)
-pivot_permutation_p = no_derivative("linalg.pivot_permutation", _permutation)
-
-for _prim in (
-    solve_triangular_p,
-    solve_sylvester_p,
-    expm_p,
-    logm_p,
-    sqrtm_p,
-    lu_pivots_p,
-    pivot_permutation_p,
-):
-    _prim.family = "linalg"  # NumPy-style leading axes: batched by adding one
+lu_pivots_p = no_derivative("linalg.lu_pivots", _pivots, family=FAMILY, batch=batch_all)
+pivot_permutation_p = no_derivative(
+    "linalg.pivot_permutation", _permutation, family=FAMILY, batch=batch_all
+)
 
 __all__ = [
     "expm_p",

@@ -13,7 +13,47 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Primitive
+from .batching import example_ndim, to_rank
 from .registry import implements, primitive, shape_of, unbroadcast
+
+FAMILY = "products"
+
+
+# ---------------------------------------------------------------- batch rules (vmap)
+
+
+def _matmul(prim: Primitive, size: int, vals: list, batched: tuple) -> Any:
+    a, b = vals
+    a_vec = example_ndim(a, batched[0]) == 1
+    b_vec = example_ndim(b, batched[1]) == 1
+    # a batch of vectors against one matrix is a single matrix product
+    if batched == (True, False) and a_vec and np.ndim(b) == 2:
+        return prim(a, b)
+    if batched == (False, True) and b_vec and np.ndim(a) == 2:
+        return prim(b, np.transpose(a))
+    if a_vec:  # a row vector: (..., k) -> (..., 1, k)
+        a = np.expand_dims(a, -2)
+    if b_vec:  # a column vector: (..., k) -> (..., k, 1)
+        b = np.expand_dims(b, -1)
+    rank = max(example_ndim(a, batched[0]), example_ndim(b, batched[1]))
+    a = to_rank(a, rank) if batched[0] else a
+    b = to_rank(b, rank) if batched[1] else b
+    out = prim(a, b)
+    if b_vec:
+        out = out[..., 0]
+    if a_vec:
+        out = out[..., 0, :] if not b_vec else out[..., 0]
+    return out
+
+
+def _einsum(prim: Primitive, size: int, vals: list, batched: tuple, spec: str) -> Any:
+    ins, out = spec.split("->")
+    letter = next(
+        c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in spec
+    )
+    subs = [letter + s if b else s for s, b in zip(ins.split(","), batched, strict=True)]
+    return prim(*vals, spec=",".join(subs) + "->" + letter + out)
 
 
 def _mT(a: Any) -> Any:
@@ -52,6 +92,8 @@ matmul = primitive(
     jvp=(lambda t, y, a, b: np.matmul(t, b), lambda t, y, a, b: np.matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     reads=((1,), (0,)),  # each rule reads the other factor (and shapes)
+    family=FAMILY,
+    batch=_matmul,
 )
 implements(np.matmul)(matmul)
 
@@ -163,6 +205,9 @@ einsum_p = primitive(
     lambda *operands, spec: np.einsum(spec, *operands, optimize=len(operands) > 2),
     jvp_joint=_einsum_jvp_joint,
     vjp_joint=_einsum_vjp_joint,
+    family=FAMILY,
+    batch=_einsum,
+    reads=None,  # any number of operands: every value is kept,
 )
 
 

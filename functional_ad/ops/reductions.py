@@ -12,10 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from ..core import ConcreteValueError, Tracer, concrete
+from ..core import ConcreteValueError, Primitive, Tracer, concrete
+from .batching import shift_axis_param
 from .gather import gather
 from .registry import UFUNC_METHODS, implements, normalize_axis, primitive, shape_of
 from .shape import present
+
+FAMILY = "reductions"
+
+
+# ---------------------------------------------------------------- batch rules (vmap)
+
+
+def _batch_scan(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -> Any:
+    return prim(vals[0], axis=axis % max(np.ndim(vals[0]) - 1, 1) + 1)
 
 
 def expand_reduced(g: Any, x_shape: tuple, axis: tuple | None, keepdims: bool) -> Any:
@@ -36,6 +46,8 @@ reduce_sum = primitive(
     jvp=lambda t, y, x, axis, keepdims: np.sum(t, axis=axis, keepdims=keepdims),
     vjp=lambda g, y, x, axis, keepdims: expand_reduced(g, shape_of(x), axis, keepdims),
     reads=((),),
+    family=FAMILY,
+    batch=shift_axis_param("axis"),
 )
 
 
@@ -65,6 +77,9 @@ reduce_prod = primitive(
         t * _prod_others(x, axis), axis=axis, keepdims=keepdims
     ),
     vjp=_prod_vjp,
+    family=FAMILY,
+    batch=shift_axis_param("axis"),
+    reads=((0,),),
 )
 
 
@@ -84,6 +99,9 @@ def _extremum(name: str, impl: Any) -> Any:
         vjp=lambda g, y, x, axis, keepdims: (
             expand_reduced(g, shape_of(x), axis, keepdims) * _extremum_weights(y, x, axis, keepdims)
         ),
+        reads=((-1, 0),),
+        family=FAMILY,
+        batch=shift_axis_param("axis"),
     )
 
 
@@ -712,6 +730,9 @@ cumsum_p = primitive(
     lambda x, axis: np.cumsum(x, axis=axis),
     jvp=lambda t, y, x, axis: np.cumsum(t, axis=axis),
     vjp=lambda g, y, x, axis: _reverse_cumsum(g, axis),
+    family=FAMILY,
+    batch=_batch_scan,
+    reads=((),),
 )
 
 
@@ -732,6 +753,9 @@ cumprod_p = primitive(
     lambda x, axis: np.cumprod(x, axis=axis),
     jvp=_cumprod_jvp,
     vjp=_cumprod_vjp,
+    family=FAMILY,
+    batch=_batch_scan,
+    reads=((-1, 0),),
 )
 
 

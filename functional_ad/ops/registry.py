@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import dis
-import inspect
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any, SupportsIndex, overload
 
@@ -16,9 +13,11 @@ from ..numpy.registry import NUMPY, UFUNC_METHODS, implements  # noqa: F401  (mo
 PRIMITIVES: dict[str, Primitive] = {}
 
 
-def _family() -> str:
-    """The ops/ module declaring the primitive (for error messages and coverage)."""
-    return sys._getframe(2).f_globals.get("__name__", "").rsplit(".", 1)[-1]
+def _register(prim: Primitive) -> Primitive:
+    if prim.name in PRIMITIVES:
+        raise ValueError(f"primitive {prim.name!r} is declared twice")
+    PRIMITIVES[prim.name] = prim
+    return prim
 
 
 def primitive(
@@ -26,60 +25,42 @@ def primitive(
     impl: Callable[..., Any],
     jvp: Rule | Sequence[Rule | None] | None = None,
     vjp: Rule | Sequence[Rule | None] | None = None,
+    *,
+    family: str,
+    batch: Rule,
+    reads: Sequence[Sequence[int]] | None,
     **kwargs: Any,
 ) -> Primitive:
-    """Declare and register a primitive (see ``core.Primitive`` for the rule conventions)."""
-    if name in PRIMITIVES:
-        raise ValueError(f"primitive {name!r} is declared twice")
-    prim = Primitive(name, impl, jvp, vjp, **kwargs)
-    prim.family = _family()
-    PRIMITIVES[name] = prim
-    return prim
+    """Declare and register a differentiable primitive, complete: its rules, its family, its
+    batch rule and what each vjp rule reads (see ``core.Primitive``). ``reads=None`` keeps
+    every value, for primitives of any number of arguments (``concatenate``).
 
-
-def no_derivative(name: str, impl: Callable[..., Any], **kwargs: Any) -> Primitive:
-    """Declare a primitive whose result is a constant for every transform (floor, argmax)."""
-    prim = Primitive(name, impl, **kwargs)
-    prim.family = _family()
-    PRIMITIVES[name] = prim
-    return prim
-
-
-_LOADS = {
-    "LOAD_FAST",
-    "LOAD_DEREF",
-    "LOAD_CLOSURE",
-    "LOAD_CLASSDEREF",
-    "LOAD_FAST_CHECK",
-    "LOAD_FAST_LOAD_FAST",
-    "LOAD_FAST_AND_CLEAR",
-    "LOAD_FAST_BORROW",
-    "LOAD_FAST_BORROW_LOAD_FAST_BORROW",
-}
-
-
-def reads_of(fn: Callable[..., Any], positions: Sequence[int | None]) -> tuple[int, ...] | None:
-    """Which values ``fn`` reads: its ``i``-th parameter stands for value ``positions[i]``
-    (``None``: not a value). ``None`` if unsure (no code object, or ``*args``).
-
-    Used to declare ``Primitive.reads`` for rules built from a derivative function, whatever
-    its parameters are called: a parameter the code never loads is a value the reverse pass
-    need not keep.
+    >>> import numpy as np
+    >>> from functional_ad.ops.batching import batch_elementwise
+    >>> cube = primitive("doc_cube", lambda x: x**3, jvp=lambda t, y, x: 3 * x * x * t,
+    ...                  vjp=lambda g, y, x: 3 * x * x * g, family="doc",
+    ...                  batch=batch_elementwise, reads=((0,),))
+    >>> cube.reads, PRIMITIVES.pop("doc_cube") is cube
+    (((0,),), True)
     """
-    code = getattr(fn, "__code__", None)
-    if code is None or code.co_flags & inspect.CO_VARARGS:
-        return None
-    loaded: set[str] = set()
-    for instruction in dis.get_instructions(code):
-        if instruction.opname in _LOADS:
-            value = instruction.argval
-            loaded.update(value if isinstance(value, tuple) else (value,))
-    names = code.co_varnames[: code.co_argcount]
-    return tuple(
-        sorted(
-            p for name, p in zip(names, positions, strict=False) if p is not None and name in loaded
-        )
+    return _register(
+        Primitive(name, impl, jvp, vjp, family=family, batch=batch, reads=reads, **kwargs)
     )
+
+
+def no_derivative(
+    name: str, impl: Callable[..., Any], *, family: str, batch: Rule, **kwargs: Any
+) -> Primitive:
+    """Declare and register a primitive whose result is a constant for every transform
+    (floor, argmax): no rules, nothing read; its family and batch rule.
+
+    >>> import numpy as np
+    >>> from functional_ad.ops.batching import batch_elementwise
+    >>> p = no_derivative("doc_floor", np.floor, family="doc", batch=batch_elementwise)
+    >>> p.differentiable, PRIMITIVES.pop("doc_floor") is p
+    (False, True)
+    """
+    return _register(Primitive(name, impl, family=family, batch=batch, **kwargs))
 
 
 def shape_of(x: Any) -> tuple[int, ...]:

@@ -9,9 +9,33 @@ from typing import Any
 
 import numpy as np
 
-from ..core import zero_derivative
+from ..core import Primitive, zero_derivative
 from ..views import mark_array
+from .batching import batch_elementwise, broadcast_batch, to_rank
 from .registry import implements, normalize_axis, primitive, shape_of, unbroadcast
+
+FAMILY = "shape"
+
+
+# ---------------------------------------------------------------- batch rules (vmap)
+
+
+def _reshape(prim: Primitive, size: int, vals: list, batched: tuple, shape: tuple) -> Any:
+    return prim(vals[0], shape=(size,) + tuple(shape))
+
+
+def _transpose(prim: Primitive, size: int, vals: list, batched: tuple, axes: tuple) -> Any:
+    return prim(vals[0], axes=(0,) + tuple(a + 1 for a in axes))
+
+
+def _broadcast_to(prim: Primitive, size: int, vals: list, batched: tuple, shape: tuple) -> Any:
+    return prim(to_rank(vals[0], len(shape)), shape=(size,) + tuple(shape))
+
+
+def _concatenate(prim: Primitive, size: int, vals: list, batched: tuple, axis: int) -> Any:
+    vals = [v if b else broadcast_batch(v, size) for v, b in zip(vals, batched, strict=True)]
+    return prim(*vals, axis=axis + 1)
+
 
 reshape_p = primitive(
     "reshape",
@@ -19,6 +43,8 @@ reshape_p = primitive(
     jvp=lambda t, y, x, shape: np.reshape(t, shape),
     vjp=lambda g, y, x, shape: np.reshape(g, shape_of(x)),
     reads=((),),
+    family=FAMILY,
+    batch=_reshape,
 )
 transpose_p = primitive(
     "transpose",
@@ -26,6 +52,8 @@ transpose_p = primitive(
     jvp=lambda t, y, x, axes: np.transpose(t, axes),
     vjp=lambda g, y, x, axes: np.transpose(g, tuple(np.argsort(axes))),
     reads=((),),
+    family=FAMILY,
+    batch=_transpose,
 )
 broadcast_to_p = primitive(
     "broadcast_to",
@@ -33,6 +61,8 @@ broadcast_to_p = primitive(
     jvp=lambda t, y, x, shape: np.broadcast_to(t, shape),
     vjp=lambda g, y, x, shape: unbroadcast(g, x),
     reads=((),),
+    family=FAMILY,
+    batch=_broadcast_to,
 )
 
 
@@ -61,6 +91,9 @@ concatenate_p = primitive(
     lambda *xs, axis: np.concatenate(xs, axis=axis),
     jvp_joint=_concat_jvp_joint,
     vjp_joint=_concat_vjp_joint,
+    family=FAMILY,
+    batch=_concatenate,
+    reads=None,  # any number of arguments: every value is kept,
 )
 
 # where(c, x, z): the tangent flows from x where c holds and from z elsewhere
@@ -77,6 +110,9 @@ where_p = primitive(
         lambda g, y, c, x, z: unbroadcast(np.where(c, g, 0.0), x),
         lambda g, y, c, x, z: unbroadcast(np.where(c, 0.0, g), z),
     ),
+    family=FAMILY,
+    batch=batch_elementwise,
+    reads=((), (0,), (0,)),
 )
 
 

@@ -162,6 +162,7 @@ def declare(sc: Any) -> dict[str, Any]:
                 gamma_density(a, x) * ((np.log(x) - sc.digamma(a)) ** 2 - sc.polygamma(1, a))
             ),
         ],
+        reads=((), (0, 1)),
     )
     p["betainc_daa"] = nary(
         "special.betainc_daa",
@@ -178,6 +179,7 @@ def declare(sc: Any) -> dict[str, Any]:
                 )
             ),
         ],
+        reads=((), (), (0, 1, 2)),
     )
     p["betainc_dab"] = nary(
         "special.betainc_dab",
@@ -194,6 +196,7 @@ def declare(sc: Any) -> dict[str, Any]:
                 )
             ),
         ],
+        reads=((), (), (0, 1, 2)),
     )
     return p
 
@@ -218,7 +221,7 @@ def declare_vonmises(sc: Any) -> dict[str, Any]:
                + vonmises_ratio(k) ** 2),
             third,
         ],
-    )  # fmt: skip
+     reads=((0, 1), ()))  # fmt: skip
     p["vonmises_cdf_dk"] = nary(
         "stats.vonmises_cdf_dk",
         np.vectorize(lambda z, k: _vonmises_dk(z, k, 1), otypes=[float]),
@@ -226,6 +229,7 @@ def declare_vonmises(sc: Any) -> dict[str, Any]:
             lambda y, z, k: vonmises_density(z, k) * (np.cos(z) - vonmises_ratio(k)),
             lambda y, z, k: p["vonmises_cdf_dkk"](z, k),
         ],
+        reads=((0, 1), (0, 1)),
     )
     return p
 

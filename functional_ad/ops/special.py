@@ -17,10 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, concrete
+from .batching import batch_elementwise
 from .elementwise import binary, max_shift, nonzero, unary
 from .elementwise import logsumexp as _logsumexp
 from .registry import NUMPY, normalize_axis, primitive, shape_of
 from .shape import where_p
+
+FAMILY = "special"
 
 sc: Any = None  # scipy.special once ``register`` has imported it
 PRIMITIVES_BY_NAME: dict[str, Any] = {}
@@ -55,54 +58,116 @@ def _declare() -> dict[str, Any]:
         _keep_dtype(lambda x, n: sc.polygamma(n, x)),
         jvp=lambda t, y, x, n: t * p["polygamma"](x, n=n + 1),
         vjp=lambda g, y, x, n: g * p["polygamma"](x, n=n + 1),
+        family=FAMILY,
+        batch=batch_elementwise,
+        reads=((0,),),
+        elementwise=True,
     )
     trigamma = lambda x: p["polygamma"](x, n=1)
 
     # log-gamma and digamma family (x > 0 for the rows; gammaln is log|Γ| elsewhere)
-    p["gammaln"] = unary("special.gammaln", sc.gammaln, lambda y, x: sc.digamma(x))
-    p["digamma"] = unary("special.digamma", sc.digamma, lambda y, x: trigamma(x))
+    p["gammaln"] = unary(
+        "special.gammaln", sc.gammaln, lambda y, x: sc.digamma(x), family=FAMILY, reads=(0,)
+    )
+    p["digamma"] = unary(
+        "special.digamma", sc.digamma, lambda y, x: trigamma(x), family=FAMILY, reads=(0,)
+    )
     NUMPY[sc.psi] = p["digamma"]
-    p["gamma"] = unary("special.gamma", sc.gamma, lambda y, x: y * sc.digamma(x))
-    p["loggamma"] = unary("special.loggamma", sc.loggamma, lambda y, x: sc.digamma(x))
-    p["rgamma"] = unary("special.rgamma", sc.rgamma, lambda y, x: -y * sc.digamma(x))
+    p["gamma"] = unary(
+        "special.gamma", sc.gamma, lambda y, x: y * sc.digamma(x), family=FAMILY, reads=(-1, 0)
+    )
+    p["loggamma"] = unary(
+        "special.loggamma", sc.loggamma, lambda y, x: sc.digamma(x), family=FAMILY, reads=(0,)
+    )
+    p["rgamma"] = unary(
+        "special.rgamma", sc.rgamma, lambda y, x: -y * sc.digamma(x), family=FAMILY, reads=(-1, 0)
+    )
     # B(a, b) = Γ(a)Γ(b)/Γ(a+b): ∂/∂a log B = ψ(a) - ψ(a+b)
     p["betaln"] = binary(
         "special.betaln",
         sc.betaln,
         lambda y, a, b: sc.digamma(a) - sc.digamma(a + b),
         lambda y, a, b: sc.digamma(b) - sc.digamma(a + b),
+        family=FAMILY,
+        reads=((0, 1), (0, 1)),
     )
     p["beta"] = binary(
         "special.beta",
         sc.beta,
         lambda y, a, b: y * (sc.digamma(a) - sc.digamma(a + b)),
         lambda y, a, b: y * (sc.digamma(b) - sc.digamma(a + b)),
+        family=FAMILY,
+        reads=((-1, 0, 1), (-1, 0, 1)),
     )
 
     # error functions: erf' = 2/sqrt(pi) exp(-x²) (entire, so also on complex numbers)
-    p["erf"] = unary("special.erf", sc.erf, lambda y, x: TWO_OVER_SQRT_PI * np.exp(-x * x))
-    p["erfc"] = unary("special.erfc", sc.erfc, lambda y, x: -TWO_OVER_SQRT_PI * np.exp(-x * x))
+    p["erf"] = unary(
+        "special.erf",
+        sc.erf,
+        lambda y, x: TWO_OVER_SQRT_PI * np.exp(-x * x),
+        family=FAMILY,
+        reads=(0,),
+    )
+    p["erfc"] = unary(
+        "special.erfc",
+        sc.erfc,
+        lambda y, x: -TWO_OVER_SQRT_PI * np.exp(-x * x),
+        family=FAMILY,
+        reads=(0,),
+    )
     # erfcx(x) = exp(x²) erfc(x): erfcx' = 2x erfcx(x) - 2/sqrt(pi)
-    p["erfcx"] = unary("special.erfcx", sc.erfcx, lambda y, x: 2 * x * y - TWO_OVER_SQRT_PI)
+    p["erfcx"] = unary(
+        "special.erfcx",
+        sc.erfcx,
+        lambda y, x: 2 * x * y - TWO_OVER_SQRT_PI,
+        family=FAMILY,
+        reads=(-1, 0),
+    )
     # inverse functions: 1 / f'(y)
     p["erfinv"] = unary(
-        "special.erfinv", sc.erfinv, lambda y, x: SQRT_PI_OVER_TWO * np.exp(y * y)
+        "special.erfinv",
+        sc.erfinv,
+        lambda y, x: SQRT_PI_OVER_TWO * np.exp(y * y),
+        family=FAMILY,
+        reads=(-1,),
     )  # |x| < 1
     p["erfcinv"] = unary(
-        "special.erfcinv", sc.erfcinv, lambda y, x: -SQRT_PI_OVER_TWO * np.exp(y * y)
+        "special.erfcinv",
+        sc.erfcinv,
+        lambda y, x: -SQRT_PI_OVER_TWO * np.exp(y * y),
+        family=FAMILY,
+        reads=(-1,),
     )  # 0 < x < 2
     # normal distribution: ndtr' = exp(-x²/2)/sqrt(2 pi); log_ndtr' = ndtr'/ndtr, in logs
-    p["ndtr"] = unary("special.ndtr", sc.ndtr, lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x))
+    p["ndtr"] = unary(
+        "special.ndtr",
+        sc.ndtr,
+        lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x),
+        family=FAMILY,
+        reads=(0,),
+    )
     p["log_ndtr"] = unary(
-        "special.log_ndtr", sc.log_ndtr, lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x - y)
+        "special.log_ndtr",
+        sc.log_ndtr,
+        lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x - y),
+        family=FAMILY,
+        reads=(-1, 0),
     )
     p["ndtri"] = unary(
-        "special.ndtri", sc.ndtri, lambda y, x: SQRT_2PI * np.exp(0.5 * y * y)
+        "special.ndtri",
+        sc.ndtri,
+        lambda y, x: SQRT_2PI * np.exp(0.5 * y * y),
+        family=FAMILY,
+        reads=(-1,),
     )  # 0 < x < 1
 
     # logistic: expit' = y (1 - y); logit' = 1 / (x (1 - x)) for 0 < x < 1
-    p["expit"] = unary("special.expit", sc.expit, lambda y, x: y * (1 - y))
-    p["logit"] = unary("special.logit", sc.logit, lambda y, x: 1 / (x * (1 - x)))
+    p["expit"] = unary(
+        "special.expit", sc.expit, lambda y, x: y * (1 - y), family=FAMILY, reads=(-1,)
+    )
+    p["logit"] = unary(
+        "special.logit", sc.logit, lambda y, x: 1 / (x * (1 - x)), family=FAMILY, reads=(0,)
+    )
 
     # x log(y) and x log1p(y), defined as 0 where x = 0: the y-partial is 0 there too
     p["xlogy"] = binary(
@@ -110,21 +175,29 @@ def _declare() -> dict[str, Any]:
         sc.xlogy,
         lambda y, x, z: np.log(z),
         lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(z)),
+        family=FAMILY,
+        reads=((1,), (0, 1)),
     )
     p["xlog1py"] = binary(
         "special.xlog1py",
         sc.xlog1py,
         lambda y, x, z: np.log1p(z),
         lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(1 + z)),
+        family=FAMILY,
+        reads=((1,), (0, 1)),
     )
     # entr(x) = -x log x: entr' = -(log x + 1) for x > 0
-    p["entr"] = unary("special.entr", sc.entr, lambda y, x: -(np.log(x) + 1))
+    p["entr"] = unary(
+        "special.entr", sc.entr, lambda y, x: -(np.log(x) + 1), family=FAMILY, reads=(0,)
+    )
     # rel_entr(x, z) = x log(x/z): partials log(x/z) + 1 and -x/z (x, z > 0)
     p["rel_entr"] = binary(
         "special.rel_entr",
         sc.rel_entr,
         lambda y, x, z: np.log(x / z) + 1,
         lambda y, x, z: -x / z,
+        family=FAMILY,
+        reads=((0, 1), (0, 1)),
     )
     # kl_div(x, z) = x log(x/z) - x + z: partials log(x/z) and 1 - x/z
     p["kl_div"] = binary(
@@ -132,28 +205,55 @@ def _declare() -> dict[str, Any]:
         sc.kl_div,
         lambda y, x, z: np.log(x / z),
         lambda y, x, z: 1 - x / z,
+        family=FAMILY,
+        reads=((0, 1), (0, 1)),
     )
 
     # Bessel functions: i0' = i1, i1' = i0 - i1/x (1/2 at 0); j0' = -j1, j1' = j0 - j1/x;
     # y0' = -y1, y1' = y0 - y1/x (x > 0)
-    p["i0"] = unary("special.i0", sc.i0, lambda y, x: sc.i1(x))
-    p["i1"] = unary("special.i1", sc.i1, lambda y, x: _bessel_order1_d(sc.i0(x), y, x))
-    p["i0e"] = unary("special.i0e", sc.i0e, lambda y, x: sc.i1e(x) - np.sign(x) * y)
-    p["i1e"] = unary(
-        "special.i1e", sc.i1e, lambda y, x: _bessel_order1_d(sc.i0e(x), y, x) - np.sign(x) * y
+    p["i0"] = unary("special.i0", sc.i0, lambda y, x: sc.i1(x), family=FAMILY, reads=(0,))
+    p["i1"] = unary(
+        "special.i1",
+        sc.i1,
+        lambda y, x: _bessel_order1_d(sc.i0(x), y, x),
+        family=FAMILY,
+        reads=(-1, 0),
     )
-    p["j0"] = unary("special.j0", sc.j0, lambda y, x: -sc.j1(x))
-    p["j1"] = unary("special.j1", sc.j1, lambda y, x: _bessel_order1_d(sc.j0(x), y, x))
-    p["y0"] = unary("special.y0", sc.y0, lambda y, x: -sc.y1(x))
-    p["y1"] = unary("special.y1", sc.y1, lambda y, x: sc.y0(x) - y / x)
+    p["i0e"] = unary(
+        "special.i0e", sc.i0e, lambda y, x: sc.i1e(x) - np.sign(x) * y, family=FAMILY, reads=(-1, 0)
+    )
+    p["i1e"] = unary(
+        "special.i1e",
+        sc.i1e,
+        lambda y, x: _bessel_order1_d(sc.i0e(x), y, x) - np.sign(x) * y,
+        family=FAMILY,
+        reads=(-1, 0),
+    )
+    p["j0"] = unary("special.j0", sc.j0, lambda y, x: -sc.j1(x), family=FAMILY, reads=(0,))
+    p["j1"] = unary(
+        "special.j1",
+        sc.j1,
+        lambda y, x: _bessel_order1_d(sc.j0(x), y, x),
+        family=FAMILY,
+        reads=(-1, 0),
+    )
+    p["y0"] = unary("special.y0", sc.y0, lambda y, x: -sc.y1(x), family=FAMILY, reads=(0,))
+    p["y1"] = unary(
+        "special.y1", sc.y1, lambda y, x: sc.y0(x) - y / x, family=FAMILY, reads=(-1, 0)
+    )
 
     # numpy.i0 is a Python function (not a ufunc) with the same derivative as scipy's i0
     p["numpy.i0"] = primitive(
-        "i0", np.i0, jvp=lambda t, y, x: t * sc.i1(x), vjp=lambda g, y, x: g * sc.i1(x)
+        "i0",
+        np.i0,
+        jvp=lambda t, y, x: t * sc.i1(x),
+        vjp=lambda g, y, x: g * sc.i1(x),
+        family=FAMILY,
+        batch=batch_elementwise,
+        reads=((0,),),
+        elementwise=True,
     )
     NUMPY[np.i0] = p["numpy.i0"]
-    for prim in p.values():  # declared through elementwise's helpers, but they live here
-        prim.family = "special"
     return p
 
 

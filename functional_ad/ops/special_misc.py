@@ -14,10 +14,13 @@ from typing import Any
 import numpy as np
 
 from ..zeros import Zero
+from .batching import batch_elementwise
 from .elementwise import is_complex, nonzero, real_part, unary
 from .registry import NUMPY, primitive
 from .shape import where_p
 from .special_rules import nary, no_partial
+
+FAMILY = "special"
 
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -44,6 +47,9 @@ def _pair(name: str, ufunc: Any, d_first: Any, d_second: Any) -> Any:
         vjp=vjp,
         multiple_results=True,
         reads=((0,),),
+        family=FAMILY,
+        batch=batch_elementwise,
+        elementwise=True,
     )
     NUMPY[ufunc] = prim
     return prim
@@ -58,21 +64,29 @@ def declare(sc: Any) -> dict[str, Any]:
     """Declare the primitives with ``sc = scipy.special``; returns them by name."""
     p: dict[str, Any] = {}
     # E1(x) = ∫_x^∞ e^{-t}/t dt: E1' = -e^{-x}/x; Ei' = e^x/x (x != 0)
-    p["exp1"] = unary("special.exp1", sc.exp1, lambda y, x: -np.exp(-x) / x)
+    p["exp1"] = unary(
+        "special.exp1", sc.exp1, lambda y, x: -np.exp(-x) / x, family=FAMILY, reads=(0,)
+    )
     # log(expit(x)): derivative expit(-x)
-    p["log_expit"] = unary("special.log_expit", sc.log_expit, lambda y, x: sc.expit(-x))
-    p["expi"] = unary("special.expi", sc.expi, lambda y, x: np.exp(x) / x)
+    p["log_expit"] = unary(
+        "special.log_expit", sc.log_expit, lambda y, x: sc.expit(-x), family=FAMILY, reads=(0,)
+    )
+    p["expi"] = unary(
+        "special.expi", sc.expi, lambda y, x: np.exp(x) / x, family=FAMILY, reads=(0,)
+    )
 
     # E_n' = -E_{n-1} for n >= 1; E_0(x) = e^{-x}/x, so E_0' = -e^{-x}(1 + x)/x²
     def expn_dx(y: Any, n: Any, x: Any) -> Any:
         previous = sc.expn(np.maximum(n - 1, 0), x)
         return -where_p(n >= 1, previous, np.exp(-x) * (1 + x) / (x * x))
 
-    p["expn"] = nary("special.expn", sc.expn, [None, expn_dx])
+    p["expn"] = nary("special.expn", sc.expn, [None, expn_dx], reads=((), (0, 1)))
     # Dawson's F(x) = e^{-x²} ∫_0^x e^{t²} dt: F' = 1 - 2xF
     # the sign of Γ(x): piecewise constant
-    p["gammasgn"] = nary("special.gammasgn", sc.gammasgn, [None])
-    p["dawsn"] = unary("special.dawsn", sc.dawsn, lambda y, x: 1 - 2 * x * y)
+    p["gammasgn"] = nary("special.gammasgn", sc.gammasgn, [None], reads=((),))
+    p["dawsn"] = unary(
+        "special.dawsn", sc.dawsn, lambda y, x: 1 - 2 * x * y, family=FAMILY, reads=(-1, 0)
+    )
     # S(x) = ∫_0^x sin(πt²/2) dt, C(x) = ∫_0^x cos(πt²/2) dt
     p["fresnel"] = _pair(
         "special.fresnel",
@@ -93,6 +107,8 @@ def declare(sc: Any) -> dict[str, Any]:
         "special.spence",
         sc.spence,
         lambda y, z: where_p(z == 1, -1.0, np.log(z) / nonzero(1 - z)),
+        family=FAMILY,
+        reads=(0,),
     )
     # Faddeeva w(z) = e^{-z²} erfc(-iz): w' = -2z w + 2i/sqrt(pi) (entire); real z gives a
     # complex w whose cotangent's real part reaches z
@@ -102,6 +118,8 @@ def declare(sc: Any) -> dict[str, Any]:
         jvp=lambda t, y, z: t * (-2 * z * y + 2j / math.sqrt(math.pi)),
         vjp=lambda g, y, z: _real_if_real(g * (-2 * z * y + 2j / math.sqrt(math.pi)), z),
         reads=((-1, 0),),
+        family=FAMILY,
+        batch=batch_elementwise,
     )
     NUMPY[sc.wofz] = p["wofz"]
     # Owen's T(h, a) = 1/(2π) ∫_0^a e^{-h²(1+x²)/2}/(1+x²) dx:
@@ -113,13 +131,19 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, h, a: -INV_SQRT_2PI * np.exp(-h * h / 2) * sc.erf(SQRT_HALF * a * h) / 2,
             lambda y, h, a: INV_2PI * np.exp(-h * h * (1 + a * a) / 2) / (1 + a * a),
         ],
+        reads=((0, 1), (0, 1)),
     )
     # Hurwitz zeta ζ(x, q) = Σ (k + q)^{-x}: ∂/∂q = -x ζ(x + 1, q); none in x
     zeta_x = no_partial("scipy.special.zeta", "x", "no closed form in the exponent")
     p["zeta"] = nary(
-        "special.zeta", sc._ufuncs._zeta, [zeta_x, lambda y, x, q: -x * sc.zeta(x + 1, q)]
+        "special.zeta",
+        sc._ufuncs._zeta,
+        [zeta_x, lambda y, x, q: -x * sc.zeta(x + 1, q)],
+        reads=((), (0, 1)),
     )
-    p["riemann_zeta"] = nary("special.riemann_zeta", sc._ufuncs._riemann_zeta, [zeta_x])
+    p["riemann_zeta"] = nary(
+        "special.riemann_zeta", sc._ufuncs._riemann_zeta, [zeta_x], reads=((),)
+    )
     # poch(z, m) = Γ(z+m)/Γ(z): ∂z = y (ψ(z+m) - ψ(z)), ∂m = y ψ(z+m)
     p["poch"] = nary(
         "special.poch",
@@ -128,6 +152,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, z, m: y * (sc.digamma(z + m) - sc.digamma(z)),
             lambda y, z, m: y * sc.digamma(z + m),
         ],
+        reads=((-1, 0, 1), (-1, 0, 1)),
     )
     # binom(n, k) = Γ(n+1)/(Γ(k+1)Γ(n-k+1)) on real arguments
     p["binom"] = nary(
@@ -137,6 +162,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, n, k: y * (sc.digamma(n + 1) - sc.digamma(n - k + 1)),
             lambda y, n, k: y * (sc.digamma(n - k + 1) - sc.digamma(k + 1)),
         ],
+        reads=((-1, 0, 1), (-1, 0, 1)),
     )
     # ₁F₁(a; b; z): ∂z = (a/b) ₁F₁(a+1; b+1; z)
     p["hyp1f1"] = nary(
@@ -147,6 +173,7 @@ def declare(sc: Any) -> dict[str, Any]:
             no_partial("scipy.special.hyp1f1", "b", "no closed form in the parameters"),
             lambda y, a, b, z: a / b * sc.hyp1f1(a + 1, b + 1, z),
         ],
+        reads=((), (), (0, 1, 2)),
     )
     # Box-Cox y = (x^λ - 1)/λ (log x at λ = 0): ∂x = x^(λ-1), ∂λ = (log(x) x^λ - y)/λ
     p["boxcox"] = nary(
@@ -156,6 +183,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, x, lmbda: np.exp((lmbda - 1) * np.log(x)),
             lambda y, x, lmbda: _boxcox_d_lambda(y, np.log(x), lmbda),
         ],
+        reads=((0, 1), (-1, 0, 1)),
     )
     p["boxcox1p"] = nary(
         "special.boxcox1p",
@@ -164,6 +192,7 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda y, x, lmbda: np.exp((lmbda - 1) * np.log1p(x)),
             lambda y, x, lmbda: _boxcox_d_lambda(y, np.log1p(x), lmbda),
         ],
+        reads=((0, 1), (-1, 0, 1)),
     )
     # inverse Box-Cox x = (1 + λy)^(1/λ): ∂y = x^(1-λ), ∂λ = x (log(x)/λ - y x^(-λ)/λ)
     p["inv_boxcox"] = nary(
@@ -173,9 +202,8 @@ def declare(sc: Any) -> dict[str, Any]:
             lambda x, y, lmbda: np.exp((1 - lmbda) * np.log(x)),
             lambda x, y, lmbda: _inv_boxcox_d_lambda(x, y, lmbda),
         ],
+        reads=((-1, 1), (-1, 0, 1)),
     )
-    for prim in p.values():
-        prim.family = "special"
     return p
 
 

@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, zero_derivative
-from .registry import NUMPY, broadcast_like, primitive, reads_of, unbroadcast
+from .batching import batch_elementwise
+from .registry import NUMPY, broadcast_like, primitive, unbroadcast
+
+FAMILY = "special"
 
 Partial = Callable[..., Any]
 
@@ -48,15 +51,30 @@ def _like(d: Any, y: Any) -> Any:
     return d.astype(y_dtype)
 
 
-def nary(name: str, ufunc: Any, partials: Sequence[Partial | None]) -> Primitive:
+def nary(
+    name: str,
+    ufunc: Any,
+    partials: Sequence[Partial | None],
+    *,
+    reads: Sequence[Sequence[int]],
+) -> Primitive:
     """A broadcasting ufunc of ``len(partials)`` arguments; ``partials[i](y, *args)`` is
     the derivative of ``y`` in argument ``i`` (``None``: integer-valued, so piecewise
-    constant: ``zero_derivative``).
+    constant: ``zero_derivative``). ``reads[i]`` says which of ``y`` (-1) and the arguments
+    (0, 1, ...) partial ``i`` reads (``()`` for a ``None`` or ``no_partial`` one).
 
-    Registered as the handler of ``ufunc`` and in the ``special`` family (elementwise
-    batching).
+    Registered as the handler of ``ufunc``, in the ``special`` family, batched elementwise.
+
+    >>> import numpy as np
+    >>> from functional_ad.ops.registry import PRIMITIVES
+    >>> p = nary("doc_mul", lambda x, z: x * z, [lambda y, x, z: z, lambda y, x, z: x],
+    ...          reads=[(1,), (0,)])
+    >>> float(p(2.0, 3.0)), PRIMITIVES.pop("doc_mul") is p
+    (6.0, True)
     """
     count = len(partials)
+    if len(reads) != count:
+        raise TypeError(f"{name}: {count} partials but reads for {len(reads)}")
 
     def rules(d: Partial | None, which: int) -> tuple[Any, Any]:
         if d is None:  # an integer-valued argument (a count): piecewise constant
@@ -71,16 +89,19 @@ def nary(name: str, ufunc: Any, partials: Sequence[Partial | None]) -> Primitive
         return jvp, vjp
 
     pairs = [rules(d, i) for i, d in enumerate(partials)]
-    positions = (-1, *range(count))
-    reads = [() if d is None or is_missing(d) else reads_of(d, positions) for d in partials]
     prim = primitive(
         name,
         ufunc,
         jvp=[p[0] for p in pairs],
         vjp=[p[1] for p in pairs],
-        reads=None if None in reads else reads,
+        reads=[
+            () if d is None or is_missing(d) else tuple(r)
+            for d, r in zip(partials, reads, strict=True)
+        ],
+        family=FAMILY,
+        batch=batch_elementwise,
+        elementwise=True,
     )
-    prim.family = "special"
     if isinstance(ufunc, np.ufunc):  # (an implementation written here is no NumPy function)
         NUMPY[ufunc] = prim
     return prim

@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive
-from .indexing import getitem, index_add, is_basic, normalize_index
+from .indexing import batch_index_update, getitem, index_add, is_basic, normalize_index
 from .registry import primitive, shape_of, unbroadcast
+
+FAMILY = "updates"
 
 
 def _scatter_set_impl(x: Any, v: Any, index: tuple) -> Any:
@@ -49,6 +51,9 @@ scatter_set: Primitive = primitive(
         lambda g, y, x, v, index: _set_zero(g, index),
         _set_vjp_value,
     ),
+    family=FAMILY,
+    batch=batch_index_update,
+    reads=((), ()),
 )
 
 

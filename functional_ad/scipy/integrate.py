@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..custom import custom_jvp
-from ..ops.ode import ode_p
 from ..transforms import jacfwd
 from ._require import scipy_module
+from .ode import ode_p
 
 _integrate = scipy_module("integrate")
 

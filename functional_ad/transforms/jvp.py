@@ -5,23 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from .. import graph
 from ..core import Primitive, Trace, Tracer, new_trace
-from ..graph import is_large, shape_stand_in
-from ..ops.registry import reads_of
 from ..tree import tree_flatten, tree_unflatten
 from ..zeros import Zero
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
 
 class JVPTracer(Tracer):
-    """A dual number: the primal value and its tangent.
-
-    The tangent may still be a ``DeferredTangent`` (``tangent_of`` forces it, and it may turn
-    out to be zero: ``None``); a tangent computed at once is never zero.
-    """
+    """A dual number: the primal value and its tangent (``None`` for a constant)."""
 
     __slots__ = ("_tangent",)
 
@@ -30,100 +21,6 @@ class JVPTracer(Tracer):
         self._value = primal
         self._tangent = tangent
         self._alias = None
-
-
-# A deferred tangent waits on at most this many others in a chain before they are forced, so
-# that a long loop in forward mode holds a bounded number of pending primals.
-MAX_DEFERRED_DEPTH = 16
-
-
-class DeferredTangent:
-    """The tangent of one primitive call on concrete values, computed when first read.
-
-    Forward mode computes every primal at once but defers the tangent rules of a call whose
-    primals and tangents are all concrete and some value is large (``graph.KEEP_BELOW``):
-    the rules then run on NumPy values only, so when they run does not matter. A tangent
-    nobody reads is never formed: in ``hvp`` the reverse pass reads the tangents of the
-    values its rules use, not those of the loss itself.
-    """
-
-    __slots__ = ("prim", "tangents", "y", "primals", "params", "depth", "value")
-
-    def __init__(
-        self, prim: Primitive, tangents: list, y: Any, primals: list, params: dict, depth: int
-    ) -> None:
-        self.prim: Primitive | None = prim
-        self.tangents = tangents
-        self.y = y
-        self.primals = primals
-        self.params = params
-        self.depth = depth  # the longest chain of deferred tangents ending here
-        self.value: Any = None
-
-    def force(self) -> Any:
-        """The tangent (``None`` if it is zero), computed once; the inputs are then released."""
-        prim = self.prim
-        if prim is None:
-            return self.value
-        tangents = [t.force() if type(t) is DeferredTangent else t for t in self.tangents]
-        self.value = _apply_rules(prim, tangents, self.y, self.primals, self.params)
-        self.prim = self.tangents = self.y = self.primals = self.params = None  # type: ignore[assignment]
-        return self.value
-
-
-def _lean(prim: Primitive, tangents: list, y: Any, primals: list) -> tuple[Any, list]:
-    """``y`` and ``primals`` (some of them large) as a deferred tangent needs them.
-
-    Primals that no rule about to run reads become ``None``, and ``y`` becomes a stand-in of
-    its shape when the primitive declares that its rules do not read it (``Primitive.reads``,
-    -1). A deferred tangent then does not keep alive large intermediates that the reverse
-    pass has already let go.
-    """
-    if prim.reads is not None and not any(
-        -1 in r for t, r in zip(tangents, prim.reads, strict=False) if t is not None
-    ):
-        y = shape_stand_in(y)
-    rules = prim.jvp_joint or prim.jvp
-    cached = prim.jvp_reads
-    if cached is None or cached[0] is not rules:  # (rules swapped by the profiler)
-        cached = prim.jvp_reads = (rules, _rule_reads(prim))
-    rule_reads = cached[1]
-    if rule_reads is None:
-        return y, primals
-    if type(rule_reads) is frozenset:  # a joint rule
-        needed = rule_reads
-    else:
-        needed = frozenset()
-        for t, r in zip(tangents, rule_reads, strict=False):
-            if t is not None:
-                if r is None:
-                    return y, primals
-                needed = needed | r
-    return y, [p if i in needed else None for i, p in enumerate(primals)]
-
-
-def _rule_reads(prim: Primitive) -> Any:
-    """The argument positions the jvp rules of ``prim`` read: a frozenset for a joint rule, a
-    tuple with one (``None``: unknown) per argument otherwise; ``None`` if unknown."""
-
-    def positions(rule: Any) -> frozenset[int] | None:
-        code = getattr(rule, "__code__", None)
-        if code is None:
-            return None
-        read = reads_of(rule, (None, None, *range(code.co_argcount)))  # (tangent(s), y, *args)
-        return None if read is None else frozenset(read)
-
-    if prim.jvp_joint is not None:
-        return positions(prim.jvp_joint)
-    if prim.jvp is None:
-        return None
-    return tuple(frozenset() if rule is None else positions(rule) for rule in prim.jvp)
-
-
-def tangent_of(x: JVPTracer) -> Any:
-    """The tangent of a tracer of forward mode, forcing it if it was deferred."""
-    t = x._tangent
-    return t.force() if type(t) is DeferredTangent else t
 
 
 def _arity_error(prim: Primitive, mode: str, n_rules: int, n_args: int) -> TypeError:
@@ -136,7 +33,7 @@ def _arity_error(prim: Primitive, mode: str, n_rules: int, n_args: int) -> TypeE
 def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params: dict) -> Any:
     """The tangent of ``y = prim(*primals)`` given the tangents of the primals (None: zero).
 
-    ``None`` if it is zero (a deferred tangent may have turned out zero).
+    ``None`` if it is zero.
     """
     if prim.jvp_joint is not None:
         if all(t is None for t in tangents):
@@ -165,9 +62,6 @@ def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params:
 class JVPTrace(Trace):
     """Push tangents through each primitive with its jvp rules, one op at a time.
 
-    The rules of a call on large concrete primals and tangents are deferred until its tangent
-    is read (``DeferredTangent``); otherwise they run at once.
-
     A tracer whose tangent is ``None`` holds a constant (``pure``): it exists only so that
     item assignment into it can be recorded.
     """
@@ -182,7 +76,7 @@ class JVPTrace(Trace):
 
     def lower_tangent(self, x: Any) -> Any:
         """The tangent of ``x`` if it is a tracer of this trace, else ``None``."""
-        return tangent_of(x) if type(x) is JVPTracer and x._trace is self else None
+        return x._tangent if type(x) is JVPTracer and x._trace is self else None
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if not self.active:
@@ -190,50 +84,21 @@ class JVPTrace(Trace):
         primals = []
         tangents = []
         below = None  # the highest trace under this one among the primals
-        depth = 0  # the longest chain of deferred tangents among the arguments
-        large = False  # an argument of at least KEEP_BELOW bytes
-        writable: tuple[int, ...] | None = None  # plain arrays the program may write later
         mine = False  # an argument is a tracer of this trace (if only a constant one)
-        for i, a in enumerate(args):
+        for a in args:
             if type(a) is JVPTracer and a._trace is self:
                 mine = True
                 a, t = a._value, a._tangent
-                if type(t) is DeferredTangent and t.depth > depth:
-                    depth = t.depth
             else:
                 t = None
-                if type(a) is np.ndarray and a.flags.writeable:
-                    writable = (writable or ()) + (i,)
             primals.append(a)
             tangents.append(t)
-            if type(a) is np.ndarray:
-                large = large or a.nbytes >= graph.KEEP_BELOW
-            elif isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
+            if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
                 below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         y = prim.impl(*primals, **params) if below is None else below.process(prim, primals, params)  # type: ignore[arg-type]
         if not prim.differentiable:
             return self.constant(prim, y) if mine else y
-        if (
-            below is None
-            and not prim.multiple_results
-            and (large or is_large(y))
-            and not any(isinstance(t, Tracer) for t in tangents)  # none traced by outer transforms
-        ):
-            # large concrete values only: defer the rules until the tangent is read (on small
-            # values a tangent costs less than deferring it)
-            if depth >= MAX_DEFERRED_DEPTH:
-                tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
-                depth = 0
-            y_kept, primals_kept = _lean(prim, tangents, y, primals)
-            if writable:  # a deferred rule must read the values these arrays have now
-                for i in writable:
-                    if primals_kept[i] is not None:
-                        primals_kept[i] = primals_kept[i].copy()
-            deferred = DeferredTangent(prim, tangents, y_kept, primals_kept, params, depth + 1)
-            return JVPTracer(self, y, deferred)
-        if depth:  # the rules run now: every deferred tangent they read is needed
-            tangents = [t.force() if type(t) is DeferredTangent else t for t in tangents]
         y_dot = _apply_rules(prim, tangents, y, primals, params)
         if y_dot is None:
             return self.constant(prim, y) if mine else y

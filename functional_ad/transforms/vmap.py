@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
+from ..ops.batching import broadcast_batch
 from ..tree import tree_flatten, tree_map, tree_unflatten
 from ..views import mark_array
 from .common import name_transform
@@ -97,88 +98,13 @@ class BatchTrace(Trace):
             if out is not None:
                 return BatchTracer(self, out)
             vals = [densify(v) for v in vals]
-        rule = prim.batch or batch_by_loop
+        rule = prim.batch
+        if rule is None:
+            raise prim.missing_batch_rule()
         out = rule(prim, self.size, vals, tuple(batched), **params)
         if prim.multiple_results:
             return tuple(BatchTracer(self, o) for o in out)
         return BatchTracer(self, out)
-
-
-# ----------------------------------------------------------------------------- rules
-
-
-def batch_by_loop(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
-    """Apply the primitive to each example and stack the results.
-
-    The rule of primitives that NumPy cannot map over an axis (functions of whole arrays
-    such as ``np.unique``) and the fallback for primitives without a rule.
-    """
-    outs = [
-        prim(*[v[i] if b else v for v, b in zip(vals, batched, strict=True)], **params)
-        for i in range(size)
-    ]
-    groups = zip(*outs, strict=True) if prim.multiple_results else [outs]
-    stacked = []
-    for parts in groups:
-        shapes = {np.shape(p) for p in parts}
-        if len(shapes) > 1:
-            raise ValueError(
-                f"vmap: {prim.name} gives results of different shapes for different examples "
-                f"({sorted(shapes)}): its output shape depends on the values, so the results "
-                "cannot form one batched array"
-            )
-        stacked.append(np.stack(parts))
-    return tuple(stacked) if prim.multiple_results else stacked[0]
-
-
-def example_ndim(v: Any, is_batched: bool) -> int:
-    """The number of dimensions of one example of ``v``."""
-    return np.ndim(v) - 1 if is_batched else np.ndim(v)
-
-
-def to_rank(v: Any, rank: int) -> Any:
-    """Insert axes after the batch axis so that one example of ``v`` has ``rank`` dims."""
-    shape = np.shape(v)
-    missing = rank - (len(shape) - 1)
-    if missing <= 0:
-        return v
-    return np.reshape(v, shape[:1] + (1,) * missing + shape[1:])
-
-
-def broadcast_batch(v: Any, size: int) -> Any:
-    """An unbatched value repeated along a new leading batch axis (a view, no copy)."""
-    return np.broadcast_to(v, (size,) + np.shape(v))
-
-
-def batch_elementwise(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
-    """Broadcasting primitives: line up example ranks so the batch axis stays first."""
-    rank = max(example_ndim(v, b) for v, b in zip(vals, batched, strict=True))
-    vals = [to_rank(v, rank) if b else v for v, b in zip(vals, batched, strict=True)]
-    return prim(*vals, **params)
-
-
-def batch_all(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
-    """Primitives NumPy already maps over leading axes: give every argument the batch axis."""
-    vals = [v if b else broadcast_batch(v, size) for v, b in zip(vals, batched, strict=True)]
-    return prim(*vals, **params)
-
-
-def shift_axis_param(name: str) -> Callable[..., Any]:
-    """Primitives with an ``axis`` parameter (int, tuple or None) over one example's axes."""
-
-    def rule(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
-        axis = params[name]
-        rank = max(example_ndim(v, b) for v, b in zip(vals, batched, strict=True))
-        if axis is None:
-            params[name] = tuple(range(1, rank + 1))
-        elif isinstance(axis, tuple):
-            params[name] = tuple(a % max(rank, 1) + 1 for a in axis)
-        else:
-            params[name] = axis % max(rank, 1) + 1
-        vals = [v if b else broadcast_batch(v, size) for v, b in zip(vals, batched, strict=True)]
-        return prim(*vals, **params)
-
-    return rule
 
 
 # ----------------------------------------------------------------------------- vmap

@@ -22,11 +22,9 @@ LOG_PI = math.log(math.pi)
 
 def _primitives() -> dict[str, Any]:
     from ...ops import distributions, special
-    from ...transforms import batching
 
     if "vonmises_cdf" not in special.PRIMITIVES_BY_NAME:
         special.PRIMITIVES_BY_NAME.update(distributions.declare(_stats, sc))
-        batching.install()
     return special.PRIMITIVES_BY_NAME
 
 

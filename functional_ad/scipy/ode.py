@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, Tracer
+from ..ops.batching import batch_by_loop
+from ..transforms import jvp, vjp
 from ..zeros import Zero
 from . import ode_composed
 
@@ -118,8 +120,6 @@ def _sensitivity(
     tangents: list, ys: Any, primals: tuple, func: Any, method: str, rtol: Any, atol: Any
 ) -> Any:
     """The tangent of ``ys`` along plain tangents (``None``: zero), by integrating ``δy``."""
-    from ..transforms import jvp
-
     y0, ts, *args = primals
     y0_dot, ts_dot, *arg_dots = tangents
     n = np.size(y0)
@@ -150,8 +150,6 @@ def _ode_vjp(
     ys_bar: Any, ys: Any, y0: Any, ts: Any, *args: Any, func: Any, method: str, rtol: Any,
     atol: Any,
 ) -> tuple:  # fmt: skip
-    from ..transforms import vjp
-
     if _traced(y0, ts, *args):  # values of an outer transform: solves it can differentiate
         options = {"func": func, "method": method, "rtol": rtol, "atol": atol}
         return ode_composed.ode_vjp(ys_bar, ys, y0, ts, *args, **options)
@@ -187,18 +185,13 @@ def _ode_vjp(
     return (y0_bar, ts_bar, *unflatten(a_theta))
 
 
-def _ode_batch(prim: Primitive, size: int, vals: list, batched: tuple, **params: Any) -> Any:
-    """One solve per example (SciPy's solvers take one system at a time)."""
-    outs = [
-        prim(*[v[i] if b else v for v, b in zip(vals, batched, strict=True)], **params)
-        for i in range(size)
-    ]
-    return np.stack(outs)
-
-
 ode_p = Primitive(
-    "integrate.ode", _ode_impl, jvp_joint=_ode_jvp, vjp_joint=_ode_vjp, batch=_ode_batch
+    "integrate.ode",
+    _ode_impl,
+    jvp_joint=_ode_jvp,
+    vjp_joint=_ode_vjp,
+    batch=batch_by_loop,  # one solve per example: SciPy's solvers take one system at a time
+    family="ode",
 )
-ode_p.family = "ode"
 
 __all__ = ["ode_p"]

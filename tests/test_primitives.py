@@ -1,0 +1,194 @@
+"""Every primitive is complete when declared: impl, rules, batch rule, reads, family."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import functional_ad as fad
+import functional_ad.scipy
+import functional_ad.scipy.stats
+from functional_ad.numpy import dispatch
+from functional_ad.core import Primitive, zero_derivative
+from functional_ad.ops.batching import batch_by_loop, batch_elementwise
+from functional_ad.ops.constants import CONSTANTS
+from functional_ad.ops.registry import PRIMITIVES
+
+dispatch.register_scipy()
+
+# every primitive batched by a loop over the examples, and why
+LOOPED = {
+    "nonzero": "output shape depends on the values",
+    "flatnonzero": "output shape depends on the values",
+    "argwhere": "output shape depends on the values",
+    "unique": "output shape depends on the values",
+    "searchsorted": "one sorted array per call",
+    "allclose": "reduces the whole array",
+    "array_equal": "reduces the whole array",
+    "array_equiv": "reduces the whole array",
+    "count_nonzero": "axis=None reduces the whole array",
+    "any": "axis=None reduces the whole array",
+    "all": "axis=None reduces the whole array",
+}
+# primitives of any number of arguments: their vjp rules keep every value (reads=None)
+VARIADIC = {"concatenate", "einsum"}
+
+NAMES = sorted(PRIMITIVES)
+
+
+def test_the_registry_holds_every_family():
+    assert len(PRIMITIVES) > 200
+    families = {p.family for p in PRIMITIVES.values()}
+    assert {"elementwise", "special", "linalg", "reductions", "shape", "constants"} <= families
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_primitive_is_complete(name):
+    prim = PRIMITIVES[name]
+    assert prim.name == name
+    assert callable(prim.impl)
+    assert prim.family, f"{name}: no family"
+    assert callable(prim.batch), f"{name}: no batch rule"
+    if prim.batch is batch_by_loop:
+        assert name in LOOPED, f"{name} is batched by a Python loop without a declared reason"
+    if not prim.differentiable:
+        assert prim.reads is None
+        return
+    if prim.jvp_joint is None:
+        assert prim.jvp is not None and all(r is not None for r in prim.jvp), name
+    if prim.vjp_joint is None:
+        assert prim.vjp is not None and all(r is not None for r in prim.vjp), name
+    if name in VARIADIC:
+        assert prim.reads is None
+        return
+    assert prim.reads is not None, f"{name}: reads not declared"
+    rules = prim.vjp if prim.vjp is not None else prim.jvp
+    if rules is not None:
+        assert len(prim.reads) == len(rules), name
+    for reads in prim.reads:
+        assert all(isinstance(i, int) and i >= -1 for i in reads), (name, reads)
+
+
+def test_the_loop_allow_list_holds_only_looped_primitives():
+    looped = {name for name, p in PRIMITIVES.items() if p.batch is batch_by_loop}
+    assert looped == set(LOOPED)
+
+
+@pytest.mark.parametrize("name", sorted(LOOPED))
+def test_looped_constants_map_like_a_loop(name):
+    rng = np.random.default_rng(0)
+    x = np.round(rng.standard_normal((3, 4)), 0)
+    x[:, 0] = 0.0
+    x[:, 1] = 1.0  # every row: a zero, a one, and two values that differ
+    if name in ("nonzero", "flatnonzero", "argwhere", "unique"):
+        x = np.tile(np.array([0.0, 1.0, 0.0, 2.0]), (3, 1))  # equal shapes per example
+    fn = {
+        "searchsorted": lambda row: np.searchsorted(np.sort(row), 0.5),
+        "allclose": lambda row: np.allclose(row, 0.0),
+        "array_equal": lambda row: np.array_equal(row, row),
+        "array_equiv": lambda row: np.array_equiv(row, 1.0),
+    }.get(name, getattr(np, name))
+    got = fad.vmap(fn)(x)
+    want = [fn(row) for row in x]
+    if isinstance(want[0], tuple):
+        for g, w in zip(got, zip(*want, strict=True), strict=True):
+            np.testing.assert_array_equal(g, np.stack(w))
+    else:
+        np.testing.assert_array_equal(got, np.stack(want))
+    assert CONSTANTS[name].batch is batch_by_loop
+
+
+def test_a_looped_primitive_with_value_dependent_shapes_raises():
+    x = np.array([[0.0, 1.0], [1.0, 1.0]])
+    with pytest.raises(ValueError, match="flatnonzero gives results of different shapes"):
+        fad.vmap(np.flatnonzero)(x)
+
+
+# ----------------------------------------------------------------------------- declaration
+
+
+def _square(**kwargs):
+    return Primitive(
+        "toy_square",
+        np.square,
+        jvp=lambda t, y, x: 2 * x * t,
+        vjp=lambda g, y, x: 2 * x * g,
+        **kwargs,
+    )
+
+
+def test_a_wrong_number_of_rules_raises():
+    with pytest.raises(TypeError, match="2 jvp rules but 1 vjp"):
+        Primitive("toy", np.add, jvp=(zero_derivative, zero_derivative), vjp=(zero_derivative,))
+
+
+def test_a_wrong_number_of_reads_raises():
+    with pytest.raises(TypeError, match="reads for 2 arguments but 1 rules"):
+        _square(reads=((0,), (0,)))
+
+
+@pytest.mark.parametrize(
+    "attr, value",
+    [
+        ("jvp", (zero_derivative,)),
+        ("vjp", (zero_derivative,)),
+        ("batch", batch_elementwise),
+        ("reads", ((),)),
+        ("family", "elementwise"),
+        ("elementwise", True),
+        ("impl", np.abs),
+    ],
+)
+def test_assigning_to_a_declared_primitive_raises(attr, value):
+    prim = _square(reads=((0,),))
+    with pytest.raises(
+        TypeError, match=f"primitive 'toy_square' is complete when declared: its {attr}"
+    ):
+        setattr(prim, attr, value)
+
+
+def test_assigning_to_a_registered_primitive_raises():
+    with pytest.raises(TypeError, match="primitive 'sin' is complete when declared"):
+        PRIMITIVES["sin"].batch = batch_by_loop
+
+
+def test_a_primitive_without_batch_rule_raises_under_vmap():
+    prim = _square(reads=((0,),))
+    with pytest.raises(NotImplementedError, match="'toy_square' has no batch rule, and vmap"):
+        fad.vmap(prim)(np.ones((2, 3)))
+    batched = _square(reads=((0,),), batch=batch_elementwise)
+    np.testing.assert_array_equal(fad.vmap(batched)(np.full((2, 3), 3.0)), np.full((2, 3), 9.0))
+
+
+def test_a_missing_rule_raises_naming_primitive_mode_and_argument():
+    half = Primitive(
+        "toy_half",
+        np.multiply,
+        jvp=(lambda t, y, x, z: t * z, None),
+        vjp=(lambda g, y, x, z: g * z, None),
+        reads=((1,), ()),
+    )
+    assert fad.grad(lambda x: half(x, 2.0))(3.0) == 2.0
+    with pytest.raises(
+        NotImplementedError, match="no vjp rule for argument 1 of primitive 'toy_half'"
+    ):
+        fad.grad(lambda z: half(2.0, z))(3.0)
+    with pytest.raises(
+        NotImplementedError, match="no jvp rule for argument 1 of primitive 'toy_half'"
+    ):
+        fad.jvp(lambda z: half(2.0, z), (3.0,), (1.0,))
+
+
+def test_declared_reads_free_what_no_rule_reads():
+    """A large node keeps exactly the values its vjp rules declare (the others become
+    stand-ins), and the gradient is still right."""
+    from functional_ad import graph
+
+    x = np.linspace(0.1, 1.0, 10_000)  # 80 kB: a large node
+    with fad.core.new_trace(graph.GraphTrace, "vjp") as trace:
+        t = trace.new_input(x)
+        y = np.exp(t)  # exp's rule reads its output only
+        node = y._node
+    assert node.args[0].strides == (0,)  # the argument was dropped
+    assert node.value is y._value  # the output was kept
+    np.testing.assert_allclose(fad.grad(lambda v: np.sum(np.exp(v)))(x), np.exp(x))
