@@ -6,6 +6,7 @@ array([2.])
 """
 
 from . import functional  # PyTorch's autograd.functional calls, one to one
+from . import numpy as _numpy  # noqa: F401  (fills the NumPy dispatch tables)
 from .control import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, stop_gradient
 from .core import ConcreteValueError, Primitive, TracerLeakError, zero_derivative
 from .custom import custom_jvp, custom_vjp

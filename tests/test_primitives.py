@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import functional_ad
 import functional_ad as fad
 import functional_ad.scipy
 import functional_ad.scipy.stats
-from functional_ad.numpy import dispatch
 from functional_ad.core import Primitive, zero_derivative
+from functional_ad.numpy import dispatch
 from functional_ad.ops.batching import batch_by_loop, batch_elementwise
 from functional_ad.ops.constants import CONSTANTS
 from functional_ad.ops.registry import PRIMITIVES
@@ -192,3 +196,40 @@ def test_declared_reads_free_what_no_rule_reads():
     assert node.args[0].strides == (0,)  # the argument was dropped
     assert node.value is y._value  # the output was kept
     np.testing.assert_allclose(fad.grad(lambda v: np.sum(np.exp(v)))(x), np.exp(x))
+
+
+# ----------------------------------------------------------------------------- layering
+
+OPS = sorted((Path(functional_ad.__file__).parent / "ops").glob("*.py"))
+ENGINE = {"core", "zeros", "tree"}  # what ops may import beside itself
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """The modules a file imports, inside functions too, as (level, dotted name)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            out.append((node.level, node.module or ""))
+        elif isinstance(node, ast.Import):
+            out.extend((0, alias.name) for alias in node.names)
+    return out
+
+
+@pytest.mark.parametrize("path", OPS, ids=[p.stem for p in OPS])
+def test_ops_imports_only_the_engine_and_itself(path):
+    for level, module in _imports(path):
+        if level == 1:
+            continue  # a sibling in ops/
+        if level == 2:
+            assert module.split(".")[0] in ENGINE, f"{path.name} imports ..{module}"
+        else:
+            assert not module.startswith("functional_ad"), f"{path.name} imports {module}"
+
+
+@pytest.mark.parametrize("path", OPS, ids=[p.stem for p in OPS])
+def test_ops_holds_no_numpy_handlers_nor_hidden_mechanisms(path):
+    names = {n.id for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Name)}
+    assert not names & {"NUMPY", "UFUNC_METHODS", "implements"}, path.name
+    text = path.read_text()
+    for hidden in ("_getframe", "import dis\n", "__code__"):
+        assert hidden not in text, (path.name, hidden)

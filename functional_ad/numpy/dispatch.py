@@ -16,10 +16,10 @@ from ..core import (
     register_front_end,
 )
 from ..graph import shape_stand_in
-from ..ops import NUMPY, UFUNC_METHODS
 from ..ops import elementwise as ew
 from ..ops.constants import CONSTANTS
 from ..views import fresh_args
+from .registry import NUMPY, UFUNC_METHODS
 
 
 def ufunc_primitives() -> dict[Any, Primitive]:
@@ -90,8 +90,9 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
 def register_scipy() -> bool:
     """Register scipy.special the first time an unknown function is met; True if it was new."""
     from ..ops import special
+    from . import scipy_special
 
-    if special.PRIMITIVES_BY_NAME or not special.register():
+    if special.PRIMITIVES_BY_NAME or not scipy_special.register():
         return False
     register_front_end(ufunc_primitives())
     return True

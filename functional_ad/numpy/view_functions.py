@@ -18,10 +18,11 @@ import numpy as np
 from ..core import ConcreteValueError, Tracer, per_example_if_needed
 from ..ops.elementwise import is_complex
 from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
-from ..ops.registry import NUMPY, shape_of
-from ..ops.shape import reshape, transpose
+from ..ops.registry import shape_of
 from ..ops.updates import scatter_set
 from ..views import Storage, View, ViewStep, add_view, fresh_args
+from .registry import NUMPY
+from .shape import reshape, transpose
 
 # handlers before wrapping: they compute a view's value without registering anything
 RAW: dict[Any, Callable[..., Any]] = {}

@@ -2,8 +2,6 @@
 
 from . import (  # noqa: F401
     array_tools,
-    assembly,
-    binning,
     constants,
     convolution,
     elementwise,
@@ -12,14 +10,11 @@ from . import (  # noqa: F401
     indexing,
     linalg,
     matrix_equations,
-    polynomials,
     products,
     reductions,
-    sampling,
     shape,
     special,
-    statistics,
 )
-from .registry import NUMPY, PRIMITIVES, UFUNC_METHODS
+from .registry import PRIMITIVES
 
-__all__ = ["NUMPY", "PRIMITIVES", "UFUNC_METHODS"]
+__all__ = ["PRIMITIVES"]

@@ -17,16 +17,11 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, zero_derivative
-from ..views import mark_array
 from ..zeros import Zero
 from .batching import batch_elementwise
 from .registry import (
-    NUMPY,
-    UFUNC_METHODS,
     broadcast_like,
-    implements,
     no_derivative,
-    normalize_axis,
     primitive,
     scaled_product,
     shape_of,
@@ -72,8 +67,6 @@ def unary(
         batch=batch_elementwise,
         elementwise=True,
     )
-    if isinstance(ufunc, np.ufunc):
-        NUMPY[ufunc] = prim
     return prim
 
 
@@ -90,7 +83,6 @@ def linear(name: str, ufunc: np.ufunc, apply: Callable[[Any], Any]) -> Primitive
         batch=batch_elementwise,
         elementwise=True,
     )
-    NUMPY[ufunc] = prim
     return prim
 
 
@@ -130,15 +122,12 @@ def binary(
         batch=batch_elementwise,
         elementwise=True,
     )
-    if isinstance(ufunc, np.ufunc):
-        NUMPY[ufunc] = prim
     return prim
 
 
 def constant_ufunc(name: str, ufunc: np.ufunc) -> Primitive:
     """A ufunc whose result is piecewise constant or boolean: no derivative."""
     prim = no_derivative(name, ufunc, family=FAMILY, batch=batch_elementwise, elementwise=True)
-    NUMPY[ufunc] = prim
     return prim
 
 
@@ -240,7 +229,6 @@ div = primitive(
     batch=batch_elementwise,
     elementwise=True,
 )
-NUMPY.update({np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div})
 neg = linear("neg", np.negative, lambda t: -t)
 pos = linear("pos", np.positive, lambda t: t)
 
@@ -279,19 +267,6 @@ def _python_log(x: complex) -> complex:
 power = binary("pow", np.power, _pow_dx, _pow_dz, reads=((0, 1), (-1, 0)))
 
 
-@implements(np.float_power)
-def float_power(x: Any, z: Any) -> Any:
-    """``x ** z`` computed in at least double precision, as NumPy's ``float_power``."""
-    dtype = np.result_type(x, z, np.float64)
-    return power(_to_dtype(x, dtype), _to_dtype(z, dtype))
-
-
-def _to_dtype(x: Any, dtype: Any) -> Any:
-    if np.result_type(x) == dtype:
-        return x
-    return x.astype(dtype) if hasattr(x, "astype") else np.asarray(x, dtype)
-
-
 square = primitive(
     "square",
     np.square,
@@ -302,7 +277,6 @@ square = primitive(
     batch=batch_elementwise,
     elementwise=True,
 )
-NUMPY[np.square] = square
 reciprocal = unary("reciprocal", np.reciprocal, lambda y, x: -(y * y), reads=(-1,))
 
 # ---------------------------------------------------------------- exponentials and logarithms
@@ -350,7 +324,6 @@ log1p = primitive(
     reads=((0,),),
     elementwise=True,
 )  # x > -1
-NUMPY.update({np.log: log, np.log2: log2, np.log10: log10, np.log1p: log1p})
 # sqrt'(0) = inf, as the limit from the right
 sqrt = primitive(
     "sqrt",
@@ -362,7 +335,6 @@ sqrt = primitive(
     batch=batch_elementwise,
     elementwise=True,
 )
-NUMPY[np.sqrt] = sqrt
 cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y), reads=(-1,))  # real only; inf at 0
 # log(e^x + e^z): the partials are the softmax weights e^(x-y) and e^(z-y)
 logaddexp = binary(
@@ -402,7 +374,6 @@ arccosh = unary(
 arctanh = unary("arctanh", np.arctanh, lambda y, x: 1 / (1 - x * x), reads=(0,))  # |x| < 1
 deg2rad = linear("deg2rad", np.deg2rad, lambda t: t * RAD_PER_DEG)
 rad2deg = linear("rad2deg", np.rad2deg, lambda t: t * DEG_PER_RAD)
-NUMPY.update({np.radians: deg2rad, np.degrees: rad2deg})
 # arctan2(x, z) = angle of (z, x): partials z/(x²+z²) and -x/(x²+z²)
 arctan2 = binary(
     "arctan2",
@@ -452,7 +423,6 @@ sinc = primitive(
     reads=((0,),),
     elementwise=True,
 )
-NUMPY[np.sinc] = sinc
 
 # ---------------------------------------------------------------- complex parts
 
@@ -496,19 +466,9 @@ imag = primitive(
     reads=((),),
     elementwise=True,
 )
-NUMPY.update({np.real: real, np.imag: imag})
 
 # The angle of a real number is 0 or pi: piecewise constant.
 _real_angle = no_derivative("angle_of_real", np.angle, family=FAMILY, batch=batch_elementwise)
-
-
-@implements(np.angle)
-def angle(z: Any, deg: bool = False) -> Any:
-    """``np.angle``: ``arctan2(imag z, real z)``, in degrees with ``deg``."""
-    if not is_complex(z):
-        return _real_angle(z, deg=bool(deg))
-    a = arctan2(imag(z), real(z))
-    return a * DEG_PER_RAD if deg else a
 
 
 # ---------------------------------------------------------------- piecewise
@@ -538,19 +498,9 @@ absolute = primitive(
     reads=((-1, 0),),
     elementwise=True,
 )
-NUMPY[np.absolute] = absolute
 fabs = unary("fabs", np.fabs, lambda y, x: np.sign(x), reads=(0,))  # real only; fabs'(0) = 0
 
 _real_sign = no_derivative("sign", np.sign, family=FAMILY, batch=batch_elementwise)
-
-
-@implements(np.sign)
-def sign(x: Any) -> Any:
-    """``np.sign``: piecewise constant on reals; ``z/|z|`` on complex numbers, whose
-    derivative at 0 (where it has none) is 0, as in JAX."""
-    if is_complex(x):
-        return where_p(x == 0, 0, x / nonzero(absolute(x)))
-    return _real_sign(x)
 
 
 def _wins(a: Any, b: Any, larger: bool, nan_wins: bool) -> Any:
@@ -590,7 +540,6 @@ remainder = binary(
     lambda y, x, z: -np.floor_divide(x, z),
     reads=((), (0, 1)),
 )
-NUMPY[np.mod] = remainder
 fmod = binary(
     "fmod", np.fmod, lambda y, x, z: 1.0, lambda y, x, z: -np.trunc(x / z), reads=((), (0, 1))
 )
@@ -613,7 +562,6 @@ ldexp = primitive(
     reads=((1,), ()),
     elementwise=True,
 )
-NUMPY[np.ldexp] = ldexp
 # nextafter(x, z) moves x by one ulp: derivative 1 in x, 0 in z
 nextafter = binary("nextafter", np.nextafter, lambda y, x, z: 1.0, None, reads=((), ()))
 
@@ -634,7 +582,6 @@ frexp = primitive(
     reads=((-1,),),
     elementwise=True,
 )
-NUMPY[np.frexp] = frexp
 # modf(x) = (x - trunc(x), trunc(x)): the fractional part moves with x, the integral part not
 modf = primitive(
     "modf",
@@ -647,13 +594,6 @@ modf = primitive(
     reads=((),),
     elementwise=True,
 )
-NUMPY[np.modf] = modf
-
-
-@implements(np.divmod)
-def divmod_(x: Any, z: Any) -> tuple[Any, Any]:
-    """``np.divmod``: ``(x // z, x % z)``; the quotient is a constant."""
-    return np.floor_divide(x, z), remainder(x, z)
 
 
 CONSTANT_UFUNCS = {
@@ -685,19 +625,10 @@ CONSTANT_UFUNCS = {
     ]
 }
 CONSTANT_UFUNCS["sign"] = _real_sign
-NUMPY[np.fix] = lambda x, out=None: CONSTANT_UFUNCS["trunc"](x)
 
 _round = no_derivative(
     "round", lambda x, decimals: np.round(x, decimals), family=FAMILY, batch=batch_elementwise
 )
-
-
-@implements(np.round, np.around)
-def round_(a: Any, decimals: int = 0, out: Any = None) -> Any:
-    """``np.round``: piecewise constant, so the result carries no derivative."""
-    if out is not None:
-        raise TypeError("numpy.round: out= cannot hold a traced value; use the returned array")
-    return _round(a, decimals=int(decimals))
 
 
 # ---------------------------------------------------------------- dtype conversion
@@ -750,12 +681,6 @@ copy = primitive(
 )
 
 
-@implements(np.copy)
-def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
-    """``np.copy``: a new array (the memory order is NumPy's business, not a derivative's)."""
-    return mark_array(copy(a))  # (a 0-d copy is an array, not a scalar)
-
-
 # ---------------------------------------------------------------- ufunc methods
 
 # A shift by the maximum keeps exp() from overflowing; the shift's derivative cancels exactly,
@@ -793,32 +718,6 @@ def logsumexp(a: Any, axis: tuple | None, keepdims: bool = False, b: Any = None)
 
 def _reduced_shape(shape: tuple, axis: tuple | None) -> tuple:
     return () if axis is None else tuple(n for i, n in enumerate(shape) if i not in axis)
-
-
-def _logaddexp_reduce(
-    a: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: bool = False, **kwargs: Any
-) -> Any:
-    """``np.logaddexp.reduce``: a log-sum-exp along ``axis``."""
-    _reduce_checks("logaddexp", dtype, out, kwargs)
-    return logsumexp(a, normalize_axis(axis, np.ndim(a)), bool(keepdims))
-
-
-def _logaddexp2_reduce(
-    a: Any, axis: Any = 0, dtype: Any = None, out: Any = None, keepdims: bool = False, **kwargs: Any
-) -> Any:
-    """``np.logaddexp2.reduce``: log2 of the sum of powers of two along ``axis``."""
-    _reduce_checks("logaddexp2", dtype, out, kwargs)
-    return logsumexp(a * LN2, normalize_axis(axis, np.ndim(a)), bool(keepdims)) / LN2
-
-
-def _reduce_checks(name: str, dtype: Any, out: Any, kwargs: dict) -> None:
-    if out is not None:
-        raise TypeError(f"numpy.{name}.reduce: out= cannot hold a traced value")
-    if dtype is not None or kwargs:
-        raise NotImplementedError(
-            f"numpy.{name}.reduce: arguments {sorted(kwargs) + (['dtype'] if dtype else [])} "
-            "are not supported with traced values"
-        )
 
 
 # maximum.accumulate (running maximum): y_i = x_k for the k <= i where the running maximum
@@ -930,83 +829,3 @@ cummin = primitive(
     reads=((-1, 0),),
     elementwise=True,
 )
-
-
-def _accumulate(prim: Primitive, name: str) -> Callable[..., Any]:
-    def handler(a: Any, axis: int = 0, dtype: Any = None, out: Any = None) -> Any:
-        if out is not None:
-            raise TypeError(f"numpy.{name}.accumulate: out= cannot hold a traced value")
-        if dtype is not None:
-            a = a.astype(dtype)
-        if np.ndim(a) == 0:
-            raise TypeError("cannot accumulate on a scalar")
-        return prim(a, axis=normalize_axis(axis, np.ndim(a))[0])
-
-    handler.__name__ = f"{name}_accumulate"
-    handler.__doc__ = f"``np.{name}.accumulate``: the running {name} along ``axis``."
-    return handler
-
-
-def _outer(ufunc: np.ufunc) -> Callable[..., Any]:
-    def handler(a: Any, b: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            raise NotImplementedError(
-                f"numpy.{ufunc.__name__}.outer: arguments {sorted(kwargs)} are not supported "
-                "with traced values"
-            )
-        a_shape, b_shape = shape_of(a), shape_of(b)
-        return NUMPY[ufunc](np.reshape(a, a_shape + (1,) * len(b_shape)), b)
-
-    handler.__name__ = f"{ufunc.__name__}_outer"
-    handler.__doc__ = f"``np.{ufunc.__name__}.outer``: every pair of elements."
-    return handler
-
-
-def _nan_ignoring_reduce(name: str, nan_function: Any) -> Callable[..., Any]:
-    def handler(
-        a: Any,
-        axis: Any = 0,
-        dtype: Any = None,
-        out: Any = None,
-        keepdims: bool = False,
-        **kwargs: Any,
-    ) -> Any:
-        _reduce_checks(name, dtype, out, kwargs)
-        return NUMPY[nan_function](a, axis=axis, keepdims=keepdims)
-
-    handler.__name__ = f"{name}_reduce"
-    handler.__doc__ = f"``np.{name}.reduce``: ``np.{nan_function.__name__}`` along ``axis``."
-    return handler
-
-
-UFUNC_METHODS.update(
-    {
-        (np.fmax, "reduce"): _nan_ignoring_reduce("fmax", np.nanmax),
-        (np.fmin, "reduce"): _nan_ignoring_reduce("fmin", np.nanmin),
-        (np.maximum, "accumulate"): _accumulate(cummax, "maximum"),
-        (np.minimum, "accumulate"): _accumulate(cummin, "minimum"),
-        (np.logaddexp, "reduce"): _logaddexp_reduce,
-        (np.logaddexp2, "reduce"): _logaddexp2_reduce,
-    }
-)
-for _ufunc in [
-    np.add,
-    np.subtract,
-    np.multiply,
-    np.true_divide,
-    np.power,
-    np.float_power,
-    np.maximum,
-    np.minimum,
-    np.fmax,
-    np.fmin,
-    np.logaddexp,
-    np.logaddexp2,
-    np.arctan2,
-    np.hypot,
-    np.remainder,
-    np.fmod,
-    np.copysign,
-    np.heaviside,
-]:
-    UFUNC_METHODS[(_ufunc, "outer")] = _outer(_ufunc)

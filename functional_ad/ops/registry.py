@@ -8,7 +8,6 @@ from typing import Any, SupportsIndex, overload
 import numpy as np
 
 from ..core import Primitive, Rule, Tracer
-from ..numpy.registry import NUMPY, UFUNC_METHODS, implements  # noqa: F401  (moving to the front end)
 
 PRIMITIVES: dict[str, Primitive] = {}
 

@@ -1,11 +1,9 @@
 """scipy.special: special functions with their derivatives (registered only if SciPy imports).
 
-The ``scipy.special`` ufuncs reach these primitives through ``__array_ufunc__`` like NumPy's.
-``polygamma``, ``multigammaln``, ``logsumexp``, ``softmax`` and ``log_softmax`` are Python
-functions in SciPy; they are registered under SciPy's function objects with SciPy's
-signatures, and exported here (``functional_ad.ops.special.logsumexp``...) so they can be
-called on traced values. Every rule is written with these and NumPy's primitives, so the
-derivatives nest to any order.
+The ``scipy.special`` ufuncs reach these primitives through ``__array_ufunc__`` like NumPy's
+(``numpy/scipy_special.py`` routes them). SciPy's Python-level functions (``polygamma``,
+``logsumexp``...) are written with these primitives in ``functional_ad.special``. Every rule
+is written with NumPy's primitives, so the derivatives nest to any order.
 """
 
 from __future__ import annotations
@@ -16,11 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core import ConcreteValueError, concrete
 from .batching import batch_elementwise
-from .elementwise import binary, max_shift, nonzero, unary
-from .elementwise import logsumexp as _logsumexp
-from .registry import NUMPY, normalize_axis, primitive, shape_of
+from .elementwise import binary, nonzero, unary
+from .registry import primitive
 from .shape import where_p
 
 FAMILY = "special"
@@ -72,7 +68,6 @@ def _declare() -> dict[str, Any]:
     p["digamma"] = unary(
         "special.digamma", sc.digamma, lambda y, x: trigamma(x), family=FAMILY, reads=(0,)
     )
-    NUMPY[sc.psi] = p["digamma"]
     p["gamma"] = unary(
         "special.gamma", sc.gamma, lambda y, x: y * sc.digamma(x), family=FAMILY, reads=(-1, 0)
     )
@@ -253,7 +248,6 @@ def _declare() -> dict[str, Any]:
         reads=((0,),),
         elementwise=True,
     )
-    NUMPY[np.i0] = p["numpy.i0"]
     return p
 
 
@@ -264,82 +258,6 @@ def _zero_where_x_is_zero(x: Any, d: Any) -> Any:
 def _bessel_order1_d(order0: Any, y: Any, x: Any) -> Any:
     """``order0 - y/x``, the derivative of an order-1 Bessel function, 1/2 at ``x = 0``."""
     return where_p(x == 0, 0.5, order0 - y / nonzero(x))
-
-
-# ---------------------------------------------------------------- SciPy's Python functions
-
-
-def polygamma(n: Any, x: Any) -> Any:
-    """``scipy.special.polygamma(n, x)``: the n-th derivative of digamma (``n`` constant)."""
-    n = np.asarray(concrete(n))
-    if n.ndim == 0:
-        return PRIMITIVES_BY_NAME["polygamma"](x, n=int(n))
-    shape = np.broadcast_shapes(n.shape, shape_of(x))
-    if shape_of(x) != shape:  # broadcast first, so the cotangent of x needs no reduction
-        x = np.broadcast_to(x, shape)
-    return PRIMITIVES_BY_NAME["polygamma"](x, n=np.broadcast_to(n, shape))
-
-
-def multigammaln(a: Any, d: int) -> Any:
-    """``scipy.special.multigammaln(a, d)``: log of the multivariate gamma function.
-
-    ``sum_{j=1}^{d} gammaln(a + (1 - j)/2) + d (d - 1)/4 log(pi)``; needs ``a > (d - 1)/2``.
-    """
-    d = int(d)
-    _check_multigammaln_domain(a, d)
-    total = sc.gammaln(a)
-    for j in range(2, d + 1):
-        total = total + sc.gammaln(a + (1 - j) / 2)
-    return total + d * (d - 1) / 4 * LOG_PI
-
-
-def _check_multigammaln_domain(a: Any, d: int) -> None:
-    """SciPy's ValueError for ``a <= (d - 1)/2``, where the value is known (not under vmap)."""
-    try:
-        values = np.asarray(concrete(a))
-    except ConcreteValueError:  # one value per example: nothing single to check
-        return
-    if np.any(values <= 0.5 * (d - 1)):
-        raise ValueError(f"condition a ({values}) > 0.5 * (d-1) ({0.5 * (d - 1)}) not met")
-
-
-def logsumexp(
-    a: Any, axis: Any = None, b: Any = None, keepdims: bool = False, return_sign: bool = False
-) -> Any:
-    """``scipy.special.logsumexp``: ``log(sum(b * exp(a)))`` over ``axis``, computed stably.
-
-    With ``return_sign`` returns ``(log|s|, sign(s))`` for ``s = sum(b * exp(a))`` (``b``
-    may be negative); otherwise a negative sum gives NaN, as in SciPy.
-    """
-    axes = normalize_axis(axis, np.ndim(a))
-    if b is not None and shape_of(b) != shape_of(a):
-        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
-        a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
-        axes = normalize_axis(axis, len(shape))
-    if not return_sign:
-        return _logsumexp(a, axes, bool(keepdims), b)
-    m = max_shift(a, axis=axes)
-    s = np.sum(np.exp(a - m) * (1 if b is None else b), axis=axes, keepdims=True)
-    out = np.log(np.abs(s)) + m
-    sign = np.sign(s)
-    if not keepdims:
-        kept = tuple(n for i, n in enumerate(shape_of(out)) if axes is not None and i not in axes)
-        out, sign = np.reshape(out, kept), np.reshape(sign, kept)
-    return out, sign
-
-
-def softmax(x: Any, axis: Any = None) -> Any:
-    """``scipy.special.softmax``: ``exp(x) / sum(exp(x))`` over ``axis`` (all when None)."""
-    axes = normalize_axis(axis, np.ndim(x))
-    e = np.exp(x - max_shift(x, axis=axes))
-    return e / np.sum(e, axis=axes, keepdims=True)
-
-
-def log_softmax(x: Any, axis: Any = None) -> Any:
-    """``scipy.special.log_softmax``: ``x - logsumexp(x)`` over ``axis``, computed stably."""
-    axes = normalize_axis(axis, np.ndim(x))
-    shifted = x - max_shift(x, axis=axes)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
 
 
 def register() -> bool:
@@ -371,4 +289,4 @@ def register() -> bool:
 if "scipy.special" in sys.modules:  # otherwise registered on the first scipy ufunc seen
     register()
 
-__all__ = ["log_softmax", "logsumexp", "multigammaln", "polygamma", "register", "softmax"]
+__all__ = ["PRIMITIVES_BY_NAME", "register"]

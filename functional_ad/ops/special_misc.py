@@ -16,7 +16,7 @@ import numpy as np
 from ..zeros import Zero
 from .batching import batch_elementwise
 from .elementwise import is_complex, nonzero, real_part, unary
-from .registry import NUMPY, primitive
+from .registry import primitive
 from .shape import where_p
 from .special_rules import nary, no_partial
 
@@ -51,7 +51,6 @@ def _pair(name: str, ufunc: Any, d_first: Any, d_second: Any) -> Any:
         batch=batch_elementwise,
         elementwise=True,
     )
-    NUMPY[ufunc] = prim
     return prim
 
 
@@ -121,7 +120,6 @@ def declare(sc: Any) -> dict[str, Any]:
         family=FAMILY,
         batch=batch_elementwise,
     )
-    NUMPY[sc.wofz] = p["wofz"]
     # Owen's T(h, a) = 1/(2π) ∫_0^a e^{-h²(1+x²)/2}/(1+x²) dx:
     # ∂T/∂h = -φ(h) erf(a h / sqrt 2) / 2, ∂T/∂a = e^{-h²(1+a²)/2} / (2π (1+a²))
     p["owens_t"] = nary(

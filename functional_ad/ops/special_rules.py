@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from ..core import Primitive, zero_derivative
 from .batching import batch_elementwise
-from .registry import NUMPY, broadcast_like, primitive, unbroadcast
+from .registry import broadcast_like, primitive, unbroadcast
 
 FAMILY = "special"
 
@@ -63,7 +61,7 @@ def nary(
     constant: ``zero_derivative``). ``reads[i]`` says which of ``y`` (-1) and the arguments
     (0, 1, ...) partial ``i`` reads (``()`` for a ``None`` or ``no_partial`` one).
 
-    Registered as the handler of ``ufunc``, in the ``special`` family, batched elementwise.
+    In the ``special`` family, batched elementwise; the front end routes ``ufunc`` to it.
 
     >>> import numpy as np
     >>> from functional_ad.ops.registry import PRIMITIVES
@@ -102,8 +100,6 @@ def nary(
         batch=batch_elementwise,
         elementwise=True,
     )
-    if isinstance(ufunc, np.ufunc):  # (an implementation written here is no NumPy function)
-        NUMPY[ufunc] = prim
     return prim
 
 

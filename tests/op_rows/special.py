@@ -29,7 +29,7 @@ def _logsumexp_args(rng, shapes, dtype):
 def _rows():
     if sc is None:
         return []
-    from functional_ad.ops import special as fs
+    from functional_ad import special as fs
 
     return [
         # gamma family

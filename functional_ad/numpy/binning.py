@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer, concrete
-from .indexing import index_add, normalize_index
+from ..ops.indexing import index_add, normalize_index
 from .registry import implements
 
 

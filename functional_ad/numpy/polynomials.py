@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..core import concrete
-from .registry import implements, shape_of
+from ..ops.registry import shape_of
+from .registry import implements
 
 
 def _vector(p: Any, name: str) -> Any:

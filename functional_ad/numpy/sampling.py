@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .registry import implements, normalize_axis, shape_of
+from ..ops.registry import normalize_axis, shape_of
+from .registry import implements
 
 
 def _grid(start: Any, stop: Any, num: int, endpoint: bool) -> tuple[Any, Any, int]:

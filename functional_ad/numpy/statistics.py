@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .registry import implements, normalize_axis, shape_of
+from ..ops.registry import normalize_axis, shape_of
+from .registry import implements
 
 
 @implements(np.cov)

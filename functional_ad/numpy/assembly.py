@@ -15,14 +15,16 @@ from typing import Any, cast
 import numpy as np
 
 from ..core import Tracer, concrete
-from .gather import argmax as argmax_p
-from .gather import argmin as argmin_p
-from .gather import argpartition as argpartition_p
-from .gather import argsort as argsort_p
-from .gather import gather
-from .indexing import getitem, index_add, normalize_index, take_along
-from .registry import NUMPY, implements, normalize_axis, shape_of
-from .shape import broadcast_to, concatenate, moveaxis, ravel, reshape, transpose, where_p
+from ..ops.gather import argmax as argmax_p
+from ..ops.gather import argmin as argmin_p
+from ..ops.gather import argpartition as argpartition_p
+from ..ops.gather import argsort as argsort_p
+from ..ops.gather import gather
+from ..ops.indexing import getitem, index_add, normalize_index, take_along
+from ..ops.registry import normalize_axis, shape_of
+from ..ops.shape import where_p
+from .registry import NUMPY, implements
+from .shape import broadcast_to, concatenate, moveaxis, ravel, reshape, transpose
 
 
 def as_array(x: Any) -> Any:

@@ -1,0 +1,368 @@
+"""NumPy's shape functions on traced values: reshape, transpose, stack, split, clip..."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..ops.registry import normalize_axis, shape_of
+from ..ops.shape import broadcast_to_p, concatenate_p, reshape_p, transpose_p, where_p
+from ..views import mark_array
+from .registry import implements
+
+
+@implements(np.reshape)
+def reshape(
+    a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None, copy: Any = None
+) -> Any:
+    """``np.reshape`` in C order, or in Fortran order (``order='F'``: reversed axes, C
+    order, reversed back; ``'A'`` is C for a traced value)."""
+    shape = newshape if shape is None else shape
+    if order not in ("C", "F", "A"):
+        raise ValueError(f"order must be one of 'C', 'F', 'A' (got {order!r})")
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if order == "F":
+        return transpose(reshape(transpose(a), shape[::-1]))
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        total = int(np.prod(shape_of(a), dtype=np.int64))
+        shape = tuple((total // known if known else 0) if s == -1 else s for s in shape)
+    if shape == shape_of(a):
+        return a
+    return reshape_p(a, shape=shape)
+
+
+@implements(np.transpose)
+def transpose(a: Any, axes: Any = None) -> Any:
+    """``np.transpose``; reverses the axes when ``axes`` is None."""
+    ndim = np.ndim(a)
+    axes = tuple(range(ndim))[::-1] if axes is None else tuple(int(i) % ndim for i in axes)
+    if axes == tuple(range(ndim)):
+        return a
+    return transpose_p(a, axes=axes)
+
+
+@implements(np.broadcast_to)
+def broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
+    """``np.broadcast_to``."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if shape == shape_of(array):
+        return array
+    return broadcast_to_p(array, shape=shape)
+
+
+@implements(np.ravel)
+def ravel(a: Any, order: str = "C") -> Any:
+    """``np.ravel`` (C or Fortran order)."""
+    return reshape(a, (-1,), "C" if order == "K" else order)
+
+
+@implements(np.expand_dims)
+def expand_dims(a: Any, axis: Any) -> Any:
+    """``np.expand_dims`` with one or several axes."""
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    ndim = np.ndim(a) + len(axes)
+    positions = sorted(int(i) % ndim for i in axes)
+    shape = list(shape_of(a))
+    for p in positions:
+        shape.insert(p, 1)
+    return reshape(a, tuple(shape))
+
+
+@implements(np.squeeze)
+def squeeze(a: Any, axis: Any = None) -> Any:
+    """``np.squeeze``: drop axes of length one."""
+    shape = shape_of(a)
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1)
+    else:
+        axes = normalize_axis(axis, len(shape)) or ()
+        for i in axes:
+            if shape[i] != 1:
+                raise ValueError(
+                    "cannot select an axis to squeeze out which has size not equal to one"
+                )
+    return reshape(a, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+@implements(np.concatenate)
+def concatenate(
+    arrays: Sequence[Any],
+    axis: Any = 0,
+    out: Any = None,
+    dtype: Any = None,
+    casting: str = "same_kind",
+) -> Any:
+    """``np.concatenate``; ``axis=None`` flattens first."""
+    arrays = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in arrays]
+    if axis is None:
+        arrays, axis = [ravel(a) for a in arrays], 0
+    if dtype is not None:
+        arrays = [a.astype(dtype) for a in arrays]
+    ndim = np.ndim(arrays[0])
+    return concatenate_p(*arrays, axis=int(axis) % max(ndim, 1))
+
+
+@implements(np.stack)
+def stack(
+    arrays: Sequence[Any],
+    axis: int = 0,
+    out: Any = None,
+    dtype: Any = None,
+    casting: str = "same_kind",
+) -> Any:
+    """``np.stack``: join along a new axis."""
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    ndim = np.ndim(arrays[0]) + 1
+    axis = int(axis) % ndim
+    return concatenate([expand_dims(a, axis) for a in arrays], axis=axis, dtype=dtype)
+
+
+@implements(np.moveaxis)
+def moveaxis(a: Any, source: Any, destination: Any) -> Any:
+    """``np.moveaxis``."""
+    ndim = np.ndim(a)
+    src = [int(s) % ndim for s in np.atleast_1d(source)]
+    dst = [int(d) % ndim for d in np.atleast_1d(destination)]
+    order = [i for i in range(ndim) if i not in src]
+    for d, s in sorted(zip(dst, src, strict=True)):
+        order.insert(d, s)
+    return transpose(a, order)
+
+
+@implements(np.swapaxes)
+def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
+    """``np.swapaxes``."""
+    order = list(range(np.ndim(a)))
+    i, j = int(axis1) % len(order), int(axis2) % len(order)
+    order[i], order[j] = order[j], order[i]
+    return transpose(a, order)
+
+
+@implements(np.where)
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """``np.where(c, x, y)``; the one-argument form gives the (constant) indices."""
+    if x is None and y is None:
+        return np.nonzero(condition)
+    return mark_array(where_p(condition, x, y))  # (a 0-d result is an array, not a scalar)
+
+
+@implements(np.clip)
+def clip(
+    a: Any,
+    a_min: Any = None,
+    a_max: Any = None,
+    out: Any = None,
+    *,
+    min: Any = None,
+    max: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """``np.clip``: the derivative is 1 inside ``[a_min, a_max]`` (bounds included), else 0."""
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    if lo is not None:
+        a = where_p(a < lo, lo, a)
+    if hi is not None:
+        a = where_p(a > hi, hi, a)
+    return a
+
+
+def _atleast_nd(n: int) -> Any:
+    def handler(*arys: Any) -> Any:
+        out = []
+        for a in arys:
+            shape = shape_of(a)
+            if len(shape) < n:
+                if n == 3 and len(shape) == 2:
+                    shape = shape + (1,)
+                elif n == 3 and len(shape) == 1:
+                    shape = (1,) + shape + (1,)
+                else:
+                    shape = (1,) * (n - len(shape)) + shape
+                a = reshape(a, shape)
+            out.append(a)
+        return out[0] if len(out) == 1 else tuple(out)
+
+    handler.__name__ = f"atleast_{n}d"
+    handler.__doc__ = f"``np.atleast_{n}d``."
+    return handler
+
+
+atleast_1d = implements(np.atleast_1d)(_atleast_nd(1))
+
+
+atleast_2d = implements(np.atleast_2d)(_atleast_nd(2))
+
+
+atleast_3d = implements(np.atleast_3d)(_atleast_nd(3))
+
+
+def present(*names: str) -> list[Any]:
+    """The NumPy functions of these names that this NumPy version has (newer ones are optional)."""
+    return [getattr(np, name) for name in names if hasattr(np, name)]
+
+
+def _as_array(x: Any) -> Any:
+    return x if hasattr(x, "shape") and hasattr(x, "dtype") else np.asarray(x)
+
+
+def _check_sequence(arrays: Any, name: str) -> list[Any]:
+    if hasattr(arrays, "shape") and np.ndim(arrays) >= 1:  # NumPy iterates an array's rows
+        return [arrays[i] for i in range(np.shape(arrays)[0])]
+    if not isinstance(arrays, (list, tuple)):
+        raise TypeError(f"arrays to {name} must be passed as a sequence (a list or tuple)")
+    return [_as_array(a) for a in arrays]
+
+
+@implements(np.hstack)
+def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.hstack``: join along the second axis (the first for 1-d inputs)."""
+    arrays = [atleast_1d(a) for a in _check_sequence(tup, "hstack")]
+    axis = 0 if arrays and np.ndim(arrays[0]) == 1 else 1
+    return concatenate(arrays, axis=axis, dtype=dtype)
+
+
+@implements(*present("vstack", "row_stack"))
+def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
+    """``np.vstack``: join along the first axis after ``atleast_2d``."""
+    return concatenate([atleast_2d(a) for a in _check_sequence(tup, "vstack")], axis=0, dtype=dtype)
+
+
+@implements(np.dstack)
+def dstack(tup: Sequence[Any]) -> Any:
+    """``np.dstack``: join along the third axis after ``atleast_3d``."""
+    return concatenate([atleast_3d(a) for a in _check_sequence(tup, "dstack")], axis=2)
+
+
+@implements(np.column_stack)
+def column_stack(tup: Sequence[Any]) -> Any:
+    """``np.column_stack``: 1-d inputs become columns, then join along the second axis."""
+    columns = []
+    for a in _check_sequence(tup, "column_stack"):
+        if np.ndim(a) < 2:
+            a = reshape(a, (-1, 1))
+        columns.append(a)
+    return concatenate(columns, axis=1)
+
+
+@implements(*present("unstack"))
+def unstack(x: Any, /, *, axis: int = 0) -> tuple[Any, ...]:
+    """``np.unstack``: the slices along ``axis``, as a tuple."""
+    from ..ops.indexing import getitem
+
+    axis = normalize_axis(axis, np.ndim(x))[0]
+    return tuple(getitem(x, (slice(None),) * axis + (i,)) for i in range(shape_of(x)[axis]))
+
+
+@implements(*present("matrix_transpose"))
+def matrix_transpose(x: Any, /) -> Any:
+    """``np.matrix_transpose``: swap the last two axes."""
+    if np.ndim(x) < 2:
+        raise ValueError("Input array must be at least 2-dimensional")
+    return swapaxes(x, -1, -2)
+
+
+@implements(np.rollaxis)
+def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
+    """``np.rollaxis`` (as ``moveaxis``)."""
+    ndim = np.ndim(a)
+    axis = normalize_axis(axis, ndim)[0]
+    start = start + ndim if start < 0 else start
+    if not 0 <= start <= ndim:
+        raise np.exceptions.AxisError(f"start={start} out of range for {ndim} dimensions")
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start) if axis != start else a
+
+
+def _split_at(ary: Any, points: Sequence[int], axis: int) -> list[Any]:
+    from ..ops.indexing import getitem
+
+    before = (slice(None),) * axis
+    return [
+        getitem(ary, before + (slice(start, stop),))
+        for start, stop in zip(points[:-1], points[1:], strict=True)
+    ]
+
+
+@implements(np.array_split)
+def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """``np.array_split``: slices of nearly equal length, or cut at the given indices."""
+    ary = _as_array(ary)
+    axis = normalize_axis(axis, np.ndim(ary))[0]
+    total = shape_of(ary)[axis]
+    if np.ndim(indices_or_sections) == 0:
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError("number sections must be larger than 0.")
+        each, extras = divmod(total, sections)
+        sizes = [0] + extras * [each + 1] + (sections - extras) * [each]
+        points = np.cumsum(sizes).tolist()
+    else:
+        points = [0] + [int(i) for i in indices_or_sections] + [total]
+    return _split_at(ary, points, axis)
+
+
+@implements(np.split)
+def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
+    """``np.split``: as ``array_split``, but sections must divide the axis evenly."""
+    if np.ndim(indices_or_sections) == 0:
+        axis_n = normalize_axis(axis, np.ndim(ary))[0]
+        if shape_of(ary)[axis_n] % int(indices_or_sections):
+            raise ValueError("array split does not result in an equal division")
+    return array_split(ary, indices_or_sections, axis)
+
+
+@implements(np.hsplit)
+def hsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``np.hsplit``: split along the second axis (the first for 1-d input)."""
+    if np.ndim(ary) == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return split(ary, indices_or_sections, 1 if np.ndim(ary) > 1 else 0)
+
+
+@implements(np.vsplit)
+def vsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``np.vsplit``: split along the first axis."""
+    if np.ndim(ary) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return split(ary, indices_or_sections, 0)
+
+
+@implements(np.dsplit)
+def dsplit(ary: Any, indices_or_sections: Any) -> list[Any]:
+    """``np.dsplit``: split along the third axis."""
+    if np.ndim(ary) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return split(ary, indices_or_sections, 2)
+
+
+@implements(np.broadcast_arrays)
+def broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
+    """``np.broadcast_arrays``: every input broadcast to the common shape."""
+    arrays = [_as_array(a) for a in args]
+    shape = np.broadcast_shapes(*[shape_of(a) for a in arrays])
+    return tuple(broadcast_to(a, shape) for a in arrays)
+
+
+@implements(np.meshgrid)
+def meshgrid(
+    *xi: Any, copy: bool = True, sparse: bool = False, indexing: str = "xy"
+) -> tuple[Any, ...]:
+    """``np.meshgrid``: each input reshaped onto its own axis, then broadcast (unless sparse)."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    ndim = len(xi)
+    grids = []
+    for i, x in enumerate(xi):
+        shape = [1] * ndim
+        shape[i] = -1
+        if indexing == "xy" and ndim > 1 and i < 2:
+            shape[0], shape[1] = shape[1], shape[0]
+        grids.append(reshape(ravel(_as_array(x)), tuple(shape)))
+    return tuple(grids) if sparse else broadcast_arrays(*grids)
