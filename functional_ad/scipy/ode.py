@@ -12,7 +12,7 @@ forward sensitivities (jvp) and the adjoint method (vjp).
 The rules run SciPy on plain values (``jacfwd`` and ``jacrev`` contract Jacobians computed
 one direction at a time). A rule reached with the values of another transform (``hessian``,
 ``grad`` of ``grad``, ``vmap`` of ``grad``) is computed by further solves of this primitive
-on augmented systems instead (ops/ode_composed.py), which that transform differentiates.
+on augmented systems instead (scipy/ode_composed.py), which that transform differentiates.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Op-table rows for NumPy's polynomial, sampling, statistics and array-utility functions
-(ops/polynomials.py, sampling.py, statistics.py, array_tools.py, convolution.py)."""
+(numpy/polynomials.py, sampling.py, statistics.py, array_tools.py, convolution.py)."""
 
 import numpy as np
 

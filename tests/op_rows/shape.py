@@ -1,4 +1,4 @@
-"""Op-table rows for shape, assembly and sorting functions (ops/shape.py, ops/assembly.py)."""
+"""Op-table rows for shape, assembly and sorting functions (numpy/shape.py, numpy/assembly.py)."""
 
 import numpy as np
 
