@@ -255,7 +255,7 @@ def test_the_limits_table_is_where_derivatives_stop(name, argument, order):
 
 
 def test_the_limits_appear_in_the_coverage_table():
-    from functional_ad.coverage import coverage_rows
+    from functional_ad.tools.coverage import coverage_rows
 
     notes = {row.name: row.notes for row in coverage_rows()}
     assert "in argument 'a': to order 2 (a higher one raises)" in notes["scipy.special.gammainc"]
