@@ -89,7 +89,7 @@ def _ode_jvp(
 ) -> Any:  # fmt: skip
     options = {"func": func, "method": method, "rtol": rtol, "atol": atol}
     if _traced(y0, ts, *args):  # values of an outer transform: solves it can differentiate
-        return ode_composed.ode_jvp(tangents, ys, y0, ts, *args, **options)
+        return ode_composed.ode_jvp(ode_p, tangents, ys, y0, ts, *args, **options)
     tangents = [None if isinstance(t, Zero) else t for t in tangents]
     primals = (y0, ts, *args)
     # tangents traced by another transform (jacfwd pushes a batch of them) meet the
@@ -152,7 +152,7 @@ def _ode_vjp(
 ) -> tuple:  # fmt: skip
     if _traced(y0, ts, *args):  # values of an outer transform: solves it can differentiate
         options = {"func": func, "method": method, "rtol": rtol, "atol": atol}
-        return ode_composed.ode_vjp(ys_bar, ys, y0, ts, *args, **options)
+        return ode_composed.ode_vjp(ode_p, ys_bar, ys, y0, ts, *args, **options)
     if isinstance(ys_bar, Tracer):  # a batch of cotangents (jacrev): Jacobians, contracted
         options = {"func": func, "method": method, "rtol": rtol, "atol": atol}
         primals = (y0, ts, *args)

@@ -38,11 +38,11 @@ def _split(flat: Any, like: tuple) -> tuple:
     return tuple(out)
 
 
-def ode_jvp(tangents: list, ys: Any, y0: Any, ts: Any, *args: Any, func: Callable[..., Any],
-            method: str, rtol: Any, atol: Any) -> Any:  # fmt: skip
-    """The tangent of ``ys`` as the second half of an augmented ODE solution."""
+def ode_jvp(ode_p: Any, tangents: list, ys: Any, y0: Any, ts: Any, *args: Any,
+            func: Callable[..., Any], method: str, rtol: Any, atol: Any) -> Any:  # fmt: skip
+    """The tangent of ``ys`` (the solution of ``ode_p``) as the second half of an augmented
+    ODE solution."""
     from ..transforms import jvp
-    from .ode import ode_p
 
     y0_dot, ts_dot, *arg_dots = [None if isinstance(t, Zero) else t for t in tangents]
     n, count = np.size(y0), len(args)
@@ -71,12 +71,11 @@ def ode_jvp(tangents: list, ys: Any, y0: Any, ts: Any, *args: Any, func: Callabl
     return _stack(rows)
 
 
-def ode_vjp(ys_bar: Any, ys: Any, y0: Any, ts: Any, *args: Any, func: Callable[..., Any],
-            method: str, rtol: Any, atol: Any) -> tuple:  # fmt: skip
+def ode_vjp(ode_p: Any, ys_bar: Any, ys: Any, y0: Any, ts: Any, *args: Any,
+            func: Callable[..., Any], method: str, rtol: Any, atol: Any) -> tuple:  # fmt: skip
     """The cotangents of ``y0``, ``ts`` and ``args`` by the adjoint method, each backward
     interval one ODE solve of ``(y, a, ā_θ)``."""
     from ..transforms import vjp
-    from .ode import ode_p
 
     n = np.size(y0)
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..ops.convolution import convolve_full, core_slice
 from ..ops.filters import lfilter_p
 from ._require import scipy_module
-from .spectral import istft, stft, welch
+from .spectral import detrend, istft, stft, welch
 
 scipy_module("signal")
 
@@ -157,28 +157,6 @@ def lfilter(b: Any, a: Any, x: Any, axis: int = -1, zi: Any = None) -> Any:
         raise ValueError("lfilter: b and a must be 1-D")
     moved = np.moveaxis(x, axis, -1)
     return np.moveaxis(lfilter_p(b, a, moved), -1, axis)
-
-
-def detrend(data: Any, axis: int = -1, type: str = "linear", bp: Any = 0,
-            overwrite_data: bool = False) -> Any:  # fmt: skip
-    """Return ``data`` minus its least-squares line (``type='linear'``) or mean
-    (``'constant'``) along ``axis``.
-
-    >>> import numpy as np
-    >>> np.round(detrend(np.array([1.0, 2.0, 3.0])), 12)
-    array([0., 0., 0.])
-    """
-    if type in ("constant", "c"):
-        return data - np.mean(data, axis=axis, keepdims=True)
-    if type not in ("linear", "l"):
-        raise ValueError("Trend type must be 'linear' or 'constant'.")
-    if np.ndim(bp) != 0 or bp != 0:
-        raise _no_option("detrend", "breakpoints (bp=)")
-    n = np.shape(data)[axis]
-    design = np.stack([np.arange(n, dtype=float) / max(n, 1), np.ones(n)], axis=1)
-    projection = np.eye(n) - design @ np.linalg.pinv(design)  # a constant
-    moved = np.moveaxis(data, axis, -1)
-    return np.moveaxis(moved @ projection.T, -1, axis)
 
 
 __all__ = [

@@ -93,17 +93,41 @@ def _extend(x: Any, width: int, boundary: str) -> Any:
     return np.concatenate([left, x, right], axis=-1)
 
 
-def _detrender(detrend: Any, axis: int) -> Any:
-    """The per-segment detrend (segments along the last axis), as SciPy chooses it."""
-    if detrend is False or detrend is None:
-        return lambda d: d
-    if not callable(detrend):
-        from .signal import detrend as detrend_
+def detrend(data: Any, axis: int = -1, type: str = "linear", bp: Any = 0,
+            overwrite_data: bool = False) -> Any:  # fmt: skip
+    """Return ``data`` minus its least-squares line (``type='linear'``) or mean
+    (``'constant'``) along ``axis``.
 
-        return lambda d: detrend_(d, type=detrend, axis=-1)
+    >>> import numpy as np
+    >>> np.round(detrend(np.array([1.0, 2.0, 3.0])), 12)
+    array([0., 0., 0.])
+    """
+    if type in ("constant", "c"):
+        return data - np.mean(data, axis=axis, keepdims=True)
+    if type not in ("linear", "l"):
+        raise ValueError("Trend type must be 'linear' or 'constant'.")
+    if np.ndim(bp) != 0 or bp != 0:
+        raise NotImplementedError(
+            "functional_ad.scipy.signal.detrend: breakpoints (bp=) are not supported with "
+            "traced values; call scipy.signal.detrend on plain arrays, or "
+            "functional_ad.stop_gradient the inputs"
+        )
+    n = np.shape(data)[axis]
+    design = np.stack([np.arange(n, dtype=float) / max(n, 1), np.ones(n)], axis=1)
+    projection = np.eye(n) - design @ np.linalg.pinv(design)  # a constant
+    moved = np.moveaxis(data, axis, -1)
+    return np.moveaxis(moved @ projection.T, -1, axis)
+
+
+def _detrender(how: Any, axis: int) -> Any:
+    """The per-segment detrend (segments along the last axis), as SciPy chooses it."""
+    if how is False or how is None:
+        return lambda d: d
+    if not callable(how):
+        return lambda d: detrend(d, type=how, axis=-1)
     if axis != -1:
-        return lambda d: np.moveaxis(detrend(np.moveaxis(d, -1, axis)), axis, -1)
-    return detrend
+        return lambda d: np.moveaxis(how(np.moveaxis(d, -1, axis)), axis, -1)
+    return how
 
 
 def _segments(x: Any, nperseg: int, step: int) -> Any:
