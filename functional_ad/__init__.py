@@ -7,13 +7,12 @@ array([2.])
 
 from . import functional  # PyTorch's autograd.functional calls, one to one
 from . import numpy as _numpy  # noqa: F401  (fills the NumPy dispatch tables)
-from .control import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, stop_gradient
 from .core import ConcreteValueError, Primitive, TracerLeakError, zero_derivative
-from .custom import custom_jvp, custom_vjp
+from .core.tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
+from .core.zeros import Zero
 from .graph import Graph, make_graph
 from .numpy import front_end as _front_end
 from .numpy.mutation import at
-from .remat import checkpoint
 from .tools.plotting import plot_matrix
 from .tools.profiler import profile
 from .transforms import (
@@ -30,8 +29,15 @@ from .transforms import (
     vjp,
     vmap,
 )
-from .tree import register_pytree_node, tree_flatten, tree_leaves, tree_map, tree_unflatten
-from .zeros import Zero
+from .transforms.control import (
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+    stop_gradient,
+)
+from .transforms.custom import custom_jvp, custom_vjp
+from .transforms.remat import checkpoint
 
 _front_end.register()
 

@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 
 from .core import Tracer
+from .core.tree import tree_leaves
+from .core.zeros import tangent_dtype
 from .graph import Node
 from .transforms import hvp as _hvp
 from .transforms import jacfwd, jacrev
@@ -44,9 +46,7 @@ from .transforms import vhp as _vhp
 from .transforms import vjp as _vjp
 from .transforms.common import as_value
 from .transforms.derived import grad as _grad
-from .transforms.vjp import record
-from .tree import tree_leaves
-from .zeros import tangent_dtype
+from .transforms.reverse import record
 
 STRATEGIES = ("reverse-mode", "forward-mode")
 

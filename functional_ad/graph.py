@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .core import Primitive, Trace, Tracer, bind, new_trace
+from .core.tree import TreeDef, tree_flatten, tree_unflatten
 from .graph_text import (
     format_constant,
     format_graph,
@@ -32,7 +33,6 @@ from .graph_text import (
     repr_svg,
     to_dot,
 )
-from .tree import TreeDef, tree_flatten, tree_unflatten
 
 
 class Node:
@@ -419,7 +419,7 @@ class Graph:
             # (the ignore: a list under the name of the *args tuple)
             args = [env[x] if type(x) is Var else x.value for x in node.inputs]  # type: ignore[assignment]
             if node.no_grad:
-                from .control import no_grad
+                from .transforms.control import no_grad
 
                 with no_grad():
                     y = bind(node.primitive, *args, **node.params)
@@ -533,7 +533,7 @@ def make_graph(
     name = getattr(f, "__name__", type(f).__name__)
 
     def make_graph_f(*args: Any, **kwargs: Any) -> Graph:
-        from .control import grad_mode
+        from .transforms.control import grad_mode
 
         nums = _argnums(argnums, len(args))
         flat, in_tree = tree_flatten(tuple(args[i] for i in nums))

@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .core.tree import tree_flatten, tree_map, tree_unflatten
 from .transforms import jacfwd, jacrev, jvp, vjp
-from .tree import tree_flatten, tree_map, tree_unflatten
 
 _MODE_NAMES = {"fwd": "forward", "rev": "reverse"}
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import functional_ad as fad
-from functional_ad.transforms.compile import Compiled
+from functional_ad.transforms.compiler import Compiled
 from tests.op_table import ROWS
 
 CASES = [(row, shapes) for row in ROWS for shapes in row.arg_shapes()]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import functional_ad as fad
-from functional_ad.control import is_grad_enabled
 from functional_ad.core import active_traces
+from functional_ad.transforms.control import is_grad_enabled
 
 X = 0.7
 V = np.array([0.3, -1.2, 2.0])

@@ -10,7 +10,7 @@ import pytest
 import functional_ad as fad
 from functional_ad.ops.registry import PRIMITIVES
 from functional_ad.tools.profiler import profile
-from functional_ad.transforms.jvp import JVPTrace
+from functional_ad.transforms.forward import JVPTrace
 
 X = np.array([0.1, 0.2, 0.3])
 PRIMITIVE_FIELDS = ("impl", "jvp", "jvp_joint", "vjp", "vjp_joint")

@@ -59,7 +59,7 @@ def test_one_no_grad_object_shared_by_threads():
 
 
 def test_profiler_restores_everything_on_keyboard_interrupt():
-    vjp_module = importlib.import_module("functional_ad.transforms.vjp")
+    vjp_module = importlib.import_module("functional_ad.transforms.reverse")
     bind, backward = core.bind, vjp_module.backward_pass
     with pytest.raises(KeyboardInterrupt), fad.profile():
         fad.grad(lambda x: np.sum(np.sin(x)))(np.ones(2))

@@ -15,10 +15,10 @@ from ..core import (
     per_example_if_needed,
     register_front_end,
 )
+from ..core.views import fresh_args
 from ..graph import shape_stand_in
 from ..ops import elementwise as ew
 from ..ops.constants import CONSTANTS
-from ..views import fresh_args
 from .registry import NUMPY, UFUNC_METHODS
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive
+from ..core.views import mark_array
 from ..ops import elementwise as ew
 from ..ops.elementwise import (
     CONSTANT_UFUNCS,
@@ -50,7 +51,6 @@ from ..ops.registry import (
     shape_of,
 )
 from ..ops.shape import where_p
-from ..views import mark_array
 from .registry import NUMPY, UFUNC_METHODS, implements
 
 # Every ufunc whose primitive is declared with the helpers of ops/elementwise.py

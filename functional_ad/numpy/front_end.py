@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..control import stop_gradient_p
 from ..core import register_front_end
 from ..ops.updates import IndexUpdateHelper
+from ..transforms.control import stop_gradient_p
 from . import mutation, view_functions
 from .dispatch import array_function, array_ufunc, ufunc_primitives
 from .lists import install as install_list_hooks

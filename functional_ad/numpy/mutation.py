@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, active_traces, concrete
+from ..core.views import fresh, is_array_object, is_view_of, mark_array, write
 from ..graph import shape_stand_in
 from ..ops.indexing import is_basic, normalize_index, same_mask, set_at_traced_index
 from ..ops.updates import IndexUpdate, IndexUpdateHelper
-from ..views import fresh, is_array_object, is_view_of, mark_array, write
 from .lists import holds_tracer, traced_array
 from .masked import MaskedSelection, bool_mask, masked_selection, spread
 from .registry import NUMPY, UFUNC_METHODS

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.views import mark_array
 from ..ops.registry import normalize_axis, shape_of
 from ..ops.shape import broadcast_to_p, concatenate_p, reshape_p, transpose_p, where_p
-from ..views import mark_array
 from .registry import implements
 
 

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, per_example_if_needed
+from ..core.views import Storage, View, ViewStep, add_view, fresh_args
 from ..ops.elementwise import is_complex
 from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
 from ..ops.registry import shape_of
 from ..ops.updates import scatter_set
-from ..views import Storage, View, ViewStep, add_view, fresh_args
 from .registry import NUMPY
 from .shape import reshape, transpose
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, zero_derivative
-from ..zeros import Zero
+from ..core.zeros import Zero
 from .batching import batch_elementwise
 from .registry import (
     broadcast_like,

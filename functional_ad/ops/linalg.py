@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..zeros import Zero
+from ..core.zeros import Zero
 from .registry import primitive, shape_of, unbroadcast
 
 FAMILY = "linalg"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..zeros import Zero
+from ..core.zeros import Zero
 from .batching import batch_elementwise
 from .elementwise import is_complex, nonzero, real_part, unary
 from .registry import primitive

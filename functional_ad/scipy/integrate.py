@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..custom import custom_jvp
 from ..transforms import jacfwd
+from ..transforms.custom import custom_jvp
 from ._require import scipy_module
 from .ode import ode_p
 

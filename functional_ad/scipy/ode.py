@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, Tracer
+from ..core.zeros import Zero
 from ..ops.batching import batch_by_loop
 from ..transforms import jvp, vjp
-from ..zeros import Zero
 from . import ode_composed
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..zeros import Zero
+from ..core.zeros import Zero
 
 
 def _stack(values: list) -> Any:

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, concrete
-from ..custom import custom_jvp
 from ..transforms import grad, jacfwd, jvp
+from ..transforms.custom import custom_jvp
 from ._require import scipy_module
 
 _optimize = scipy_module("optimize")

@@ -44,8 +44,8 @@ from typing import Any
 
 from .. import core
 from ..ops.registry import PRIMITIVES
-from ..transforms.jvp import JVPTrace
-from ..transforms.vjp import backward_pass as _backward_pass
+from ..transforms.forward import JVPTrace
+from ..transforms.reverse import backward_pass as _backward_pass
 
 FORWARD, JVP_RULE, VJP_RULE = "forward", "jvp rule", "vjp rule"
 SORT_KEYS = ("total", "mean", "calls", "op", "phase")

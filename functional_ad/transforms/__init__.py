@@ -1,11 +1,11 @@
 """The transforms: forward mode (jvp), reverse mode (vjp) and what is built from them."""
 
-from .compile import compile
+from .batching import vmap
+from .compiler import compile
 from .derived import grad, hvp, value_and_grad, vhp
+from .forward import jvp
 from .jacobians import hessian, jacfwd, jacobian, jacrev
-from .jvp import jvp
-from .vjp import vjp
-from .vmap import vmap
+from .reverse import vjp
 
 __all__ = [
     "compile",

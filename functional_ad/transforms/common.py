@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from ..core import Trace, Tracer
-from ..tree import tree_flatten, tree_map
-from ..zeros import Zero, instantiate, tangent_dtype
+from ..core.tree import tree_flatten, tree_map
+from ..core.zeros import Zero, instantiate, tangent_dtype
 
 
 def as_value(x: Any) -> Any:

@@ -8,12 +8,12 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
+from ..core.tree import tree_flatten, tree_unflatten
+from ..core.zeros import tangent_dtype
 from ..ops.registry import shape_of
-from ..tree import tree_flatten, tree_unflatten
-from ..zeros import tangent_dtype
 from .common import as_value, check_argnums, check_float_outputs, name_transform
-from .jvp import jvp
-from .vjp import pull_back, record
+from .forward import jvp
+from .reverse import pull_back, record
 
 Argnums = int | Sequence[int]
 
@@ -278,7 +278,7 @@ def vhp(f: Callable[..., Any], primals: tuple, cotangents: tuple) -> tuple[Any, 
     >>> vh
     array([ 6., 12.])
     """
-    from .vjp import vjp
+    from .reverse import vjp
 
     _check_tuples("vhp", primals, cotangents, "cotangents")
     g = _grad_with_value(f, len(primals))

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer
-from ..tree import tree_flatten, tree_leaves, tree_unflatten
-from ..zeros import Zero, tangent_dtype
+from ..core.tree import tree_flatten, tree_leaves, tree_unflatten
+from ..core.zeros import Zero, tangent_dtype
+from .batching import axes_leaves, vmap
 from .chunks import (
     block_ranges,
     check_executor,
@@ -37,10 +38,9 @@ from .common import (
     prepare_inputs,
 )
 from .derived import Argnums, check_complex_outputs, check_real_inputs, select, select_checked
-from .jvp import jvp
+from .forward import jvp
+from .reverse import pull_back, record
 from .structured import ScaledIdentity
-from .vjp import pull_back, record
-from .vmap import axes_leaves, vmap
 
 
 def _basis(x: Any) -> Any:

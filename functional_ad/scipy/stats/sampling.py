@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...core import Tracer
-from ...tree import tree_leaves
+from ...core.tree import tree_leaves
 from .._require import scipy_module
 
 _stats = scipy_module("stats")

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core import Primitive, Trace, Tracer, new_trace
-from ..tree import tree_flatten, tree_unflatten
-from ..zeros import Zero
+from ..core.tree import tree_flatten, tree_unflatten
+from ..core.zeros import Zero
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
 

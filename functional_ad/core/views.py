@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Trace, Tracer, bind
+from .tracing import Primitive, Trace, Tracer, bind
 
 
 class ViewStep:

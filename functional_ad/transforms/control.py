@@ -31,10 +31,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .core import NOT_CONSTANT, ConcreteValueError, Trace, Tracer, active_traces, constant_value
-from .ops.batching import batch_elementwise
-from .ops.registry import no_derivative
-from .tree import tree_map
+from ..core import NOT_CONSTANT, ConcreteValueError, Trace, Tracer, active_traces, constant_value
+from ..core.tree import tree_map
+from ..ops.batching import batch_elementwise
+from ..ops.registry import no_derivative
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -28,12 +28,12 @@ from typing import Any, cast
 
 import numpy as np
 
-from .core import Primitive, Tracer, bind
-from .ops.batching import batch_by_loop
-from .transforms.common import as_value
-from .transforms.vjp import pull_back, record
-from .tree import TreeDef, tree_flatten, tree_unflatten
-from .zeros import Zero, instantiate, tangent_dtype
+from ..core import Primitive, Tracer, bind
+from ..core.tree import TreeDef, tree_flatten, tree_unflatten
+from ..core.zeros import Zero, instantiate, tangent_dtype
+from ..ops.batching import batch_by_loop
+from .common import as_value
+from .reverse import pull_back, record
 
 # ----------------------------------------------------------------------------- shared helpers
 

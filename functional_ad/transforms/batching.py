@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
+from ..core.tree import tree_flatten, tree_map, tree_unflatten
+from ..core.views import mark_array
 from ..ops.batching import broadcast_batch
-from ..tree import tree_flatten, tree_map, tree_unflatten
-from ..views import mark_array
 from .common import name_transform
 from .structured import ScaledIdentity, apply_structured, densify
 

@@ -1,4 +1,4 @@
-"""The engine: Primitive, Trace, Tracer, trace levels and bind.
+"""Primitive, Trace, Tracer, trace levels and bind: the heart of the engine.
 
 A transform opens a trace with ``new_trace``. Its level is higher than every trace opened
 before it, so a trace opened inside another always wins. ``bind`` hands a primitive call to
@@ -814,7 +814,7 @@ def _closed() -> None:
             _front_end.tracing_stopped()
 
 
-def tracing() -> bool:
+def is_tracing() -> bool:
     """True while a trace is open in any thread."""
     return _open_traces > 0
 

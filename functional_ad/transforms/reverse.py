@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, new_trace
+from ..core.tree import TreeDef, tree_flatten, tree_unflatten
+from ..core.zeros import Zero, add_any
 from ..graph import GraphTrace, Node, tuple_item
 from ..ops.registry import shape_of
-from ..tree import TreeDef, tree_flatten, tree_unflatten
-from ..zeros import Zero, add_any
 from .common import (
     check_aux_order,
     check_like,
@@ -22,7 +22,7 @@ from .common import (
     owned_results,
     prepare_inputs,
 )
-from .jvp import _arity_error
+from .forward import _arity_error
 
 
 def backward_pass(

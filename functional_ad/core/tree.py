@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
-from .core import Tracer
+from .tracing import Tracer
 from .views import STALE, fresh
 
 _registry: dict[type, tuple[Callable, Callable]] = {}

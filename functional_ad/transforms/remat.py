@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Trace, Tracer, active_traces, bind, new_trace
-from .transforms.common import as_value, name_transform
-from .transforms.jvp import jvp
-from .transforms.vjp import vjp
-from .transforms.vmap import vmap
-from .tree import TreeDef, tree_flatten, tree_unflatten
-from .zeros import Zero, tangent_dtype
+from ..core import Primitive, Trace, Tracer, active_traces, bind, new_trace
+from ..core.tree import TreeDef, tree_flatten, tree_unflatten
+from ..core.zeros import Zero, tangent_dtype
+from .batching import vmap
+from .common import as_value, name_transform
+from .forward import jvp
+from .reverse import vjp
 
 Policy = Callable[[str], bool]
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, concrete, new_trace
+from ..core.tree import tree_flatten, tree_leaves, tree_unflatten
 from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph, shape_stand_in
-from ..tree import tree_flatten, tree_leaves, tree_unflatten
 from .common import as_value, owned_results
 
 
@@ -360,7 +360,7 @@ class Compiled:
     def _record(
         self, args: tuple, static: tuple, flat: list, tree: Any, kwargs: dict | None = None
     ) -> Graph:
-        from ..control import grad_mode
+        from .control import grad_mode
 
         placeholders = [_example_value(x) for x in flat]
         with new_trace(CompileTrace, "compile", grad_mode) as trace, np.errstate(all="ignore"):
