@@ -16,8 +16,8 @@ from .core import Tracer
 from .core.tree import tree_leaves, tree_map
 from .transforms.chunks import import_dask
 from .transforms.common import name_transform
-from .transforms.derived import Argnums
-from .transforms.derived import value_and_grad as local_value_and_grad
+from .transforms.reverse import Argnums
+from .transforms.reverse import value_and_grad as local_value_and_grad
 
 __all__ = ["value_and_grad"]
 

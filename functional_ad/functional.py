@@ -45,7 +45,7 @@ from .transforms import jvp as _jvp
 from .transforms import vhp as _vhp
 from .transforms import vjp as _vjp
 from .transforms.common import as_value
-from .transforms.derived import grad as _grad
+from .transforms.reverse import grad as _grad
 from .transforms.reverse import record
 
 STRATEGIES = ("reverse-mode", "forward-mode")

@@ -29,7 +29,7 @@ def _as_array(a: Any) -> Any:
 def _prepare(a: Any, axis: Any, out: Any, name: str) -> tuple | None:
     if out is not None:
         raise TypeError(f"numpy.{name}: out= is not supported with traced values; use the result")
-    return normalize_axis(axis, len(shape_of(a)))
+    return None if axis is None else normalize_axis(axis, len(shape_of(a)))
 
 
 def _count(a: Any, axis: tuple | None) -> int:

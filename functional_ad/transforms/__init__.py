@@ -2,10 +2,10 @@
 
 from .batching import vmap
 from .compiler import compile
-from .derived import grad, hvp, value_and_grad, vhp
+from .derived import hvp, vhp
 from .forward import jvp
 from .jacobians import hessian, jacfwd, jacobian, jacrev
-from .reverse import vjp
+from .reverse import grad, value_and_grad, vjp
 
 __all__ = [
     "compile",

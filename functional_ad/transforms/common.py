@@ -66,14 +66,21 @@ def check_differentiable(x: Any, what: str, transform: str) -> None:
 
 
 def prepare_inputs(
-    leaves: Sequence[Any], transform: str, names: Sequence[str] | None = None
+    leaves: Sequence[Any],
+    transform: str,
+    names: Sequence[str] | Callable[[], Sequence[str]] | None = None,
 ) -> list[Any]:
-    """Convert input leaves to arrays and check that they can be differentiated."""
-    names = names or [f"input leaf {i}" for i in range(len(leaves))]
+    """Convert input leaves to arrays and check that they can be differentiated.
+
+    ``names`` (or a function giving them, called only for an error) says how errors call
+    each leaf; by default ``input leaf i``.
+    """
     out = []
-    for leaf, name in zip(leaves, names, strict=True):
+    for i, leaf in enumerate(leaves):
         x = as_value(leaf)
-        check_differentiable(x, name, transform)
+        if np.dtype(x.dtype).kind not in "fc":
+            named = names() if callable(names) else names
+            check_differentiable(x, named[i] if named else f"input leaf {i}", transform)
         out.append(x)
     return out
 

@@ -37,9 +37,16 @@ from .common import (
     name_transform,
     prepare_inputs,
 )
-from .derived import Argnums, check_complex_outputs, check_real_inputs, select, select_checked
 from .forward import jvp
-from .reverse import pull_back, record
+from .reverse import (
+    Argnums,
+    check_complex_outputs,
+    check_real_inputs,
+    pull_back,
+    record,
+    select,
+    select_checked,
+)
 from .structured import ScaledIdentity
 
 
