@@ -118,11 +118,16 @@ def _run_tour() -> tuple[str, bytes]:
     """Run ``examples/tour.py``; return what it prints and the PNG of its plot."""
     with tempfile.TemporaryDirectory() as scratch:  # the tour may write files to its cwd
         plot = Path(scratch) / "sin_and_gradient.png"
-        out = _run([str(ROOT / "examples" / "tour.py"), "--plot", str(plot)],
-                   "examples/tour.py", cwd=Path(scratch))
+        out = _run(
+            [str(ROOT / "examples" / "tour.py"), "--plot", str(plot)],
+            "examples/tour.py",
+            cwd=Path(scratch),
+        )
         if not plot.is_file():
-            raise PluginError("examples/tour.py saved no plot: the docs need matplotlib "
-                              "(pip install '.[docs]')\n" + out[-2000:])
+            raise PluginError(
+                "examples/tour.py saved no plot: the docs need matplotlib "
+                "(pip install '.[docs]')\n" + out[-2000:]
+            )
         return out.replace(str(plot), "sin_and_gradient.png"), plot.read_bytes()
 
 
