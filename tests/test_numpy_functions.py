@@ -108,3 +108,22 @@ def test_a_fortran_order_reshape_is_a_copy_when_numpy_copies():
     got = traced_value(write_through, x)
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
+
+
+def test_ix_of_values_keeps_their_derivatives():
+    # np.ix_ reshapes each 1-D argument: float values are values, not constants
+    from functional_ad.testing import check_grads
+
+    x = np.arange(1.0, 4.0)
+    np.testing.assert_allclose(fad.grad(lambda x: np.sum(np.ix_(x, x)[0]))(x), np.ones(3))
+    check_grads(lambda x: np.ix_(x, x**2)[1] * np.ix_(x, x)[0], (x,), order=2)
+    w = np.arange(9.0).reshape(3, 3)
+    mask = np.array([True, False, True])
+    expected = np.zeros((3, 3))
+    expected[np.ix_(mask, [0, 1])] = 1.0
+    np.testing.assert_allclose(fad.grad(lambda w: np.sum(w[np.ix_(mask, [0, 1])]))(w), expected)
+    assert fad.vmap(lambda x: np.ix_(x, x)[1])(np.ones((2, 3))).shape == (2, 1, 3)
+
+
+def test_common_type_of_traced_values():
+    assert fad.grad(lambda x: np.sum(x.astype(np.common_type(x))))(np.ones(2)).dtype == float

@@ -7,8 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import concrete
-from ..ops.array_tools import _ix
+from ..core import Tracer, concrete
 from ..ops.registry import shape_of
 from .registry import implements
 
@@ -44,8 +43,21 @@ def trim_zeros(filt: Any, trim: str = "fb", axis: Any = None) -> Any:
 
 @implements(np.ix_)
 def ix_(*args: Any) -> tuple:
-    """``np.ix_``: open-mesh index arrays (integers: a constant for every transform)."""
-    return tuple(_ix(*args))
+    """``np.ix_``: each 1-D argument reshaped to its own axis of an open mesh (a boolean one
+    becomes the indices of its True elements): values keep their derivatives, as NumPy's
+    reshape does."""
+    count = len(args)
+    out = []
+    for k, a in enumerate(args):
+        a = a if isinstance(a, Tracer) else np.asarray(a)
+        if np.ndim(a) != 1:
+            raise ValueError("Cross index must be 1 dimensional")
+        if np.dtype(a.dtype).kind == "b":
+            a = np.nonzero(a)[0]
+        elif np.size(a) == 0 and not isinstance(a, Tracer):
+            a = a.astype(np.intp)
+        out.append(np.reshape(a, (1,) * k + (-1,) + (1,) * (count - k - 1)))
+    return tuple(out)
 
 
 @implements(np.apply_along_axis)

@@ -216,6 +216,7 @@ for _f in [
     np.shares_memory,
     np.can_cast,
     np.min_scalar_type,
+    np.common_type,
 ]:
     NUMPY[_f] = _metadata(_f)
 for _f in [

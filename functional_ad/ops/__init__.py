@@ -1,7 +1,6 @@
 """The registry of primitives, one module per family; importing it registers them all."""
 
 from . import (  # noqa: F401
-    array_tools,
     constants,
     convolution,
     elementwise,
