@@ -15,7 +15,7 @@ import numpy as np
 from .core import Tracer
 from .core.tree import tree_leaves, tree_map
 from .transforms.chunks import import_dask
-from .transforms.common import name_transform
+from .transforms.common import check_argnums, name_transform
 from .transforms.reverse import Argnums
 from .transforms.reverse import value_and_grad as local_value_and_grad
 
@@ -84,7 +84,7 @@ def value_and_grad(
     def value_and_grad_f(*args: Any) -> Any:
         name = value_and_grad_f.__name__
         positions = tuple(i for i, a in enumerate(args) if isinstance(a, dask.array.Array))
-        nums = (argnums,) if isinstance(argnums, (int, np.integer)) else tuple(argnums)
+        _, nums = check_argnums(argnums, "functional_ad.dask.value_and_grad")
         if not positions:
             raise TypeError(
                 f"{name}: no argument is a dask.array.Array; pass the data as one (e.g. "
