@@ -1,4 +1,4 @@
-"""NumPy's set and array tools on traced values (np.unique_*, np.union1d, np.resize...)."""
+"""NumPy's set and array tools on traced values (np.unique, np.unique_*, np.union1d, np.resize...)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,42 @@ def _unique_parts(x: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
     return np.take(flat, index), index, np.reshape(inverse, values.shape), counts
 
 
+@implements(np.unique)
+def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: Any = None, **kwargs: Any) -> Any:  # fmt: skip
+    """``np.unique``: the sorted distinct values (or subarrays along ``axis``), each gathered
+    from its first occurrence in ``ar``, so its derivative flows to that element (as JAX's
+    ``jnp.unique``); the indices, inverse and counts are constants.
+
+    The output's shape depends on the values: ``vmap`` runs it once per example (a
+    ``ValueError`` if the sizes differ) and ``compile`` raises ``ConcreteValueError``.
+
+    >>> import functional_ad as fad
+    >>> fad.grad(lambda x: np.sum(np.unique(x) ** 2))(np.array([3.0, 1.0, 3.0]))
+    array([6., 2., 0.])
+    """
+    _, index, inverse, counts = np.unique(
+        np.asarray(concrete(ar)),
+        return_index=True,
+        return_inverse=True,
+        return_counts=True,
+        axis=axis,
+        **kwargs,
+    )
+    if axis is None:
+        out = np.reshape(ar, (-1,))[index]
+    else:
+        out = np.moveaxis(np.moveaxis(ar, int(axis), 0)[index], 0, int(axis))
+    extra = [
+        part
+        for part, wanted in zip(
+            (index, inverse, counts), (return_index, return_inverse, return_counts), strict=True
+        )
+        if wanted
+    ]
+    return (out, *extra) if extra else out
+
+
 @implements(np.unique_values)
 def unique_values(x: Any) -> Any:
     """``np.unique_values``: the sorted distinct values."""
@@ -133,7 +169,7 @@ def _joined(ar1: Any, ar2: Any) -> Any:
 def union1d(ar1: Any, ar2: Any) -> Any:
     """``np.union1d``: the sorted distinct values of both (each from its first occurrence,
     ``ar1`` before ``ar2``)."""
-    return unique_values(_joined(ar1, ar2))
+    return unique(_joined(ar1, ar2))  # np.unique's rule: NaNs collapse into one
 
 
 @implements(np.intersect1d)

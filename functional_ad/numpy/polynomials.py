@@ -51,8 +51,19 @@ def polysub(a1: Any, a2: Any) -> Any:
 
 @implements(np.polymul)
 def polymul(a1: Any, a2: Any) -> Any:
-    """``np.polymul``: the product, the convolution of the coefficients."""
-    return np.convolve(np.atleast_1d(a1), np.atleast_1d(a2))
+    """``np.polymul``: the product, the convolution of the coefficients (leading zeros
+    dropped first, as NumPy does through ``poly1d``)."""
+    return np.convolve(_without_leading_zeros(a1), _without_leading_zeros(a2))
+
+
+def _without_leading_zeros(a: Any) -> Any:
+    """The coefficients ``poly1d`` keeps: leading zeros dropped, ``[0]`` if all are zero
+    (decided on the values, so ``vmap`` runs it per example and ``compile`` refuses)."""
+    a = np.atleast_1d(a)
+    nonzero = np.flatnonzero(np.asarray(concrete(a)))
+    if nonzero.size == 0:
+        return a[-1:]
+    return a[int(nonzero[0]) :] if nonzero[0] else a
 
 
 @implements(np.polyder)

@@ -96,7 +96,12 @@ def _extremum_handler(prim: Any, name: str, fill: float) -> Any:
         axes = _prepare(a, _given(axis, None), out, name)
         initial, where = _given(initial, None), _given(where, None)
         if where is not None and where is not True:
-            a = np.where(where, a, np.asarray(fill if initial is None else initial, a.dtype))
+            # masked elements are filled with -inf (+inf for min), not with ``initial``: a
+            # masked element must not join a tie with ``initial`` and take a share of the
+            # derivative (integers, which have none, take ``initial``)
+            inexact = np.dtype(a.dtype).kind in "fc"
+            a = np.where(where, a, np.asarray(fill if inexact or initial is None else initial,
+                                              a.dtype))  # fmt: skip
         y = prim(a, axis=axes, keepdims=bool(_given(keepdims, False)))
         if initial is not None:
             y = (np.maximum if name == "max" else np.minimum)(y, initial)

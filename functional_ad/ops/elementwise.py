@@ -147,6 +147,15 @@ def nonzero(y: Any) -> Any:
     return where_p(y == 0, 1, y)
 
 
+def _softmax_weight(exp: Any, y: Any, x: Any, other: Any) -> Any:
+    """``exp(x - y)``, the partial of ``y = logaddexp(x, other)`` in ``x``, also where
+    ``x = y`` is infinite (``inf - inf``): 1 if ``x`` alone reaches ``y`` (the other term
+    is negligible), ½ if both do (a tie, as for ``maximum``). Both branches stay finite."""
+    at_y = x == y
+    gap = where_p(at_y, 0, x - y)
+    return where_p(at_y, 1 - 0.5 * as_dtype_of(other == y, y), exp(gap))
+
+
 def as_dtype_of(mask: Any, like: Any) -> Any:
     """A boolean mask as 0/1 in the (inexact) dtype of ``like``."""
     return mask.astype(np.result_type(like, np.float16))
@@ -335,21 +344,23 @@ sqrt = primitive(
     batch=batch_elementwise,
     elementwise=True,
 )
-cbrt = unary("cbrt", np.cbrt, lambda y, x: 1 / (3 * y * y), reads=(-1,))  # real only; inf at 0
+# real only; cbrt'(0) = inf, and y ** -2 (not 1 / (y * y): inf * 0 in the product rule)
+# gives cbrt''(0) = -inf, the limit from the right, as JAX
+cbrt = unary("cbrt", np.cbrt, lambda y, x: y**-2 / 3, reads=(-1,))
 # log(e^x + e^z): the partials are the softmax weights e^(x-y) and e^(z-y)
 logaddexp = binary(
     "logaddexp",
     np.logaddexp,
-    lambda y, x, z: np.exp(x - y),
-    lambda y, x, z: np.exp(z - y),
-    reads=((-1, 0), (-1, 1)),
+    lambda y, x, z: _softmax_weight(np.exp, y, x, z),
+    lambda y, x, z: _softmax_weight(np.exp, y, z, x),
+    reads=((-1, 0, 1), (-1, 0, 1)),
 )
 logaddexp2 = binary(
     "logaddexp2",
     np.logaddexp2,
-    lambda y, x, z: np.exp2(x - y),
-    lambda y, x, z: np.exp2(z - y),
-    reads=((-1, 0), (-1, 1)),
+    lambda y, x, z: _softmax_weight(np.exp2, y, x, z),
+    lambda y, x, z: _softmax_weight(np.exp2, y, z, x),
+    reads=((-1, 0, 1), (-1, 0, 1)),
 )
 
 # ---------------------------------------------------------------- trigonometric and hyperbolic

@@ -192,22 +192,132 @@ solve_p = primitive(
 )
 
 
-# d det(A) = det(A) tr(A^-1 dA)
+# ----------------------------------------------------------------------------- adjugate
+
+
+def _excluded_products(s: np.ndarray) -> np.ndarray:
+    """``p[..., i] = prod_{k != i} s[..., k]`` without division (exact when some ``s`` are 0)."""
+    ones = np.ones_like(s[..., :1])
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return left * right
+
+
+def _pair_excluded_products(s: np.ndarray) -> np.ndarray:
+    """``P[..., i, j] = prod_{k not in {i, j}} s[..., k]`` off the diagonal, 0 on it."""
+    n = s.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    excluded = eye[:, None, :] | eye[None, :, :]  # [i, j, k]: k is i or j
+    factors = np.where(excluded, 1.0, s[..., None, None, :])
+    return np.where(eye, 0.0, np.prod(factors, axis=-1))
+
+
+def _rotations(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``a = u diag(s) vh`` and ``c = det(u) det(vh)``: then ``adj(a) = c vh^H adj(s) u^H``,
+    since ``adj(XY) = adj(Y) adj(X)`` and ``adj(W) = det(W) W^H`` for a unitary ``W``.
+
+    A matrix with an infinite or NaN entry gets ``c = NaN`` (its adjugate is not computed:
+    the SVD would not converge), so the results built from it are NaN, as ``det`` there."""
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    u, s, vh = np.linalg.svd(np.where(finite[..., None, None], a, 0))
+    c = np.linalg.det(u) * np.linalg.det(vh)
+    return u, s, vh, np.where(finite, c, np.nan)
+
+
+def _adjugate_impl(a: Any) -> np.ndarray:
+    """The adjugate ``adj(A)`` (``det(A) A^-1`` when ``A`` is invertible), of any rank."""
+    a = np.asarray(a)
+    if a.shape[-1] == 0:
+        return np.zeros(a.shape, np.result_type(a, 1.0))
+    u, s, vh, c = _rotations(a)
+    core = _excluded_products(s)[..., :, None] * np.conj(np.swapaxes(u, -1, -2))
+    return np.expand_dims(c, (-2, -1)) * (np.conj(np.swapaxes(vh, -1, -2)) @ core)
+
+
+def _adjugate_jvp_impl(a: Any, t: Any) -> np.ndarray:
+    """``D adj(A)[T]``, exact at every rank.
+
+    With ``A = U S V^H``, ``A + eT = U (S + eB) V^H`` for ``B = U^H T V``, so
+    ``adj(A + eT) = c V adj(S + eB) U^H``, and to first order in ``e`` at a diagonal ``S``:
+    ``adj(S + eB)_ii - adj(S)_ii = e sum_{k != i} B_kk P_ik`` and ``adj(S + eB)_ij =
+    -e B_ij P_ij`` (``i != j``), where ``P_ij = prod_{k not in {i, j}} s_k``.
+    """
+    a, t = np.asarray(a), np.asarray(t)
+    n = a.shape[-1]
+    if n == 0:
+        return np.zeros(np.broadcast_shapes(a.shape, t.shape), np.result_type(a, t, 1.0))
+    u, s, vh, c = _rotations(a)
+    v = np.conj(np.swapaxes(vh, -1, -2))
+    b = np.conj(np.swapaxes(u, -1, -2)) @ t @ v
+    p = _pair_excluded_products(s)
+    diagonal = np.einsum("...ik,...kk->...i", p, b)
+    g = np.expand_dims(diagonal, -1) * np.eye(n) - b * p
+    return np.expand_dims(c, (-2, -1)) * (v @ g @ np.conj(np.swapaxes(u, -1, -2)))
+
+
+# D adj(A)[T] is linear in T; its transpose is U -> D adj(A)[U^T]^T (adj(A^T) = adj(A)^T).
+# Its derivative in A (third derivatives of det) has no rule: the transforms say so by name.
+def _adjugate_jvp_tangent(t_dot: Any, y: Any, a: Any, t: Any) -> Any:
+    return adjugate_jvp_p(a, t_dot)
+
+
+def _adjugate_jvp_cotangent(y_bar: Any, y: Any, a: Any, t: Any) -> Any:
+    return unbroadcast(_mT(adjugate_jvp_p(a, _mT(_ct(y_bar, y)))), t)
+
+
+adjugate_jvp_p = primitive(
+    "adjugate_jvp",
+    _adjugate_jvp_impl,
+    jvp=(None, _adjugate_jvp_tangent),
+    vjp=(None, _adjugate_jvp_cotangent),
+    batch=_batch_aligned,
+    family=FAMILY,
+    reads=((), (0,)),
+)
+
+# adj(A): the derivative of det (d det = tr(adj(A) dA)), defined at every A, singular or not
+adjugate_p = primitive(
+    "adjugate",
+    _adjugate_impl,
+    jvp=lambda a_dot, y, a: adjugate_jvp_p(a, a_dot),
+    vjp=lambda y_bar, y, a: _mT(adjugate_jvp_p(a, _mT(_ct(y_bar, y)))),
+    batch=_batch_aligned,
+    family=FAMILY,
+    reads=((0,),),
+)
+
+
+def _trace_product(x: Any, y: Any) -> Any:
+    """``tr(x @ y)`` for stacks of square matrices."""
+    return np.sum(_mT(x) * y, axis=(-2, -1))
+
+
+# d det(A) = tr(adj(A) dA): the adjugate exists at every A, so does the derivative
 det_p = primitive(
     "det",
     np.linalg.det,
-    jvp=lambda a_dot, y, a: y * _trace(solve_p(a, a_dot)),
-    vjp=lambda y_bar, y, a: np.expand_dims(_ct(y_bar, y) * y, (-2, -1)) * _mT(inv_p(a)),
+    jvp=lambda a_dot, y, a: _trace_product(adjugate_p(a), a_dot),
+    vjp=lambda y_bar, y, a: np.expand_dims(_ct(y_bar, y), (-2, -1)) * _mT(adjugate_p(a)),
     batch=_batch_aligned,
     family=FAMILY,
-    reads=((-1, 0),),
+    reads=((0,),),
 )
+
+
+def _inverse_T(y: tuple, a: Any) -> Any:
+    """``A^-T = adj(A)^T / det(A)``, with ``det(A) = sign exp(logabsdet)`` from slogdet's
+    output: at a singular ``A`` it is infinite where the adjugate is not zero and NaN where it
+    is (rank n - 2 or less), as ``d log|det|`` there, instead of a LinAlgError."""
+    sign, logabsdet = y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _mT(adjugate_p(a)) / np.expand_dims(sign * np.exp(logabsdet), (-2, -1))
 
 
 def _slogdet_jvp(tangents: list, y: tuple, a: Any) -> tuple[Any, Any]:
     # c = tr(A^-1 dA) = d log det A:  d logabsdet = Re c,  d sign = sign * i Im c
     sign, _ = y
-    c = _trace(solve_p(a, tangents[0]))
+    with np.errstate(invalid="ignore"):
+        c = np.sum(_inverse_T(y, a) * tangents[0], axis=(-2, -1))
     if not _is_complex(c):
         return None, c
     return sign * (1j * _imag(c)), np.real(c)
@@ -222,7 +332,8 @@ def _slogdet_vjp(y_bar: tuple, y: tuple, a: Any) -> tuple[Any]:
         coeff = _add(coeff, 1j * _imag(sign_bar * sign))
     if coeff is None:
         return (None,)
-    return (np.expand_dims(coeff, (-2, -1)) * _mT(inv_p(a)),)
+    with np.errstate(invalid="ignore"):
+        return (np.expand_dims(coeff, (-2, -1)) * _inverse_T(y, a),)
 
 
 slogdet_p = primitive(

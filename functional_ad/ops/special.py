@@ -164,12 +164,13 @@ def _declare() -> dict[str, Any]:
         "special.logit", sc.logit, lambda y, x: 1 / (x * (1 - x)), family=FAMILY, reads=(0,)
     )
 
-    # x log(y) and x log1p(y), defined as 0 where x = 0: the y-partial is 0 there too
+    # x log(y) and x log1p(y), defined as 0 where x = 0: the y-partial is 0 there too, and
+    # its x-derivative is the exact 1/y (1/(1 + y)) (_x_over)
     p["xlogy"] = binary(
         "special.xlogy",
         sc.xlogy,
         lambda y, x, z: np.log(z),
-        lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(z)),
+        lambda y, x, z: _x_over(x, z),
         family=FAMILY,
         reads=((1,), (0, 1)),
     )
@@ -177,7 +178,7 @@ def _declare() -> dict[str, Any]:
         "special.xlog1py",
         sc.xlog1py,
         lambda y, x, z: np.log1p(z),
-        lambda y, x, z: _zero_where_x_is_zero(x, x / nonzero(1 + z)),
+        lambda y, x, z: _x_over(x, 1 + z),
         family=FAMILY,
         reads=((1,), (0, 1)),
     )
@@ -185,21 +186,22 @@ def _declare() -> dict[str, Any]:
     p["entr"] = unary(
         "special.entr", sc.entr, lambda y, x: -(np.log(x) + 1), family=FAMILY, reads=(0,)
     )
-    # rel_entr(x, z) = x log(x/z): partials log(x/z) + 1 and -x/z (x, z > 0)
+    # rel_entr(x, z) = x log(x/z): partials log(x/z) + 1 and -x/z (x, z > 0); at x = 0 the
+    # x-partial is its one-sided limit -inf and the z-partial 0 (rel_entr(0, z) = 0)
     p["rel_entr"] = binary(
         "special.rel_entr",
         sc.rel_entr,
-        lambda y, x, z: np.log(x / z) + 1,
-        lambda y, x, z: -x / z,
+        lambda y, x, z: _log_ratio(x, z) + 1,
+        lambda y, x, z: -_x_over(x, z),
         family=FAMILY,
         reads=((0, 1), (0, 1)),
     )
-    # kl_div(x, z) = x log(x/z) - x + z: partials log(x/z) and 1 - x/z
+    # kl_div(x, z) = x log(x/z) - x + z: partials log(x/z) and 1 - x/z (kl_div(0, z) = z)
     p["kl_div"] = binary(
         "special.kl_div",
         sc.kl_div,
-        lambda y, x, z: np.log(x / z),
-        lambda y, x, z: 1 - x / z,
+        lambda y, x, z: _log_ratio(x, z),
+        lambda y, x, z: 1 - _x_over(x, z),
         family=FAMILY,
         reads=((0, 1), (0, 1)),
     )
@@ -251,8 +253,23 @@ def _declare() -> dict[str, Any]:
     return p
 
 
-def _zero_where_x_is_zero(x: Any, d: Any) -> Any:
-    return where_p(x == 0, 0, d)
+def _x_over(x: Any, z: Any) -> Any:
+    """``x / z``, 0 where ``x = z = 0``, written ``x * (1/z)`` so that its x-derivative at
+    ``x = 0`` is the exact ``1/z`` (the mixed second derivative of ``x log z``)."""
+    both = (x == 0) & (z == 0)
+    return x * where_p(both, 0, 1 / where_p(both, 1, z))
+
+
+def _log_ratio(x: Any, z: Any) -> Any:
+    """``log(x/z)``; where ``x = 0`` it is ``log x - log z`` (-inf), whose z-derivative is the
+    exact ``-1/z`` (``log(x/z)`` would give ``inf * 0 = nan`` there). The other branch of
+    each ``where`` sees harmless values, so no NaN leaks into the derivatives."""
+    at_zero = x == 0
+    return where_p(
+        at_zero,
+        np.log(x) - np.log(where_p(at_zero, z, 1)),
+        np.log(where_p(at_zero, 1, x) / z),
+    )
 
 
 def _bessel_order1_d(order0: Any, y: Any, x: Any) -> Any:

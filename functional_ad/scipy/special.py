@@ -142,7 +142,10 @@ def comb(N: Any, k: Any, exact: bool = False, repetition: bool = False) -> Any:
     if repetition:
         N = N + k - 1
     valid = (k >= 0) & (k <= N) & (N >= 0)
-    return np.where(valid, _sc.binom(N, k), 0.0)
+    # binom evaluated at a harmless point where comb is 0, so that no NaN derivative of the
+    # unused branch (a pole of the gamma function) leaks through the where
+    safe_n, safe_k = np.where(valid, N, 1.0), np.where(valid, k, 0.0)
+    return np.where(valid, _sc.binom(safe_n, safe_k), 0.0)
 
 
 def sinc(x: Any) -> Any:

@@ -76,7 +76,21 @@ class BatchTrace(Trace):
         for i in range(self.size):
             a, k = example(i)
             outs.append(fn(*a, **k))
-        return tree_map(lambda *xs: BatchTracer(self, np.stack(xs)), *outs)
+        return tree_map(lambda *xs: BatchTracer(self, self._stacked(fn, xs)), *outs)
+
+    @staticmethod
+    def _stacked(fn: Callable[..., Any], results: tuple) -> Any:
+        """The per-example results stacked, or a ValueError naming ``fn`` if they differ in
+        shape (a function whose output size depends on the values, like ``np.unique``)."""
+        shapes = {np.shape(r) for r in results}
+        if len(shapes) > 1:
+            name = getattr(fn, "__name__", "this function")
+            raise ValueError(
+                f"vmap of {name}: the examples give results of different shapes "
+                f"({', '.join(str(s) for s in sorted(shapes))}), and a batch needs one shape. "
+                "Loop over the examples in Python instead, or make the size fixed."
+            )
+        return np.stack(results)
 
     def pure(self, value: Any) -> BatchTracer:
         return BatchTracer(self, np.broadcast_to(value, (self.size,) + np.shape(value)))
