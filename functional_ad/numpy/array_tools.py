@@ -1,4 +1,4 @@
-"""NumPy's set and array tools on traced values (np.unique and its kin, np.union1d, np.resize...)."""
+"""NumPy's set and array tools on traced values (np.unique and kin, np.union1d, np.resize)."""
 
 from __future__ import annotations
 
