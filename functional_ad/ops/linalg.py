@@ -256,7 +256,15 @@ def _adjugate_jvp_impl(a: Any, t: Any) -> np.ndarray:
 
 
 # D adj(A)[T] is linear in T; its transpose is U -> D adj(A)[U^T]^T (adj(A^T) = adj(A)^T).
-# Its derivative in A (third derivatives of det) has no rule: the transforms say so by name.
+# Its derivative in A (third derivatives of det) is not implemented: that rule raises.
+def _no_third_derivative(bar: Any, y: Any, a: Any, t: Any) -> Any:
+    raise NotImplementedError(
+        "adjugate_jvp: the third derivative of numpy.linalg.det (the derivative of "
+        "adjugate_jvp in its matrix) has no rule in functional_ad. Differentiate det at most "
+        "twice, or write it as a polynomial of the entries (a cofactor expansion) to go further."
+    )
+
+
 def _adjugate_jvp_tangent(t_dot: Any, y: Any, a: Any, t: Any) -> Any:
     return adjugate_jvp_p(a, t_dot)
 
@@ -268,8 +276,8 @@ def _adjugate_jvp_cotangent(y_bar: Any, y: Any, a: Any, t: Any) -> Any:
 adjugate_jvp_p = primitive(
     "adjugate_jvp",
     _adjugate_jvp_impl,
-    jvp=(None, _adjugate_jvp_tangent),
-    vjp=(None, _adjugate_jvp_cotangent),
+    jvp=(_no_third_derivative, _adjugate_jvp_tangent),
+    vjp=(_no_third_derivative, _adjugate_jvp_cotangent),
     batch=_batch_aligned,
     family=FAMILY,
     reads=((), (0,)),

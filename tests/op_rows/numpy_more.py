@@ -67,7 +67,7 @@ ROWS = [
     OpCase("polyval", np.polyval, arity=2, shapes=[((4,), (3,)), ((3,), ())]),
     OpCase("polyadd", np.polyadd, arity=2, shapes=[((4,), (2,))]),
     OpCase("polysub", np.polysub, arity=2, shapes=[((2,), (4,))]),
-    OpCase("polymul", np.polymul, arity=2, shapes=[((3,), (2,))]),
+    OpCase("polymul", np.polymul, arity=2, shapes=[((3,), (2,))], tags=DATA),
     OpCase("polyder", lambda p: np.polyder(p, 2), shapes=[(4,)]),
     OpCase("polyint", lambda p: np.polyint(p, 2), shapes=[(3,)]),
     OpCase(
