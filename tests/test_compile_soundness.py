@@ -1,6 +1,7 @@
 """compile gives what the plain function gives, bit for bit, or raises."""
 
 import numpy as np
+import pytest
 
 import functional_ad as fad
 
@@ -72,3 +73,16 @@ def test_closed_over_arrays_are_captured_when_compiled():
     np.testing.assert_array_equal(grad(np.ones(2)), [10.0, 2.0])
     weights[1] = 7.0
     np.testing.assert_array_equal(grad(np.ones(2)), [10.0, 2.0])
+
+
+def test_value_dependent_shapes_are_refused():
+    # a program recorded once cannot replay np.nonzero on other values (it failed on a later
+    # call with a bare broadcasting error)
+    def f(x):
+        return np.sum(x[np.nonzero(x > 0)] ** 2)
+
+    for g in (fad.compile(fad.grad(f)), fad.compile(f)):
+        with pytest.raises(fad.ConcreteValueError, match="numpy.nonzero"):
+            g(np.array([1.0, -1.0, 2.0]))
+    static = fad.compile(lambda x, n: np.sum(x[np.flatnonzero(np.array(n) > 0)]), static_argnums=1)
+    assert static(np.ones(3), (1, 0, 1)) == 2.0

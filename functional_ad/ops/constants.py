@@ -55,4 +55,10 @@ CONSTANTS: dict[str, Primitive] = {
     "isreal": _constant(np.isreal, batch_elementwise),
 }
 
-__all__ = ["CONSTANTS"]
+# the primitives whose output shape depends on the input values: a program recorded once
+# cannot replay them on other values (compile refuses them)
+VALUE_SHAPED = frozenset(
+    CONSTANTS[name] for name in ("nonzero", "flatnonzero", "argwhere", "unique")
+)
+
+__all__ = ["CONSTANTS", "VALUE_SHAPED"]

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..core import ConcreteValueError, Tracer, concrete, new_trace
+from ..core import ConcreteValueError, Primitive, Tracer, concrete, new_trace
 from ..core.tree import tree_flatten, tree_leaves, tree_unflatten
 from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph, shape_stand_in
+from ..ops.constants import VALUE_SHAPED
 from .common import as_value, owned_results
 
 
@@ -28,6 +29,17 @@ class CompileTrace(RecordingTrace):
 
     __slots__ = ()
     opaque = True
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        if prim in VALUE_SHAPED and self.active:
+            raise ConcreteValueError(
+                self,
+                f"compile: numpy.{prim.name} of a traced argument has an output shape that "
+                "depends on its values, so one recorded program cannot replay it on other "
+                "values. Pass the argument as static (compile(f, static_argnums=...)), or "
+                "keep shapes fixed (np.where(mask, x, 0) instead of x[np.nonzero(mask)]).",
+            )
+        return RecordingTrace.process(self, prim, args, params)
 
     def concrete_error(self) -> ConcreteValueError:
         return ConcreteValueError(
