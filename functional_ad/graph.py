@@ -168,7 +168,12 @@ class GraphTrace(Trace):
             if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
                 below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
-        y = prim.impl(*vals, **params) if below is None else below.process(prim, vals, params)  # type: ignore[arg-type]
+        if below is not None:
+            y = below.process(prim, vals, params)  # type: ignore[arg-type]
+        elif self.observer is None:
+            y = prim.impl(*vals, **params)
+        else:
+            y = self.observer.evaluate(prim, prim.impl, vals, params)
         if not (derived or self.record_all):  # only constants: no derivative flows
             if prim.multiple_results:
                 return tuple(self.pure(yi) for yi in y)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import functional_ad as fad
+from functional_ad.core import installed_observer
 from functional_ad.ops.registry import PRIMITIVES
 from functional_ad.tools.profiler import profile
 from functional_ad.transforms.forward import JVPTrace
@@ -266,10 +267,13 @@ def test_chrome_trace_is_valid_json_with_complete_events(tmp_path):
 
 def test_profiling_is_off_outside_the_block_and_restores_everything():
     before = snapshot()
-    assert not any(hasattr(p.impl, "profiled") for p in PRIMITIVES.values())
+    assert installed_observer() is None
     with profile():
-        assert PRIMITIVES["sin"].impl.profiled
+        assert installed_observer() is not None  # an observer, not instrumented primitives
+        assert snapshot() == before
         fad.grad(loss)(X)
+        assert snapshot() == before
+    assert installed_observer() is None
     assert snapshot() == before
 
     def fails(x):
@@ -279,6 +283,7 @@ def test_profiling_is_off_outside_the_block_and_restores_everything():
     with pytest.raises(ZeroDivisionError), profile():
         fad.grad(fails)(1.0)
     assert snapshot() == before
+    assert installed_observer() is None
 
 
 def test_nested_profiles_see_their_own_calls():

@@ -1,53 +1,49 @@
 """The profiler: time every primitive call made by the transforms while a ``profile`` block runs.
 
-Profiling costs nothing when it is off, because nothing is checked on the hot path. Entering
-the first ``profile`` block instruments the engine in place and leaving the last one restores
-it exactly:
+It is an ``Observer`` of the engine (``functional_ad.core.Observer``): entering the first
+``profile`` block installs it (``set_observer``) and leaving the last one puts back what was
+there before. Nothing is swapped and no primitive changes; with no block open the engine
+pays one ``is None`` test per hook. Every trace opened while a block is open reports to it:
 
-- each registered primitive's ``impl`` and derivative rules (``ops.registry.PRIMITIVES``)
-  are swapped for timed wrappers: every evaluation of a primitive is one event of phase
-  ``forward``, every call of one of its jvp / vjp rules one event of phase ``jvp rule`` /
-  ``vjp rule`` named after the primitive. ``bind`` is wrapped to do the same to primitives
-  made outside the registry (``custom_jvp`` / ``custom_vjp`` calls) when first bound;
-- ``JVPTrace.process`` is wrapped so that the primal evaluation inside forward mode keeps
-  the phase of its caller while the sums of tangents after the rules count as ``jvp rule``;
-- the reverse pass (``backward_pass``) and ``new_trace`` are wrapped, in the modules that use
-  them, to mark the vjp phase and to record spans for each transform and backward pass.
+- each evaluation of a primitive is one event of the phase of its caller, named after the
+  primitive (``forward`` at the top level); a call on values no trace holds (a rule calling
+  a primitive on plain arrays, ``checkpoint`` recomputing) is reported by ``bind``;
+- each call of a jvp / vjp rule is one event of phase ``jvp rule`` / ``vjp rule`` named
+  after the primitive. Custom primitives (``custom_jvp`` / ``custom_vjp``, made per call)
+  go through the same hooks;
+- each transform's trace and each backward pass is a span.
 
 Phases: ``forward`` is the computation of the function itself (at any nesting level),
-``jvp rule`` the tangent computations of forward mode, ``vjp rule`` everything the reverse
-pass runs (the vjp rules and the sums of cotangents). A call belongs to the innermost phase:
-in ``hvp`` the vjp rules run under forward mode, so their own tangents are ``jvp rule``.
+``jvp rule`` the tangent computations of forward mode (the rules and the sums of their
+tangents), ``vjp rule`` everything the reverse pass runs (the vjp rules and the sums of
+cotangents). A call belongs to the innermost phase: in ``hvp`` the vjp rules run under
+forward mode, so their own tangents are ``jvp rule``.
 
 Events nest (a rule run on traced values calls primitives); tables count *self* time, the
 time of an event minus that of the events inside it, so rows add up without double counting.
 What is not inside any event (tracing, dispatch, Python) is the difference between the sum
 and the block's wall time, printed under the table. Plain NumPy calls outside any transform
-never reach functional_ad and are not seen. Instrumentation is process-wide: calls from
-other threads are recorded with their thread id.
+never reach functional_ad and are not seen. The observer is process-wide: calls from other
+threads are recorded with their thread id. A reverse pass reports to the observer its
+recording was made with: a ``vjp_fn`` called inside a block is seen if ``vjp`` was too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .. import core
-from ..ops.registry import PRIMITIVES
-from ..transforms.forward import JVPTrace
-from ..transforms.reverse import backward_pass as _backward_pass
+from ..core import Observer, Primitive, Trace, set_observer
 
-FORWARD, JVP_RULE, VJP_RULE = "forward", "jvp rule", "vjp rule"
+FORWARD, JVP_RULE, VJP_RULE = "forward", Observer.JVP, Observer.VJP
 SORT_KEYS = ("total", "mean", "calls", "op", "phase")
 
 _now = time.perf_counter_ns
@@ -101,56 +97,23 @@ class OpStats:
         return self.total_ns / self.calls
 
 
-# ----------------------------------------------------------------------------- phase tracking
-
-
-class _JVPFrame:
-    """A ``JVPTrace.process`` call in progress: its primal is computed first, then its rules."""
-
-    __slots__ = ("outer_phase", "primal_done")
-
-    def __init__(self, outer_phase: str) -> None:
-        self.outer_phase = outer_phase
-        self.primal_done = False
+# ----------------------------------------------------------------------------- the observer
 
 
 class _ThreadState(threading.local):
-    """Per thread: a stack of phase markers (str) and ``_JVPFrame`` s, and for each timed call
-    in progress the time spent in the timed calls directly inside it."""
+    """Per thread: the stack of phases entered (rules, backward passes) and, for each timed
+    call in progress, the time spent in the timed calls directly inside it."""
 
     def __init__(self) -> None:
-        self.stack: list[Any] = []
+        self.phases: list[str] = []
         self.inner_ns: list[int] = []
 
 
 _state = _ThreadState()
-
-
-def _phase(stack: list[Any]) -> str:
-    """The phase of a call made now."""
-    if not stack:
-        return FORWARD
-    top = stack[-1]
-    if type(top) is str:
-        return top
-    return JVP_RULE if top.primal_done else top.outer_phase
-
-
-def _done_under(stack: list[Any]) -> None:
-    """Something finished directly under a jvp frame: its primal has been computed (the first
-    thing a ``JVPTrace.process`` does), so what follows are its rules."""
-    if stack and type(stack[-1]) is _JVPFrame:
-        stack[-1].primal_done = True
-
-
-# ----------------------------------------------------------------------------- instrumentation
-
 _lock = threading.Lock()
 _active: list[profile] = []  # the open profile blocks, outermost first
 _record_shapes = False
-# undo actions of the current instrumentation, called without arguments (``...``: mypy cannot
-# match lambdas with default arguments, ``lambda m=module: ...``, to ``Callable[[], None]``)
-_restore: list[Callable[..., None]] = []
+_previous: list[Observer | None] = []  # the observer the first block replaced
 
 
 def _shape(x: Any) -> tuple:
@@ -163,168 +126,86 @@ def _emit(event: tuple) -> None:
         prof._events.append(event)
 
 
-def _timed(name: str, fn: Callable[..., Any], rule_phase: str | None) -> Callable[..., Any]:
-    """``fn`` recording one event per call: a primitive's impl (``rule_phase`` None: the phase
-    is the caller's) or one of its rules (whose arguments start with ``x_dot, y`` or
-    ``y_bar, y``; the shapes recorded are those of the primal inputs after them)."""
-    skip = 0 if rule_phase is None else 2
-
-    def timed(*args: Any, **params: Any) -> Any:
-        state = _state
-        stack = state.stack
-        if rule_phase is None:
-            phase = _phase(stack)
-        else:
-            phase = rule_phase
-            stack.append(rule_phase)
-        inner = state.inner_ns
-        inner.append(0)
-        start = _now()
-        try:
-            return fn(*args, **params)
-        finally:
-            duration = _now() - start
-            self_ns = duration - inner.pop()
-            if inner:
-                inner[-1] += duration
-            if rule_phase is not None:
-                stack.pop()
-            _done_under(stack)
-            shapes = tuple(_shape(a) for a in args[skip:]) if _record_shapes else None
-            _emit((name, phase, start, duration, self_ns, threading.get_ident(), shapes))
-
-    timed.__wrapped__ = fn  # type: ignore[attr-defined]
-    timed.profiled = True  # type: ignore[attr-defined]
-    return timed
-
-
-def _timed_rules(name: str, rules: Any, phase: str) -> Any:
-    """Wrap a rule, a tuple of rules (``None`` entries kept) or ``None``."""
-    if rules is None:
-        return None
-    if isinstance(rules, tuple):
-        return tuple(None if r is None else _timed(name, r, phase) for r in rules)
-    return _timed(name, rules, phase)
-
-
-def _profiled_jvp_process(original: Callable[..., Any]) -> Callable[..., Any]:
-    def process(self: Any, prim: Any, args: tuple, params: dict) -> Any:
-        stack = _state.stack
-        stack.append(_JVPFrame(_phase(stack)))
-        try:
-            return original(self, prim, args, params)
-        finally:
-            stack.pop()
-            _done_under(stack)  # a lower trace's process computed (or used) our primal
-
-    return process
-
-
-def _profiled_backward_pass(original: Callable[..., Any]) -> Callable[..., Any]:
-    def backward_pass(*args: Any, **kwargs: Any) -> Any:
-        stack = _state.stack
-        stack.append(VJP_RULE)
-        start = _now()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            stack.pop()
-            _emit_span("backward", start)
-
-    return backward_pass
-
-
-def _profiled_new_trace(original: Callable[..., Any]) -> Callable[..., Any]:
-    @contextlib.contextmanager
-    def new_trace(cls: type, transform: str, *args: Any) -> Iterator[Any]:
-        start = _now()
-        try:
-            with original(cls, transform, *args) as trace:
-                yield trace
-        finally:
-            kind = _TRACE_KINDS.get(cls.__name__, cls.__name__)
-            _emit_span(f"{transform}: {kind}", start)
-
-    return new_trace
-
-
 def _emit_span(name: str, start: int) -> None:
     span = (name, start, _now() - start, threading.get_ident())
     for prof in _active:
         prof._spans.append(span)
 
 
-def _swap_module_globals(original: Any, replacement: Any, name: str) -> None:
-    """Replace ``name`` in every functional_ad module that imported ``original``."""
-    for module_name, module in list(sys.modules.items()):
-        if module_name.split(".")[0] != "functional_ad" or module is None:
-            continue
-        if vars(module).get(name) is original:
-            setattr(module, name, replacement)
-            _restore.append(lambda m=module: setattr(m, name, original))
-
-
-# the fields of a Primitive that are timed, with the phase they mark (None: the caller's)
-_PRIMITIVE_FIELDS = (
-    ("impl", None),
-    ("jvp", JVP_RULE),
-    ("jvp_joint", JVP_RULE),
-    ("vjp", VJP_RULE),
-    ("vjp_joint", VJP_RULE),
-)
-
-
-_instrumented: set[core.Primitive] = set()
-
-
-def _instrument(prim: core.Primitive) -> None:
-    """Swap the primitive's impl and rules for timed wrappers (undone by ``_uninstall``)."""
-    _instrumented.add(prim)
-    for attr, phase in _PRIMITIVE_FIELDS:
-        original = getattr(prim, attr)
-        wrapped = (
-            _timed(prim.name, original, None)
-            if phase is None
-            else _timed_rules(prim.name, original, phase)
-        )
-        # (the one place a declared primitive's rules change, and only while profiling)
-        object.__setattr__(prim, attr, wrapped)
-        _restore.append(lambda p=prim, a=attr, o=original: object.__setattr__(p, a, o))
-
-
-def _profiled_bind(original: Callable[..., Any]) -> Callable[..., Any]:
-    """``bind`` that first instruments primitives made outside the registry (custom_jvp and
-    custom_vjp make one per call)."""
-
-    def bind(prim: core.Primitive, *args: Any, **params: Any) -> Any:
-        if prim not in _instrumented:
-            with _lock:
-                if prim not in _instrumented and _active:
-                    _instrument(prim)
-        return original(prim, *args, **params)
-
-    return bind
-
-
-def _install() -> None:
-    for prim in PRIMITIVES.values():
-        _instrument(prim)
-    process = JVPTrace.__dict__["process"]
-    JVPTrace.process = _profiled_jvp_process(process)  # type: ignore[method-assign]
-    _restore.append(lambda: setattr(JVPTrace, "process", process))
-    _swap_module_globals(_backward_pass, _profiled_backward_pass(_backward_pass), "backward_pass")
-    _swap_module_globals(core.new_trace, _profiled_new_trace(core.new_trace), "new_trace")
-    _swap_module_globals(core.bind, _profiled_bind(core.bind), "bind")
-
-
-def _uninstall() -> None:
+def _timed(
+    name: str, phase: str | None, fn: Callable[..., Any], args: Any, params: dict, skip: int
+) -> Any:
+    """Call ``fn(*args, **params)`` as one event: an evaluation (``phase`` None: the phase is
+    the caller's) or a rule of ``phase`` (whose arguments start with ``x_dot, y`` or
+    ``y_bar, y``: ``skip`` = 2, the shapes recorded are those of the primal inputs after)."""
+    state = _state
+    phases = state.phases
+    if phase is None:
+        phase = phases[-1] if phases else FORWARD
+        entered = False
+    else:
+        phases.append(phase)
+        entered = True
+    inner = state.inner_ns
+    inner.append(0)
+    start = _now()
     try:
-        while _restore:
-            _restore.pop()()
+        return fn(*args, **params)
     finally:
-        if _restore:  # interrupted half way (KeyboardInterrupt): restore the rest
-            _uninstall()
-        _instrumented.clear()
+        duration = _now() - start
+        self_ns = duration - inner.pop()
+        if inner:
+            inner[-1] += duration
+        if entered:
+            phases.pop()
+        shapes = tuple(_shape(a) for a in args[skip:]) if _record_shapes else None
+        _emit((name, phase, start, duration, self_ns, threading.get_ident(), shapes))
+
+
+class _Timer(Observer):
+    """The profiler's observer: one event per evaluation and rule call, a span per trace and
+    backward pass, handed to every open ``profile`` block."""
+
+    def __init__(self) -> None:
+        self._opened: dict[Trace, int] = {}  # open traces -> start time
+
+    def evaluate(self, prim: Primitive, fn: Callable[..., Any], args: Any, params: dict) -> Any:
+        return _timed(prim.name, None, fn, args, params, 0)
+
+    def rule(
+        self, prim: Primitive, phase: str, fn: Callable[..., Any], args: Any, params: dict
+    ) -> Any:
+        return _timed(prim.name, phase, fn, args, params, 2)
+
+    def rules(self, phase: str, fn: Callable[..., Any], *args: Any) -> Any:
+        phases = _state.phases
+        phases.append(phase)
+        try:
+            return fn(*args)
+        finally:
+            phases.pop()
+
+    def backward(self, fn: Callable[..., Any], *args: Any) -> Any:
+        phases = _state.phases
+        phases.append(VJP_RULE)
+        start = _now()
+        try:
+            return fn(*args)
+        finally:
+            phases.pop()
+            _emit_span("backward", start)
+
+    def trace_opened(self, trace: Trace) -> None:
+        self._opened[trace] = _now()
+
+    def trace_closed(self, trace: Trace) -> None:
+        start = self._opened.pop(trace, None)
+        if start is not None:
+            kind = _TRACE_KINDS.get(type(trace).__name__, type(trace).__name__)
+            _emit_span(f"{trace.transform}: {kind}", start)
+
+
+_TIMER = _Timer()
 
 
 # ----------------------------------------------------------------------------- the public API
@@ -338,7 +219,7 @@ class profile:
 
     Use as ``with profile() as prof:``, then ``print(prof.table())`` or
     ``prof.export_chrome_trace("trace.json")``. Blocks may be nested; each sees the calls
-    made while it is open. Outside a block profiling costs nothing.
+    made while it is open. Outside a block the engine pays one ``is None`` test per hook.
 
     >>> import numpy as np, functional_ad as fad
     >>> with profile() as prof:
@@ -359,11 +240,7 @@ class profile:
             if self in _active:
                 raise RuntimeError("this profile block is already open")
             if not _active:
-                try:
-                    _install()
-                except BaseException:  # (KeyboardInterrupt too): leave nothing swapped
-                    _uninstall()
-                    raise
+                _previous.append(set_observer(_TIMER))
             _active.append(self)
             _record_shapes = any(p.record_shapes for p in _active)
         self.start_ns = _now()
@@ -378,10 +255,12 @@ class profile:
         global _record_shapes
         self.end_ns = _now()
         with _lock:
-            _active.remove(self)
-            _record_shapes = any(p.record_shapes for p in _active)
-            if not _active:
-                _uninstall()
+            try:
+                _active.remove(self)
+                _record_shapes = any(p.record_shapes for p in _active)
+            finally:
+                if not _active and _previous:  # (even if interrupted above)
+                    set_observer(_previous.pop())
 
     # ------------------------------------------------------------------ results
 

@@ -115,7 +115,10 @@ class BatchTrace(Trace):
         rule = prim.batch
         if rule is None:
             raise prim.missing_batch_rule()
-        out = rule(prim, self.size, vals, tuple(batched), **params)
+        if self.observer is None:
+            out = rule(prim, self.size, vals, tuple(batched), **params)
+        else:
+            out = self.observer.batch(prim, rule, (prim, self.size, vals, tuple(batched)), params)
         if prim.multiple_results:
             return tuple(BatchTracer(self, o) for o in out)
         return BatchTracer(self, out)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..core import Primitive, Trace, Tracer, new_trace
+from ..core import Observer, Primitive, Trace, Tracer, new_trace
 from ..core.tree import tree_flatten, tree_unflatten
 from ..core.zeros import Zero
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
+
+JVP = Observer.JVP
 
 
 class JVPTracer(Tracer):
@@ -30,15 +32,25 @@ def _arity_error(prim: Primitive, mode: str, n_rules: int, n_args: int) -> TypeE
     )
 
 
-def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params: dict) -> Any:
+def _apply_rules(
+    prim: Primitive,
+    tangents: list,
+    y: Any,
+    primals: list,
+    params: dict,
+    observer: Observer | None = None,
+) -> Any:
     """The tangent of ``y = prim(*primals)`` given the tangents of the primals (None: zero).
 
-    ``None`` if it is zero.
+    ``None`` if it is zero. Each rule call is reported to ``observer`` if there is one.
     """
     if prim.jvp_joint is not None:
         if all(t is None for t in tangents):
             return None
-        y_dot = prim.jvp_joint(tangents, y, *primals, **params)
+        if observer is None:
+            y_dot = prim.jvp_joint(tangents, y, *primals, **params)
+        else:
+            y_dot = observer.rule(prim, JVP, prim.jvp_joint, (tangents, y, *primals), params)
     else:
         y_dot = None
         rules = prim.jvp
@@ -51,7 +63,10 @@ def _apply_rules(prim: Primitive, tangents: list, y: Any, primals: list, params:
                 continue
             if rule is None:
                 raise prim.missing_rule("jvp", i)
-            contribution = rule(t, y, *primals, **params)
+            if observer is None:
+                contribution = rule(t, y, *primals, **params)
+            else:
+                contribution = observer.rule(prim, JVP, rule, (t, y, *primals), params)
             if contribution is not None:
                 y_dot = contribution if y_dot is None else y_dot + contribution
     if prim.multiple_results:
@@ -95,11 +110,20 @@ class JVPTrace(Trace):
             tangents.append(t)
             if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
                 below = a._trace
+        observer = self.observer
         # (process takes any sequence of arguments, though annotated as a tuple)
-        y = prim.impl(*primals, **params) if below is None else below.process(prim, primals, params)  # type: ignore[arg-type]
+        if below is not None:
+            y = below.process(prim, primals, params)  # type: ignore[arg-type]
+        elif observer is None:
+            y = prim.impl(*primals, **params)
+        else:
+            y = observer.evaluate(prim, prim.impl, primals, params)
         if not prim.differentiable:
             return self.constant(prim, y) if mine else y
-        y_dot = _apply_rules(prim, tangents, y, primals, params)
+        if observer is None:
+            y_dot = _apply_rules(prim, tangents, y, primals, params)
+        else:  # the rules and the sums of their tangents are the jvp phase
+            y_dot = observer.rules(JVP, _apply_rules, prim, tangents, y, primals, params, observer)
         if y_dot is None:
             return self.constant(prim, y) if mine else y
         if prim.multiple_results:

@@ -10,7 +10,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
-from ..core import Primitive, new_trace
+from ..core import Observer, Primitive, new_trace
 from ..core.tree import TreeDef, tree_flatten, tree_unflatten
 from ..core.zeros import Zero, add_any, tangent_dtype
 from ..graph import GraphTrace, GraphTracer, Node, tuple_item
@@ -29,9 +29,15 @@ from .common import (
 )
 from .forward import _arity_error
 
+VJP = Observer.VJP
+
 
 def backward_pass(
-    nodes: list[Node], seeds: Sequence[tuple[Node, Any]], leaves: Sequence[Node], consume: bool
+    nodes: list[Node],
+    seeds: Sequence[tuple[Node, Any]],
+    leaves: Sequence[Node],
+    consume: bool,
+    observer: Observer | None = None,
 ) -> list[Any]:
     """Return the cotangents of ``leaves`` given cotangents ``seeds`` of output nodes.
 
@@ -39,7 +45,20 @@ def backward_pass(
     and is skipped. With ``consume`` the nodes are popped as they are used, so intermediates
     are released during the pass (and ``seeds``, a list, is emptied: it would hold the
     output nodes and through them every node). Missing cotangents come back as ``None``.
+    The pass and each vjp rule call are reported to ``observer`` if there is one.
     """
+    if observer is None:
+        return _walk_back(nodes, seeds, leaves, consume, None)
+    return observer.backward(_walk_back, nodes, seeds, leaves, consume, observer)
+
+
+def _walk_back(
+    nodes: list[Node],
+    seeds: Sequence[tuple[Node, Any]],
+    leaves: Sequence[Node],
+    consume: bool,
+    observer: Observer | None,
+) -> list[Any]:
     cts: dict[Node, Any] = {}
     for node, ct in seeds:
         if not isinstance(ct, Zero):
@@ -68,17 +87,20 @@ def backward_pass(
                     rule = rules[i]
                     if rule is None:
                         raise prim.missing_rule("vjp", i)
-                    bar = rule(y_bar, y, *args, **params)
+                    if observer is None:
+                        bar = rule(y_bar, y, *args, **params)
+                    else:
+                        bar = observer.rule(prim, VJP, rule, (y_bar, y, *args), params)
                     if bar is not None:
                         old = cts.get(parent)
                         cts[parent] = bar if old is None else old + bar
                 i += 1
             continue
-        _special_vjp(node, prim, y_bar, cts)
+        _special_vjp(node, prim, y_bar, cts, observer)
     return [cts.get(leaf) for leaf in leaves]
 
 
-def _special_vjp(node: Node, prim: Any, y_bar: Any, cts: dict) -> None:
+def _special_vjp(node: Node, prim: Any, y_bar: Any, cts: dict, observer: Observer | None) -> None:
     """The reverse step for outputs of multi-result primitives and joint rules."""
     parents = node.parents
     if prim is tuple_item:  # gather the cotangent of one result into its parent's tuple
@@ -92,7 +114,11 @@ def _special_vjp(node: Node, prim: Any, y_bar: Any, cts: dict) -> None:
     if prim.multiple_results:
         y_bar = tuple(y_bar)
     if prim.vjp_joint is not None:
-        bars = prim.vjp_joint(y_bar, node.value, *node.args, **node.params)
+        rule_args = (y_bar, node.value, *node.args)
+        if observer is None:
+            bars = prim.vjp_joint(*rule_args, **node.params)
+        else:
+            bars = observer.rule(prim, VJP, prim.vjp_joint, rule_args, node.params)
         for parent, bar in zip(parents, bars, strict=True):
             if parent is not None and bar is not None:
                 cts[parent] = add_any(cts.get(parent), bar)
@@ -105,7 +131,11 @@ def _special_vjp(node: Node, prim: Any, y_bar: Any, cts: dict) -> None:
         if parent is not None:
             if rule is None:
                 raise prim.missing_rule("vjp", i)
-            bar = rule(y_bar, node.value, *node.args, **node.params)
+            rule_args = (y_bar, node.value, *node.args)
+            if observer is None:
+                bar = rule(*rule_args, **node.params)
+            else:
+                bar = observer.rule(prim, VJP, rule, rule_args, node.params)
             if bar is not None:
                 cts[parent] = add_any(cts.get(parent), bar)
 
@@ -198,7 +228,7 @@ def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list
     seeds = [(n, c) for n, c in zip(rec.out_nodes, cotangents, strict=True) if n is not None]
     if consume:  # the pass frees each node once used; the outputs must not hold them all
         rec.out_nodes = []
-    bars = backward_pass(rec.trace.nodes, seeds, rec.leaves, consume)
+    bars = backward_pass(rec.trace.nodes, seeds, rec.leaves, consume, rec.trace.observer)
     if any(b is None for b in bars):  # inputs the outputs do not depend on: zeros
         bars = materialize(bars, rec.in_values)
     bars = [_cast_like(b, x) for b, x in zip(bars, rec.in_values, strict=True)]
