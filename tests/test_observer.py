@@ -121,6 +121,23 @@ def test_a_trace_reports_to_the_observer_it_opened_with():
     assert log.calls == [] and log.traces == []
 
 
+def test_a_reverse_pass_reports_to_the_observer_installed_when_it_runs():
+    _, vjp_fn = fad.vjp(loss, X)  # recorded with no observer
+    with observe(Log()) as log:
+        (bar,) = vjp_fn(1.0)
+    np.testing.assert_allclose(bar, np.cos(X) * X + np.sin(X))
+    assert [c[:2] for c in log.calls] == [
+        ("rule", "sum"),
+        ("rule", "mul"),
+        ("rule", "mul"),
+        ("rule", "sin"),
+    ]
+    with observe(Log()) as log:
+        _, vjp_fn = fad.vjp(loss, X)
+    vjp_fn(1.0)  # after the block: nothing more is reported
+    assert all(kind == "evaluate" for kind, _, _ in log.calls)
+
+
 def test_observe_restores_the_previous_observer_even_on_error():
     outer, inner = Log(), Log()
     assert installed_observer() is None

@@ -303,3 +303,21 @@ def test_results_do_not_change_while_profiling():
     outside = (fad.grad(loss)(X), fad.hessian(loss)(X), fad.make_graph(loss)(X)(X))
     for a, b in zip(inside, outside, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_vjp_function_called_inside_the_block_is_profiled():
+    _, vjp_fn = fad.vjp(loss, X)  # recorded before the block
+    with profile() as prof:
+        vjp_fn(1.0)
+    assert phases(prof) == {("sum", "vjp rule"), ("mul", "vjp rule"), ("sin", "vjp rule")}
+    assert [s.name for s in prof.spans] == ["backward"]
+
+
+def test_vmap_primitive_calls_are_timed_once_each():
+    with profile(record_shapes=True) as prof:
+        fad.vmap(lambda x: np.sum(np.sin(x)))(np.ones((2, 3)))
+    assert [(e.name, e.phase, e.shapes) for e in prof.events] == [
+        ("sin", "forward", ((2, 3),)),
+        ("sum", "forward", ((2, 3),)),
+    ]
+    assert [s.name for s in prof.spans] == ["vmap: batching"]

@@ -24,8 +24,8 @@ time of an event minus that of the events inside it, so rows add up without doub
 What is not inside any event (tracing, dispatch, Python) is the difference between the sum
 and the block's wall time, printed under the table. Plain NumPy calls outside any transform
 never reach functional_ad and are not seen. The observer is process-wide: calls from other
-threads are recorded with their thread id. A reverse pass reports to the observer its
-recording was made with: a ``vjp_fn`` called inside a block is seen if ``vjp`` was too.
+threads are recorded with their thread id. A reverse pass reports to the observer installed
+when it runs: a ``vjp_fn`` called inside a block is seen even if ``vjp`` ran before it.
 """
 
 from __future__ import annotations
