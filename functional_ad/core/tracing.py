@@ -196,9 +196,9 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                 top = trace
                 level = trace.level
     if top is None:
-        if _observer is None:
+        if current_observer is None:
             return prim.impl(*args, **params)
-        return _observer.evaluate(prim, prim.impl, args, params)
+        return current_observer.evaluate(prim, prim.impl, args, params)
     return top.process(prim, args, params)
 
 
@@ -264,7 +264,8 @@ class Observer:
         """``trace`` ended (normally or by an exception)."""
 
 
-_observer: Observer | None = None
+# the installed observer: read it here, set it with ``set_observer`` or ``observe``
+current_observer: Observer | None = None
 _observer_lock = threading.Lock()
 
 
@@ -276,10 +277,10 @@ def set_observer(observer: Observer | None) -> Observer | None:
     >>> set_observer(None) is None
     True
     """
-    global _observer
+    global current_observer
     with _observer_lock:
-        previous = _observer
-        _observer = observer
+        previous = current_observer
+        current_observer = observer
     return previous
 
 
@@ -289,7 +290,7 @@ def installed_observer() -> Observer | None:
     >>> installed_observer() is None
     True
     """
-    return _observer
+    return current_observer
 
 
 @contextlib.contextmanager
@@ -934,7 +935,7 @@ def is_tracing() -> bool:
 def new_trace(cls: type[Trace], transform: str, *args: Any) -> Iterator[Any]:
     """Open a trace of ``cls`` above every existing one; end it on exit, even on error."""
     trace = cls(next(_levels), transform, *args)
-    observer = trace.observer = _observer
+    observer = trace.observer = current_observer
     _opened()
     token = _active_traces.set(_active_traces.get() + (trace,))
     try:

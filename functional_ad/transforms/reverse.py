@@ -10,7 +10,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 
-from ..core import Observer, Primitive, installed_observer, new_trace
+from ..core import Observer, Primitive, new_trace, tracing
 from ..core.tree import TreeDef, tree_flatten, tree_unflatten
 from ..core.zeros import Zero, add_any, tangent_dtype
 from ..graph import GraphTrace, GraphTracer, Node, tuple_item
@@ -229,7 +229,7 @@ def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list
     if consume:  # the pass frees each node once used; the outputs must not hold them all
         rec.out_nodes = []
     # (the observer installed now: a vjp_fn may run long after its recording, in or out of one)
-    bars = backward_pass(rec.trace.nodes, seeds, rec.leaves, consume, installed_observer())
+    bars = backward_pass(rec.trace.nodes, seeds, rec.leaves, consume, tracing.current_observer)
     if any(b is None for b in bars):  # inputs the outputs do not depend on: zeros
         bars = materialize(bars, rec.in_values)
     bars = [_cast_like(b, x) for b, x in zip(bars, rec.in_values, strict=True)]
