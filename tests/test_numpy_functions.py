@@ -127,3 +127,14 @@ def test_ix_of_values_keeps_their_derivatives():
 
 def test_common_type_of_traced_values():
     assert fad.grad(lambda x: np.sum(x.astype(np.common_type(x))))(np.ones(2)).dtype == float
+
+
+def test_real_if_close():
+    x = np.array([1.0, 2.0])
+    # imaginary parts of zero: the real part, with its derivative
+    out = fad.grad(lambda x: np.sum(np.real_if_close(x * (1 + 0j)) ** 2))(x)
+    np.testing.assert_allclose(out, 2 * x)
+    y, y_dot = fad.jvp(lambda x: np.real_if_close(x * (1 + 1j)), (x,), (np.ones(2),))
+    assert y.dtype == np.complex128 and y_dot.dtype == np.complex128  # not close: kept complex
+    with pytest.raises(fad.ConcreteValueError):
+        fad.compile(lambda x: np.real_if_close(x * (1 + 0j)))(x)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive
+from ..core import Primitive, concrete
 from ..core.views import mark_array
 from ..ops import elementwise as ew
 from ..ops.elementwise import (
@@ -152,6 +152,20 @@ NUMPY[np.sinc] = sinc
 
 
 NUMPY.update({np.real: real, np.imag: imag})
+
+
+@implements(np.real_if_close)
+def real_if_close(a: Any, tol: float = 100) -> Any:
+    """``np.real_if_close``: the real part when every imaginary part is within ``tol``
+    machine epsilons of zero (which needs the values: under ``vmap`` one example at a time,
+    under ``compile`` a ``ConcreteValueError``)."""
+    if not is_complex(a):
+        return a
+    dtype = np.dtype(a.dtype)
+    bound = tol * np.finfo(dtype).eps if tol > 1 else tol
+    if bool(np.all(np.abs(concrete(np.imag(a))) < bound)):
+        return np.real(a)
+    return a
 
 
 @implements(np.angle)
