@@ -570,8 +570,8 @@ def _pairs(value: Any, ndim: int) -> list[list[Any]]:
 
 def _in_dtype(value: Any, dtype: Any) -> Any:
     """A pad value cast to the array's dtype, as NumPy stores it (traced values keep theirs)."""
-    if isinstance(value, Tracer):  # (Tracer.astype is installed by dispatch)
-        return value if value.dtype == dtype else value.astype(dtype)  # type: ignore[attr-defined]
+    if isinstance(value, Tracer):
+        return value if value.dtype == dtype else value.astype(dtype)
     return np.asarray(value, dtype=dtype)
 
 

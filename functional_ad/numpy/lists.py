@@ -84,8 +84,8 @@ def _placeholder(obj: Any) -> Any:
 
 def _assemble(obj: Any, dtype: np.dtype) -> Any:
     """An array of ``dtype`` from nested lists: constant parts by NumPy, traced by np.stack."""
-    if isinstance(obj, Tracer):  # (Tracer.astype is installed by dispatch)
-        return obj if obj.dtype == dtype else obj.astype(dtype)  # type: ignore[attr-defined]
+    if isinstance(obj, Tracer):
+        return obj if obj.dtype == dtype else obj.astype(dtype)
     if (type(obj) is list or type(obj) is tuple) and holds_tracer(obj):
         return np.stack([_assemble(item, dtype) for item in obj])
     return _original_array(obj, dtype=dtype)
@@ -101,8 +101,8 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
     >>> float(fad.grad(lambda x: np.sum(traced_array([x, 2 * x, 1.0])))(3.0))
     3.0
     """
-    # Tracer methods are installed by dispatch, and np.* reach tracers through
-    # __array_function__: neither is visible to the type checker
+    # (np.* calls reach tracers through __array_function__, which the type checker
+    # does not see)
     out: Any
     if isinstance(copy, np._CopyMode):  # (the array API's asarray passes IF_NEEDED)
         copy = copy is np._CopyMode.ALWAYS

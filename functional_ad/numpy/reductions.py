@@ -489,7 +489,7 @@ def _quantile(
     if isinstance(q, Tracer):
         if method != "linear":
             raise NotImplementedError(f"numpy.{name}: a traced q needs method='linear'")
-        position = (q / scale) * (n - 1)  # type: ignore[operator]  # installed by dispatch
+        position = (q / scale) * (n - 1)
         below = np.clip(np.floor(position).astype(np.intp), 0, n - 1)
     else:
         q_value = np.asarray(q, dtype=np.float64) / scale
