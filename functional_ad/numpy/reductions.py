@@ -165,8 +165,14 @@ def mean(
     axes = _prepare(a, _given(axis, None), out, "mean")
     keepdims, where = bool(_given(keepdims, False)), _given(where, None)
     count = _where_count(a, axes, where)
-    total = sum_(a, axes, None, None, True if np.ndim(count) else keepdims, where=where)
-    y = total / count
+    return _sum_over(a, axes, keepdims, where, count, count)
+
+
+def _sum_over(x: Any, axes: Any, keepdims: bool, where: Any, count: Any, divisor: Any) -> Any:
+    """The sum of ``x`` over ``axes`` (where ``where`` holds) divided by ``divisor``; a
+    ``count`` per position (an array ``where``) keeps the reduced axes until the division."""
+    total = sum_(x, axes, None, None, True if np.ndim(count) else keepdims, where=where)
+    y = total / divisor
     if np.ndim(count) and not keepdims:
         y = np.squeeze(y, axis=axes) if axes is not None else np.reshape(y, ())
     return y
@@ -202,11 +208,7 @@ def var(
         squared = np.real(centred * np.conj(centred))
     else:
         squared = centred * centred
-    total = sum_(squared, axes, None, None, True if np.ndim(count) else keepdims, where=where)
-    y = total / _degrees_of_freedom(count, ddof)
-    if np.ndim(count) and not keepdims:
-        y = np.squeeze(y, axis=axes) if axes is not None else np.reshape(y, ())
-    return y
+    return _sum_over(squared, axes, keepdims, where, count, _degrees_of_freedom(count, ddof))
 
 
 @implements(np.std)

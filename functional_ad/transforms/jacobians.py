@@ -50,6 +50,16 @@ from .reverse import (
 from .structured import ScaledIdentity
 
 
+def _block_calls(values: list, chunk_size: int | None) -> list[tuple[int, int, int]]:
+    """``(leaf, start, stop)`` for each block of basis directions of each non-empty leaf."""
+    return [
+        (k, start, stop)
+        for k, x in enumerate(values)
+        if np.size(x)
+        for start, stop in block_ranges(int(np.size(x)), chunk_size)
+    ]
+
+
 def _basis(x: Any) -> Any:
     """The standard basis of ``x``'s space, a batch of shape ``(x.size,) + x.shape``: a
     symbolic ``ScaledIdentity``, kept so as far as the function allows."""
@@ -297,12 +307,7 @@ def _jacrev_spread(
     in_values = tree_flatten(_evaluate_inputs(job, "jacrev"))[0]
     check_float_outputs(out_flat, "jacrev")
     check_complex_outputs(out_flat, job.holomorphic, "jacrev")
-    calls = [
-        (i, start, stop)
-        for i, y in enumerate(out_flat)
-        if np.size(y)
-        for start, stop in block_ranges(int(np.size(y)), chunk_size)
-    ]
+    calls = _block_calls(out_flat, chunk_size)
 
     def block_shape(i: int, start: int, stop: int, k: int) -> tuple[tuple, Any]:
         x = in_values[k]
@@ -353,12 +358,7 @@ def _jacfwd_spread(
     if job.holomorphic:
         check_complex_outputs(out_flat, job.holomorphic, "jacfwd")
     flat = tree_flatten(dyn)[0]
-    calls = [
-        (j, start, stop)
-        for j, x in enumerate(flat)
-        if np.size(x)
-        for start, stop in block_ranges(int(np.size(x)), chunk_size)
-    ]
+    calls = _block_calls(flat, chunk_size)
 
     def block_shape(j: int, start: int, stop: int, k: int) -> tuple[tuple, Any]:
         y = out_flat[k]
