@@ -67,9 +67,9 @@ def walk_back(graph: fad.Graph) -> None:
     value = graph.outputs[0]
     while not value.is_leaf:
         node = value.node
-        print(f"  {value.name} was made by {node.name!r}  ({node})")
-        value = next(x for x in node.inputs if isinstance(x, fad.graph.Var))
-    print(f"  {value.name} is a leaf: an input of the graph, {value.type}")
+        print(f"  {value.label} was made by {node.name!r}  ({node})")
+        value = next(x for x in node.inputs if isinstance(x, fad.graph.Node))
+    print(f"  {value.label} is a leaf: an input of the graph, {value.type}")
     check("the walk ends at the graph's input", value is graph.inputs[0])
 
 

@@ -238,10 +238,10 @@ def printing_the_graph(checks: Checks) -> fad.Graph:
     walked = []
     while not value.is_leaf:
         node = value.node
-        print(f"  {value.name} was made by {node.name!r}: {node}")
+        print(f"  {value.label} was made by {node.name!r}: {node}")
         walked.append(node.name)
-        value = next(operand for operand in node.inputs if isinstance(operand, fad.graph.Var))
-    print(f"  {value.name} is a leaf: an input of the graph, {value.type}")
+        value = next(operand for operand in node.inputs if isinstance(operand, fad.graph.Node))
+    print(f"  {value.label} is a leaf: an input of the graph, {value.type}")
     checks.same("walk from the output back to the leaf", walked, ["sum", "add", "mul", "sin"])
     checks.require("the walk ends at the graph's input a", value is graph.inputs[0])
 

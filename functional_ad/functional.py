@@ -177,7 +177,7 @@ def _carries_derivative(x: Tracer) -> bool:
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.prim is None:
+        if current.primitive is None:
             return True
         for parent in current.parents:
             if parent is not None and id(parent) not in seen:

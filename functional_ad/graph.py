@@ -1,15 +1,14 @@
-"""Recorded computations: the reverse-mode recording trace and the public ``Graph``.
+"""Recorded computations: the one graph type, ``Node``, its recording trace, and ``Graph``.
 
-The first half is the hot path of reverse mode. A ``GraphTrace`` runs the function on
-concrete values and appends one ``Node`` per primitive call that involves its tracers. Nodes
-hold the primitive, the parent node of each argument (``None`` for constants), the argument
-values one level down, the parameters and the output value. The reverse pass
-(``transforms/vjp.py``) walks this list backwards.
+A ``GraphTrace`` runs a function on concrete values and appends one ``Node`` per primitive
+call that involves its tracers: the primitive, the parent node of each argument (``None``
+for constants), the argument values one level down, the parameters and the output value.
+The reverse pass (``transforms/reverse.py``) walks this list backwards.
 
-The second half is for people: ``make_graph(f)(*args)`` records ``f`` with a
-``RecordingTrace`` and returns a ``Graph`` of named values (``Var``), constants (``Const``)
-and primitive calls (``GraphNode``) that can be printed, walked back from an output to the
-inputs, drawn (``graph_text``) and replayed on new arguments.
+``make_graph(f)(*args)`` records ``f`` with a ``RecordingTrace`` (every call, kept whole) and
+returns a ``Graph`` holding those same nodes: it prints them (``graph_text``), walks them back
+from an output to the inputs, draws them and replays them. ``compile`` simplifies such a
+graph into another of the same type and generates code from it.
 """
 
 from __future__ import annotations
@@ -36,22 +35,185 @@ from .graph_text import (
 
 
 class Node:
-    """One recorded value: the primitive call that produced it, or an input (``prim is None``)."""
+    """One value of a recorded computation: a graph input, or the result of a primitive call.
 
-    __slots__ = ("prim", "parents", "args", "params", "value", "__weakref__")
+    The one graph type of the library. Reverse mode records a list of nodes and walks it
+    backwards; ``make_graph`` and ``compile`` hold the same nodes in a ``Graph``, which prints,
+    walks back, draws and replays them as they were recorded.
+
+    A primitive with several results is one node whose value is the tuple of results, followed
+    by one ``tuple_item`` node per result; a ``Graph`` lists the call and names the items.
+
+    Attributes:
+        primitive: the ``Primitive`` called, ``None`` for a graph input (a leaf).
+        parents: the node behind each argument, ``None`` for a constant argument.
+        args: the argument values (values one level down: tracers of an enclosing transform
+            if the recording ran inside one).
+        params: the keyword parameters (axis, shape, index...).
+        value: the result (a stand-in of its shape and dtype where it was not kept).
+
+    >>> import numpy as np
+    >>> graph = make_graph(lambda x: np.sum(np.sin(x)))(np.zeros(2))
+    >>> out = graph.outputs[0]
+    >>> out.name, out.label, out.inputs[0].name, out.inputs[0].inputs[0].is_leaf
+    ('sum', 'c', 'sin', True)
+    """
+
+    __slots__ = (
+        "primitive",
+        "parents",
+        "args",
+        "params",
+        "value",
+        "_label",
+        "_items",
+        "_no_grad",
+        "__weakref__",
+    )
+    # set only where used (unset slots cost nothing when recording): the listing name (a
+    # tuple of names for a call with several results), weak references to those results,
+    # and the mark of a call recorded inside ``no_grad``
+    _label: str | tuple[str, ...]
+    _items: list[Callable[[], Node | None]]
+    _no_grad: bool
 
     def __init__(
-        self, prim: Primitive | None, parents: list, args: list, params: dict, value: Any
+        self, primitive: Primitive | None, parents: list, args: list, params: dict, value: Any
     ) -> None:
-        self.prim = prim
+        self.primitive = primitive
         self.parents = parents
         self.args = args
         self.params = params
         self.value = value
 
+    # The graph view. A call with several results refers to its ``tuple_item`` nodes weakly,
+    # so that a graph holds no reference cycle (an item refers to its call): a dropped graph
+    # frees its values at once. An item referenced nowhere else is made again, alike in every
+    # respect, when asked for.
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a graph input: no primitive call produced it."""
+        return self.primitive is None
+
+    @property
+    def node(self) -> Node | None:
+        """The call that produced this value: itself, the call of a result, ``None`` for a leaf.
+
+        With ``inputs`` and ``next_nodes`` it walks a graph back as PyTorch's ``grad_fn`` does.
+        """
+        if self.primitive is tuple_item:
+            return self.parents[0]  # type: ignore[no-any-return]
+        return None if self.primitive is None else self
+
+    @property
+    def name(self) -> str:
+        """The primitive's name (e.g. ``"sin"``), ``"input"`` for a leaf."""
+        node = self.node
+        return "input" if node is None else node.primitive.name  # type: ignore[union-attr]
+
+    @property
+    def label(self) -> str:
+        """The value's name in the graph's listing (``a``, ``b``, ...); ``?`` outside a graph."""
+        label = getattr(self, "_label", None)
+        return label if isinstance(label, str) else "?"
+
+    @property
+    def inputs(self) -> tuple[Node | Const, ...]:
+        """The operands of the call: a ``Node`` per traced argument, a ``Const`` per constant."""
+        node = self.node
+        if node is None:
+            return ()
+        return tuple(
+            Const(a) if p is None else p for p, a in zip(node.parents, node.args, strict=True)
+        )
+
+    @property
+    def next_nodes(self) -> tuple[Node | None, ...]:
+        """The call behind each input, ``None`` for graph inputs and constants.
+
+        The counterpart of PyTorch's ``grad_fn.next_functions``: follow it repeatedly to walk
+        from an output back to the leaves.
+        """
+        node = self.node
+        if node is None:
+            return ()
+        return tuple(None if p is None else p.node for p in node.parents)
+
+    @property
+    def outputs(self) -> tuple[Node, ...]:
+        """The values the call produced: itself, or one ``tuple_item`` node per result."""
+        node = self.node
+        if node is None:
+            return (self,)
+        if not node.primitive.multiple_results:  # type: ignore[union-attr]
+            return (node,)
+        items = getattr(node, "_items", None)
+        if items is None:
+            items = node._items = [lambda: None] * len(node.value)
+        labels = getattr(node, "_label", None)
+        out = []
+        for i, ref in enumerate(items):
+            item = ref()
+            if item is None:  # referenced nowhere else: made again, the same in every respect
+                item = Node(tuple_item, [node], [node.value], {"index": i}, node.value[i])
+                if isinstance(labels, tuple):
+                    item._label = labels[i]
+                items[i] = weakref.ref(item)
+            out.append(item)
+        return tuple(out)
+
+    @property
+    def output(self) -> Node:
+        """The single output (the first one for a call with several results)."""
+        return self.outputs[0]
+
+    @property
+    def no_grad(self) -> bool:
+        """True if the call was recorded inside a ``no_grad`` block; replay keeps it there."""
+        node = self.node
+        return node is not None and getattr(node, "_no_grad", False)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The value's shape."""
+        value = self.value
+        return tuple(value.shape) if isinstance(value, Tracer) else tuple(np.shape(value))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The value's dtype."""
+        value = self.value
+        return np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
+
+    @property
+    def type(self) -> str:
+        """Dtype and shape in the listing's notation, e.g. ``f64[2,3]``."""
+        return format_type(self.dtype, self.shape)
+
+    def forget_values(self) -> None:
+        """Keep only the shapes and dtypes of traced values, and the constants (``compile``)."""
+        value = self.value
+        if self.primitive is not None and self.primitive.multiple_results:
+            self.value = tuple(shape_stand_in(v) for v in value)
+        else:
+            self.value = shape_stand_in(value)
+        self.args = [
+            a if p is None else shape_stand_in(a)
+            for p, a in zip(self.parents, self.args, strict=True)
+        ]
+
+    def __str__(self) -> str:
+        if self.primitive is None:
+            return f"{self.label}: {self.type}"
+        return format_node(self.node)
+
     def __repr__(self) -> str:
-        name = "input" if self.prim is None else self.prim.name
-        return f"<Node {name} {getattr(self.value, 'shape', ())}>"
+        if self.primitive is None:
+            return f"<Node {self.label}: {self.type} (input)>"
+        if self.primitive is tuple_item or self.primitive.multiple_results:
+            return f"<Node {format_node(self.node)}>"
+        return f"<Node {format_node(self)}>"
 
 
 # Nodes with an argument or output of at least this many bytes keep only the values their vjp
@@ -189,7 +351,9 @@ class GraphTrace(Trace):
             node = Node(prim, parents, vals, params, y)
         self.nodes.append(node)
         if prim.multiple_results:
-            return tuple(self._item(node, i, yi) for i, yi in enumerate(y))
+            items = tuple(self._item(node, i, yi) for i, yi in enumerate(y))
+            node._items = [weakref.ref(item._node) for item in items]
+            return items
         return GraphTracer(self, y, node)
 
     def _item(self, node: Node, index: int, value: Any) -> GraphTracer:
@@ -205,18 +369,17 @@ class RecordingTrace(GraphTrace):
     """The trace of ``make_graph``: records every primitive call, differentiable or not.
 
     It does not differentiate, so ``no_grad`` leaves it running; instead, nodes recorded inside
-    a ``no_grad`` block entered during the recording are remembered, and replay computes them
+    a ``no_grad`` block entered during the recording are marked, and replay computes them
     inside ``no_grad`` again.
     """
 
-    __slots__ = ("no_grad_nodes", "grad_mode", "start_mode")
+    __slots__ = ("grad_mode", "start_mode")
 
     differentiates = False
     replays = True
 
     def __init__(self, level: int, transform: str, grad_mode: contextvars.ContextVar) -> None:
         super().__init__(level, transform, record_all=True)
-        self.no_grad_nodes: set[Node] = set()
         self.grad_mode = grad_mode
         self.start_mode = grad_mode.get()
 
@@ -225,42 +388,9 @@ class RecordingTrace(GraphTrace):
         out = GraphTrace.process(self, prim, args, params)
         mode = self.grad_mode.get()
         if mode is not self.start_mode and mode is not None and not mode.enabled:
-            self.no_grad_nodes.update(self.nodes[start:])
+            for node in self.nodes[start:]:
+                node._no_grad = True
         return out
-
-
-class Var:
-    """A named array of a ``Graph``: a graph input (a leaf) or the output of one node.
-
-    Attributes:
-        name: its name in the listing (``a``, ``b``, ...).
-        shape, dtype: of the value recorded.
-        node: the ``GraphNode`` that produced it, ``None`` for a graph input.
-        value: the value it had when the graph was recorded (a tracer if ``make_graph``
-            ran inside another transform).
-    """
-
-    __slots__ = ("name", "shape", "dtype", "node", "value", "__weakref__")
-
-    def __init__(self, name: str, value: Any, node: GraphNode | None = None) -> None:
-        self.name = name
-        self.value = value
-        self.shape = tuple(np.shape(value)) if not isinstance(value, Tracer) else value.shape
-        self.dtype = np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
-        self.node = node
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for a graph input: no node produced it."""
-        return self.node is None
-
-    @property
-    def type(self) -> str:
-        """Dtype and shape in the listing's notation, e.g. ``f64[2,3]``."""
-        return format_type(self.dtype, self.shape)
-
-    def __repr__(self) -> str:
-        return f"Var({self.name}: {self.type})"
 
 
 class Const:
@@ -287,88 +417,13 @@ class Const:
         return f"Const({format_constant(self.value)})"
 
 
-class GraphNode:
-    """One primitive call of a ``Graph``: ``outputs = primitive(*inputs, **params)``.
-
-    Attributes:
-        primitive: the ``Primitive`` called (its ``name`` is shown in the listing).
-        inputs: one ``Var`` or ``Const`` per positional argument.
-        params: the keyword parameters (axis, shape, index...).
-        outputs: the ``Var`` s it produced (one, or several for multi-result primitives).
-        no_grad: True if it was recorded inside a ``no_grad`` block; replay keeps it there.
-    """
-
-    # A node refers to its outputs weakly, so that a graph holds no reference cycle (a Var
-    # refers to its node): a dropped graph frees its recorded values at once. An output no
-    # longer referenced anywhere is made again, alike, from its name and value when asked for.
-    __slots__ = ("primitive", "inputs", "params", "_outputs", "_made_from", "no_grad")
-
-    def __init__(
-        self,
-        primitive: Primitive,
-        inputs: Sequence[Var | Const],
-        params: dict,
-        outputs: Sequence[Var],
-        no_grad: bool = False,
-    ) -> None:
-        self.primitive = primitive
-        self.inputs = tuple(inputs)
-        self.params = params
-        self._outputs = [weakref.ref(v) for v in outputs]
-        self._made_from = [(v.name, v.value) for v in outputs]
-        self.no_grad = no_grad
-
-    @property
-    def outputs(self) -> tuple[Var, ...]:
-        """The ``Var`` s it produced (one, or several for multi-result primitives)."""
-        out = []
-        for i, ref in enumerate(self._outputs):
-            var = ref()
-            if var is None:  # referenced nowhere else: made again, the same in every respect
-                name, value = self._made_from[i]
-                var = Var(name, value, self)
-                self._outputs[i] = weakref.ref(var)
-            out.append(var)
-        return tuple(out)
-
-    def forget_values(self) -> None:
-        """Keep only the shapes and dtypes of the output values (see ``compile``)."""
-        for var in self.outputs:
-            var.value = shape_stand_in(var.value)
-        self._made_from = [(name, shape_stand_in(value)) for name, value in self._made_from]
-
-    @property
-    def name(self) -> str:
-        """The primitive's name, e.g. ``"sin"``."""
-        return self.primitive.name
-
-    @property
-    def output(self) -> Var:
-        """The single output (the first one for a multi-result primitive)."""
-        return self.outputs[0]
-
-    @property
-    def next_nodes(self) -> tuple[GraphNode | None, ...]:
-        """The node behind each input, ``None`` for graph inputs and constants.
-
-        The counterpart of PyTorch's ``grad_fn.next_functions``: follow it repeatedly to walk
-        from an output back to the leaves.
-        """
-        return tuple(x.node for x in self.inputs)
-
-    def __str__(self) -> str:
-        return format_node(self)
-
-    def __repr__(self) -> str:
-        return f"<GraphNode {format_node(self)}>"
-
-
 class Graph:
     """A recorded computation: inputs, primitive calls in execution order, outputs.
 
-    Made by ``make_graph(f)(*args)``. ``print(graph)`` lists it one node a line; walk it back
-    from ``graph.outputs[0].node`` through ``node.inputs`` / ``node.next_nodes`` to the inputs
-    (``var.is_leaf``); ``graph(*new_args)`` replays it; ``graph.to_dot()`` and
+    Made by ``make_graph(f)(*args)``; ``compile`` keeps the simplified graph of each program.
+    Its nodes are the recorded ``Node`` s themselves. ``print(graph)`` lists it one call a
+    line; walk it back from ``graph.outputs[0]`` through ``node.inputs`` / ``node.next_nodes``
+    to the inputs (``node.is_leaf``); ``graph(*new_args)`` replays it; ``graph.to_dot()`` and
     ``graph.render(path)`` draw it.
 
     Replay binds the recorded primitives again, so a graph is a function like any other:
@@ -378,14 +433,15 @@ class Graph:
 
     Attributes:
         name: name of the recorded function.
-        inputs: the flat list of input ``Var`` s (the leaves), in argument order.
-        nodes: the ``GraphNode`` s in execution order.
-        outputs: one ``Var`` or ``Const`` per flat output.
+        inputs: the input ``Node`` s (the leaves), in flat argument order.
+        nodes: the primitive calls in execution order (a call with several results once).
+        tape: every recorded node in execution order, ``tuple_item`` nodes included.
+        outputs: one ``Node`` or ``Const`` per flat output.
         in_tree, out_tree: the pytree structures of the arguments and of the result.
 
     >>> import numpy as np
     >>> graph = make_graph(lambda x: np.sum(np.sin(x)))(np.zeros(2))
-    >>> [node.primitive.name for node in graph.walk_back()]
+    >>> [node.name for node in graph.walk_back()]
     ['sum', 'sin']
     >>> float(graph(np.array([0.0, np.pi / 2])))
     1.0
@@ -394,19 +450,30 @@ class Graph:
     def __init__(
         self,
         name: str,
-        inputs: list[Var],
-        nodes: list[GraphNode],
-        outputs: list[Var | Const],
+        inputs: list[Node],
+        tape: list[Node],
+        outputs: list[Node | Const],
         in_tree: TreeDef,
         out_tree: TreeDef,
     ) -> None:
         self.name = name
         self.inputs = inputs
-        self.nodes = nodes
+        self.tape = tape
+        self.nodes = [node for node in tape if node.primitive is not tuple_item]
         self.outputs = outputs
         self.in_tree = in_tree
         self.out_tree = out_tree
         self.__name__ = f"graph_of_{name}"
+        names = _names()
+        for node in inputs:
+            node._label = next(names)
+        for node in tape:
+            if node.primitive.multiple_results:  # type: ignore[union-attr]
+                node._label = tuple(next(names) for _ in node.value)
+            elif node.primitive is tuple_item:
+                node._label = node.parents[0]._label[node.params["index"]]
+            else:
+                node._label = next(names)
 
     def __call__(self, *args: Any) -> Any:
         """Replay the graph on new arguments of the recorded shapes and dtypes."""
@@ -417,34 +484,34 @@ class Graph:
                 f"{tree}; call the graph with the arguments it was recorded with (only those "
                 "selected by argnums)"
             )
-        env: dict[Var, Any] = {}
-        for i, (var, x) in enumerate(zip(self.inputs, flat, strict=True)):
-            env[var] = _check_argument(self.__name__, i, var, x)
-        for node in self.nodes:
-            # (the ignore: a list under the name of the *args tuple)
-            args = [env[x] if type(x) is Var else x.value for x in node.inputs]  # type: ignore[assignment]
-            if node.no_grad:
+        env: dict[Node, Any] = {}
+        for i, (node, x) in enumerate(zip(self.inputs, flat, strict=True)):
+            env[node] = _check_argument(self.__name__, i, node, x)
+        for node in self.tape:
+            if node.primitive is tuple_item:
+                env[node] = env[node.parents[0]][node.params["index"]]
+                continue
+            values = [
+                a if p is None else env[p] for p, a in zip(node.parents, node.args, strict=True)
+            ]
+            if getattr(node, "_no_grad", False):
                 from .transforms.control import no_grad
 
                 with no_grad():
-                    y = bind(node.primitive, *args, **node.params)
+                    env[node] = bind(node.primitive, *values, **node.params)  # type: ignore[arg-type]
             else:
-                y = bind(node.primitive, *args, **node.params)
-            if node.primitive.multiple_results:
-                env.update(zip(node.outputs, y, strict=True))
-            else:
-                env[node.outputs[0]] = y
-        outs = [env[x] if type(x) is Var else x.value for x in self.outputs]
+                env[node] = bind(node.primitive, *values, **node.params)  # type: ignore[arg-type]
+        outs = [env[x] if type(x) is Node else x.value for x in self.outputs]
         return tree_unflatten(self.out_tree, outs)
 
-    def walk_back(self, output: int | Var = 0) -> list[GraphNode]:
-        """Return the nodes an output depends on, from the one that made it back to the first.
+    def walk_back(self, output: int | Node = 0) -> list[Node]:
+        """Return the calls an output depends on, from the one that made it back to the first.
 
         Args:
-            output: an index into ``outputs`` or a ``Var`` of this graph.
+            output: an index into ``outputs`` or a ``Node`` of this graph.
 
         Returns:
-            The ``GraphNode`` s that lead to ``output``, in reverse execution order.
+            The calls (``Node`` s of ``nodes``) that lead to ``output``, latest first.
         """
         if isinstance(output, int) and not -len(self.outputs) <= output < len(self.outputs):
             raise IndexError(
@@ -452,12 +519,13 @@ class Graph:
                 f"output{'s' if len(self.outputs) != 1 else ''} (0 to {len(self.outputs) - 1})"
             )
         start = self.outputs[output] if isinstance(output, int) else output
-        needed = {start} if type(start) is Var else set()
+        needed = {start} if type(start) is Node else set()
         path = []
-        for node in reversed(self.nodes):
-            if any(v in needed for v in node.outputs):
-                path.append(node)
-                needed.update(x for x in node.inputs if type(x) is Var)
+        for node in reversed(self.tape):
+            if node in needed:
+                if node.primitive is not tuple_item:
+                    path.append(node)
+                needed.update(p for p in node.parents if p is not None)
         return path
 
     def to_dot(self) -> str:
@@ -490,7 +558,7 @@ class Graph:
         )
 
 
-def _check_argument(graph_name: str, index: int, var: Var, x: Any) -> Any:
+def _check_argument(graph_name: str, index: int, var: Node, x: Any) -> Any:
     """A replay argument must have the recorded shape and dtype (Python numbers are cast)."""
     if isinstance(x, (bool, int, float, complex)):
         x = np.asarray(x, dtype=np.result_type(x, var.dtype))
@@ -499,7 +567,7 @@ def _check_argument(graph_name: str, index: int, var: Var, x: Any) -> Any:
     shape, dtype = tuple(np.shape(x)), np.dtype(x.dtype)
     if shape != var.shape or dtype != var.dtype:
         raise ValueError(
-            f"{graph_name}: argument leaf {index} ({var.name}) was recorded as {var.type} but "
+            f"{graph_name}: argument leaf {index} ({var.label}) was recorded as {var.type} but "
             f"{format_type(dtype, shape)} was given; a graph replays only on values of the "
             "recorded shapes and dtypes, record a new one with make_graph for others"
         )
@@ -579,44 +647,12 @@ def _build_graph(
     out_flat: list[Any],
     out_tree: TreeDef,
 ) -> Graph:
-    """Turn the trace's nodes into named ``Var`` s and ``GraphNode`` s."""
-    names = _names()
-    var_of: dict[Node, Var] = {}
-    inputs = []
-    for node in in_nodes:
-        var_of[node] = var = Var(next(names), node.value)
-        inputs.append(var)
-
-    def operand(parent: Node | None, value: Any) -> Var | Const:
-        var = var_of.get(parent) if parent is not None else None
-        return Const(value) if var is None else var
-
-    nodes = []
-    multi_outputs: dict[Node, tuple[Var, ...]] = {}
-    # (the ignores: recorded nodes all have a primitive, only inputs have none)
-    for node in trace.nodes:
-        if node.prim is tuple_item:  # element of a multi-result node: already named there
-            var_of[node] = multi_outputs[node.parents[0]][node.params["index"]]
-            continue
-        values = node.value if node.prim.multiple_results else (node.value,)  # type: ignore[union-attr]
-        outputs = [Var(next(names), v) for v in values]
-        graph_node = GraphNode(
-            node.prim,  # type: ignore[arg-type]
-            [operand(p, a) for p, a in zip(node.parents, node.args, strict=True)],
-            node.params,
-            outputs,
-            node in trace.no_grad_nodes,
-        )
-        for var in outputs:
-            var.node = graph_node
-        nodes.append(graph_node)
-        if node.prim.multiple_results:  # type: ignore[union-attr]
-            multi_outputs[node] = tuple(outputs)
-        else:
-            var_of[node] = outputs[0]
-    # (the ignores: ``outputs`` now names the graph's outputs, a Var or a Const each)
-    outputs = [operand(trace.node_of(o), trace.lower(o)) for o in out_flat]  # type: ignore[misc]
-    return Graph(name, inputs, nodes, outputs, in_tree, out_tree)  # type: ignore[arg-type]
+    """The trace's nodes as a ``Graph`` (the outputs that are not traced become constants)."""
+    outputs: list[Node | Const] = []
+    for x in out_flat:
+        node = trace.node_of(x)
+        outputs.append(Const(trace.lower(x)) if node is None else node)
+    return Graph(name, in_nodes, trace.nodes, outputs, in_tree, out_tree)
 
 
 def _names() -> Iterator[str]:

@@ -17,17 +17,16 @@ import numpy as np
 
 from .core import Tracer
 
-# (Graph, GraphNode, Var and Const live in graph.py, which imports this module: they are
-# read here by their attributes only)
+# (Graph, Node and Const live in graph.py, which imports this module: they are read here by
+# their attributes only)
 Graph: TypeAlias = Any
-GraphNode: TypeAlias = Any
-Var: TypeAlias = Any
+Node: TypeAlias = Any
 Const: TypeAlias = Any
 
 
 def _is_var(x: Any) -> bool:
-    """True for a named value (``Var``), false for a constant operand (``Const``)."""
-    return getattr(x, "name", None) is not None
+    """True for a recorded value (a ``Node``), false for a constant operand (``Const``)."""
+    return getattr(x, "label", None) is not None
 
 
 VIZ_HINT = (
@@ -112,13 +111,13 @@ def format_params(params: dict) -> str:
 
 
 def format_operand(x: Any) -> str:
-    """A value's name (a ``Var``), or a constant's short rendering (a ``Const``)."""
-    return x.name if _is_var(x) else format_constant(x.value)
+    """A value's name (a ``Node``), or a constant's short rendering (a ``Const``)."""
+    return x.label if _is_var(x) else format_constant(x.value)
 
 
-def format_node(node: GraphNode) -> str:
+def format_node(node: Node) -> str:
     """One listing line without indentation: ``c: f64[25] = mul 2.0 b``."""
-    outs = ", ".join(f"{v.name}: {v.type}" for v in node.outputs)
+    outs = ", ".join(f"{v.label}: {v.type}" for v in node.outputs)
     parts = [node.name, *(format_operand(x) for x in node.inputs)]
     params = format_params(node.params)
     if params:
@@ -129,7 +128,7 @@ def format_node(node: GraphNode) -> str:
 
 def format_graph(graph: Graph) -> str:
     """The whole listing: header with the inputs, one node a line, the returned values."""
-    header = ", ".join(f"{v.name}: {v.type}" for v in graph.inputs)
+    header = ", ".join(f"{v.label}: {v.type}" for v in graph.inputs)
     lines = [f"graph({header}) {{"]
     lines += [f"  {format_node(node)}" for node in graph.nodes]
     lines.append("  return " + ", ".join(format_operand(x) for x in graph.outputs))
@@ -145,8 +144,8 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _node_label(node: GraphNode) -> str:
-    types = ", ".join(f"{v.name}: {v.type}" for v in node.outputs)
+def _node_label(node: Node) -> str:
+    types = ", ".join(f"{v.label}: {v.type}" for v in node.outputs)
     params = format_params(node.params)
     lines = [node.name, types] + ([params] if params else [])
     if node.no_grad:
@@ -173,12 +172,12 @@ def to_dot(graph: Graph) -> str:
         '  node [fontname="Helvetica", fontsize=10];',
         '  edge [fontname="Helvetica", fontsize=9];',
     ]
-    source: dict[Var, str] = {}
+    source: dict[Node, str] = {}
     returned = {id(x) for x in graph.outputs}
     for i, var in enumerate(graph.inputs):
         source[var] = f"in{i}"
         lines.append(
-            f"  in{i} [label={_quote(f'input {var.name}' + chr(10) + var.type)}, {_INPUT_STYLE}];"
+            f"  in{i} [label={_quote(f'input {var.label}' + chr(10) + var.type)}, {_INPUT_STYLE}];"
         )
     constants = 0
     for i, node in enumerate(graph.nodes):
@@ -187,7 +186,7 @@ def to_dot(graph: Graph) -> str:
         style = _OUTPUT_STYLE if is_output else (_NO_GRAD_STYLE if node.no_grad else _NODE_STYLE)
         lines.append(f"  {node_id} [label={_quote(_node_label(node))}, {style}];")
         for position, x in enumerate(node.inputs):
-            label = f"{x.name}" if _is_var(x) else ""
+            label = f"{x.label}" if _is_var(x) else ""
             if len(node.inputs) > 1:
                 label = f"{label} (arg {position})" if label else f"arg {position}"
             if _is_var(x):
@@ -206,7 +205,7 @@ def to_dot(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _loose_outputs(graph: Graph, source: dict[Var, str]) -> list[str]:
+def _loose_outputs(graph: Graph, source: dict[Node, str]) -> list[str]:
     """Outputs that no node produced (an input or a constant returned as is) get a node too."""
     lines = []
     for i, x in enumerate(graph.outputs):
@@ -215,7 +214,7 @@ def _loose_outputs(graph: Graph, source: dict[Var, str]) -> list[str]:
         text = f"output {i}\n" + (x.type if _is_var(x) else format_constant(x.value))
         lines.append(f"  out{i} [label={_quote(text)}, {_OUTPUT_STYLE}];")
         if _is_var(x):
-            lines.append(f"  {source[x]} -> out{i} [label={_quote(x.name)}];")
+            lines.append(f"  {source[x]} -> out{i} [label={_quote(x.label)}];")
     return lines
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import functional_ad as fad
-from functional_ad.graph import Const, Graph, GraphNode, Var
+from functional_ad.graph import Const, Graph, Node
 from functional_ad.graph_text import format_type
 
 RNG = np.random.default_rng(0)
@@ -89,7 +89,7 @@ def test_names_continue_after_z():
         return x
 
     graph = fad.make_graph(chain)(1.0)
-    names = [node.output.name for node in graph.nodes]
+    names = [node.output.label for node in graph.nodes]
     assert names[:2] == ["b", "c"] and names[24:27] == ["z", "aa", "ab"]
 
 
@@ -106,13 +106,13 @@ def test_format_type():
 def test_walk_back_from_the_output_to_the_leaf(graph):
     """The counterpart of following grad_fn.next_functions in the tutorial."""
     value = graph.outputs[0]
-    assert isinstance(value, Var) and value.name == "e" and not value.is_leaf
+    assert isinstance(value, Node) and value.label == "e" and not value.is_leaf
     seen = []
     node = value.node
     while node is not None:
-        assert isinstance(node, GraphNode)
+        assert isinstance(node, Node)
         seen.append(node.primitive.name)
-        variables = [x for x in node.inputs if isinstance(x, Var)]
+        variables = [x for x in node.inputs if isinstance(x, Node)]
         assert len(variables) == 1
         leaf_or_next = variables[0]
         node = leaf_or_next.node
@@ -391,3 +391,52 @@ def test_indices_read_from_values_replay_with_the_new_values():
     assert [node.primitive.name for node in g.nodes] == ["argmax", "take", "mul"]
     assert float(g(np.array([5.0, 1.0, 2.0]))) == 10.0
     np.testing.assert_allclose(fad.grad(g)(np.array([5.0, 1.0, 2.0])), [2.0, 0.0, 0.0])
+
+
+# ---------------------------------------------------------------------------- one graph type
+
+
+def test_the_graph_holds_the_recorded_nodes_themselves():
+    """make_graph wraps what the recording trace recorded: the same objects, not copies."""
+    seen = []
+
+    def f(x):
+        y = np.sin(x)
+        seen.append(y)
+        return np.sum(y * 2.0)
+
+    graph = fad.make_graph(f)(np.ones(3))
+    assert seen[0]._node is graph.nodes[0]
+    assert all(type(node) is Node for node in graph.tape)
+    assert graph.outputs[0].next_nodes[0].inputs[0] is graph.nodes[0]
+
+
+def test_reverse_mode_records_the_same_node_type_a_graph_prints():
+    seen = []
+
+    def f(x):
+        y = np.cos(np.sin(x))
+        seen.append(y)
+        return np.sum(y)
+
+    fad.grad(f)(np.ones(2))
+    node = seen[0]._node
+    assert type(node) is Node and node.name == "cos"
+    assert node.next_nodes[0].name == "sin" and node.next_nodes[0].next_nodes == (None,)
+    assert node.inputs[0].inputs[0].is_leaf
+
+
+def test_compiled_graph_is_made_of_nodes_and_replays_like_the_program():
+    def f(x):
+        w, v = np.linalg.eigh(x)
+        return np.sum(w * 1.0) + np.sum(v**2)
+
+    x = np.array([[2.0, 0.5], [0.5, 1.0]])
+    compiled = fad.compile(f)
+    expected = f(x)
+    assert compiled(x) == pytest.approx(expected)
+    graph = compiled.graph
+    assert all(type(node) is Node for node in graph.tape)
+    assert "mul" not in [node.name for node in graph.nodes]  # x * 1.0 simplified away
+    assert graph(x) == pytest.approx(expected)  # the same graph replays by binding
+    assert fad.grad(graph)(x) == pytest.approx(fad.grad(f)(x))

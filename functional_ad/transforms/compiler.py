@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Tracer, concrete, new_trace
 from ..core.tree import tree_flatten, tree_leaves, tree_unflatten
-from ..graph import Const, Graph, GraphNode, RecordingTrace, Var, _build_graph, shape_stand_in
+from ..graph import Const, Graph, Node, RecordingTrace, _build_graph, shape_stand_in, tuple_item
 from ..ops.constants import VALUE_SHAPED
 from .common import as_value, owned_results
 
@@ -93,15 +93,28 @@ def _is_constant(x: Any, value: float, shape: tuple, negative: bool | None = Non
     )
 
 
-def _same_type(a: Var | Const, out: Var) -> bool:
-    return type(a) is Var and a.shape == out.shape and a.dtype == out.dtype
+def _same_type(a: Node | Const, out: Node) -> bool:
+    return type(a) is Node and a.shape == out.shape and a.dtype == out.dtype
 
 
-def _simplify_node(node: GraphNode) -> Var | Const | GraphNode | None:
-    """A replacement for a single-output node, or ``None`` to keep it as it is."""
-    name = node.primitive.name
-    ins = node.inputs
-    out = node.outputs[0]
+def _call(primitive: Primitive, operands: Sequence[Node | Const], params: dict, like: Node) -> Node:
+    """A new node calling ``primitive`` on ``operands``, standing for the value of ``like``."""
+    node = Node(
+        primitive,
+        [x if type(x) is Node else None for x in operands],
+        [x.value for x in operands],
+        params,
+        like.value,
+    )
+    if like.no_grad:
+        node._no_grad = True
+    return node
+
+
+def _simplify_node(node: Node, ins: list[Node | Const]) -> Node | Const | None:
+    """A replacement for a single-output node with operands ``ins``, or ``None`` to keep it."""
+    name = node.primitive.name  # type: ignore[union-attr]
+    out = node
     # (x + 0.0 turns -0.0 into 0.0: only a negative zero, or a positive one subtracted, goes)
     if (
         name in ("add", "sub")
@@ -119,69 +132,82 @@ def _simplify_node(node: GraphNode) -> Var | Const | GraphNode | None:
         return ins[0]
     if name == "transpose" and node.params["axes"] == tuple(range(len(out.shape))):
         return ins[0]
-    source = ins[0].node if type(ins[0]) is Var else None
-    if name == "reshape" and source is not None and source.primitive.name == "reshape":
-        return GraphNode(node.primitive, source.inputs, node.params, node.outputs)
-    if name == "transpose" and source is not None and source.primitive.name == "transpose":
+    source = ins[0] if type(ins[0]) is Node and ins[0].node is ins[0] else None
+    if name == "reshape" and source is not None and source.name == "reshape":
+        return _call(node.primitive, source.inputs, node.params, node)  # type: ignore[arg-type]
+    if name == "transpose" and source is not None and source.name == "transpose":
         inner = source.params["axes"]
         axes = tuple(inner[a] for a in node.params["axes"])
-        return GraphNode(node.primitive, source.inputs, {"axes": axes}, node.outputs)
+        return _call(node.primitive, source.inputs, {"axes": axes}, node)  # type: ignore[arg-type]
     return None
 
 
 def simplify(graph: Graph) -> Graph:
     """Fold constants and identities, merge common subexpressions, drop dead code.
 
-    Returns a new ``Graph`` computing the same outputs.
+    Returns a new ``Graph`` computing the same outputs (its nodes are the recorded ones where
+    nothing changed, new ones where something did).
     """
-    subst: dict[Var, Var | Const] = {}
-    seen: dict[Hashable, GraphNode] = {}
-    nodes: list[GraphNode] = []
+    subst: dict[Node, Node | Const] = {}
+    seen: dict[Hashable, Node] = {}
+    tape: list[Node] = []
 
-    def operand(x: Var | Const) -> Var | Const:
-        return subst.get(x, x) if type(x) is Var else x
+    def operand(x: Node | Const) -> Node | Const:
+        return subst.get(x, x) if type(x) is Node else x  # type: ignore[arg-type]
 
-    for node in graph.nodes:
-        node = GraphNode(
-            node.primitive,
-            [operand(x) for x in node.inputs],
-            node.params,
-            node.outputs,
-            node.no_grad,
-        )
-        multiple = node.primitive.multiple_results
-        if all(type(x) is Const for x in node.inputs) and not node.no_grad:
-            for var in node.outputs:  # every input known: the recorded value is the result
-                subst[var] = Const(var.value)
+    for node in graph.tape:
+        if node.primitive is tuple_item:  # one result of a call: follow the call
+            call = operand(node.parents[0])
+            if type(call) is Const:  # the call was folded
+                subst[node] = Const(node.value)
+                continue
+            key: Hashable = ("item", id(call), node.params["index"])
+            twin = seen.get(key)
+            if twin is not None:  # the call was merged with a twin: take the twin's result
+                subst[node] = twin
+                continue
+            if call is not node.parents[0]:
+                subst[node] = node = _call(tuple_item, [call], node.params, node)
+            seen[key] = node
+            tape.append(node)
             continue
-        replacement = None if multiple else _simplify_node(node)
-        while isinstance(replacement, GraphNode):  # a folded chain may simplify further
-            node, replacement = replacement, _simplify_node(replacement)
-        if replacement is not None:
-            subst[node.outputs[0]] = replacement
+        original = node
+        ins = [operand(x) for x in node.inputs]
+        if any(a is not b for a, b in zip(ins, node.inputs, strict=True)):
+            node = _call(node.primitive, ins, node.params, node)  # type: ignore[arg-type]
+        if all(type(x) is Const for x in ins) and not node.no_grad:
+            subst[original] = Const(node.value)  # every input known: the recorded value
             continue
+        if not node.primitive.multiple_results:  # type: ignore[union-attr]
+            replacement = _simplify_node(node, ins)
+            while type(replacement) is Node and replacement.node is replacement:
+                # a folded chain may simplify further
+                node, ins = replacement, list(replacement.inputs)
+                replacement = _simplify_node(node, ins)
+            if replacement is not None:
+                subst[original] = replacement
+                continue
         key = (
             id(node.primitive),
-            tuple(("v", id(x)) if type(x) is Var else ("c", _key(x.value)) for x in node.inputs),
+            tuple(("v", id(x)) if type(x) is Node else ("c", _key(x.value)) for x in ins),
             _key(node.params),
             node.no_grad,
         )
         twin = seen.get(key)
         if twin is not None:
-            for mine, theirs in zip(node.outputs, twin.outputs, strict=True):
-                subst[mine] = theirs
+            subst[original] = twin
             continue
         seen[key] = node
-        for var in node.outputs:
-            var.node = node
-        nodes.append(node)
+        if node is not original:
+            subst[original] = node
+        tape.append(node)
     outputs = [operand(x) for x in graph.outputs]
-    needed = {x for x in outputs if type(x) is Var}
+    needed = {x for x in outputs if type(x) is Node}
     live = []
-    for node in reversed(nodes):
-        if any(v in needed for v in node.outputs):
+    for node in reversed(tape):
+        if node in needed:
             live.append(node)
-            needed.update(x for x in node.inputs if type(x) is Var)
+            needed.update(p for p in node.parents if p is not None)
     live.reverse()
     return Graph(graph.name, graph.inputs, live, outputs, graph.in_tree, graph.out_tree)
 
@@ -200,49 +226,50 @@ def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
     computation allows.
     """
     namespace: dict[str, Any] = {}
-    names: dict[Var, str] = {}
+    names: dict[Node, str] = {}
     lines = []
-    last_use: dict[Var, int] = {}
-    for n, node in enumerate(graph.nodes):
-        for x in node.inputs:
-            if type(x) is Var:
-                last_use[x] = n
-    returned = {x for x in graph.outputs if type(x) is Var}
+    last_use: dict[Node, int] = {}
+    for n, node in enumerate(graph.tape):
+        for p in node.parents:
+            if p is not None:
+                last_use[p] = n
+    returned = {x for x in graph.outputs if type(x) is Node}
 
-    def name_of(x: Var | Const) -> str:
-        if type(x) is Var:
+    def name_of(x: Node | Const) -> str:
+        if type(x) is Node:
             return names[x]
         key = f"k{len(namespace)}"
         namespace[key] = x.value
         return key
 
-    for i, var in enumerate(graph.inputs):
-        names[var] = f"a{i}"
-    for n, node in enumerate(graph.nodes):
-        outs = []
-        for var in node.outputs:
-            names[var] = f"v{len(names)}"
-            outs.append(names[var])
-        target = ", ".join(outs) + (
-            "," if node.primitive.multiple_results and len(outs) == 1 else ""
-        )
-        operands = [name_of(x) for x in node.inputs]
-        template = _OPERATORS.get(node.primitive.name)
-        if template is not None and not node.params and template.count("{}") == len(operands):
+    for i, node in enumerate(graph.inputs):
+        names[node] = f"a{i}"
+    for n, node in enumerate(graph.tape):
+        target = names[node] = f"v{len(names)}"
+        primitive: Primitive = node.primitive  # type: ignore[assignment]
+        operands = [
+            name_of(Const(a) if p is None else p)
+            for p, a in zip(node.parents, node.args, strict=True)
+        ]
+        template = _OPERATORS.get(primitive.name)
+        if primitive is tuple_item:
+            lines.append(f"    {target} = {operands[0]}[{node.params['index']}]")
+        elif template is not None and not node.params and template.count("{}") == len(operands):
             lines.append(f"    {target} = {template.format(*operands)}")
         else:
-            impl = node.primitive.impl
+            impl = primitive.impl
             if node.params:
                 impl = functools.partial(impl, **node.params)
-            fn = f"p{n}_" + re.sub(r"\W", "_", node.primitive.name)
+            fn = f"p{n}_" + re.sub(r"\W", "_", primitive.name)
             namespace[fn] = impl
             lines.append(f"    {target} = {fn}({', '.join(operands)})")
         dead = [
-            names[x]
-            for x in dict.fromkeys(node.inputs)
-            if type(x) is Var and last_use.get(x) == n and x not in returned
+            names[p]
+            for p in dict.fromkeys(node.parents)
+            if p is not None and last_use.get(p) == n and p not in returned
         ]
-        dead += [names[v] for v in node.outputs if v not in last_use and v not in returned]
+        if node not in last_use and node not in returned:
+            dead.append(target)
         if dead:
             lines.append(f"    del {', '.join(dead)}")
     result = ", ".join(name_of(x) for x in graph.outputs)
@@ -264,9 +291,9 @@ class _Program:
         exec(compile_source(self.source), namespace)
         self.run = namespace.pop("run")  # run's globals are the namespace: no cycle back
         # the program runs on new values: keep the shapes of the recorded ones, not the values
-        for var in graph.inputs:
-            var.value = shape_stand_in(var.value)
-        for node in graph.nodes:
+        for node in graph.inputs:
+            node.value = shape_stand_in(node.value)
+        for node in graph.tape:
             node.forget_values()
 
 
@@ -281,7 +308,7 @@ class Compiled:
     """A compiled function; see ``compile``.
 
     Attributes:
-        graph: the optimised ``Graph`` of the last signature compiled (its ``Var`` s keep
+        graph: the optimised ``Graph`` of the last signature compiled (its nodes keep
             shapes and dtypes, not the values seen while recording).
         source: the generated Python source of the last signature compiled.
         programs: the compiled programs by signature, least recently used first.

@@ -73,7 +73,7 @@ def _walk_back(
         y_bar = pop(node, None)
         if y_bar is None:
             continue
-        prim: Primitive = node.prim  # type: ignore[assignment]  # only inputs have no prim
+        prim: Primitive = node.primitive  # type: ignore[assignment]  # only inputs have no prim
         rules = prim.vjp
         if rules is not None and not prim.multiple_results:  # the common case: a rule per input
             args = node.args
