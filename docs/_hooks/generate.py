@@ -48,6 +48,7 @@ SOURCE = re.compile(
 TOUR_PLOT = "images/tour-sin-and-gradient.png"
 ODE_PLOT = "images/scipy-ode-fit.png"
 GRAPH_IMAGE = "images/tutorial-graph.svg"
+GROWTH_PLOT = "images/performance-growth.png"
 
 _cache: dict[str, str] = {}  # generator name -> Markdown, for one build
 _images: dict[str, bytes] = {}  # site path -> image bytes, for one build
@@ -230,6 +231,22 @@ def ode_fit() -> str:
     )
 
 
+def growth_plot() -> str:
+    """A quick run of ``benchmarks/growth.py``: its table and its log-log plot."""
+    with tempfile.TemporaryDirectory() as scratch:
+        plot = Path(scratch) / "growth.png"
+        out = _run([str(ROOT / "benchmarks" / "growth.py"), "--quick", "--repeats", "1",
+                    "--plot", str(plot)], "benchmarks/growth.py", cwd=Path(scratch))  # fmt: skip
+        if not plot.is_file():
+            raise PluginError("benchmarks/growth.py saved no plot: the docs need matplotlib")
+        _images[GROWTH_PLOT] = plot.read_bytes()
+    out = out.replace(str(plot), "growth.png")
+    return (
+        _fenced(out, "text", "python benchmarks/growth.py --quick --repeats 1 --plot growth.png")
+        + f"\n![Time against size, log-log, with fitted slopes]({GROWTH_PLOT})\n"
+    )
+
+
 def coverage_scipy() -> str:
     """The SciPy modules' sections of ``coverage --by-module --markdown``."""
     out = _run(
@@ -243,6 +260,7 @@ def coverage_scipy() -> str:
 
 GENERATORS: dict[str, Callable[[], str]] = {
     "ode-fit": ode_fit,
+    "growth": growth_plot,
     "coverage-scipy": coverage_scipy,
     "coverage": coverage_table,
     "tour-output": tour_output,
@@ -295,6 +313,7 @@ def on_files(files: Files, config) -> Files:
     _generate("tour-plot")
     _generate("graph-image")
     _generate("ode-fit")
+    _generate("growth")
     for site_path, content in _images.items():
         files.append(File.generated(config, site_path, content=content))
     return files

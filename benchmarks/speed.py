@@ -1,0 +1,491 @@
+"""The speed targets: eager and compiled against the NumPy forward, the hand-written derivative,
+HIPS autograd, and JAX jit where it is installed, in one run.
+
+Run from the repository root:
+
+    python benchmarks/speed.py              # every row (a few minutes)
+    python benchmarks/speed.py --quick      # 3 samples per median
+    python benchmarks/speed.py --only W5,W8 # some workloads only
+
+"fwd" is the plain NumPy forward pass and "hand" the derivative written out by hand in NumPy
+(``functions.py``). Every figure is a median of alternating samples (``harness.py``); a ratio
+is the median of the ratios within each round. Each library runs on one thread. Every result
+is first checked against the hand-written derivative. A second table gives the first call of
+each compiled workload (trace, simplification and code generation) beside JAX jit's first
+call (tracing and XLA compilation). The exit code is always 0: benchmarks inform.
+"""
+
+# ruff: noqa: E402  (the thread limits below must be set before NumPy and JAX are imported)
+from __future__ import annotations
+
+import os
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+)
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import harness
+import numpy as np
+from functions import (
+    chain_gradient,
+    init_mlp,
+    make_batch_loss,
+    make_chain,
+    make_rosenbrock,
+    make_scalar_loop,
+    make_softplus_objective,
+    make_tanh_layer,
+    mlp_data,
+    mlp_gradient,
+    rosenbrock_gradient,
+    rosenbrock_hvp,
+    scalar_loop_derivative,
+    softplus_objective_hessian,
+    tanh_fourth_derivative,
+    tanh_layer_jacobian,
+)
+from harness import SEED, Row, Timing, anp, at_most, autograd, check_close, duration
+
+import functional_ad as fad
+
+try:
+    import jax
+    import jax.numpy as jnp
+except ImportError:  # JAX is an optional comparator, never a dependency
+    jax = jnp = None
+else:
+    jax.config.update("jax_enable_x64", True)
+
+
+@dataclass
+class Workload:
+    """One workload: the calls to time (``None`` where a comparator is missing) and its ratios.
+
+    ``ratios`` lists (label, numerator, denominator, bound, scale): the printed ratio is
+    ``scale × numerator / denominator``, judged ``<= bound``. ``first`` names the compiled
+    calls whose first call is timed beside JAX jit's (``make_compiled``/``make_jax``).
+    """
+
+    name: str
+    calls: Callable[[], dict[str, Callable[[], object] | None]]
+    ratios: list[tuple[str, str, str, float, float]]
+    first: tuple[Callable[[], Callable[[], object]], Callable[[], Callable[[], object]] | None]
+    notes: list[str] = field(default_factory=list)
+
+
+def _jax(build: Callable[[], Callable[[], object]]) -> Callable[[], object] | None:
+    """A JAX call made by ``build`` (jitted and run once), or ``None`` without JAX."""
+    if jax is None:
+        return None
+    call = build()
+    call()  # compile outside the timing
+    return lambda: _block(call())
+
+
+def _block(result: object) -> object:
+    return jax.block_until_ready(result)  # type: ignore[union-attr]
+
+
+def _autograd(build: Callable[[], Callable[[], object]]) -> Callable[[], object] | None:
+    return None if autograd is None else build()
+
+
+# --------------------------------------------------------------------------- the workloads
+
+
+def w1() -> Workload:
+    ops, x = 100, np.random.default_rng(SEED).standard_normal(3)
+    chain = make_chain(np, ops)
+    expected = chain_gradient(x, ops)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        eager, compiled = fad.grad(chain), fad.compile(fad.grad(chain))
+        check_close("grad", eager(x), expected)
+        check_close("compile(grad)", compiled(x), expected)
+        return {
+            "fwd": lambda: chain(x),
+            "hand": lambda: chain_gradient(x, ops),
+            "eager": lambda: eager(x),
+            "compiled": lambda: compiled(x),
+            "autograd": _autograd(
+                lambda: (lambda g: lambda: g(x))(autograd.grad(make_chain(anp, ops)))
+            ),
+            "jax": _jax(lambda: (lambda g: lambda: g(x))(jax.jit(jax.grad(make_chain(jnp, ops))))),
+        }
+
+    return Workload(
+        "W1 grad, 100-op chain, n=3",
+        calls,
+        [
+            ("eager / fwd", "eager", "fwd", 6.0, 1),
+            ("compiled / hand", "compiled", "hand", 1.0, 1),
+            ("eager / autograd", "eager", "autograd", 0.28, 1),
+        ],
+        (
+            lambda: (lambda g: lambda: g(x))(fad.compile(fad.grad(chain))),
+            lambda: (lambda g: lambda: _block(g(x)))(jax.jit(jax.grad(make_chain(jnp, ops)))),
+        ),
+        [
+            "eager / autograd stands in for 'eager <= 0.4x torch.autograd' (torch is not "
+            "installed): torch.autograd measured 9.0 us/op against autograd's 12.9, so the bound "
+            "is 0.4 x 9.0 / 12.9 = 0.28"
+        ],
+    )
+
+
+def w2() -> Workload:
+    ops, x = 10, np.random.default_rng(SEED).standard_normal(10**6)
+    chain = make_chain(np, ops)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        eager, compiled = fad.grad(chain), fad.compile(fad.grad(chain))
+        expected = chain_gradient(x, ops)
+        check_close("grad", eager(x), expected)
+        check_close("compile(grad)", compiled(x), expected)
+        return {
+            "fwd": lambda: chain(x),
+            "hand": lambda: chain_gradient(x, ops),
+            "eager": lambda: eager(x),
+            "compiled": lambda: compiled(x),
+            "jax": _jax(lambda: (lambda g: lambda: g(x))(jax.jit(jax.grad(make_chain(jnp, ops))))),
+        }
+
+    return Workload(
+        "W2 grad, 10-op chain, n=1e6",
+        calls,
+        [("eager / hand", "eager", "hand", 1.0, 1), ("compiled / fwd", "compiled", "fwd", 1.6, 1)],
+        (
+            lambda: (lambda g: lambda: g(x))(fad.compile(fad.grad(chain))),
+            lambda: (lambda g: lambda: _block(g(x)))(jax.jit(jax.grad(make_chain(jnp, ops)))),
+        ),
+    )
+
+
+def w3() -> Workload:
+    generator = np.random.default_rng(SEED)
+    params = init_mlp(generator, (784, 256, 10))
+    inputs, targets = mlp_data(generator, 128, 784, 10)
+    loss = make_batch_loss(np)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        eager = fad.value_and_grad(loss)
+        compiled = fad.compile(fad.value_and_grad(loss))
+        expected = (loss(params, inputs, targets), mlp_gradient(params, inputs, targets))
+        check_close("value_and_grad", eager(params, inputs, targets), expected)
+        check_close("compile(value_and_grad)", compiled(params, inputs, targets), expected)
+        return {
+            "fwd": lambda: loss(params, inputs, targets),
+            "eager": lambda: eager(params, inputs, targets),
+            "compiled": lambda: compiled(params, inputs, targets),
+        }
+
+    return Workload(
+        "W3 value_and_grad, MLP 784-256-10, batch 128",
+        calls,
+        [
+            ("eager / fwd", "eager", "fwd", float("inf"), 1),
+            ("compiled / fwd", "compiled", "fwd", 2.0, 1),
+        ],
+        (
+            lambda: (lambda g: lambda: g(params, inputs, targets))(
+                fad.compile(fad.value_and_grad(loss))
+            ),
+            None,
+        ),
+    )
+
+
+def w4() -> Workload:
+    n = 400
+    generator = np.random.default_rng(SEED)
+    weights = generator.standard_normal((n, n)) / np.sqrt(n)
+    x = generator.standard_normal(n)
+    layer = make_tanh_layer(np, weights)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        eager, compiled = fad.jacrev(layer), fad.compile(fad.jacrev(layer))
+        expected = tanh_layer_jacobian(weights, x)
+        check_close("jacrev", eager(x), expected)
+        check_close("compile(jacrev)", compiled(x), expected)
+        return {
+            "hand": lambda: tanh_layer_jacobian(weights, x),
+            "eager": lambda: eager(x),
+            "compiled": lambda: compiled(x),
+            "jax": _jax(
+                lambda: (lambda g: lambda: g(x))(jax.jit(jax.jacrev(make_tanh_layer(jnp, weights))))
+            ),
+        }
+
+    return Workload(
+        "W4 jacrev, tanh(Wx) + sin(x), n=400",
+        calls,
+        [
+            ("eager / hand", "eager", "hand", float("inf"), 1),
+            ("compiled / hand", "compiled", "hand", 1.5, 1),
+        ],
+        (
+            lambda: (lambda g: lambda: g(x))(fad.compile(fad.jacrev(layer))),
+            lambda: (lambda g: lambda: _block(g(x)))(
+                jax.jit(jax.jacrev(make_tanh_layer(jnp, weights)))
+            ),
+        ),
+    )
+
+
+def _w5(n: int) -> Workload:
+    generator = np.random.default_rng(SEED)
+    matrix = generator.standard_normal((n, n)) / np.sqrt(n)
+    x = generator.standard_normal(n)
+    objective = make_softplus_objective(np, matrix)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        eager, compiled = fad.hessian(objective), fad.compile(fad.hessian(objective))
+        expected = softplus_objective_hessian(matrix, x)
+        check_close("hessian", eager(x), expected)
+        check_close("compile(hessian)", compiled(x), expected)
+        return {
+            "hand": lambda: softplus_objective_hessian(matrix, x),
+            "eager": lambda: eager(x),
+            "compiled": lambda: compiled(x),
+            "autograd": _autograd(
+                lambda: (lambda h: lambda: h(x))(
+                    autograd.hessian(make_softplus_objective(anp, matrix))
+                )
+            ),
+            "jax": _jax(
+                lambda: (lambda h: lambda: h(x))(
+                    jax.jit(jax.hessian(make_softplus_objective(jnp, matrix)))
+                )
+            ),
+        }
+
+    ratios = (
+        [
+            ("eager / hand", "eager", "hand", 3.4, 1),
+            ("compiled / JAX jit", "compiled", "jax", 1.0, 1),
+        ]
+        if n == 200
+        else [("eager / autograd", "eager", "autograd", 0.04, 1)]
+    )
+    return Workload(
+        f"W5 hessian, softplus objective, n={n}",
+        calls,
+        ratios,
+        (
+            lambda: (lambda h: lambda: h(x))(fad.compile(fad.hessian(objective))),
+            lambda: (lambda h: lambda: _block(h(x)))(
+                jax.jit(jax.hessian(make_softplus_objective(jnp, matrix)))
+            ),
+        ),
+    )
+
+
+def w6() -> Workload:
+    generator = np.random.default_rng(SEED)
+    x, v = generator.standard_normal(10**5), generator.standard_normal(10**5)
+    rosenbrock = make_rosenbrock(np)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        grad, hvp = fad.grad(rosenbrock), (lambda x, v: fad.hvp(rosenbrock, (x,), (v,))[1])
+        compiled_grad, compiled_hvp = fad.compile(grad), fad.compile(hvp)
+        check_close("grad", grad(x), rosenbrock_gradient(x))
+        check_close("compile(grad)", compiled_grad(x), rosenbrock_gradient(x))
+        check_close("hvp", hvp(x, v), rosenbrock_hvp(x, v))
+        check_close("compile(hvp)", compiled_hvp(x, v), rosenbrock_hvp(x, v))
+        return {
+            "fwd": lambda: rosenbrock(x),
+            "grad": lambda: grad(x),
+            "hvp": lambda: hvp(x, v),
+            "compiled grad": lambda: compiled_grad(x),
+            "compiled hvp": lambda: compiled_hvp(x, v),
+            "jax": _jax(lambda: (lambda g: lambda: g(x))(jax.jit(jax.grad(make_rosenbrock(jnp))))),
+        }
+
+    return Workload(
+        "W6 Rosenbrock, n=1e5",
+        calls,
+        [
+            ("eager grad / fwd", "grad", "fwd", float("inf"), 1),
+            ("compiled grad / fwd", "compiled grad", "fwd", 1.0, 1),
+            ("eager hvp / grad", "hvp", "grad", 1.8, 1),
+            ("compiled hvp / grad", "compiled hvp", "compiled grad", 1.4, 1),
+        ],
+        (
+            lambda: (lambda g: lambda: g(x))(fad.compile(fad.grad(rosenbrock))),
+            lambda: (lambda g: lambda: _block(g(x)))(jax.jit(jax.grad(make_rosenbrock(jnp)))),
+        ),
+    )
+
+
+def w7() -> Workload:
+    steps, x = 10_000, 0.3
+    loop = make_scalar_loop(np, steps)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        eager, compiled = fad.grad(loop), fad.compile(fad.grad(loop))
+        expected = scalar_loop_derivative(x, steps)
+        check_close("grad", eager(x), expected)
+        check_close("compile(grad)", compiled(x), expected)
+        return {
+            "hand": lambda: scalar_loop_derivative(x, steps),
+            "eager": lambda: eager(x),
+            "compiled": lambda: compiled(x),
+            "autograd": _autograd(
+                lambda: (lambda g: lambda: g(x))(autograd.grad(make_scalar_loop(anp, steps)))
+            ),
+        }
+
+    return Workload(
+        "W7 grad through a 10,000-step loop",
+        calls,
+        [
+            ("eager / autograd", "eager", "autograd", 0.12, 1),
+            ("compiled / hand", "compiled", "hand", 2.0, 1),
+        ],
+        (lambda: (lambda g: lambda: g(x))(fad.compile(fad.grad(loop))), None),
+    )
+
+
+def _nested(grad: Callable, f: Callable, order: int) -> Callable:
+    for _ in range(order):
+        f = grad(f)
+    return f
+
+
+def w8() -> Workload:
+    x = np.float64(0.3)
+
+    def calls() -> dict[str, Callable[[], object] | None]:
+        eager = _nested(fad.grad, np.tanh, 4)
+        compiled = fad.compile(eager)
+        expected = tanh_fourth_derivative(x)
+        check_close("grad^4", eager(x), expected)
+        check_close("compile(grad^4)", compiled(x), expected)
+        taylor = None
+        if hasattr(fad, "derivative"):
+            by_taylor = fad.derivative(np.tanh, order=4)
+            check_close("derivative(order=4)", by_taylor(x), expected)
+            taylor = lambda: by_taylor(x)
+        return {
+            "eager": lambda: eager(x),
+            "compiled": lambda: compiled(x),
+            "taylor": taylor,
+            "autograd": _autograd(
+                lambda: (lambda g: lambda: g(x))(_nested(autograd.grad, anp.tanh, 4))
+            ),
+            "jax": _jax(lambda: (lambda g: lambda: g(x))(jax.jit(_nested(jax.grad, jnp.tanh, 4)))),
+        }
+
+    return Workload(
+        "W8 4th derivative of tanh",
+        calls,
+        [
+            ("eager nested grad / autograd", "eager", "autograd", 0.12, 1),
+            ("compiled / JAX jit", "compiled", "jax", 0.7, 1),
+            ("Taylor mode / autograd", "taylor", "autograd", 0.03, 1),
+        ],
+        (
+            lambda: (lambda g: lambda: g(x))(fad.compile(_nested(fad.grad, np.tanh, 4))),
+            lambda: (lambda g: lambda: _block(g(x)))(jax.jit(_nested(jax.grad, jnp.tanh, 4))),
+        ),
+    )
+
+
+WORKLOADS: dict[str, Callable[[], Workload]] = {
+    "W1": w1,
+    "W2": w2,
+    "W3": w3,
+    "W4": w4,
+    "W5": lambda: _w5(200),
+    "W5s": lambda: _w5(50),
+    "W6": w6,
+    "W7": w7,
+    "W8": w8,
+}
+
+
+# --------------------------------------------------------------------------- running
+
+
+def measure(workload: Workload, timing: Timing) -> list[Row]:
+    """Check, time and judge one workload; a failure becomes an ERROR row."""
+    try:
+        calls = {label: call for label, call in workload.calls().items() if call is not None}
+        labels = list(calls)
+        times = harness.Times(dict(zip(labels, timing.samples(*calls.values()), strict=True)))
+    except Exception as error:
+        return [harness.error_row(workload.name, error)]
+    figures = ", ".join(f"{label} {duration(times[label])}" for label in labels)
+    rows = [Row(workload.name, figures)]
+    for label, numerator, denominator, bound, scale in workload.ratios:
+        if numerator not in times or denominator not in times:
+            missing = numerator if numerator not in times else denominator
+            rows.append(Row(f"  {label}", "-", note=f"no {missing} in this run"))
+            continue
+        ratio = scale * times.ratio(numerator, denominator)
+        target = None if bound == float("inf") else at_most(bound)
+        rows.append(Row(f"  {label}", "", ratio, target))
+    return rows
+
+
+def first_calls(workload: Workload) -> Row:
+    """The first call of the compiled workload (a fresh ``compile``) beside JAX jit's."""
+    make_ours, make_jax = workload.first
+    try:
+        start = time.perf_counter()
+        make_ours()()
+        ours = time.perf_counter() - start
+        text = f"compile {duration(ours)}"
+        if make_jax is not None and jax is not None:
+            start = time.perf_counter()
+            make_jax()()
+            theirs = time.perf_counter() - start
+            return Row(
+                workload.name, f"{text} vs JAX jit {duration(theirs)}", ours / theirs, at_most(1.0)
+            )
+        return Row(workload.name, text)
+    except Exception as error:
+        return harness.error_row(workload.name, error)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen workloads, print the two tables, and return 0 whatever the outcome."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 samples per median")
+    parser.add_argument("--repeats", type=int, default=7, help="samples per median (default 7)")
+    parser.add_argument("--only", default=",".join(WORKLOADS), help="e.g. W5,W8")
+    parser.add_argument("--clock", choices=sorted(harness.CLOCKS), default="cpu")
+    options = parser.parse_args(argv)
+    chosen = [name.strip() for name in options.only.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workloads {unknown}; choose from {', '.join(WORKLOADS)}")
+    timing = Timing(3 if options.quick else options.repeats, harness.CLOCKS[options.clock])
+    print(harness.describe_environment(), flush=True)
+    print(f"JAX: {jax.__version__ if jax is not None else 'not installed (its rows are skipped)'}")
+    print(f"medians of {timing.repeats} rounds, {options.clock} clock, one thread per library\n")
+    harness.settle_allocator()
+    workloads = [WORKLOADS[name]() for name in chosen]
+    rows: list[Row] = []
+    for workload in workloads:
+        print(f"running {workload.name} ...", file=sys.stderr, flush=True)
+        rows.extend(measure(workload, timing))
+    harness.print_table(rows)
+    print("\nFirst call of the compiled workload (trace + simplify + generate) vs JAX jit's")
+    harness.print_table([first_calls(workload) for workload in workloads])
+    for workload in workloads:
+        for note in workload.notes:
+            print(f"note ({workload.name}): {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
