@@ -34,7 +34,26 @@ from .graph_text import (
 )
 
 
-class Node:
+class _Valued:
+    """The shape and dtype of a recorded ``value`` (of a ``Node`` or a ``Const``)."""
+
+    __slots__ = ()
+    value: Any
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The value's shape."""
+        value = self.value
+        return tuple(value.shape) if isinstance(value, Tracer) else tuple(np.shape(value))
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The value's dtype."""
+        value = self.value
+        return np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
+
+
+class Node(_Valued):
     """One value of a recorded computation: a graph input, or the result of a primitive call.
 
     The one graph type of the library. Reverse mode records a list of nodes and walks it
@@ -173,18 +192,6 @@ class Node:
         """True if the call was recorded inside a ``no_grad`` block; replay keeps it there."""
         node = self.node
         return node is not None and getattr(node, "_no_grad", False)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The value's shape."""
-        value = self.value
-        return tuple(value.shape) if isinstance(value, Tracer) else tuple(np.shape(value))
-
-    @property
-    def dtype(self) -> np.dtype:
-        """The value's dtype."""
-        value = self.value
-        return np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
 
     @property
     def type(self) -> str:
@@ -393,7 +400,7 @@ class RecordingTrace(GraphTrace):
         return out
 
 
-class Const:
+class Const(_Valued):
     """A constant operand of a node: a value that did not depend on the graph's inputs."""
 
     __slots__ = ("value",)
@@ -402,16 +409,6 @@ class Const:
 
     def __init__(self, value: Any) -> None:
         self.value = value
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        value = self.value
-        return tuple(value.shape) if isinstance(value, Tracer) else tuple(np.shape(value))
-
-    @property
-    def dtype(self) -> np.dtype:
-        value = self.value
-        return np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
 
     def __repr__(self) -> str:
         return f"Const({format_constant(self.value)})"
