@@ -171,9 +171,9 @@ def simplify(graph: Graph) -> Graph:
             seen[key] = node
             tape.append(node)
             continue
-        original = node
-        ins = [operand(x) for x in node.inputs]
-        if any(a is not b for a, b in zip(ins, node.inputs, strict=True)):
+        original, recorded = node, node.inputs
+        ins = [operand(x) for x in recorded]
+        if any(a is not b for a, b in zip(ins, recorded, strict=True)):
             node = _call(node.primitive, ins, node.params, node)  # type: ignore[arg-type]
         if all(type(x) is Const for x in ins) and not node.no_grad:
             subst[original] = Const(node.value)  # every input known: the recorded value
