@@ -68,16 +68,37 @@ def _wanted(obj: Any) -> bool:
 
 
 def holds_tracer(obj: Any) -> bool:
-    """True if ``obj`` is a traced value or a (nested) list or tuple holding one."""
+    """True if ``obj`` is a traced value or a (nested) list, tuple or object array holding
+    one."""
     if isinstance(obj, Tracer):
         return True
     if type(obj) is list or type(obj) is tuple:
         return any(holds_tracer(item) for item in obj)
+    if type(obj) is np.ndarray and obj.dtype == object:
+        return any(holds_tracer(item) for item in obj.flat)
     return False
+
+
+def _nested(obj: Any) -> Any:
+    """An object array as the nested lists (or the element) it holds; anything else as is."""
+    if type(obj) is np.ndarray and obj.dtype == object:
+        return obj.tolist()
+    return obj
+
+
+def _elements(obj: Any) -> np.ndarray:
+    """An object array holding the elements of ``obj`` (traced values or nested lists of
+    them): each element a 0-d traced value, as NumPy's object array holds its numbers."""
+    traced = traced_array(obj, copy=False)
+    out = np.empty(traced.shape, dtype=object)
+    for index in np.ndindex(*traced.shape):
+        out[index] = traced[index]
+    return out
 
 
 def _placeholder(obj: Any) -> Any:
     """``obj`` with every traced value replaced by zeros of its shape and dtype."""
+    obj = _nested(obj)
     if isinstance(obj, Tracer):
         return np.zeros(obj.shape, obj.dtype)
     if type(obj) is list or type(obj) is tuple:
@@ -87,6 +108,7 @@ def _placeholder(obj: Any) -> Any:
 
 def _assemble(obj: Any, dtype: np.dtype) -> Any:
     """An array of ``dtype`` from nested lists: constant parts by NumPy, traced by np.stack."""
+    obj = _nested(obj)
     if isinstance(obj, Tracer):
         return obj if obj.dtype == dtype else obj.astype(dtype)
     if (type(obj) is list or type(obj) is tuple) and holds_tracer(obj):
@@ -94,11 +116,16 @@ def _assemble(obj: Any, dtype: np.dtype) -> Any:
     return _original_array(obj, dtype=dtype)
 
 
-def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) -> Any:
-    """A traced array from ``obj``, a traced value or nested lists/tuples holding them.
+def traced_array(
+    obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0, objects: bool = False
+) -> Any:
+    """A traced array from ``obj``, a traced value or nested lists/tuples or object arrays
+    holding them.
 
     The dtype and shape are the ones NumPy gives when every traced value is replaced by an
-    array of its shape and dtype (ragged lists raise NumPy's own error).
+    array of its shape and dtype (ragged lists raise NumPy's own error). With ``objects``,
+    ``dtype=object`` gives an object array of 0-d traced elements (what np.vectorize hands
+    its ufunc, which calls the Python function once per element).
 
     >>> import numpy as np, functional_ad as fad
     >>> float(fad.grad(lambda x: np.sum(traced_array([x, 2 * x, 1.0])))(3.0))
@@ -109,6 +136,9 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
     out: Any
     if isinstance(copy, np._CopyMode):  # (the array API's asarray passes IF_NEEDED)
         copy = copy is np._CopyMode.ALWAYS
+    if objects and dtype is not None and np.dtype(dtype) == object:
+        return _elements(obj)
+    obj = _nested(obj)
     if isinstance(obj, Tracer):
         out = obj
         if dtype is not None and np.dtype(dtype) != obj.dtype:
@@ -132,16 +162,20 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
 
 
 def _wrap_array(
-    original: Callable[..., Any], copy_by_default: Any, contiguous: bool = False
+    original: Callable[..., Any],
+    copy_by_default: Any,
+    contiguous: bool = False,
+    objects: bool = False,
 ) -> Callable[..., Any]:
-    """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter)."""
+    """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter); with
+    ``objects``, ``dtype=object`` gives an object array of traced elements."""
 
     @functools.wraps(original)
     def wrapper(obj: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             # the one-argument call skips re-packing: it is the common one
             return original(obj, *args, **kwargs) if args or kwargs else original(obj)
-        except TypeError:
+        except (TypeError, ValueError):  # (ValueError: an object array of traced values)
             if not _wanted(obj):
                 raise
         dtype = args[0] if args else kwargs.get("dtype")
@@ -151,7 +185,7 @@ def _wrap_array(
             ndmin = max(ndmin, 1)
             if isinstance(obj, Tracer) and not is_c_contiguous(obj):
                 copy = True
-        return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin)
+        return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin, objects=objects)
 
     return wrapper
 
@@ -206,7 +240,15 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]]:
     # converted as np.array(list) would be
     for module in (function_base, linalg, fromnumeric):
         targets.append((module, "asarray", lambda f: _wrap_array(f, None)))
-        targets.append((module, "asanyarray", lambda f: _wrap_array(f, None)))
+        # (np.vectorize, in function_base, hands its ufunc object arrays: of traced elements)
+        objects = module is function_base
+        targets.append(
+            (
+                module,
+                "asanyarray",
+                functools.partial(_wrap_array, copy_by_default=None, objects=objects),
+            )
+        )
     for name in ("mean", "var", "std"):
         targets.append((methods, f"_{name}", functools.partial(_wrap_method, method=name)))
     return [(m, a, w) for m, a, w in targets if hasattr(m, a)]
