@@ -576,6 +576,12 @@ class Tracer:
         return n
 
     @property
+    def flat(self) -> Any:
+        """The elements in C order, as a read-only 1-d array (``x.flat[0]``, ``list(x.flat)``;
+        a write into it raises: write into ``x`` itself)."""
+        return np.broadcast_to(np.ravel(self), (self.size,))
+
+    @property
     def T(self) -> Any:
         return np.transpose(self)
 
@@ -628,11 +634,16 @@ class Tracer:
     def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
         return _front_end.array_function(self, func, types, args, kwargs)
 
-    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+    def __array__(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Any:
         # (even for a constant: np.asarray(y) must give y itself, which the front end arranges
         # on this TypeError, so that writes into it stay traced)
         if self._trace.ended:
             raise self._trace.leak_error("conversion to a NumPy array")
+        if dtype is not None and np.dtype(dtype).kind in "biu":
+            # np.int64(x), np.asarray(x, dtype=bool): integer values have no derivative, so
+            # they are NumPy's; under vmap and compile (no single value) this raises
+            # ConcreteValueError, and np.asarray/np.array build the traced astype instead
+            return np.asarray(concrete(self)).astype(dtype)
         raise TypeError(
             "a traced value cannot be converted to a NumPy array: it would lose its "
             "derivative. Build arrays from traced values with np.stack / np.concatenate; if "

@@ -12,11 +12,14 @@ derivative:
   ``as*`` functions and copied by ``np.array``);
 - ``np.r_[...]`` and ``np.c_[...]`` (NumPy builds them with ``array``);
 - ``np.sum np.prod np.max np.min np.amax np.amin np.mean np.var np.std`` of a list
-  (NumPy routes them through ``_wrapreduction`` and ``_methods._mean/_var/_std``).
+  (NumPy routes them through ``_wrapreduction`` and ``_methods._mean/_var/_std``);
+- NumPy's Python functions that convert their arguments with their own module's
+  ``asarray``/``asanyarray`` (``np.append``, ``np.ravel``, ``np.median``, ``np.linalg.norm``...,
+  in ``numpy.lib._function_base_impl``, ``numpy._core.fromnumeric``, ``numpy.linalg``).
 
 Other functions given a list that holds traced values (``np.sin([a, b])``,
-``np.linalg.norm([a, b])``, ``np.dot([a, b], w)``...) still raise the tracer's ``TypeError``
-naming ``np.stack``; never a silent constant. Write ``np.stack([a, b])``.
+``np.dot([a, b], w)``...) still raise the tracer's ``TypeError`` naming ``np.stack``; never
+a silent constant. Write ``np.stack([a, b])``.
 
 How: while a trace is open (in any thread), those names in NumPy's modules are thin wrappers
 that first call the original function unchanged; only when it raises ``TypeError`` and the
@@ -28,8 +31,8 @@ with no trace open, NumPy's functions are the originals. So:
 - Cost: with no trace open, none. While a trace is open, code that passes plain data pays one
   extra Python call per wrapped call, other threads included (measured on a 3-element
   array: ``np.asarray`` 92 ns -> 237 ns, ``np.array([1.0, 2.0])`` 580 ns -> 800 ns).
-  Opening the outermost trace and closing it set nine module attributes: ``grad`` of
-  ``np.sum`` on 3 elements takes 39.2 µs per call with and without it.
+  Opening the outermost trace and closing it set fifteen module attributes: ``grad`` of
+  ``np.sum`` on 3 elements took 24.8 µs per call with fifteen and 24.5 µs with nine.
 - Scope: only these module attributes change, and only while tracing. ``from numpy import
   array`` keeps the original; the original stays reachable as ``np.array.__wrapped__``.
 - Off switch: inside ``with list_hooks(False):`` the wrappers leave NumPy's refusal as it
@@ -65,16 +68,37 @@ def _wanted(obj: Any) -> bool:
 
 
 def holds_tracer(obj: Any) -> bool:
-    """True if ``obj`` is a traced value or a (nested) list or tuple holding one."""
+    """True if ``obj`` is a traced value or a (nested) list, tuple or object array holding
+    one."""
     if isinstance(obj, Tracer):
         return True
     if type(obj) is list or type(obj) is tuple:
         return any(holds_tracer(item) for item in obj)
+    if type(obj) is np.ndarray and obj.dtype == object:
+        return any(holds_tracer(item) for item in obj.flat)
     return False
+
+
+def _nested(obj: Any) -> Any:
+    """An object array as the nested lists (or the element) it holds; anything else as is."""
+    if type(obj) is np.ndarray and obj.dtype == object:
+        return obj.tolist()
+    return obj
+
+
+def _elements(obj: Any) -> np.ndarray:
+    """An object array holding the elements of ``obj`` (traced values or nested lists of
+    them): each element a 0-d traced value, as NumPy's object array holds its numbers."""
+    traced = traced_array(obj, copy=False)
+    out = np.empty(traced.shape, dtype=object)
+    for index in np.ndindex(*traced.shape):
+        out[index] = traced[index]
+    return out
 
 
 def _placeholder(obj: Any) -> Any:
     """``obj`` with every traced value replaced by zeros of its shape and dtype."""
+    obj = _nested(obj)
     if isinstance(obj, Tracer):
         return np.zeros(obj.shape, obj.dtype)
     if type(obj) is list or type(obj) is tuple:
@@ -84,6 +108,7 @@ def _placeholder(obj: Any) -> Any:
 
 def _assemble(obj: Any, dtype: np.dtype) -> Any:
     """An array of ``dtype`` from nested lists: constant parts by NumPy, traced by np.stack."""
+    obj = _nested(obj)
     if isinstance(obj, Tracer):
         return obj if obj.dtype == dtype else obj.astype(dtype)
     if (type(obj) is list or type(obj) is tuple) and holds_tracer(obj):
@@ -91,11 +116,16 @@ def _assemble(obj: Any, dtype: np.dtype) -> Any:
     return _original_array(obj, dtype=dtype)
 
 
-def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) -> Any:
-    """A traced array from ``obj``, a traced value or nested lists/tuples holding them.
+def traced_array(
+    obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0, objects: bool = False
+) -> Any:
+    """A traced array from ``obj``, a traced value or nested lists/tuples or object arrays
+    holding them.
 
     The dtype and shape are the ones NumPy gives when every traced value is replaced by an
-    array of its shape and dtype (ragged lists raise NumPy's own error).
+    array of its shape and dtype (ragged lists raise NumPy's own error). With ``objects``,
+    ``dtype=object`` gives an object array of 0-d traced elements (what np.vectorize hands
+    its ufunc, which calls the Python function once per element).
 
     >>> import numpy as np, functional_ad as fad
     >>> float(fad.grad(lambda x: np.sum(traced_array([x, 2 * x, 1.0])))(3.0))
@@ -106,6 +136,9 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
     out: Any
     if isinstance(copy, np._CopyMode):  # (the array API's asarray passes IF_NEEDED)
         copy = copy is np._CopyMode.ALWAYS
+    if objects and dtype is not None and np.dtype(dtype) == object:
+        return _elements(obj)
+    obj = _nested(obj)
     if isinstance(obj, Tracer):
         out = obj
         if dtype is not None and np.dtype(dtype) != obj.dtype:
@@ -129,16 +162,20 @@ def traced_array(obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0) 
 
 
 def _wrap_array(
-    original: Callable[..., Any], copy_by_default: Any, contiguous: bool = False
+    original: Callable[..., Any],
+    copy_by_default: Any,
+    contiguous: bool = False,
+    objects: bool = False,
 ) -> Callable[..., Any]:
-    """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter)."""
+    """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter); with
+    ``objects``, ``dtype=object`` gives an object array of traced elements."""
 
     @functools.wraps(original)
     def wrapper(obj: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             # the one-argument call skips re-packing: it is the common one
             return original(obj, *args, **kwargs) if args or kwargs else original(obj)
-        except TypeError:
+        except (TypeError, ValueError):  # (ValueError: an object array of traced values)
             if not _wanted(obj):
                 raise
         dtype = args[0] if args else kwargs.get("dtype")
@@ -148,7 +185,7 @@ def _wrap_array(
             ndmin = max(ndmin, 1)
             if isinstance(obj, Tracer) and not is_c_contiguous(obj):
                 copy = True
-        return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin)
+        return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin, objects=objects)
 
     return wrapper
 
@@ -188,6 +225,8 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]]:
     index_tricks = importlib.import_module("numpy.lib._index_tricks_impl")
     fromnumeric = importlib.import_module("numpy._core.fromnumeric")
     methods = importlib.import_module("numpy._core._methods")
+    function_base = importlib.import_module("numpy.lib._function_base_impl")
+    linalg = importlib.import_module("numpy.linalg._linalg")
     targets: list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]] = [
         (np, "array", lambda f: _wrap_array(f, True)),
         (np, "asarray", lambda f: _wrap_array(f, None)),
@@ -196,6 +235,20 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]]:
         (index_tricks, "array", lambda f: _wrap_array(f, True)),  # np.r_, np.c_
         (fromnumeric, "_wrapreduction", _wrap_reduction),
     ]
+    # NumPy's Python functions convert their arguments through these modules' own names
+    # (np.append, np.ravel, np.linalg.norm...): a list of traced values given to them is
+    # converted as np.array(list) would be
+    for module in (function_base, linalg, fromnumeric):
+        targets.append((module, "asarray", lambda f: _wrap_array(f, None)))
+        # (np.vectorize, in function_base, hands its ufunc object arrays: of traced elements)
+        objects = module is function_base
+        targets.append(
+            (
+                module,
+                "asanyarray",
+                functools.partial(_wrap_array, copy_by_default=None, objects=objects),
+            )
+        )
     for name in ("mean", "var", "std"):
         targets.append((methods, f"_{name}", functools.partial(_wrap_method, method=name)))
     return [(m, a, w) for m, a, w in targets if hasattr(m, a)]

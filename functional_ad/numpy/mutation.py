@@ -357,4 +357,6 @@ def register() -> None:
     NUMPY[np.put] = _put
     NUMPY[np.fill_diagonal] = _fill_diagonal
     for ufunc in {f for f in list(NUMPY) if isinstance(f, np.ufunc)}:
-        UFUNC_METHODS[(ufunc, "at")] = _ufunc_at(ufunc)
+        # (NumPy refuses .at of several outputs or a core signature before any dispatch)
+        if ufunc.nout == 1 and ufunc.signature is None:
+            UFUNC_METHODS[(ufunc, "at")] = _ufunc_at(ufunc)

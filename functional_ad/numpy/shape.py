@@ -227,7 +227,7 @@ def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind")
     return concatenate(arrays, axis=axis, dtype=dtype)
 
 
-@implements(*present("vstack", "row_stack"))
+@implements(np.vstack)  # (np.row_stack: vstack itself before NumPy 2, a caller of it since)
 def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
     """``np.vstack``: join along the first axis after ``atleast_2d``."""
     return concatenate([atleast_2d(a) for a in _check_sequence(tup, "vstack")], axis=0, dtype=dtype)

@@ -541,7 +541,18 @@ def coverage_rows(
         rows.append(Row(name, forward, reverse, "?", "; ".join(notes), "special"))
     for (ufunc, method), handler in list(UFUNC_METHODS.items()):
         name = f"{public_name(ufunc)}.{method}"
-        forward, reverse, notes = _composed_row(handler, _lookup(seen, (ufunc, method)))
+        observation = _lookup(seen, (ufunc, method))
+        forward, reverse, notes = _composed_row(handler, observation)
+        own = NUMPY.get(ufunc)
+        if (
+            forward == UNKNOWN
+            and observation is not None
+            and observation.calls
+            and isinstance(own, Primitive)
+            and not own.differentiable
+        ):  # seen on its values (integers: bitwise_and.at), by a ufunc without derivative
+            forward = reverse = CONSTANT
+            notes = [f"no derivative ({public_name(ufunc)} has none)"]
         rows.append(
             Row(
                 name,

@@ -6,6 +6,8 @@ functions with boolean results (comparisons, isnan...) are checked for their val
 (order 0) and, in tests/test_complex.py, for returning plain arrays under every transform.
 """
 
+import warnings
+
 import numpy as np
 
 from tests.op_table import OpCase
@@ -75,6 +77,12 @@ def _modf(x):
     return fractional + 2 * integral
 
 
+def _row_stack(x, y):
+    with warnings.catch_warnings():  # (deprecated by NumPy 2.0, still there: it is np.vstack)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return np.row_stack([x, y])
+
+
 ROWS = [
     # arithmetic
     OpCase("negative", np.negative, complex=True),
@@ -124,6 +132,12 @@ ROWS = [
     OpCase("real", np.real, complex=True),
     OpCase("imag", np.imag, complex=True),
     OpCase("conj", np.conj, complex=True),
+    OpCase("conjugate", np.conjugate, shapes=[(3,)], complex=True),
+    *(  # (np.astype: NumPy 2.1 and later)
+        [OpCase("astype", lambda x: np.astype(x, x.dtype, copy=True) * 2.0, shapes=[(3,)])]
+        if hasattr(np, "astype")
+        else []
+    ),
     OpCase("angle", np.angle, sample=away_from_zero(0.3, 2.0), complex=True),
     # piecewise: kinks and jumps avoided by the samplers
     OpCase("fabs", np.fabs, sample=away_from_zero(0.2, 2.0)),
@@ -192,7 +206,7 @@ ROWS = [
     OpCase("minimum.reduce", lambda x: np.minimum.reduce(x, axis=0), shapes=ROW_SHAPES),
     OpCase("add.accumulate", lambda x: np.add.accumulate(x, axis=-1), shapes=ROW_SHAPES),
     OpCase("multiply.accumulate", lambda x: np.multiply.accumulate(x, axis=0), shapes=ROW_SHAPES),
-    OpCase("row_stack", lambda x, y: np.vstack([x, y]), arity=2, shapes=[((3,), (3,))]),
+    OpCase("row_stack", _row_stack, arity=2, shapes=[((3,), (3,))]),
     *[
         OpCase(
             f"{name}.outer",

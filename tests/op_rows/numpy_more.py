@@ -32,6 +32,23 @@ def _distinct(rng, shapes, dtype):
     return (np.asarray(values, dtype),)
 
 
+def _distinct_rows(rng, shapes, dtype):
+    """Rows whose first elements are distinct and apart (np.unique along axis 0 sorts them)."""
+    x = rng.normal(size=shapes[0])
+    x[:, 0] = rng.permutation(np.arange(float(shapes[0][0]))) + 0.1 * rng.uniform()
+    return (np.asarray(x, dtype),)
+
+
+def _binned(rng, shapes, dtype):
+    """Data whose values are away from the edges of equal bins over their range (and
+    weights for a second argument): a small step moves no value across an edge."""
+    n = shapes[0][0]
+    inner = rng.permutation(np.linspace(0.15, 0.85, n - 2) + 0.02 * rng.uniform(size=n - 2))
+    x = np.concatenate([[0.0], inner, [1.0]]) * 3.0 - 1.0
+    out = [x] + [rng.uniform(0.5, 1.5, size=s) for s in shapes[1:]]
+    return tuple(np.asarray(v, dtype) for v in out)
+
+
 def _two_sets(rng, shapes, dtype):
     """Two arrays of distinct values, apart from each other (their equal values would be
     ties: a small step changes which values are shared)."""
@@ -172,6 +189,8 @@ ROWS = [
         shapes=[(2, 3)],
     ),
     OpCase("ix_", lambda a: a[np.ix_([1, 0], [2, 0, 1])], shapes=[(2, 3)]),
+    # np.ix_ of float values: the open mesh of the values themselves, reshaped
+    OpCase("ix_[values]", lambda a, b: np.ix_(a, b), arity=2, shapes=[((2,), (3,))]),
     OpCase(
         "unique_values",
         np.unique_values,
@@ -238,6 +257,58 @@ ROWS = [
         shapes=[((5,), (4,))],
         sample=_overlapping_sets,
         order=0,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "unique",
+        lambda a: np.unique(a, return_counts=True)[0],
+        shapes=[(5,)],
+        sample=_distinct,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "unique[axis]",
+        lambda a: np.unique(np.concatenate([a, a[:1]]), axis=0),
+        shapes=[(3, 2)],
+        sample=_distinct_rows,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    # counting into bins: counts are constants, weights enter linearly, the edges of equal
+    # bins move with the data's extremes (which bin a value falls in is read from the values:
+    # compile refuses, as for the data-dependent shapes)
+    OpCase("bincount", lambda w: np.bincount([0, 2, 2, 1, 4], weights=w), shapes=[(5,)]),
+    OpCase(
+        "histogram",
+        lambda a, w: np.histogram(a, bins=3, weights=w),
+        arity=2,
+        shapes=[((6,), (6,))],
+        sample=_binned,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "histogram[density]",
+        lambda a: np.histogram(a, bins=4, density=True)[0],
+        shapes=[(6,)],
+        sample=_binned,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "histogram_bin_edges",
+        lambda a: np.histogram_bin_edges(a, bins=4),
+        shapes=[(6,)],
+        sample=_binned,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "real_if_close",
+        lambda a: np.real_if_close(a + 1e-20j),
+        shapes=[(3,)],
         dtypes=("float64",),
         tags=DATA,
     ),

@@ -89,6 +89,13 @@ def _rows():
             ("spd", "normal"),
             [(mat, vec), (mat, (3, 2))],
         ),
+        row("cho_factor", lambda a: sla.cho_factor(a)[0], ("spd",), [(mat,), ((2, 3, 3),)]),
+        row(
+            "cho_factor[lower]",
+            lambda a: sla.cho_factor(a, lower=True)[0],
+            ("spd",),
+            [(mat,)],
+        ),
         row("lu_factor", lambda a: sla.lu_factor(a)[0], ("normal",), [(mat,), ((4, 4),)]),
         row(
             "lu_solve",
@@ -119,8 +126,7 @@ def _rows():
             "expm_frechet",
             lambda a, e: sla.expm_frechet(a, e)[1],
             ("small", "normal"),
-            [(mat, mat)],
-            order=1,
+            [(mat, mat), ((2, 2), (2, 2))],
         ),
         row("logm", sla.logm, ("spd",), [(mat,)]),
         row("sqrtm", sla.sqrtm, ("spd",), [(mat,)]),

@@ -281,6 +281,12 @@ ROWS = [
     OpCase("ones_like", lambda x: x * np.ones_like(x), shapes=ALL),
     OpCase("full_like", lambda x: x * np.full_like(x, 3.0), shapes=ALL),
     OpCase(
+        "full_like[traced fill]",
+        lambda v, x: np.full_like(x, v),
+        arity=2,
+        shapes=[((), (2, 3)), ((), (3,))],
+    ),
+    OpCase(
         "argmax",
         lambda x: x * np.argmax(x, axis=-1, keepdims=True).astype(x.dtype),
         shapes=[(3,), (2, 3)],
