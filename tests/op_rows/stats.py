@@ -175,6 +175,22 @@ def _rows():
             dtypes=F64,
         ),
         OpCase(
+            "stats.multivariate_normal.cdf",
+            mvn.cdf,
+            arity=3,
+            shapes=[((2,), (2,), (2, 2)), ((4, 2), (2,), (2, 2)), ((3, 1), (1,), (1, 1))],
+            sample=_mvn_args,
+            dtypes=F64,
+        ),
+        OpCase(
+            "stats.multivariate_normal.logcdf",
+            mvn.logcdf,
+            arity=3,
+            shapes=[((2,), (2,), (2, 2)), ((3, 1), (1,), (1, 1))],
+            sample=_mvn_args,
+            dtypes=F64,
+        ),
+        OpCase(
             "stats.multivariate_normal.logpdf[diagonal]",
             lambda x, mean, var: mvn.logpdf(x, mean, var),
             arity=3,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ...core import Tracer, concrete
+from ...transforms.custom import custom_jvp
 from .._require import scipy_module
 from .sampling import Sampling
 
@@ -67,6 +68,68 @@ class multivariate_normal_gen(Sampling):
         """
         return np.exp(self.logpdf(x, mean, cov, allow_singular))
 
+    def cdf(
+        self,
+        x: Any,
+        mean: Any = None,
+        cov: Any = 1,
+        allow_singular: bool = False,
+        maxpts: Any = None,
+        abseps: float = 1e-5,
+        releps: float = 1e-5,
+        *,
+        lower_limit: Any = None,
+        rng: Any = None,
+    ) -> Any:
+        """Return ``P(X <= x)`` for points of dimension one or two (shape ``(..., d)``).
+
+        Exact to rounding, in closed form (the normal cdf, and for two dimensions Owen's
+        formula with ``owens_t``), so SciPy's accuracy options (``maxpts``, ``abseps``,
+        ``releps``, ``rng``) have nothing to control. Differentiable to any order in ``x``,
+        ``mean`` and ``cov``. Three or more dimensions raise ``NotImplementedError``.
+
+        >>> import numpy as np
+        >>> float(multivariate_normal.cdf(np.zeros(2), np.zeros(2), np.eye(2)))  # 1/2 · 1/2
+        0.25
+        """
+        if lower_limit is not None:
+            raise NotImplementedError(
+                "functional_ad.scipy.stats.multivariate_normal.cdf: lower_limit is not "
+                "supported; compute the box probability from cdf values at its corners"
+            )
+        x, mean, cov, dim = _points(x, mean, cov)
+        if dim == 1:
+            return sc.ndtr((x[..., 0] - mean[..., 0]) / np.sqrt(_variances(cov, dim)[..., 0]))
+        if dim == 2:
+            variances = _variances(cov, dim)
+            scale = np.sqrt(variances)
+            h = (x[..., 0] - mean[..., 0]) / scale[..., 0]
+            k = (x[..., 1] - mean[..., 1]) / scale[..., 1]
+            if np.ndim(cov) < 2:
+                rho = np.zeros_like(h)
+            else:
+                rho = (cov[..., 0, 1] + cov[..., 1, 0]) / (2 * scale[..., 0] * scale[..., 1])
+            return _bivariate_normal_cdf(h, k, rho)
+        raise NotImplementedError(
+            f"functional_ad.scipy.stats.multivariate_normal.cdf: points of dimension {dim}; "
+            "only dimensions one and two have a closed form here. For more, differentiate "
+            "a Monte Carlo estimate (the mean of ndtr-smoothed indicators), or call "
+            "scipy.stats.multivariate_normal.cdf on plain values (no derivative)"
+        )
+
+    def logcdf(self, x: Any, mean: Any = None, cov: Any = 1, **options: Any) -> Any:
+        """Return ``log P(X <= x)`` (``log_ndtr`` in one dimension); see ``cdf``.
+
+        >>> import numpy as np
+        >>> round(float(multivariate_normal.logcdf(np.zeros(2), cov=np.eye(2))), 6)  # log 1/4
+        -1.386294
+        """
+        x, mean, cov, dim = _points(x, mean, cov)
+        if dim == 1:
+            z = (x[..., 0] - mean[..., 0]) / np.sqrt(_variances(cov, dim)[..., 0])
+            return sc.log_ndtr(z)
+        return np.log(self.cdf(x, mean, cov, **options))
+
     def entropy(self, mean: Any = None, cov: Any = 1) -> Any:
         """Return the differential entropy ``(d log(2πe) + log det cov) / 2``.
 
@@ -80,6 +143,58 @@ class multivariate_normal_gen(Sampling):
         else:
             log_det = 2 * np.sum(np.log(np.diagonal(np.linalg.cholesky(cov))))
         return 0.5 * (dim * (LOG_2PI + 1) + log_det)
+
+
+def _points(x: Any, mean: Any, cov: Any) -> tuple[Any, Any, Any, int]:
+    """``x`` as points of shape ``(..., d)`` (SciPy's reading), the mean, cov and ``d``."""
+    dim = _dimension(mean, cov, x)
+    if mean is None:
+        mean = np.zeros(dim)
+    if np.ndim(x) == 0 or (dim == 1 and np.shape(x)[-1:] != (1,)):
+        x = np.expand_dims(x, -1)
+    return x, np.reshape(mean, np.shape(mean) if np.ndim(mean) else (1,)), cov, dim
+
+
+def _variances(cov: Any, dim: int) -> Any:
+    """The diagonal of ``cov`` given as a matrix, a vector or a scalar."""
+    if np.ndim(cov) < 2:
+        return cov * np.ones(dim)
+    return np.diagonal(cov, axis1=-2, axis2=-1)
+
+
+@custom_jvp
+def _bivariate_normal_cdf(h: Any, k: Any, rho: Any) -> Any:
+    """``P(U <= h, V <= k)`` for standard normals of correlation ``rho``, by Owen's formula
+    ``(Φ(h) + Φ(k))/2 - T(h, a_h) - T(k, a_k) - β`` (exact limits where h or k is 0)."""
+    s = np.sqrt((1 - rho) * (1 + rho))
+    h_zero, k_zero = h == 0, k == 0
+    h_safe, k_safe = np.where(h_zero, 1.0, h), np.where(k_zero, 1.0, k)
+    # T(h, a_h) with a_h = (k/h - rho)/s; as h -> 0 from the side the β below assumes,
+    # a_h -> sign(k) ∞ and T -> sign(k)/4
+    t_h = np.where(h_zero, np.sign(k) / 4, sc.owens_t(h, (k / h_safe - rho) / s))
+    t_k = np.where(k_zero, np.sign(h) / 4, sc.owens_t(k, (h / k_safe - rho) / s))
+    beta = np.where((h * k > 0) | ((h * k == 0) & (h + k >= 0)), 0.0, 0.5)
+    value = (sc.ndtr(h) + sc.ndtr(k)) / 2 - t_h - t_k - beta
+    origin = 0.25 + np.arcsin(rho) / (2 * math.pi)  # h = k = 0
+    return np.where(h_zero & k_zero, origin, value)
+
+
+@_bivariate_normal_cdf.defjvp
+def _bivariate_normal_cdf_jvp(primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+    """∂h = φ(h) Φ((k - ρh)/s), ∂k = φ(k) Φ((h - ρk)/s), ∂ρ = the bivariate density."""
+    (h, k, rho), (h_dot, k_dot, rho_dot) = primals, tangents
+    s2 = (1 - rho) * (1 + rho)
+    s = np.sqrt(s2)
+    density_h = np.exp(-h * h / 2) / math.sqrt(2 * math.pi)
+    density_k = np.exp(-k * k / 2) / math.sqrt(2 * math.pi)
+    joint = np.exp(-(h * h - 2 * rho * h * k + k * k) / (2 * s2)) / (2 * math.pi * s)
+    out = _bivariate_normal_cdf(h, k, rho)
+    tangent = (
+        density_h * sc.ndtr((k - rho * h) / s) * h_dot
+        + density_k * sc.ndtr((h - rho * k) / s) * k_dot
+        + joint * rho_dot
+    )
+    return out, tangent
 
 
 def _spectrum(cov: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
