@@ -81,3 +81,29 @@ def test_leaving_the_traced_world_raises_a_named_error():
         fad.grad(lambda x: float(labelled(x).sum()))(X)
     with pytest.raises(TypeError, match="must return arrays or numbers"):
         fad.grad(lambda x: labelled(x).sum())(X)  # a DataArray: return its .data
+
+
+def test_a_traced_value_times_a_data_array_is_a_data_array_as_with_ndarray():
+    """NumPy's dispatch gives the DataArray's own __array_ufunc__ its turn on either side."""
+    data = xr.DataArray(np.array([1.0, 2.0, 3.0]), dims="t")
+
+    def f(x):
+        product = x * data
+        assert isinstance(product, xr.DataArray) and product.dims == ("t",)
+        assert isinstance(np.multiply(x, data), xr.DataArray)
+        return np.sum(product).data
+
+    assert float(fad.grad(f)(2.0)) == 6.0
+    assert float(fad.grad(lambda x: np.sum(data / x).data)(2.0)) == -6.0 / 4.0
+
+
+def test_an_operand_opting_out_of_ufuncs_gets_its_reflected_operator():
+    class OptsOut:
+        __array_ufunc__ = None
+
+        def __rmul__(self, other):
+            return "reflected"
+
+    seen = []
+    fad.grad(lambda x: (seen.append(x * OptsOut()), np.sin(x))[1])(1.0)
+    assert seen == ["reflected"]

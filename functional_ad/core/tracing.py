@@ -450,9 +450,31 @@ def register_front_end(ufunc_primitives: dict[Any, Primitive], **entries: Callab
     UFUNC_PRIMITIVES.update(ufunc_primitives)
 
 
+# operand types with no ufunc override of their own: the tracer handles them directly
+_PLAIN_TYPES = frozenset(
+    {float, int, bool, complex, np.ndarray, np.float64, np.float32, np.int64, np.int32}
+    | {np.complex128, np.complex64, np.bool_}
+)
+_NDARRAY_UFUNC = np.ndarray.__array_ufunc__
+
+
+def _foreign_override(x: Any) -> Any:
+    """The ufunc override of an operand that NumPy would let handle the call: ``None`` if it
+    opts out of ufuncs (``__array_ufunc__ = None``), its ``__array_ufunc__`` if it defines
+    its own (an xarray ``DataArray``, a pandas ``Series``...), else ``_NDARRAY_UFUNC``."""
+    if type(x) in _PLAIN_TYPES or isinstance(x, Tracer):
+        return _NDARRAY_UFUNC
+    return getattr(type(x), "__array_ufunc__", _NDARRAY_UFUNC)
+
+
 def _binary(ufunc: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``x op y`` and ``y op x`` as ``ufunc`` (what ndarray does), with a fast path: with a
-    constant on the other side, the tracer's own trace handles the call without a search."""
+    constant on the other side, the tracer's own trace handles the call without a search.
+
+    As for ndarray, an operand with ``__array_ufunc__ = None`` gets ``NotImplemented`` (its
+    own reflected operator runs), and one with its own override goes through the ufunc, so
+    that NumPy's dispatch gives it its turn (``x * data_array`` is a ``DataArray``).
+    """
 
     def forward(self: Tracer, other: Any) -> Any:
         prim = UFUNC_PRIMITIVES.get(ufunc)
@@ -460,6 +482,12 @@ def _binary(ufunc: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
             return ufunc(self, other)
         if isinstance(other, Tracer):
             return bind(prim, self, other)
+        if type(other) not in _PLAIN_TYPES:
+            override = _foreign_override(other)
+            if override is None:
+                return NotImplemented
+            if override is not _NDARRAY_UFUNC:
+                return ufunc(self, other)
         return self._trace.process(prim, (self, other), _NO_PARAMS)
 
     def reflected(self: Tracer, other: Any) -> Any:
@@ -468,6 +496,12 @@ def _binary(ufunc: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
             return ufunc(other, self)
         if isinstance(other, Tracer):
             return bind(prim, other, self)
+        if type(other) not in _PLAIN_TYPES:
+            override = _foreign_override(other)
+            if override is None:
+                return NotImplemented
+            if override is not _NDARRAY_UFUNC:
+                return ufunc(other, self)
         return self._trace.process(prim, (other, self), _NO_PARAMS)
 
     forward.__name__ = f"__{ufunc.__name__}__"
@@ -623,6 +657,10 @@ class Tracer:
     # ------------------------------------------------------------------ NumPy's protocols
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if len(inputs) > 1 and any(
+            _foreign_override(x) is not _NDARRAY_UFUNC for x in (*inputs, *kwargs.get("out", ()))
+        ):
+            return NotImplemented  # NumPy's protocol: the operand with its own override handles it
         if not kwargs and method == "__call__":
             prim = UFUNC_PRIMITIVES.get(ufunc)
             if prim is not None:
