@@ -294,3 +294,12 @@ def test_poch_at_the_poles_of_gamma(z, dz):
     gradient = grad(f)(np.array([z, m]))
     np.testing.assert_allclose(gradient, [dz * sc.gamma(z + m), 0.0], rtol=1e-14)
     assert gradient[1] == 0.0 and fad.hessian(f)(np.array([z, m]))[1, 1] == 0.0
+
+
+def test_qr_with_a_zero_on_the_diagonal_of_r_raises():
+    loss = lambda a: np.sum(np.linalg.qr(a)[0])
+    for a in (np.zeros((3, 2)), np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])):
+        with pytest.raises(ValueError, match="qr: no derivative in reverse mode"):
+            grad(loss)(a)
+        with pytest.raises(ValueError, match="qr: no derivative in forward mode"):
+            slope(loss, a, np.ones_like(a))
