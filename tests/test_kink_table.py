@@ -273,3 +273,35 @@ def test_spence_at_zero():
     with np.errstate(all="ignore"):
         assert grad(sc.spence)(0.0) == -np.inf
         assert np.isnan(second(sc.spence, 0.0))
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", np.inf, -np.inf, 1, -1])
+def test_cond_at_a_singular_matrix(p):
+    f = lambda a: np.linalg.cond(a, p)
+    singular = np.zeros((2, 2)) if p in (None, 2, -2) else np.array([[1.0, 2.0], [2.0, 4.0]])
+    with np.errstate(all="ignore"):
+        value, gradient = fad.value_and_grad(f)(singular)
+        assert value == np.inf and np.isnan(gradient).all()
+        assert np.isnan(slope(f, singular, np.eye(2)))
+        assert np.isnan(fad.hessian(f)(singular)).all()
+
+
+@pytest.mark.parametrize(("z", "dz"), [(0.0, 1.0), (-1.0, -1.0), (-2.0, 2.0)])
+def test_poch_at_the_poles_of_gamma(z, dz):
+    # poch(z, m) = Γ(z+m)/Γ(z) ≈ (-1)^n n! Γ(m - n) (z + n) near z = -n
+    m = 2.5
+    f = lambda v: sc.poch(v[0], v[1])
+    gradient = grad(f)(np.array([z, m]))
+    np.testing.assert_allclose(gradient, [dz * sc.gamma(z + m), 0.0], rtol=1e-14)
+    assert gradient[1] == 0.0 and fad.hessian(f)(np.array([z, m]))[1, 1] == 0.0
+    with np.errstate(all="ignore"):  # m = 0: poch jumps from 1 to 0 there, no derivative
+        assert np.isnan(grad(f)(np.array([z, 0.0]))).all()
+
+
+def test_qr_with_a_zero_on_the_diagonal_of_r_raises():
+    loss = lambda a: np.sum(np.linalg.qr(a)[0])
+    for a in (np.zeros((3, 2)), np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])):
+        with pytest.raises(ValueError, match="qr: no derivative in reverse mode"):
+            grad(loss)(a)
+        with pytest.raises(ValueError, match="qr: no derivative in forward mode"):
+            slope(loss, a, np.ones_like(a))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 import functional_ad as fad
-from tests.programs.check import Subject, check_all
+from tests.programs.check import Subject, check_all, check_compile, check_values, check_vmap
 
 VECTOR = np.array([0.7, -1.3, 0.4, 1.9, -0.6, 1.1])
 MATRIX = np.array([[0.7, -1.3, 0.4], [1.9, -0.6, 1.1], [-0.8, 0.5, 1.4]])
@@ -560,3 +560,97 @@ def test_reshape_after_a_write_through_a_transpose_is_still_a_view():
         return v1
 
     check(f, np.array([[0.5478, -0.9209], [-1.8361, -1.9339]]))
+
+
+# ----------------------------------------------------------------------------- special points
+# Ties, exact 0 and ±1, inf and NaN, and integer or boolean outputs (the programs test draws
+# them; these are written out by hand). Next to a tie central differences do not apply: the
+# values must be NumPy's and forward and reverse mode must make the same choice.
+
+TIES = np.array([1.0, 1.0, -1.0, 0.0, -1.0, 0.0])
+NONFINITE = np.array([0.5, np.inf, -1.0, np.nan, -np.inf, 0.0])
+
+
+def check_values_only(f, x, others=None):
+    subject = Subject.from_function(f, x, others=others or (x[::-1].copy(), -x))
+    for one in (check_values, check_vmap, check_compile):
+        one(subject)
+
+
+def test_ties_of_max_min_sort_clip_same_in_both_modes():
+    def f(x):
+        y = x.copy()
+        s = np.max(y) + np.min(y, axis=0)
+        z = np.sort(y)
+        c = np.clip(y, -1.0, 1.0)
+        return z * s, c + np.maximum(y, 0.0)
+
+    check_values_only(f, TIES)
+    np.testing.assert_allclose(fad.jacfwd(f)(TIES)[0], fad.jacrev(f)(TIES)[0], rtol=1e-14)
+    np.testing.assert_allclose(fad.jacfwd(f)(TIES)[1], fad.jacrev(f)(TIES)[1], rtol=1e-14)
+
+
+def test_non_finite_values_are_numpy_s_under_every_transform():
+    def f(x):
+        y = x.copy()
+        y[y > 0.3] *= 2.0
+        s = np.max(y) + np.sum(np.tanh(y))
+        return np.exp(-y) * s, np.sort(y), np.where(y > 0.0, y, 0.5)
+
+    check_values_only(f, NONFINITE)
+
+
+def test_integer_and_boolean_outputs_are_numpy_s_and_refused_by_grad():
+    def f(x):
+        y = np.sin(x)
+        return y, np.argmax(y), (y * 2.0).astype(int), y > 0.1, np.sum(x > 0.1)
+
+    check_values_only(f, VECTOR)
+    check_values_only(f, NONFINITE)
+    check_all(Subject.from_function(f, VECTOR))  # the float output: derivatives as before
+
+
+def test_integer_output_alone():
+    def f(x):
+        return np.argsort(x, kind="stable")
+
+    check_values_only(f, TIES)
+
+
+# ----------------------------------------------------------------------------- the checks bite
+
+
+def _fails(check, subject):
+    try:
+        check(subject)
+    except AssertionError as error:
+        return str(error)
+    return None
+
+
+def test_the_checks_catch_a_wrong_integer_value():
+    def f(x):
+        return np.argmax(x) if type(x) is np.ndarray else np.argmin(x)
+
+    subject = Subject.from_function(f, VECTOR)
+    for one in (check_values, check_vmap, check_compile):
+        assert _fails(one, subject), one.__name__
+
+
+def test_the_checks_catch_a_wrong_nan_or_inf():
+    def f(x):
+        y = x * 1.0
+        return y if type(x) is np.ndarray else np.nan_to_num(y)
+
+    subject = Subject.from_function(f, NONFINITE, others=(NONFINITE, NONFINITE))
+    for one in (check_values, check_vmap, check_compile):
+        assert _fails(one, subject), one.__name__
+
+    def g(x):  # a finite element wrong beside an inf: inf must not widen the tolerance
+        y = x * 1.0
+        return y if type(x) is np.ndarray else y + np.array([0.0, 0.0, 1.0])
+
+    x = np.array([np.inf, 0.5, 2.0])
+    subject = Subject.from_function(g, x, others=(x, x))
+    for one in (check_vmap, check_compile):
+        assert _fails(one, subject), one.__name__

@@ -16,6 +16,16 @@ test, from ``tests/programs/check.py``:
 - ``compile``: equals eager on the recording input and on fresh ones, and so does
   ``compile(grad)`` (``ConcreteValueError`` for a branch on a value).
 
+Inputs are generic values, or (``make_input``) hold special points: exact 0, -0, ±1, the
+thresholds the programs compare with and clip to, and repeated elements, so that ties of
+max, min, sort, clip and comparisons occur (central differences are skipped next to a tie;
+the transforms must still agree with each other), or also ±inf and NaN (values and vmap /
+compile values must equal NumPy's, NaN where NumPy has NaN; derivatives must run, and are
+not compared). About one program in five returns an integer or boolean result (argmax, a
+comparison, a count, ``astype(int)``), alone or beside floats: its value must be NumPy's
+under vjp, jvp, vmap and compile (with a zero tangent), and grad, value_and_grad, jacrev and
+hessian of it must raise TypeError; the float outputs are checked as before.
+
 Every check also asserts that the caller's input array is unchanged. A failure prints the
 program as Python source, its input, the transform and both values; hypothesis shrinks it
 first.
@@ -124,20 +134,28 @@ FEATURES = {
     "a branch on a value": "if np.sum(",
     "a write to the argument": "x *= ",
     "float32 input": "float32",
+    "np.sort (ties exchange slots)": "np.sort(",
+    "a min reduction": "min(",
+    "an argmax output": "np.argmax(",
+    "an astype(int) output": ".astype(int)",
+    "input with exact 0, ±1, thresholds and ties": "special=points",
+    "input with inf or NaN": "special=nonfinite",
 }
 
 
 def test_generated_programs_run_on_numpy_and_cover_every_feature() -> None:
-    """The programs every check runs in CI run on plain NumPy, return floats, and between
-    them use every feature."""
+    """The programs every check runs in CI run on plain NumPy, return floats, integers or
+    booleans (some only those), and between them use every feature."""
     sources: list[str] = []
+    output_kinds: list[str] = []
 
     def collect(program: Program) -> None:
         subject = Subject.from_program(program)
         outputs = subject.plain(subject.x)
-        assert all(o.dtype.kind == "f" for o in outputs)
+        assert all(o.dtype.kind in "fiub" for o in outputs)
+        output_kinds.append("".join(sorted({o.dtype.kind for o in outputs})))
         assert program.source().startswith("def f(x):\n")
-        sources.append(program.source() + program.dtype)
+        sources.append(program.source() + program.dtype + f" special={program.special}")
 
     counter = [0]
     _run(collect, "programs", counter)
@@ -145,3 +163,5 @@ def test_generated_programs_run_on_numpy_and_cover_every_feature() -> None:
     text = "\n".join(sources)
     missing = [name for name, marker in FEATURES.items() if marker not in text]
     assert not missing, f"no generated program has: {missing}"
+    # integer and boolean outputs, alone and beside floats
+    assert {"b", "i", "bf", "fi"} <= set(output_kinds), sorted(set(output_kinds))

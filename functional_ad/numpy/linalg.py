@@ -359,11 +359,43 @@ def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
 
 @implements(np.linalg.cond)
 def cond(x: Any, p: Any = None) -> Any:
-    """``np.linalg.cond``: ratio of singular values, or ``norm(x) * norm(inv(x))``."""
+    """``np.linalg.cond``: ratio of singular values, or ``norm(x) * norm(inv(x))``.
+
+    As in NumPy, a singular matrix has condition number inf (never LinAlgError); there the
+    derivative is undefined and is NaN in every entry (see the kink-convention table).
+    """
+    shape = shape_of(x)
+    if len(shape) >= 2 and 0 in shape[-2:]:
+        raise np.linalg.LinAlgError("cond is not defined on empty arrays")
     if p is None or p == 2 or p == -2:
         s = svd_p(x)[1]
-        return s[..., -1] / s[..., 0] if p == -2 else s[..., 0] / s[..., -1]
-    return norm(x, p, axis=(-2, -1)) * norm(inv_p(x), p, axis=(-2, -1))
+        top, bottom = (s[..., -1], s[..., 0]) if p == -2 else (s[..., 0], s[..., -1])
+        vanishing = bottom == 0  # x/0: a safe divisor, so no 0 · inf reaches the derivative
+        r = np.where(vanishing, np.nan, top / np.where(vanishing, 1, bottom))
+    else:
+        if len(shape) < 2 or shape[-1] != shape[-2]:
+            raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+        # singular exactly when LU meets a zero pivot, as for NumPy's inv; invert I there
+        singular = slogdet_p(x)[0] == 0
+        safe = np.where(singular[..., None, None], np.eye(shape[-1], dtype=x.dtype), x)
+        r = norm(x, p, axis=(-2, -1)) * norm(inv_p(safe), p, axis=(-2, -1))
+        r = np.where(singular, np.nan, r)
+    return _infinite_condition(x, r)
+
+
+def _infinite_condition(x: Any, r: Any) -> Any:
+    """NumPy's NaN → inf (unless ``x`` has a NaN), and a NaN derivative wherever a finite
+    ``x`` has an infinite condition number: ``u / 0`` with ``u = exp(0 Σx)`` is inf, and its
+    derivatives of every order are ``0 / 0``."""
+    finite = np.isfinite(x)
+    undefined = ~np.isfinite(r) & np.all(finite, axis=(-2, -1))
+    r = np.where(np.isnan(r) & ~np.any(np.isnan(x), axis=(-2, -1)), np.inf, r)
+    entries = np.real(np.where(finite, x, 0))
+    u = np.exp(0 * np.sum(entries, axis=(-2, -1)))
+    denominator = np.where(undefined, 0, 1).astype(r.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        marker = u / denominator
+    return np.where(undefined, marker, r)
 
 
 @implements(np.linalg.tensorinv)

@@ -417,10 +417,44 @@ def _skew_T(u: Any) -> Any:
     return out
 
 
+_QR_MODES = {
+    "jvp": "forward mode (jvp, jacfwd, hvp, hessian)",
+    "vjp": "reverse mode (grad, value_and_grad, vjp, jacrev, hessian)",
+}
+
+
+def _qr_r_inverse(r: Any, mode: str) -> Any:
+    """``R^-1`` for qr's rules; a zero on the diagonal of ``R`` (a column of ``A`` in the span
+    of the ones before it) raises ValueError: Q and R have no derivative there."""
+    diagonal = np.diagonal(r, axis1=-2, axis2=-1)
+    if np.any(diagonal == 0):
+        column = int(np.argmax(np.any(np.reshape(diagonal == 0, (-1, diagonal.shape[-1])), 0)))
+        raise ValueError(
+            f"numpy.linalg.qr: no derivative in {_QR_MODES[mode]} at a rank-deficient input: "
+            f"R has a zero on its diagonal (column {column} of A is zero or a combination of "
+            "the columns before it), where Q and R are not differentiable; differentiate "
+            "at a full-rank input, or use a factorization whose derivative exists there "
+            "(np.linalg.svd for singular values, np.linalg.lstsq or pinv for projections)"
+        )
+    return np.linalg.inv(r)
+
+
+# the inverse of R, checked: its rules are those of inv
+qr_r_inverse_p = primitive(
+    "qr_r_inverse",
+    _qr_r_inverse,
+    jvp=lambda r_dot, y, r, mode: -(y @ r_dot @ y),
+    vjp=lambda y_bar, y, r, mode: -(_mT(y) @ _ct(y_bar, y) @ _mT(y)),
+    batch=_batch_aligned,
+    family=FAMILY,
+    reads=((-1,),),
+)
+
+
 def _qr_tall_jvp(q: Any, r: Any, a_dot: Any) -> tuple[Any, Any]:
     # A = QR (M >= N, diag R real): C = Q^H dA R^-1, Omega = skew(C),
     # dQ = Q Omega + dA R^-1 - Q C,  dR = (C - Omega) R
-    b = a_dot @ inv_p(r)
+    b = a_dot @ qr_r_inverse_p(r, mode="jvp")
     c = _H(q) @ b
     omega = _skew(c)
     return q @ omega + b - q @ c, (c - omega) @ r
@@ -436,7 +470,7 @@ def _qr_tall_vjp(q: Any, r: Any, q_bar: Any, r_bar: Any) -> Any:
         c_bar, omega_bar = _add(c_bar, e_bar), _add(omega_bar, -e_bar)
     c_bar = c_bar + _skew_T(omega_bar)
     b_bar = _add(b_bar, _conj(q) @ c_bar)
-    return b_bar @ _mT(inv_p(r))
+    return b_bar @ _mT(qr_r_inverse_p(r, mode="vjp"))
 
 
 def _qr_jvp(tangents: list, y: tuple, a: Any) -> tuple[Any, Any]:

@@ -142,13 +142,14 @@ def declare(sc: Any) -> dict[str, Any]:
     p["riemann_zeta"] = nary(
         "special.riemann_zeta", sc._ufuncs._riemann_zeta, [zeta_x], reads=((),)
     )
-    # poch(z, m) = Γ(z+m)/Γ(z): ∂z = y (ψ(z+m) - ψ(z)), ∂m = y ψ(z+m)
+    # poch(z, m) = Γ(z+m)/Γ(z): ∂z = y (ψ(z+m) - ψ(z)), ∂m = y ψ(z+m); for z < 1/2 by the
+    # reflection 1/Γ(z) = sin(πz) Γ(1-z)/π, finite at the poles z = 0, -1, ... of Γ(z)
     p["poch"] = nary(
         "special.poch",
         sc.poch,
         [
-            lambda y, z, m: y * (sc.digamma(z + m) - sc.digamma(z)),
-            lambda y, z, m: y * sc.digamma(z + m),
+            lambda y, z, m: _poch_d_z(sc, y, z, m),
+            lambda y, z, m: _poch_d_m(sc, y, z, m),
         ],
         reads=((-1, 0, 1), (-1, 0, 1)),
     )
@@ -203,6 +204,41 @@ def declare(sc: Any) -> dict[str, Any]:
         reads=((-1, 1), (-1, 0, 1)),
     )
     return p
+
+
+# poch's reflected form is used on -POCH_REFLECT_BELOW < z < 1/2: there 1/Γ(z) has zeros
+# (z = 0, -1, ...), where y (ψ(z+m) - ψ(z)) is 0·∞, and cancels to second order near them
+POCH_REFLECT_BELOW = 100.0
+
+
+def _poch_reflected(sc: Any, z: Any, m: Any) -> tuple[Any, Any, Any, Any]:
+    """Where the reflected form applies, and on a safe copy of ``z`` there,
+    ``Γ(z+m) Γ(1-z)/π``, ``sin(πz)`` and ``cos(πz)`` (exact 0 and ±1 at integers)."""
+    reflect = (z < 0.5) & (z > -POCH_REFLECT_BELOW)
+    z = where_p(reflect, z, 0.0)
+    k = np.round(z)
+    sign = 1.0 - 2.0 * (k - 2.0 * np.floor(k / 2.0))  # (-1)^k
+    turn = math.pi * (z - k)
+    ratio = sc.gamma(z + m) * sc.gamma(1.0 - z) / math.pi
+    return reflect, ratio, sign * np.sin(turn), sign * np.cos(turn)
+
+
+def _poch_d_z(sc: Any, y: Any, z: Any, m: Any) -> Any:
+    """∂poch/∂z: ``y (ψ(z+m) - ψ(z))``, reflected: ``R (sin(πz)(ψ(z+m) - ψ(1-z)) + π cos(πz))``
+    with ``R = Γ(z+m) Γ(1-z)/π``."""
+    reflect, ratio, sin_pz, cos_pz = _poch_reflected(sc, z, m)
+    z_r = where_p(reflect, z, 0.0)
+    reflected = ratio * (sin_pz * (sc.digamma(z_r + m) - sc.digamma(1.0 - z_r)) + math.pi * cos_pz)
+    z_d = where_p(reflect, 1.0, z)
+    direct = y * (sc.digamma(z_d + m) - sc.digamma(z_d))
+    return where_p(reflect, reflected, direct)
+
+
+def _poch_d_m(sc: Any, y: Any, z: Any, m: Any) -> Any:
+    """∂poch/∂m: ``y ψ(z+m)``, reflected: ``R sin(πz) ψ(z+m)`` (0 at z = 0, -1, ...)."""
+    reflect, ratio, sin_pz, _ = _poch_reflected(sc, z, m)
+    z_r = where_p(reflect, z, 0.0)
+    return where_p(reflect, ratio * sin_pz * sc.digamma(z_r + m), y * sc.digamma(z + m))
 
 
 SMALL_LAMBDA = 1e-3

@@ -53,6 +53,51 @@ class Subject:
     probe: Callable[[np.ndarray], tuple[Any, Probe]] | None = None
     seed: int = 0
 
+    @property
+    def finite(self) -> bool:
+        """True when every input is finite (central differences are defined)."""
+        return all(bool(np.all(np.isfinite(x))) for x in (self.x, *self.others))
+
+    def non_float_outputs(self) -> list[int]:
+        """The positions of the outputs that are integer or boolean arrays."""
+        return [i for i, e in enumerate(self.plain(self.x)) if e.dtype.kind not in "fc"]
+
+    def float_subject(self) -> Subject | None:
+        """This subject restricted to its float outputs (None if it has none), for the checks
+        of derivatives; itself when every output is a float."""
+        count = len(self.plain(self.x))
+        dropped = self.non_float_outputs()
+        if not dropped:
+            return self
+        keep = [i for i in range(count) if i not in dropped]
+        if not keep:
+            return None
+        probe = self.probe
+
+        def select(out: Any) -> Any:
+            leaves = out if isinstance(out, tuple) else (out,)
+            chosen = tuple(leaves[i] for i in keep)
+            return chosen[0] if len(chosen) == 1 else chosen
+
+        def f(x: np.ndarray) -> Any:
+            return select(self.f(x))
+
+        def probed(x: np.ndarray) -> tuple[Any, Probe]:
+            assert probe is not None
+            out, decisions = probe(x)
+            return select(out), decisions
+
+        return Subject(
+            f=f,
+            x=self.x,
+            source=self.source + f"# checked here: its float outputs {keep}\n",
+            others=self.others,
+            branch=self.branch,
+            mask_read=self.mask_read,
+            probe=None if probe is None else probed,
+            seed=self.seed,
+        )
+
     @classmethod
     def from_program(cls, program: Program) -> Subject:
         """The subject for a generated program."""
@@ -294,10 +339,12 @@ def _same(expected: tuple, got: Any, exact: bool, tol: float) -> bool:
         if np.shape(g) != e.shape or np.asarray(g).dtype != e.dtype:
             return False
         if exact:
-            if not np.array_equal(e, g, equal_nan=True) and not _close(
+            if np.array_equal(e, g, equal_nan=True):
+                continue
+            if e.dtype.kind not in "fc" or not _close(
                 e, g, ROUNDING_ULPS * float(np.finfo(e.dtype).eps)
             ):
-                return False
+                return False  # integers and booleans: equal or wrong
         elif not _close(e, g, tol):
             return False
     return True
@@ -307,7 +354,8 @@ def _close(expected: Any, got: Any, tol: float) -> bool:
     e, g = np.asarray(expected, dtype=np.float64), np.asarray(got, dtype=np.float64)
     if e.shape != g.shape:
         return False
-    scale = max(1.0, float(np.max(np.abs(e))) if e.size else 1.0)
+    finite = np.abs(e[np.isfinite(e)])  # ±inf must match exactly, not widen the tolerance
+    scale = max(1.0, float(np.max(finite)) if finite.size else 1.0)
     return bool(np.allclose(g, e, rtol=tol, atol=tol * scale, equal_nan=True))
 
 
@@ -319,9 +367,48 @@ def _directions(subject: Subject, shape: tuple[int, ...], salt: int) -> np.ndarr
 # ----------------------------------------------------------------------------- the checks
 
 
+def check_non_float_outputs(s: Subject, non_float: list[int]) -> None:
+    """Integer and boolean outputs: their values under vjp and jvp are NumPy's (their
+    tangents zero), and grad, value_and_grad, jacrev and hessian of them raise TypeError."""
+    expected = s.plain(s.x)
+    v = _directions(s, s.x.shape, 1).astype(s.x.dtype)
+    value, _ = s.call("vjp", lambda: fad.vjp(s.f, s.x))
+    if not _same(expected, value, exact=True, tol=0):
+        s.fail("vjp", "value differs from plain NumPy", expected, value)
+    value, tangent = s.call("jvp", lambda: fad.jvp(s.f, (s.x,), (v,)))
+    if not _same(expected, value, exact=True, tol=0):
+        s.fail("jvp", "value differs from plain NumPy", expected, value)
+    tangents = outputs_of(tangent) if not isinstance(tangent, tuple) else tangent
+    for i in non_float:
+        t = np.asarray(tangents[i])
+        if t.shape != expected[i].shape or np.any(t != 0):
+            s.fail("jvp", f"tangent of the integer output {i} is not zero", 0, t)
+    first = non_float[0]
+
+    def integer_scalar(x: Any) -> Any:
+        out = s.f(x)
+        return np.sum((out if isinstance(out, tuple) else (out,))[first])
+
+    why = "the output is an integer or boolean array"
+    for name, transform in (
+        ("grad", fad.grad),
+        ("value_and_grad", fad.value_and_grad),
+        ("hessian", fad.hessian),
+    ):
+        s.expect_error(name, lambda t=transform: t(integer_scalar)(s.x), TypeError, why)
+    s.expect_error("jacrev", lambda: fad.jacrev(s.f)(s.x), TypeError, why)
+
+
 def check_values(s: Subject) -> None:
     """The value under value_and_grad, vjp, jvp and hvp is NumPy's: same dtype and shape,
-    bitwise but for the rounding of a reduction's order."""
+    bitwise but for the rounding of a reduction's order (NaN where NumPy has NaN)."""
+    non_float = s.non_float_outputs()
+    if non_float:
+        check_non_float_outputs(s, non_float)
+        float_part = s.float_subject()
+        if float_part is None:
+            return
+        s = float_part
     expected = s.plain(s.x)
     expected_scalar = (np.asarray(s.plain_scalar(s.x)),)
     f, fs = s.f, scalar_of(s.f)
@@ -368,9 +455,14 @@ def _flat_jacobian(s: Subject, jac: Any, expected: tuple) -> np.ndarray:
 
 
 def check_derivatives(s: Subject) -> None:
-    """grad, vjp, jvp, jacfwd and jacrev equal central differences and each other."""
+    """grad, vjp, jvp, jacfwd and jacrev equal central differences and each other (of the
+    float outputs; at a non-finite input they must run, and nothing is compared)."""
+    float_part = s.float_subject()
+    if float_part is None:
+        return
+    s = float_part
     expected = s.plain(s.x)
-    jac_fd = finite_difference_jacobian(s)
+    jac_fd = finite_difference_jacobian(s) if s.finite else None
     fd_tol, agree = FD_TOL[s.dtype], AGREE_TOL[s.dtype]
     f, fs = s.f, scalar_of(s.f)
     shapes = [e.shape for e in expected]
@@ -399,6 +491,8 @@ def check_derivatives(s: Subject) -> None:
         got = tuple(np.shape(j) for j in (jac if isinstance(jac, tuple) else (jac,)))
         if got != expected_jac_shapes:
             s.fail(name, "Jacobian has the wrong shape", expected_jac_shapes, got)
+    if not s.finite:
+        return  # the rules' formulas at inf and NaN: no reference to compare with
     fwd = _flat_jacobian(s, jac_fwd, expected)
     rev = _flat_jacobian(s, jac_rev, expected)
     jv_flat = np.concatenate([np.asarray(t, dtype=np.float64).ravel() for t in outputs_of(jv)])
@@ -437,7 +531,12 @@ def _scalar_from_flat(s: Subject, flat: np.ndarray) -> float:
 
 
 def check_hessian(s: Subject) -> None:
-    """hessian is symmetric, equals second differences, and hvp equals hessian @ v."""
+    """hessian is symmetric, equals second differences, and hvp equals hessian @ v (of the
+    float outputs; at a non-finite input they must run, and nothing is compared)."""
+    float_part = s.float_subject()
+    if float_part is None:
+        return
+    s = float_part
     fs = scalar_of(s.f)
     n = s.x.size
     agree = AGREE_TOL[s.dtype]
@@ -449,6 +548,8 @@ def check_hessian(s: Subject) -> None:
     hv = hv[0] if isinstance(hv, tuple) else hv
     if np.shape(hv) != s.x.shape:
         s.fail("hvp", "H v is not shaped like x", s.x.shape, np.shape(hv))
+    if not s.finite:
+        return
     matrix = np.asarray(hess, dtype=np.float64).reshape(n, n)
     if not _close(matrix, matrix.T, agree):
         s.fail("hessian", "is not symmetric", matrix.T, matrix)

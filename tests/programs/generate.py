@@ -370,7 +370,7 @@ def _axis(draw: Callable, ndim: int, allow_tuple: bool = True) -> Any:
 def reduction(draw: Callable, state: State) -> StepDraw:
     a = draw(st.sampled_from(state.floats()))
     ndim = len(state.shape(a))
-    func = draw(st.sampled_from(("sum", "mean", "max", "prod")))
+    func = draw(st.sampled_from(("sum", "mean", "max", "prod", "min")))
     axis = _axis(draw, ndim)
     keepdims = draw(st.booleans())
     args = "" if axis is None else f", axis={axis}"
@@ -378,7 +378,9 @@ def reduction(draw: Callable, state: State) -> StepDraw:
         args += ", keepdims=True"
     method = isinstance(state.env[a], np.ndarray) and draw(st.booleans())
     expr = f"{a}.{func}({args[2:]})" if method else f"np.{func}({a}{args})"
-    probes = (probe(f"_probe.top({a}, {axis})"),) if func == "max" else ()
+    probes: tuple[str, ...] = ()
+    if func in ("max", "min"):
+        probes = (probe(f"_probe.top({'-' if func == 'min' else ''}{a}, {axis})"),)
     name = state.fresh("s")
     return Step((*probes, f"{name} = {expr}")), (name,)
 
@@ -742,6 +744,19 @@ def _is_cube(shape: tuple[int, ...]) -> bool:
     return len(shape) > 2 and len(set(shape)) == 1
 
 
+def sort(draw: Callable, state: State) -> StepDraw:
+    """np.sort along an axis (or of the flattened array): ties exchange slots."""
+    candidates = [n for n in state.arrays() if state.env[n].ndim >= 1]
+    if not candidates:
+        return None
+    a = draw(st.sampled_from(candidates))
+    ndim = state.env[a].ndim
+    axis = draw(st.sampled_from((-1, None, *range(ndim))))
+    name = state.fresh("z")
+    call = f"np.sort({a})" if axis == -1 else f"np.sort({a}, axis={axis})"
+    return Step((probe(f"_probe.order({a}, {axis})"), f"{name} = {call}")), (name,)
+
+
 def copy(draw: Callable, state: State) -> StepDraw:
     a = draw(st.sampled_from(state.arrays()))
     form = draw(
@@ -860,6 +875,7 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (aug_whole, 2),
     (reduction, 2),
     (copy, 1),
+    (sort, 1),
     (unpack, 1),
     (split, 1),
     (array_split, 1),
@@ -875,7 +891,7 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (putmask, 1),
     (fill, 1),
     (fill_diagonal, 2),
-    (add_at, 1),
+    (add_at, 2),
     (join, 2),
     (loop, 2),
     (mask_read, 1),
@@ -885,12 +901,48 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
 _WEIGHTED = tuple(kind for kind, weight in STEP_KINDS for _ in range(weight))
 
 
+# ----------------------------------------------------------------------------- non-float outputs
+
+INTEGER_FORMS = (
+    "np.argmax({a}{axis})",
+    "{a} > {t}",
+    "({a} * 2.0).astype(int)",
+    "np.sum({a} > {t}{axis})",
+    "np.argmin({a}{axis})",
+    "np.sign({a}).astype(np.int8)",
+    "np.argsort({a}{axis}, kind='stable')",
+    "np.isnan({a}) | ({a} <= {t})",
+    "np.count_nonzero({a} >= {t}{axis})",
+    "np.floor({a}).astype(np.int64) + 1",
+)
+
+
+def integer_output(draw: Callable, state: State) -> StepDraw:
+    """A last step whose result is an integer or boolean array (an argmax, a comparison, a
+    count, an ``astype(int)``): its value must be NumPy's, and grad must refuse it."""
+    a = draw(st.sampled_from(state.floats()))
+    form = draw(st.sampled_from(INTEGER_FORMS))
+    ndim = len(state.shape(a))
+    axis = ""
+    if ndim and ("axis" in form) and draw(st.booleans()):
+        axis = f", axis={draw(st.integers(-ndim, ndim - 1))}"
+    if "argsort" in form and not ndim:
+        return None
+    expr = form.format(a=a, t=draw(st.sampled_from(THRESHOLDS)), axis=axis)
+    name = state.fresh("k")
+    return Step((f"{name} = {expr}",)), (name,)
+
+
 # ----------------------------------------------------------------------------- programs
 
 
+SPECIAL_INPUTS = ("", "", "", "", "points", "points", "nonfinite")
+
+
 @st.composite
-def input_specs(draw: Callable) -> tuple[tuple[int, ...], str, int]:
-    """Shape (0-d to 3-d, at most 16 elements), dtype and seed of a program's input."""
+def input_specs(draw: Callable) -> tuple[tuple[int, ...], str, int, str]:
+    """Shape (0-d to 3-d, at most 16 elements), dtype, seed and kind of values (generic,
+    special points, non-finite: see ``make_input``) of a program's input."""
     ndim = draw(st.integers(0, 3))
     shape: tuple[int, ...] = ()
     for _ in range(ndim):
@@ -898,14 +950,17 @@ def input_specs(draw: Callable) -> tuple[tuple[int, ...], str, int]:
         shape += (draw(st.integers(1, min(4, room))),)
     dtype = "float32" if draw(st.integers(0, 7)) == 7 else "float64"
     seed = draw(st.integers(0, 2**16))
-    return shape, dtype, seed
+    special = draw(st.sampled_from(SPECIAL_INPUTS))
+    return shape, dtype, seed, special
 
 
 @st.composite
 def programs(draw: Callable, max_steps: int = 10) -> Program:
     """A random program of at most ``max_steps`` steps after the copy of its input."""
-    shape, dtype, seed = draw(input_specs())
-    state = State(make_input(shape, dtype, seed))
+    shape, dtype, seed, special = draw(input_specs())
+    # a program is drawn on finite values (the non-finite ones are added to the same input)
+    drawn_on = "points" if special == "nonfinite" else special
+    state = State(make_input(shape, dtype, seed, drawn_on))
     step, names = first_step(draw, state)
     assert try_add(state, step, names)
     for _ in range(max_steps):
@@ -921,5 +976,12 @@ def programs(draw: Callable, max_steps: int = 10) -> Program:
     extra = (
         draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True)) if candidates else []
     )
+    outputs = ("y", *extra)
+    # about one program in five also returns an integer or boolean result (or only that)
+    if draw(st.integers(0, 4)) == 4:
+        drawn = integer_output(draw, state)
+        if drawn is not None and try_add(state, *drawn):
+            integer = drawn[1][0]
+            outputs = (integer,) if draw(st.booleans()) else (*outputs, integer)
     flags = frozenset().union(*(s.flags for s in state.steps))
-    return Program(shape, dtype, seed, tuple(state.steps), ("y", *extra), flags)
+    return Program(shape, dtype, seed, tuple(state.steps), outputs, flags, special)

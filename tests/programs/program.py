@@ -12,6 +12,7 @@ difference is only meaningful where every point of its stencil takes the same de
 from __future__ import annotations
 
 import linecache
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,7 @@ class Program:
     steps: tuple[Step, ...]
     outputs: tuple[str, ...]
     flags: frozenset[str] = field(default=frozenset())
+    special: str = ""  # "", "points" or "nonfinite": see ``make_input``
 
     def source(self, probe: bool = False, name: str = "f") -> str:
         """The program as the source of ``def f(x): ...`` (with probe calls if asked)."""
@@ -63,17 +65,43 @@ class Program:
 
     def input(self, which: int = 0) -> np.ndarray:
         """Input number ``which`` of the program: ``0`` is the point checked, others are fresh."""
-        return make_input(self.shape, self.dtype, self.seed + 7919 * which)
+        return make_input(self.shape, self.dtype, self.seed + 7919 * which, self.special)
 
     def describe(self) -> str:
         """The program and its input as code a reader can paste."""
         return f"{self.source()}\nx = {show_array(self.input())}\n"
 
 
-def make_input(shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
-    """Generic values in [-2, 2] rounded to 4 decimals (ties unlikely, printed exactly)."""
+# exact special values an input may hold: zeros, ±1 and the thresholds the programs compare
+# with, clip to and take the maximum with (so that their ties occur)
+SPECIAL_VALUES = (0.0, 1.0, -1.0, -0.0, 0.3, -0.4, 0.1, 0.7, -1.1)
+NONFINITE_VALUES = (np.inf, -np.inf, np.nan)
+
+
+def make_input(shape: tuple[int, ...], dtype: str, seed: int, special: str = "") -> np.ndarray:
+    """Values in [-2, 2] rounded to 4 decimals (generic: ties unlikely, printed exactly).
+
+    ``special="points"`` sets about half of the elements to special values: exact 0, ±1, a
+    threshold of the programs, or a copy of another element (a tie for max, min, sort and
+    clip). ``special="nonfinite"`` does the same, then sets one or more elements to ±inf or
+    NaN (checked for values only: central differences need finite inputs).
+    """
     rng = np.random.default_rng(seed)
-    return np.array(np.round(rng.uniform(-2.0, 2.0, size=shape), 4), dtype=dtype)
+    x = np.round(rng.uniform(-2.0, 2.0, size=shape), 4)
+    if special not in ("points", "nonfinite"):
+        return np.array(x, dtype=dtype)
+    flat = x.reshape(-1)
+    for i in np.flatnonzero(rng.random(flat.size) < 0.5):
+        if flat.size > 1 and rng.random() < 0.4:
+            flat[i] = flat[rng.integers(flat.size)]  # a tie with another element
+        else:
+            flat[i] = SPECIAL_VALUES[rng.integers(len(SPECIAL_VALUES))]
+    if special == "nonfinite":
+        for i in rng.choice(
+            flat.size, size=1 + int(rng.integers(max(1, flat.size // 3))), replace=False
+        ):
+            flat[i] = NONFINITE_VALUES[rng.integers(len(NONFINITE_VALUES))]
+    return np.array(flat.reshape(shape), dtype=dtype)
 
 
 def show_array(a: Any) -> str:
@@ -82,6 +110,7 @@ def show_array(a: Any) -> str:
     body = np.array2string(
         a, separator=", ", threshold=10_000, max_line_width=90, prefix="x = np.array("
     )
+    body = re.sub(r"\b(inf|nan)\b", r"np.\1", body)  # pasteable: np.inf, -np.inf, np.nan
     dtype = "" if a.dtype == np.float64 else f", dtype=np.{a.dtype}"
     return f"np.array({body}{dtype})"
 
@@ -119,6 +148,18 @@ class Probe:
             gap = ordered[..., -1] - ordered[..., -2]
             if bool(np.any(gap <= 1e-9 * (1.0 + np.abs(ordered[..., -1])))):
                 self.tie = True
+
+    def order(self, a: Any, axis: Any) -> None:
+        """Record the stable order ``np.sort`` puts ``a`` in and whether two elements tie."""
+        a = np.asarray(a, dtype=np.float64)
+        if axis is None:
+            a, axis = a.reshape(-1), 0
+        self.decisions.append(np.argsort(a, axis=axis, kind="stable"))
+        ordered = np.sort(a, axis=axis)
+        gap = np.diff(ordered, axis=axis)
+        scale = 1.0 + np.abs(np.delete(ordered, 0, axis=axis))
+        if gap.size and bool(np.any(gap <= 1e-9 * scale)):
+            self.tie = True
 
     def count(self, mask: Any) -> None:
         """Record how many elements a boolean mask selects (a value-dependent shape)."""
