@@ -467,6 +467,18 @@ def _foreign_override(x: Any) -> Any:
     return getattr(type(x), "__array_ufunc__", _NDARRAY_UFUNC)
 
 
+def _defer(ufunc: Any, other: Any, operands: tuple) -> Any:
+    """What an operator does with ``other`` before handling it itself: ``NotImplemented`` if
+    it opts out of ufuncs, the ufunc's own dispatch if it has an override of its own, or
+    ``_NDARRAY_UFUNC`` when the tracer handles it."""
+    override = _foreign_override(other)
+    if override is None:
+        return NotImplemented
+    if override is not _NDARRAY_UFUNC:
+        return ufunc(*operands)
+    return _NDARRAY_UFUNC
+
+
 def _binary(ufunc: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """``x op y`` and ``y op x`` as ``ufunc`` (what ndarray does), with a fast path: with a
     constant on the other side, the tracer's own trace handles the call without a search.
@@ -483,11 +495,9 @@ def _binary(ufunc: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
         if isinstance(other, Tracer):
             return bind(prim, self, other)
         if type(other) not in _PLAIN_TYPES:
-            override = _foreign_override(other)
-            if override is None:
-                return NotImplemented
-            if override is not _NDARRAY_UFUNC:
-                return ufunc(self, other)
+            result = _defer(ufunc, other, (self, other))
+            if result is not _NDARRAY_UFUNC:
+                return result
         return self._trace.process(prim, (self, other), _NO_PARAMS)
 
     def reflected(self: Tracer, other: Any) -> Any:
@@ -497,11 +507,9 @@ def _binary(ufunc: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
         if isinstance(other, Tracer):
             return bind(prim, other, self)
         if type(other) not in _PLAIN_TYPES:
-            override = _foreign_override(other)
-            if override is None:
-                return NotImplemented
-            if override is not _NDARRAY_UFUNC:
-                return ufunc(other, self)
+            result = _defer(ufunc, other, (other, self))
+            if result is not _NDARRAY_UFUNC:
+                return result
         return self._trace.process(prim, (other, self), _NO_PARAMS)
 
     forward.__name__ = f"__{ufunc.__name__}__"
