@@ -80,6 +80,13 @@ class Primitive:
     and the coverage report; ``elementwise`` says that its output is as large as each
     argument (a ufunc), which reverse mode uses to tell large nodes cheaply.
 
+    ``jet(prim, series, y, *args, **params)`` is the rule of Taylor mode (``jet``): ``series``
+    holds, per argument, ``None`` (a constant) or the list ``[x1, ..., xK]`` of its
+    normalized Taylor coefficients (``x(t) = x + x1 t + x2 t**2 + ...``; a coefficient may
+    be ``None`` for zero), and it returns the output's list ``[y1, ..., yK]`` (``None`` for
+    a zero coefficient), or ``None`` to leave the call to the generic rule. Without it,
+    ``jet`` differentiates ``t -> prim(x(t))`` by nested forward mode (slower, not wrong).
+
     Everything is fixed when the primitive is declared: assigning any of it afterwards
     raises ``TypeError``, and so does a number of rules or reads that does not match.
 
@@ -106,6 +113,7 @@ class Primitive:
         "reads",
         "family",
         "elementwise",
+        "jet",
         "differentiable",
     )
 
@@ -123,6 +131,7 @@ class Primitive:
         reads: Sequence[Sequence[int]] | None = None,
         family: str = "",
         elementwise: bool = False,
+        jet: Rule | None = None,
     ) -> None:
         jvp_rules = _as_rules(jvp)
         vjp_rules = _as_rules(vjp)
@@ -153,6 +162,7 @@ class Primitive:
         self.reads = reads_declared
         self.family = family
         self.elementwise = elementwise
+        self.jet = jet
         # (assigned last: from here on every attribute is fixed)
         self.differentiable = any(r is not None for r in (jvp, vjp, jvp_joint, vjp_joint))
 

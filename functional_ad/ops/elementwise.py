@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core import Primitive, zero_derivative
 from ..core.zeros import Zero
+from . import series
 from .batching import batch_elementwise
 from .registry import (
     broadcast_like,
@@ -45,9 +46,11 @@ def unary(
     *,
     reads: tuple[int, ...],
     family: str = FAMILY,
+    jet: Callable[..., Any] | None = None,
 ) -> Primitive:
     """A one-argument ufunc whose derivative is ``d(y, x)`` (so ``y_dot = x_dot * d``);
-    ``reads`` says which of ``y`` (-1) and ``x`` (0) ``d`` reads.
+    ``reads`` says which of ``y`` (-1) and ``x`` (0) ``d`` reads; ``jet`` is its Taylor
+    rule (``functional_ad.ops.series``).
 
     Holomorphic on complex inputs when ``d`` is the complex derivative.
 
@@ -66,6 +69,7 @@ def unary(
         family=family,
         batch=batch_elementwise,
         elementwise=True,
+        jet=jet,
     )
     return prim
 
@@ -82,6 +86,7 @@ def linear(name: str, ufunc: np.ufunc, apply: Callable[[Any], Any]) -> Primitive
         family=FAMILY,
         batch=batch_elementwise,
         elementwise=True,
+        jet=series.linear_rule,
     )
     return prim
 
@@ -94,10 +99,11 @@ def binary(
     *,
     reads: tuple[tuple[int, ...], tuple[int, ...]],
     family: str = FAMILY,
+    jet: Callable[..., Any] | None = None,
 ) -> Primitive:
     """A broadcasting two-argument ufunc with partials ``dx(y, x, z)`` and ``dz(y, x, z)``;
     ``reads`` says which of ``y`` (-1), ``x`` (0) and ``z`` (1) each partial reads (``()``
-    for a ``None`` partial, whose argument has no derivative)."""
+    for a ``None`` partial, whose argument has no derivative); ``jet`` is its Taylor rule."""
 
     def rules(d: Callable | None, which: int) -> tuple[Callable, Callable]:
         if d is None:  # (None here: the output does not depend smoothly on that argument)
@@ -121,6 +127,7 @@ def binary(
         family=family,
         batch=batch_elementwise,
         elementwise=True,
+        jet=jet,
     )
     return prim
 
@@ -190,6 +197,7 @@ add = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.linear_rule,
 )
 
 
@@ -210,6 +218,7 @@ sub = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.linear_rule,
 )
 mul = primitive(
     "mul",
@@ -220,6 +229,7 @@ mul = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.multilinear_rule,
 )
 # d(x/z) = dx/z - y dz/z
 div = primitive(
@@ -237,6 +247,7 @@ div = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.div_rule,
 )
 neg = linear("neg", np.negative, lambda t: -t)
 pos = linear("pos", np.positive, lambda t: t)
@@ -273,7 +284,7 @@ def _python_log(x: complex) -> complex:
     return math.log(x) if x > 0 else math.nan
 
 
-power = binary("pow", np.power, _pow_dx, _pow_dz, reads=((0, 1), (-1, 0)))
+power = binary("pow", np.power, _pow_dx, _pow_dz, reads=((0, 1), (-1, 0)), jet=series.power_rule)
 
 
 square = primitive(
@@ -285,14 +296,17 @@ square = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.square_rule,
 )
-reciprocal = unary("reciprocal", np.reciprocal, lambda y, x: -(y * y), reads=(-1,))
+reciprocal = unary(
+    "reciprocal", np.reciprocal, lambda y, x: -(y * y), reads=(-1,), jet=series.reciprocal_rule
+)
 
 # ---------------------------------------------------------------- exponentials and logarithms
 
-exp = unary("exp", np.exp, lambda y, x: y, reads=(-1,))
+exp = unary("exp", np.exp, lambda y, x: y, reads=(-1,), jet=series.exp_rule)
 exp2 = unary("exp2", np.exp2, lambda y, x: y * LN2, reads=(-1,))
-expm1 = unary("expm1", np.expm1, lambda y, x: y + 1, reads=(-1,))
+expm1 = unary("expm1", np.expm1, lambda y, x: y + 1, reads=(-1,), jet=series.expm1_rule)
 log = primitive(
     "log",
     np.log,
@@ -302,6 +316,7 @@ log = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.log_rule,
 )  # x > 0
 log2 = primitive(
     "log2",
@@ -332,6 +347,7 @@ log1p = primitive(
     batch=batch_elementwise,
     reads=((0,),),
     elementwise=True,
+    jet=series.log1p_rule,
 )  # x > -1
 # sqrt'(0) = inf, as the limit from the right
 sqrt = primitive(
@@ -343,6 +359,7 @@ sqrt = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.sqrt_rule,
 )
 # real only; cbrt'(0) = inf, and y ** -2 (not 1 / (y * y): inf * 0 in the product rule)
 # gives cbrt''(0) = -inf, the limit from the right, as JAX
@@ -366,16 +383,18 @@ logaddexp2 = binary(
 # ---------------------------------------------------------------- trigonometric and hyperbolic
 # On complex inputs these are the principal branches and the rules their complex derivatives.
 
-sin = unary("sin", np.sin, lambda y, x: np.cos(x), reads=(0,))
-cos = unary("cos", np.cos, lambda y, x: -np.sin(x), reads=(0,))
-tan = unary("tan", np.tan, lambda y, x: 1 + y * y, reads=(-1,))
+sin = unary("sin", np.sin, lambda y, x: np.cos(x), reads=(0,), jet=series.sin_rule)
+cos = unary("cos", np.cos, lambda y, x: -np.sin(x), reads=(0,), jet=series.cos_rule)
+tan = unary("tan", np.tan, lambda y, x: 1 + y * y, reads=(-1,), jet=series.tan_rule)
 arcsin = unary("arcsin", np.arcsin, lambda y, x: 1 / np.sqrt(1 - x * x), reads=(0,))  # |x| < 1
 arccos = unary("arccos", np.arccos, lambda y, x: -1 / np.sqrt(1 - x * x), reads=(0,))  # |x| < 1
-arctan = unary("arctan", np.arctan, lambda y, x: 1 / (1 + x * x), reads=(0,))
-sinh = unary("sinh", np.sinh, lambda y, x: np.cosh(x), reads=(0,))
-cosh = unary("cosh", np.cosh, lambda y, x: np.sinh(x), reads=(0,))
+arctan = unary(
+    "arctan", np.arctan, lambda y, x: 1 / (1 + x * x), reads=(0,), jet=series.arctan_rule
+)
+sinh = unary("sinh", np.sinh, lambda y, x: np.cosh(x), reads=(0,), jet=series.sinh_rule)
+cosh = unary("cosh", np.cosh, lambda y, x: np.sinh(x), reads=(0,), jet=series.cosh_rule)
 # -(y² - 1) rather than 1 - y²: the same value, and NumPy reuses each temporary in place
-tanh = unary("tanh", np.tanh, lambda y, x: -(y * y - 1), reads=(-1,))
+tanh = unary("tanh", np.tanh, lambda y, x: -(y * y - 1), reads=(-1,), jet=series.tanh_rule)
 arcsinh = unary("arcsinh", np.arcsinh, lambda y, x: 1 / np.sqrt(x * x + 1), reads=(0,))
 # 1/sqrt(x-1)/sqrt(x+1) rather than 1/sqrt(x²-1): equal for x > 1, and the principal
 # branch's derivative for complex x (the two differ for Re x < 0)
@@ -455,6 +474,7 @@ real = primitive(
     batch=batch_elementwise,
     reads=((),),
     elementwise=True,
+    jet=series.linear_rule,
 )
 
 
@@ -476,6 +496,7 @@ imag = primitive(
     batch=batch_elementwise,
     reads=((),),
     elementwise=True,
+    jet=series.linear_rule,
 )
 
 # The angle of a real number is 0 or pi: piecewise constant.
@@ -508,8 +529,10 @@ absolute = primitive(
     batch=batch_elementwise,
     reads=((-1, 0),),
     elementwise=True,
+    jet=series.real_linear_rule,  # |x| is locally ±x for reals; not so for complex numbers
 )
-fabs = unary("fabs", np.fabs, lambda y, x: np.sign(x), reads=(0,))  # real only; fabs'(0) = 0
+# real only; fabs'(0) = 0
+fabs = unary("fabs", np.fabs, lambda y, x: np.sign(x), reads=(0,), jet=series.linear_rule)
 
 _real_sign = no_derivative("sign", np.sign, family=FAMILY, batch=batch_elementwise)
 
@@ -536,6 +559,7 @@ def _extremum(name: str, ufunc: np.ufunc, larger: bool, nan_wins: bool) -> Primi
         lambda y, x, z: _wins(x, z, larger, nan_wins),
         lambda y, x, z: _wins(z, x, larger, nan_wins),
         reads=((0, 1), (0, 1)),
+        jet=series.linear_rule,  # locally one of its arguments (ties: the jvp's average)
     )
 
 
@@ -679,6 +703,7 @@ convert = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.linear_rule,
 )  # the rule reads only the dtype of x
 copy = primitive(
     "copy",
@@ -689,6 +714,7 @@ copy = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    jet=series.linear_rule,
 )
 
 

@@ -6,15 +6,18 @@ from .derived import hvp, vhp
 from .forward import jvp
 from .jacobians import hessian, jacfwd, jacobian, jacrev
 from .reverse import grad, value_and_grad, vjp
+from .taylor import derivative, jet
 
 __all__ = [
     "compile",
+    "derivative",
     "grad",
     "hessian",
     "hvp",
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jet",
     "jvp",
     "value_and_grad",
     "vhp",
