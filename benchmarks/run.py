@@ -477,7 +477,29 @@ def workload_8() -> list[Case]:
         )
         return [Row(name, measured, times.ratio("plain", "compiled"), at_least(10))]
 
-    return [Case(name, fourth)]
+    return [Case(name, fourth), taylor_mode_case(x)]
+
+
+def taylor_mode_case(x: np.float64) -> Case:
+    """The 4th derivative of tanh in one Taylor pass (``derivative(f, order=4)``, eager)
+    against HIPS autograd's grad nested four times."""
+    name = "8. 4th derivative of tanh by Taylor mode vs autograd's nested grad"
+
+    def fourth_by_taylor(timing: Timing) -> list[Row]:
+        expected = tanh_fourth_derivative(x)
+        ours = fad.derivative(tanh, order=4)
+        check_close("derivative(tanh, order=4)", ours(x), expected)
+        theirs = None
+        if autograd is not None:
+            theirs = nested_grad(autograd.grad, anp.tanh, 4)
+            check_close("autograd.grad^4", theirs(x), expected)
+        times = measure(
+            timing,
+            {"fad": lambda: ours(x), "autograd": (lambda: theirs(x)) if theirs else None},
+        )
+        return [versus_autograd(name, times, at_most(0.03))]
+
+    return Case(name, fourth_by_taylor)
 
 
 # ---------------------------------------------------------------------------
