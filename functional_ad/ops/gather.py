@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, zero_derivative
+from . import series
 from .batching import broadcast_batch
 from .registry import no_derivative, primitive, shape_of
 
@@ -120,6 +121,7 @@ gather: Primitive = primitive(
     family=FAMILY,
     batch=_gather,
     reads=((1,), ()),
+    jet=series.linear_rule,
 )
 # the transpose of gather: repeated indices add up
 scatter_add: Primitive = primitive(
@@ -136,6 +138,7 @@ scatter_add: Primitive = primitive(
     family=FAMILY,
     batch=_scatter_add,
     reads=((), (0,)),
+    jet=series.linear_rule,
 )
 
 argsort = no_derivative(
@@ -183,6 +186,7 @@ take: Primitive = primitive(
     family=FAMILY,
     batch=_take,
     reads=((1,), ()),
+    jet=series.linear_rule,
 )
 # the transpose of take: values added into zeros at the indices along ``axis``
 take_add: Primitive = primitive(
@@ -196,4 +200,5 @@ take_add: Primitive = primitive(
     family=FAMILY,
     batch=_take_add,
     reads=((), (0,)),
+    jet=series.linear_rule,
 )

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Tracer, concrete
+from . import series
 from .batching import broadcast_batch, to_rank
 from .registry import no_derivative, primitive, shape_of, unbroadcast
 
@@ -168,6 +169,7 @@ index_add: Primitive = primitive(
     reads=((), ()),
     family=FAMILY,
     batch=batch_index_update,
+    jet=series.linear_rule,
 )
 
 
@@ -209,6 +211,7 @@ embed: Primitive = primitive(
     reads=((),),
     family=FAMILY,
     batch=_embed,
+    jet=series.linear_rule,
 )
 
 
@@ -225,6 +228,7 @@ getitem_p = primitive(
     reads=((),),
     family=FAMILY,
     batch=_getitem,
+    jet=series.linear_rule,
 )
 
 

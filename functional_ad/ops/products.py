@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive
+from . import series
 from .batching import example_ndim, to_rank
 from .registry import primitive, shape_of, unbroadcast
 
@@ -94,6 +95,7 @@ matmul = primitive(
     reads=((1,), (0,)),  # each rule reads the other factor (and shapes)
     family=FAMILY,
     batch=_matmul,
+    jet=series.multilinear_rule,
 )
 
 # ---------------------------------------------------------------- einsum
@@ -172,4 +174,5 @@ einsum_p = primitive(
     family=FAMILY,
     batch=_einsum,
     reads=None,  # any number of operands: every value is kept,
+    jet=series.multilinear_rule,
 )

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive
+from . import series
 from .batching import shift_axis_param
 from .registry import primitive, shape_of
 
@@ -47,6 +48,7 @@ reduce_sum = primitive(
     reads=((),),
     family=FAMILY,
     batch=shift_axis_param("axis"),
+    jet=series.linear_rule,
 )
 
 
@@ -101,6 +103,7 @@ def _extremum(name: str, impl: Any) -> Any:
         reads=((-1, 0),),
         family=FAMILY,
         batch=shift_axis_param("axis"),
+        jet=series.linear_rule,  # locally the extreme element (ties: the jvp's average)
     )
 
 
@@ -170,6 +173,7 @@ cumsum_p = primitive(
     family=FAMILY,
     batch=_batch_scan,
     reads=((),),
+    jet=series.linear_rule,
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, zero_derivative
+from . import series
 from .batching import batch_elementwise, broadcast_batch, to_rank
 from .registry import primitive, shape_of, unbroadcast
 
@@ -44,6 +45,7 @@ reshape_p = primitive(
     reads=((),),
     family=FAMILY,
     batch=_reshape,
+    jet=series.linear_rule,
 )
 transpose_p = primitive(
     "transpose",
@@ -53,6 +55,7 @@ transpose_p = primitive(
     reads=((),),
     family=FAMILY,
     batch=_transpose,
+    jet=series.linear_rule,
 )
 broadcast_to_p = primitive(
     "broadcast_to",
@@ -62,6 +65,7 @@ broadcast_to_p = primitive(
     reads=((),),
     family=FAMILY,
     batch=_broadcast_to,
+    jet=series.linear_rule,
 )
 
 
@@ -93,6 +97,7 @@ concatenate_p = primitive(
     family=FAMILY,
     batch=_concatenate,
     reads=None,  # any number of arguments: every value is kept,
+    jet=series.linear_rule,
 )
 
 # where(c, x, z): the tangent flows from x where c holds and from z elsewhere
@@ -112,6 +117,7 @@ where_p = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     reads=((), (0,), (0,)),
+    jet=series.linear_rule,
 )
 
 
