@@ -159,6 +159,17 @@ def test_integer_power_exact_at_zero():
     assert fad.derivative(lambda x: x**0, 2)(0.0) == 0.0
 
 
+def test_fractional_power_at_zero_takes_the_generic_rule():
+    # d2/dx2 x**2.5 = 3.75 x**0.5 is 0 at 0 and the third derivative is inf: no 0/0
+    assert fad.derivative(lambda x: x**2.5, 2)(0.0) == 0.0
+    with np.errstate(divide="ignore"):
+        assert fad.derivative(lambda x: x**2.5, 3)(0.0) == np.inf
+    x = np.array([0.7, 1.3])
+    series = ([np.ones(2), 0.5 * np.ones(2), np.zeros(2)],)
+    _, got = fad.jet(lambda x: x**-1.5, (x,), series)
+    assert_series_close(got, path_derivatives(lambda x: x**-1.5, (x,), series), rtol=1e-12)
+
+
 # ---------------------------------------------------------------- the op table
 
 SMOOTH_ROWS = [

@@ -284,19 +284,36 @@ def div_rule(prim: Primitive, series: list, y: Any, a: Any, b: Any) -> list:
 
 
 def power_rule(prim: Primitive, series: list, y: Any, x: Any, p: Any) -> list | None:
-    """``x ** p`` for a constant non-negative integer ``p`` (repeated Cauchy products,
-    exact at ``x = 0``); any other exponent goes to the generic rule."""
+    """``x ** p`` for a constant scalar ``p``: repeated Cauchy products for a non-negative
+    integer (exact at ``x = 0``), else the recurrence of ``x y' = p y x'`` where every ``x``
+    is a nonzero array; any other case (a series in ``p``, ``x`` traced by an outer
+    transform, a zero in ``x``) goes to the generic rule."""
     sx, sp = series
     if sp is not None or sx is None or isinstance(p, Tracer) or np.ndim(p) != 0:
         return None
-    n = float(np.real(p))
-    if n != int(n) or not 0 <= n <= 64 or np.iscomplexobj(p):
-        return None
     order = len(sx)
     xs = full(x, sx, order)
+    n = complex(p)
+    if n.imag == 0 and n.real == int(n.real) and 0 <= n.real <= 64:
+        return _integer_power(xs, int(n.real), order)
+    if not isinstance(x, (np.ndarray, np.generic)) or not np.all(x != 0):
+        return None
+    # k x0 yk = sum_{j=1..k} (p j - (k - j)) xj y_{k-j}
+    ys: Series = [y]
+    for k in range(1, order + 1):
+        total = None
+        for j in range(1, k + 1):
+            xj = xs[j]
+            if xj is not None and ys[k - j] is not None:
+                term = ((p * j - (k - j)) * xj) * ys[k - j]
+                total = term if total is None else total + term
+        ys.append(None if total is None else total / (k * xs[0]))
+    return ys[1:]
+
+
+def _integer_power(xs: Series, n: int, order: int) -> list:
     result: Series | None = None
     base = xs
-    n = int(n)
     while n:  # binary powering, truncated at the order
         if n & 1:
             result = base if result is None else _product(result, base, order)
