@@ -85,7 +85,7 @@ class Primitive:
     normalized Taylor coefficients (``x(t) = x + x1 t + x2 t**2 + ...``; a coefficient may
     be ``None`` for zero), and it returns the output's list ``[y1, ..., yK]`` (``None`` for
     a zero coefficient), or ``None`` to leave the call to the generic rule. Without it,
-    ``jet`` differentiates ``t -> prim(x(t))`` by nested forward mode (slower, not wrong).
+    ``jet`` expands ``t -> prim(x(t))`` from the jvp rules (slower, not wrong).
 
     Everything is fixed when the primitive is declared: assigning any of it afterwards
     raises ``TypeError``, and so does a number of rules or reads that does not match.

@@ -4,9 +4,11 @@ Each tracer holds a primal value and the normalized Taylor coefficients ``[x1, .
 a path ``x(t) = x + x1 t + ... + xK t**K`` through it (a coefficient ``None`` is zero). A
 primitive with a ``jet`` rule (``functional_ad.ops.series``) maps the coefficients of its
 arguments to those of its output in one pass; one without runs the generic rule, which
-differentiates ``t -> prim(x(t))`` ``K`` times by nested forward mode: ``2**K`` evaluations of
-the primitive and its jvp rules, slower but exact. The public functions take and give the
-coefficients in JAX's convention, as derivatives along the path (``k!`` times ours).
+solves ``y' = jvp(x'; y, x)`` order by order with jets of its jvp rules (``K`` of them), or,
+for a primitive with several results, differentiates ``t -> prim(x(t))`` ``K`` times by
+nested forward mode (``2**K`` evaluations): slower than a rule, but exact. The public
+functions take and give the coefficients in JAX's convention, as derivatives along the
+path (``k!`` times ours).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from ..core import Primitive, Trace, Tracer, new_trace
 from ..core.tree import tree_flatten, tree_unflatten
 from ..core.zeros import Zero, tangent_dtype
+from ..ops.series import tangent_map
 from .common import (
     check_like,
     check_outputs,
@@ -125,8 +128,69 @@ def _all_none(items: Sequence[Any]) -> bool:
 def generic_rule(
     prim: Primitive, series: Sequence[list | None], y: Any, primals: list, params: dict, order: int
 ) -> Any:
+    """The coefficients of ``prim`` along the path ``t -> prim(x(t))`` for a primitive
+    without a jet rule: from its jvp rules in Taylor mode (one result), or by nested forward
+    mode (several results)."""
+    if prim.multiple_results:
+        return nested_forward_rule(prim, series, y, primals, params, order)
+    return jvp_rule_series(prim, series, y, primals, params, order)
+
+
+def jvp_rule_series(
+    prim: Primitive, series: Sequence[list | None], y: Any, primals: list, params: dict, order: int
+) -> list:
+    """The coefficients of ``y(t) = prim(x(t))`` from ``y' = jvp(x'; y, x)``, order by order.
+
+    The jvp rules hold along the path, so the coefficient ``m - 1`` of ``y'`` is the jet of
+    order ``m - 1`` of the rules at the series of ``x'``, ``y`` and ``x`` known so far, and
+    ``ym`` is that over ``m``. The rules are made of primitives, so this costs ``order`` jets
+    of the rules rather than ``2**order`` evaluations.
+    """
+    ys: list = [y]
+    for m in range(1, order + 1):
+        inner = m - 1
+        if inner == 0:
+            tangents = [None if s is None else s[0] for s in series]
+            y_dot = tangent_map(prim, tangents, y, tuple(primals), params)
+        else:
+            with new_trace(JetTrace, "jet", inner) as trace:
+                tangents = [
+                    None if s is None else _derivative_tracer(trace, s, inner, p)
+                    for s, p in zip(series, primals, strict=True)
+                ]
+                args = tuple(
+                    p if s is None else _tracer(trace, p, s[:inner])
+                    for s, p in zip(series, primals, strict=True)
+                )
+                out = tangent_map(prim, tangents, _tracer(trace, y, ys[1:]), args, params)
+                top = trace.lower_series(out) if out is not None else None
+                y_dot = None if top is None else top[inner - 1]
+        ys.append(None if y_dot is None else (y_dot if m == 1 else y_dot * (1.0 / m)))
+    return ys[1:]
+
+
+def _tracer(trace: JetTrace, primal: Any, coefficients: list) -> Any:
+    """``primal`` with ``coefficients`` in ``trace``, or ``primal`` itself if all are zero."""
+    return primal if _all_none(coefficients) else JetTracer(trace, primal, coefficients)
+
+
+def _derivative_tracer(trace: JetTrace, s: list, inner: int, like: Any) -> Any:
+    """The series of ``x'(t)`` to order ``inner``: coefficient ``j`` is ``(j + 1) x_{j+1}``;
+    ``None`` if all are zero."""
+    terms = [None if c is None else c * float(j) for j, c in enumerate(s[1 : inner + 1], 2)]
+    first = s[0]
+    if first is None:
+        if _all_none(terms):
+            return None
+        first = np.zeros(np.shape(like), tangent_dtype(like))
+    return _tracer(trace, first, terms)
+
+
+def nested_forward_rule(
+    prim: Primitive, series: Sequence[list | None], y: Any, primals: list, params: dict, order: int
+) -> Any:
     """The coefficients of ``prim`` along the path ``t -> prim(x(t))`` by ``order`` nested
-    jvps in ``t`` (for primitives without a jet rule): one list per result."""
+    jvps in ``t``: one list per result."""
     coefficient_dtypes = [
         np.dtype(getattr(c, "dtype", np.result_type(c)))
         for s in series
