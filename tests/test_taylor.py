@@ -119,7 +119,13 @@ ELEMENTARY = [
     ("abs(sin), sin < 0", lambda x: np.abs(np.sin(x)), -sympy.sin(X), (3.3, 6.0)),
     ("maximum", lambda x: np.maximum(x**3, 0.1), X**3, (0.6, 2.0)),
     ("minimum", lambda x: np.minimum(x**3, 0.1), sympy.Integer(0) * X + 0.1, (0.6, 2.0)),
-    ("arcsinh (generic rule)", np.arcsinh, sympy.asinh(X), (-2.0, 2.0)),
+    ("arcsinh", np.arcsinh, sympy.asinh(X), (-2.0, 2.0)),
+    ("arctanh", np.arctanh, sympy.atanh(X), (-0.8, 0.8)),
+    ("exp2", np.exp2, 2**X, (-2.0, 2.0)),
+    ("log2", np.log2, sympy.log(X, 2), (0.2, 3.0)),
+    ("log10", np.log10, sympy.log(X, 10), (0.2, 3.0)),
+    ("arccos (generic rule)", np.arccos, sympy.acos(X), (-0.8, 0.8)),
+    ("cbrt (generic rule)", np.cbrt, sympy.cbrt(X), (0.2, 3.0)),
 ]
 
 
@@ -145,7 +151,13 @@ def test_tanh_fourth_derivative_closed_form():
 def test_special_functions_against_sympy():
     from functional_ad.scipy import special
 
-    for f, expr in [(special.erf, sympy.erf(X)), (special.expit, 1 / (1 + sympy.exp(-X)))]:
+    cases = [
+        (special.erf, sympy.erf(X)),
+        (special.erfc, sympy.erfc(X)),
+        (special.ndtr, (1 + sympy.erf(X / sympy.sqrt(2))) / 2),
+        (special.expit, 1 / (1 + sympy.exp(-X))),
+    ]
+    for f, expr in cases:
         for x in (-1.3, 0.0, 0.4):
             for k in range(6):
                 exact = float(sympy.diff(expr, X, k).subs(X, x))
@@ -426,3 +438,56 @@ def test_names_and_kwargs():
     assert d3.__name__ == "derivative_of_f"
     assert np.isclose(d3(0.5, scale=2.0), -2 * np.cos(0.5))
     assert np.isclose(d3(0.5, 1.0, scale=2.0), -2 * np.cos(0.5))
+
+
+def test_the_common_primitives_have_jet_rules():
+    import functional_ad.scipy.special  # noqa: F401  (registers the special functions)
+    from functional_ad.ops.registry import PRIMITIVES
+
+    expected = [
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "neg",
+        "exp",
+        "exp2",
+        "expm1",
+        "log",
+        "log2",
+        "log10",
+        "log1p",
+        "sin",
+        "cos",
+        "tan",
+        "sinh",
+        "cosh",
+        "tanh",
+        "arcsinh",
+        "arctanh",
+        "arctan",
+        "sqrt",
+        "square",
+        "reciprocal",
+        "pow",
+        "abs",
+        "maximum",
+        "minimum",
+        "where",
+        "sum",
+        "max",
+        "min",
+        "cumsum",
+        "reshape",
+        "transpose",
+        "broadcast_to",
+        "concatenate",
+        "getitem",
+        "matmul",
+        "einsum",
+        "special.erf",
+        "special.erfc",
+        "special.ndtr",
+        "special.expit",
+    ]
+    assert [name for name in expected if PRIMITIVES[name].jet is None] == []

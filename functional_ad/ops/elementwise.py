@@ -305,7 +305,7 @@ reciprocal = unary(
 # ---------------------------------------------------------------- exponentials and logarithms
 
 exp = unary("exp", np.exp, lambda y, x: y, reads=(-1,), jet=series.exp_rule)
-exp2 = unary("exp2", np.exp2, lambda y, x: y * LN2, reads=(-1,))
+exp2 = unary("exp2", np.exp2, lambda y, x: y * LN2, reads=(-1,), jet=series.exp2_rule)
 expm1 = unary("expm1", np.expm1, lambda y, x: y + 1, reads=(-1,), jet=series.expm1_rule)
 log = primitive(
     "log",
@@ -327,6 +327,7 @@ log2 = primitive(
     batch=batch_elementwise,
     reads=((0,),),
     elementwise=True,
+    jet=series.log2_rule,
 )
 log10 = primitive(
     "log10",
@@ -337,6 +338,7 @@ log10 = primitive(
     batch=batch_elementwise,
     reads=((0,),),
     elementwise=True,
+    jet=series.log10_rule,
 )
 log1p = primitive(
     "log1p",
@@ -395,13 +397,21 @@ sinh = unary("sinh", np.sinh, lambda y, x: np.cosh(x), reads=(0,), jet=series.si
 cosh = unary("cosh", np.cosh, lambda y, x: np.sinh(x), reads=(0,), jet=series.cosh_rule)
 # -(y² - 1) rather than 1 - y²: the same value, and NumPy reuses each temporary in place
 tanh = unary("tanh", np.tanh, lambda y, x: -(y * y - 1), reads=(-1,), jet=series.tanh_rule)
-arcsinh = unary("arcsinh", np.arcsinh, lambda y, x: 1 / np.sqrt(x * x + 1), reads=(0,))
+arcsinh = unary(
+    "arcsinh",
+    np.arcsinh,
+    lambda y, x: 1 / np.sqrt(x * x + 1),
+    reads=(0,),
+    jet=series.arcsinh_rule,
+)
 # 1/sqrt(x-1)/sqrt(x+1) rather than 1/sqrt(x²-1): equal for x > 1, and the principal
 # branch's derivative for complex x (the two differ for Re x < 0)
 arccosh = unary(
     "arccosh", np.arccosh, lambda y, x: 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)), reads=(0,)
 )
-arctanh = unary("arctanh", np.arctanh, lambda y, x: 1 / (1 - x * x), reads=(0,))  # |x| < 1
+arctanh = unary(
+    "arctanh", np.arctanh, lambda y, x: 1 / (1 - x * x), reads=(0,), jet=series.arctanh_rule
+)  # |x| < 1
 deg2rad = linear("deg2rad", np.deg2rad, lambda t: t * RAD_PER_DEG)
 rad2deg = linear("rad2deg", np.rad2deg, lambda t: t * DEG_PER_RAD)
 # arctan2(x, z) = angle of (z, x): partials z/(x²+z²) and -x/(x²+z²)

@@ -21,6 +21,10 @@ from ..core.zeros import Zero
 
 Series = list  # [x0, x1, ..., xK]: coefficients, None for zero
 
+# Python floats, not NumPy scalars: a np.float64 factor would turn float32 series to float64
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
+
 
 def plus(*terms: Any) -> Any:
     """The sum of the terms that are not ``None`` (``None`` if all are)."""
@@ -242,11 +246,7 @@ def square_series(x: Series, y0: Any, order: int) -> list:
 
 def erf_series(x: Series, y0: Any, order: int) -> list:
     """erf: ``y' = (2/sqrt(pi)) exp(-x**2) x'``."""
-    minus_square = [None] + [scale(-1.0, square_coefficient(x, m)) for m in range(1, order)]
-    e0 = np.exp(-(x[0] * x[0]))
-    e = [e0, *solve_ode(minus_square, e0, lambda y, m: y[m], order - 1)]
-    u = [scale(2.0 / math.sqrt(math.pi), c) for c in e]
-    return [ode_step(x, u, k) for k in range(1, order + 1)]
+    return _gaussian_ode(x, 2.0 / math.sqrt(math.pi), -1.0, order)
 
 
 def arctan_series(x: Series, y0: Any, order: int) -> list:
@@ -256,7 +256,76 @@ def arctan_series(x: Series, y0: Any, order: int) -> list:
     return [ode_step(x, u, k) for k in range(1, order + 1)]
 
 
+def exp2_series(x: Series, y0: Any, order: int) -> list:
+    """exp2: ``y' = ln(2) y x'``."""
+    return solve_ode(x, y0, lambda y, m: scale(LN2, y[m]), order)
+
+
+def log2_series(x: Series, y0: Any, order: int) -> list:
+    """log2: the series of log over ln(2)."""
+    return [scale(1 / LN2, c) for c in _log_of(x, x[0], y0 * LN2, order)]
+
+
+def log10_series(x: Series, y0: Any, order: int) -> list:
+    """log10: the series of log over ln(10)."""
+    return [scale(1 / LN10, c) for c in _log_of(x, x[0], y0 * LN10, order)]
+
+
+def arcsinh_series(x: Series, y0: Any, order: int) -> list:
+    """arcsinh: ``y' = x' / sqrt(1 + x**2)`` (``1 + x**2 > 0``)."""
+    q = [1 + x[0] * x[0]] + [square_coefficient(x, m) for m in range(1, order)]
+    u = power_series(q, 1 / np.sqrt(q[0]), -0.5, order - 1)
+    return [ode_step(x, u, k) for k in range(1, order + 1)]
+
+
+def arctanh_series(x: Series, y0: Any, order: int) -> list:
+    """arctanh: ``y' = x' / (1 - x**2)``."""
+    q = [1 - x[0] * x[0]] + [scale(-1.0, square_coefficient(x, m)) for m in range(1, order)]
+    u = [1 / q[0], *divide_series([1.0] + [None] * order, q, 1 / q[0], order - 1)]
+    return [ode_step(x, u, k) for k in range(1, order + 1)]
+
+
+def _gaussian_ode(x: Series, c: float, a: float, order: int) -> list:
+    """``[y1, ..., yK]`` for ``y' = c exp(a x**2) x'`` (erf, erfc, ndtr)."""
+    exponent = [None] + [scale(a, square_coefficient(x, m)) for m in range(1, order)]
+    e0 = np.exp(a * (x[0] * x[0]))
+    e = [e0, *solve_ode(exponent, e0, lambda y, m: y[m], order - 1)]
+    u = [scale(c, coefficient) for coefficient in e]
+    return [ode_step(x, u, k) for k in range(1, order + 1)]
+
+
+def erfc_series(x: Series, y0: Any, order: int) -> list:
+    """erfc: ``y' = -(2/sqrt(pi)) exp(-x**2) x'``."""
+    return _gaussian_ode(x, -2.0 / math.sqrt(math.pi), -1.0, order)
+
+
+def ndtr_series(x: Series, y0: Any, order: int) -> list:
+    """ndtr (the normal CDF): ``y' = exp(-x**2/2) / sqrt(2 pi) x'``."""
+    return _gaussian_ode(x, 1.0 / math.sqrt(2.0 * math.pi), -0.5, order)
+
+
+def power_series(x: Series, y0: Any, p: float, order: int) -> Series:
+    """``[y0, y1, ..., yK]`` of ``y = x**p`` from ``x y' = p y x'`` (``x0`` nonzero)."""
+    ys: Series = [y0]
+    for k in range(1, order + 1):
+        total = None
+        for j in range(1, k + 1):
+            xj = x[j]
+            if xj is not None and ys[k - j] is not None:
+                term = ((p * j - (k - j)) * xj) * ys[k - j]
+                total = term if total is None else total + term
+        ys.append(None if total is None else total / (k * x[0]))
+    return ys
+
+
 exp_rule = unary_rule(exp_series)
+exp2_rule = unary_rule(exp2_series)
+log2_rule = unary_rule(log2_series)
+log10_rule = unary_rule(log10_series)
+arcsinh_rule = _no_complex(arcsinh_series)
+arctanh_rule = _no_complex(arctanh_series)
+erfc_rule = _no_complex(erfc_series)
+ndtr_rule = _no_complex(ndtr_series)
 expm1_rule = unary_rule(expm1_series)
 tanh_rule = unary_rule(tanh_series)
 tan_rule = unary_rule(tan_series)
@@ -298,17 +367,7 @@ def power_rule(prim: Primitive, series: list, y: Any, x: Any, p: Any) -> list | 
         return _integer_power(xs, int(n.real), order)
     if not isinstance(x, (np.ndarray, np.generic)) or not np.all(x != 0):
         return None
-    # k x0 yk = sum_{j=1..k} (p j - (k - j)) xj y_{k-j}
-    ys: Series = [y]
-    for k in range(1, order + 1):
-        total = None
-        for j in range(1, k + 1):
-            xj = xs[j]
-            if xj is not None and ys[k - j] is not None:
-                term = ((p * j - (k - j)) * xj) * ys[k - j]
-                total = term if total is None else total + term
-        ys.append(None if total is None else total / (k * xs[0]))
-    return ys[1:]
+    return power_series(xs, y, p, order)[1:]
 
 
 def _integer_power(xs: Series, n: int, order: int) -> list:

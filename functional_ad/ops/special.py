@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import series
 from .batching import batch_elementwise
 from .elementwise import binary, nonzero, unary
 from .registry import primitive
@@ -102,6 +103,7 @@ def _declare() -> dict[str, Any]:
         lambda y, x: TWO_OVER_SQRT_PI * np.exp(-x * x),
         family=FAMILY,
         reads=(0,),
+        jet=series.erf_rule,
     )
     p["erfc"] = unary(
         "special.erfc",
@@ -109,6 +111,7 @@ def _declare() -> dict[str, Any]:
         lambda y, x: -TWO_OVER_SQRT_PI * np.exp(-x * x),
         family=FAMILY,
         reads=(0,),
+        jet=series.erfc_rule,
     )
     # erfcx(x) = exp(x²) erfc(x): erfcx' = 2x erfcx(x) - 2/sqrt(pi)
     p["erfcx"] = unary(
@@ -140,6 +143,7 @@ def _declare() -> dict[str, Any]:
         lambda y, x: INV_SQRT_2PI * np.exp(-0.5 * x * x),
         family=FAMILY,
         reads=(0,),
+        jet=series.ndtr_rule,
     )
     p["log_ndtr"] = unary(
         "special.log_ndtr",
@@ -158,7 +162,12 @@ def _declare() -> dict[str, Any]:
 
     # logistic: expit' = y (1 - y); logit' = 1 / (x (1 - x)) for 0 < x < 1
     p["expit"] = unary(
-        "special.expit", sc.expit, lambda y, x: y * (1 - y), family=FAMILY, reads=(-1,)
+        "special.expit",
+        sc.expit,
+        lambda y, x: y * (1 - y),
+        family=FAMILY,
+        reads=(-1,),
+        jet=series.logistic_rule,
     )
     p["logit"] = unary(
         "special.logit", sc.logit, lambda y, x: 1 / (x * (1 - x)), family=FAMILY, reads=(0,)
