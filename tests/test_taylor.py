@@ -491,3 +491,18 @@ def test_the_common_primitives_have_jet_rules():
         "special.expit",
     ]
     assert [name for name in expected if PRIMITIVES[name].jet is None] == []
+
+
+def test_against_central_differences():
+    from functional_ad.testing import check_grads
+
+    def f(x):
+        return np.sum(x**2.5 * np.arcsinh(x) + np.log10(x) * np.cos(x))
+
+    x, v, h = np.array([0.7, 1.2]), np.array([1.0, -0.5]), 1e-4
+    first = (f(x + h * v) - f(x - h * v)) / (2 * h)
+    second = (f(x + h * v) - 2 * f(x) + f(x - h * v)) / h**2
+    assert np.isclose(fad.derivative(f, 1)(x, v), first, rtol=1e-7)
+    assert np.isclose(fad.derivative(f, 2)(x, v), second, rtol=1e-5)
+    # the third derivative along v, itself differentiated in x to second order
+    check_grads(lambda x: fad.derivative(f, 3)(x, v), (x,), order=2)
