@@ -197,9 +197,24 @@ SMOOTH_ROWS = [
 def test_op_table_jet_matches_nested_forward_mode(row, shapes):
     """Every differentiable row, to its order: jet along a curved path (first and second
     coefficients set) equals nested jvp in the path's parameter."""
+    check_row(row, shapes, np.float64)
+
+
+COMPLEX_ROWS = [(row, shapes) for row, shapes in SMOOTH_ROWS if row.complex]
+
+
+@pytest.mark.parametrize(
+    "row, shapes", COMPLEX_ROWS, ids=[row.case_id(shapes) for row, shapes in COMPLEX_ROWS]
+)
+def test_op_table_jet_matches_nested_forward_mode_complex(row, shapes):
+    """The same for the rows with complex inputs, along complex directions."""
+    check_row(row, shapes, np.complex128)
+
+
+def check_row(row, shapes, dtype):
     rng = np.random.default_rng(abs(hash(row.case_id(shapes))) % 2**32)
-    args = row.args(rng, shapes, np.float64)
-    moving = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    args = row.args(rng, shapes, dtype)
+    moving = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind in "fc"]
     if not moving:
         pytest.skip("no float argument")
     order = max(row.order, 2)
@@ -210,13 +225,14 @@ def test_op_table_jet_matches_nested_forward_mode(row, shapes):
             full[i] = m
         return row.fn(*full)
 
+    def direction(p):
+        d = rng.standard_normal(np.shape(p))
+        if np.asarray(p).dtype.kind == "c":
+            d = d + 1j * rng.standard_normal(np.shape(p))
+        return (0.1 * (row.domain[1] - row.domain[0]) * d).astype(np.asarray(p).dtype)
+
     primals = tuple(args[i] for i in moving)
-    scale = 0.1 * (row.domain[1] - row.domain[0])
-    series = tuple(
-        [scale * rng.standard_normal(np.shape(p))] + [0.0 * np.asarray(p)] * (order - 1)
-        for p in primals
-    )
-    series = tuple([s[0], 0.5 * s[0], *s[2:]] for s in series)
+    series = tuple([d, 0.5 * d] + [0.0 * d] * (order - 2) for d in (direction(p) for p in primals))
     want = path_derivatives(f, primals, series)
     _, got = fad.jet(f, primals, series)
     # jet gives each output leaf a list of coefficients: flattened, leaf-major
