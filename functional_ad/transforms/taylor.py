@@ -99,15 +99,16 @@ class JetTrace(Trace):
         if out is None:
             out = generic_rule(prim, series, y, primals, params, self.order)
         if prim.multiple_results:
-            return tuple(self.tracer(yi, si) for yi, si in zip(y, out, strict=True))
-        return self.tracer(y, out)
+            return tuple(self.tracer(prim, yi, si) for yi, si in zip(y, out, strict=True))
+        return self.tracer(prim, y, out)
 
-    def tracer(self, y: Any, coefficients: list) -> JetTracer:
+    def tracer(self, prim: Primitive, y: Any, coefficients: list) -> JetTracer:
         """A tracer of ``y`` with ``coefficients`` (a constant if all of them are zero)."""
         if len(coefficients) != self.order:
-            raise RuntimeError(
-                f"jet: a Taylor rule returned {len(coefficients)} coefficients for order "
-                f"{self.order}; a jet rule returns one per order"
+            raise TypeError(
+                f"{self.transform}: the jet rule of primitive {prim.name!r} returned "
+                f"{len(coefficients)} coefficients for order {self.order}; a jet rule "
+                "returns one per order (None for a zero coefficient)"
             )
         if _all_none(coefficients):
             return JetTracer(self, y, None)
