@@ -220,10 +220,31 @@ sub = primitive(
     elementwise=True,
     jet=series.linear_rule,
 )
+def _mul_jvp(tangents: list, y: Any, x: Any, z: Any) -> Any:
+    # d(x z) = dx z + x dz
+    x_dot, z_dot = tangents
+    if z_dot is None:
+        return broadcast_like(x_dot * z, y)
+    if x_dot is None:
+        return broadcast_like(x * z_dot, y)
+    first = x_dot * z
+    second = x * z_dot
+    if (
+        type(first) is np.ndarray
+        and type(second) is np.ndarray
+        and first.shape == shape_of(y) == second.shape
+        and first.dtype == second.dtype
+    ):
+        # plain arrays made here (forward over reverse, as in hvp): sum into the first, so
+        # that the sum is not a third array of y's size
+        return np.add(first, second, out=first)
+    return broadcast_like(first + second, y)
+
+
 mul = primitive(
     "mul",
     np.multiply,
-    jvp=(lambda t, y, x, z: broadcast_like(t * z, y), lambda t, y, x, z: broadcast_like(x * t, y)),
+    jvp_joint=_mul_jvp,
     vjp=(lambda g, y, x, z: unbroadcast(g * z, x), lambda g, y, x, z: unbroadcast(x * g, z)),
     reads=((1,), (0,)),
     family=FAMILY,

@@ -104,10 +104,15 @@ def scaled_product(c: float, a: Any, b: Any) -> Any:
     A plain array is scaled before a traced one (a traced product computes tangents too), and
     of two alike the smaller is scaled: in ``hvp`` the cotangent ``g`` of ``x**2`` is constant
     and ``x`` carries a tangent, so ``(2 * g) * x`` saves a tangent product over ``g * (2 * x)``.
+    Two traced arrays of one size are multiplied first and the product scaled: as many
+    operations, but the scaled factor is not held beside both operands and their product.
     """
     if isinstance(a, Tracer) is not isinstance(b, Tracer):
         return (c * a) * b if isinstance(b, Tracer) else a * (c * b)
-    return (c * a) * b if getattr(a, "size", 1) <= getattr(b, "size", 1) else a * (c * b)
+    a_size, b_size = getattr(a, "size", 1), getattr(b, "size", 1)
+    if a_size == b_size and isinstance(a, Tracer):
+        return (a * b) * c
+    return (c * a) * b if a_size <= b_size else a * (c * b)
 
 
 @overload
