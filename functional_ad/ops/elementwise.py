@@ -220,6 +220,8 @@ sub = primitive(
     elementwise=True,
     jet=series.linear_rule,
 )
+
+
 def _mul_jvp(tangents: list, y: Any, x: Any, z: Any) -> Any:
     # d(x z) = dx z + x dz
     x_dot, z_dot = tangents
