@@ -100,10 +100,45 @@ def test_dask_client_equals_local_exactly(client, jac):
     np.testing.assert_array_equal(spread, jac(fn, chunk_size=2)(X))
 
 
+def task_prefixes(client):
+    """The task name prefixes the scheduler has seen (what the dashboard groups tasks by)."""
+    return set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes)))
+
+
 def test_client_tasks_have_readable_names(client):
     fad.jacrev(vector_fn, chunk_size=2, executor=client)(X)
-    prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
-    assert "jacrev_of_vector_fn-block" in prefixes
+    assert {"jacrev_of_vector_fn-block", "jacrev_of_vector_fn-spec"} <= task_prefixes(client)
+
+
+def hessian_target(x):
+    return np.sum(np.sin(x) ** 2) * np.sum(x)
+
+
+def test_lazy_blocks_keep_their_names_through_dask_fusion(client):
+    # Dask fuses linear chains of tasks and names the fused task after one of them: the blocks
+    # (the expensive tasks) must still show under the transform's name after a reduction
+    H = fad.hessian(hessian_target, chunk_size=2, as_dask=True)(X)
+    J = fad.jacrev(vector_fn, chunk_size=3, as_dask=True)(X)
+    trace, total = da.compute(da.trace(H), J.sum())
+    np.testing.assert_allclose(trace, np.trace(fad.hessian(hessian_target)(X)), rtol=1e-12)
+    np.testing.assert_allclose(total, fad.jacrev(vector_fn)(X).sum(), rtol=1e-12)
+    assert {"hessian_of_hessian_target-block", "jacrev_of_vector_fn-block"} <= task_prefixes(client)
+
+
+def test_dataset_gradient_tasks_have_readable_names(client):
+    data = da.from_array(RNG.standard_normal((40, 5)), chunks=(10, 5))
+    fdask.value_and_grad(lambda w, X: np.sum(np.tanh(X @ w) ** 2))(X, data)
+    assert {"value_and_grad_of_<lambda>-block", "value_and_grad_of_<lambda>-sum"} <= (
+        task_prefixes(client)
+    )
+
+
+def test_progress_bar_on_a_dask_client(client, capsys):
+    pytest.importorskip("tqdm")
+    spread = fad.jacrev(vector_fn, chunk_size=2, executor=client, progress=True)(X)
+    np.testing.assert_array_equal(spread, fad.jacrev(vector_fn, chunk_size=2)(X))
+    err = capsys.readouterr().err
+    assert "jacrev_of_vector_fn" in err and "4/4" in err
 
 
 @pytest.mark.parametrize("jac", JACOBIANS, ids=lambda j: j.__name__)

@@ -93,9 +93,10 @@ def run_blocks(
 ) -> list[Any]:
     """``[task(spec, *call) for call in calls]``, on ``executor`` when given, in call order.
 
-    On a ``distributed.Client`` the spec is scattered to the cluster once and each block is a
-    task named ``<name>-block-<i>`` (readable in the dashboard). On a process pool the task and
-    its spec travel pickled with cloudpickle when it is installed, so lambdas and closures work.
+    On a ``distributed.Client`` the spec is scattered to the cluster once (as ``<name>-spec``)
+    and each block is a task named ``<name>-block-<i>`` (readable in the dashboard). On a
+    process pool the task and its spec travel pickled with cloudpickle when it is installed,
+    so lambdas and closures work.
     """
     bar = progress_bar(len(calls), name, progress)
     try:
@@ -121,7 +122,8 @@ def _submit(
 ) -> list[Any]:
     if _is_dask_client(executor):
         token = uuid.uuid4().hex[:8]
-        shared = executor.scatter(spec, hash=False, broadcast=True)  # every worker reads it
+        # every worker reads the spec: sent once to each, under a name the dashboard shows
+        (shared,) = executor.scatter({f"{name}-spec-{token}": spec}, broadcast=True).values()
         return [
             executor.submit(task, shared, *call, key=f"{name}-block-{i}-{token}", pure=False)
             for i, call in enumerate(calls)
@@ -144,17 +146,37 @@ def _as_completed(futures: list[Any], executor: Any) -> Iterator[Any]:
     return concurrent.futures.as_completed(futures)
 
 
-def lazy_blocks(
-    task: Callable[..., Any], spec: Any, calls: Sequence[tuple], name: str, dask: Any
-) -> list[Any]:
-    """One ``dask.delayed`` value per call, all reading one shared spec task.
+def _part(parts: Sequence[Any], k: int, spec: Any) -> Any:
+    """Part ``k`` of a block's result; ``spec`` is read only so that Dask does not fuse this
+    task with the block's (a fused task takes another name in the dashboard)."""
+    return parts[k]
 
-    The tasks are keyed ``(<name>-<token>, i)``, so the dashboard shows them under ``name``.
+
+def lazy_blocks(
+    task: Callable[..., Any],
+    spec: Any,
+    calls: Sequence[tuple],
+    name: str,
+    dask: Any,
+    n_parts: int,
+) -> list[list[Any]]:
+    """Per call, ``n_parts`` ``dask.delayed`` values: the parts of ``task(spec, *call)``.
+
+    Each block is one task keyed ``(<name>-block-<token>, i)`` reading one shared spec task,
+    so the dashboard shows the work under ``<name>-block``; the tasks picking its parts read
+    the spec too, which keeps Dask from fusing the block into them and renaming it.
     """
     token = uuid.uuid4().hex[:8]
     shared = dask.delayed(spec, traverse=False, name=f"{name}-spec-{token}")
     run = dask.delayed(task, pure=True)
-    return [
-        run(shared, *call, dask_key_name=(f"{name}-block-{token}", i))
-        for i, call in enumerate(calls)
-    ]
+    part = dask.delayed(_part, pure=True)
+    blocks = []
+    for i, call in enumerate(calls):
+        block = run(shared, *call, dask_key_name=(f"{name}-block-{token}", i))
+        blocks.append(
+            [
+                part(block, k, shared, dask_key_name=(f"{name}-part-{token}", i, k))
+                for k in range(n_parts)
+            ]
+        )
+    return blocks

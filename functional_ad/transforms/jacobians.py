@@ -279,9 +279,9 @@ def _spread(
         import dask.array as da
 
         results = [
-            [da.from_delayed(value[k], *block_shape(i, start, stop, k)) for k in range(n_leaves)]
-            for value, (i, start, stop) in zip(
-                lazy_blocks(task, job, calls, name, dask), calls, strict=True
+            [da.from_delayed(parts[k], *block_shape(i, start, stop, k)) for k in range(n_leaves)]
+            for parts, (i, start, stop) in zip(
+                lazy_blocks(task, job, calls, name, dask, n_leaves), calls, strict=True
             )
         ]
     for (i, _, _), result in zip(calls, results, strict=True):
@@ -439,8 +439,9 @@ def jacrev(
         holomorphic: ``f`` is holomorphic with complex inputs and complex outputs.
         chunk_size: process the basis in blocks of this many rows (bounds memory).
         executor: run each block as one task on this ``concurrent.futures.Executor`` or
-            ``distributed.Client`` (each task records ``f`` again); the blocks are put back
-            in order and the result equals the local one with the same ``chunk_size``.
+            ``distributed.Client`` (each process records ``f`` once per call, and its tasks
+            share that recording); the blocks are put back in order and the result equals
+            the local one with the same ``chunk_size``.
         as_dask: return lazy ``dask.array.Array`` blocks instead, computed when read.
         progress: show a tqdm progress bar over the blocks.
 
