@@ -225,7 +225,7 @@ class Node(_Valued):
 
 # Nodes with an argument or output of at least this many bytes keep only the values their vjp
 # rules read (``Primitive.reads``); the others become zero-cost stand-ins of the same shape and
-# dtype. Deferred tangents of forward mode use the same bound.
+# dtype.
 KEEP_BELOW = 1 << 16
 
 
