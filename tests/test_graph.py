@@ -440,3 +440,13 @@ def test_compiled_graph_is_made_of_nodes_and_replays_like_the_program():
     assert "mul" not in [node.name for node in graph.nodes]  # x * 1.0 simplified away
     assert graph(x) == pytest.approx(expected)  # the same graph replays by binding
     assert fad.grad(graph)(x) == pytest.approx(fad.grad(f)(x))
+
+
+def test_a_read_only_plain_array_is_recorded_as_it_is_a_writable_one_is_copied():
+    matrix = np.arange(6.0).reshape(2, 3)
+    graph = fad.make_graph(lambda x: matrix @ x)(np.ones(3))
+    recorded = graph.nodes[0].inputs[0].value
+    assert recorded is not matrix and np.array_equal(recorded, matrix)  # a copy
+    matrix.setflags(write=False)
+    graph = fad.make_graph(lambda x: matrix @ x)(np.ones(3))
+    assert graph.nodes[0].inputs[0].value is matrix  # used as it is
