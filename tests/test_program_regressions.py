@@ -12,6 +12,7 @@ from its list.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import functional_ad as fad
 from tests.programs.check import Subject, check_all, check_compile, check_values, check_vmap
@@ -654,3 +655,54 @@ def test_the_checks_catch_a_wrong_nan_or_inf():
     subject = Subject.from_function(g, x, others=(x, x))
     for one in (check_vmap, check_compile):
         assert _fails(one, subject), one.__name__
+
+
+# Found by the 30-minute run with special inputs: NumPy gives np.sin of a 0-d array as a
+# scalar, which np.put writes into a temporary (no effect) and the other writing functions
+# refuse; a value made as an array (np.where, a copy) is written.
+
+
+def test_put_into_what_numpy_gives_as_a_scalar_changes_nothing():
+    def f(x):
+        y = x.copy()
+        z = np.sin(np.where(x > 0.3, x, x))
+        np.put(z, [0], 2.0)  # z is an np.float64 in NumPy: unchanged
+        w = np.where(x > 0.3, x, x)
+        np.put(w, [0], 3.0)  # a 0-d array: written
+        return y, z, w
+
+    check(f, np.array(0.1))
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda z: np.putmask(z, z > 0.0, 2.0),
+        lambda z: np.place(z, z > 0.0, [2.0]),
+        lambda z: np.copyto(z, 2.0),
+        lambda z: np.sin(z, out=z),
+        lambda z: np.add.at(z, (), 1.0),
+    ],
+    ids=["putmask", "place", "copyto", "out", "add.at"],
+)
+def test_writing_functions_refuse_what_numpy_gives_as_a_scalar(write):
+    def f(x):
+        z = np.sin(x)
+        write(z)
+        return z
+
+    x = np.array(0.4)
+    with pytest.raises(TypeError):
+        f(x)  # NumPy refuses
+    for transform in (fad.grad(f), fad.compile(f), lambda x: fad.jvp(f, (x,), (x,))):
+        with pytest.raises(TypeError):
+            transform(x)
+
+
+def test_a_program_numpy_refuses_must_be_refused_by_the_transforms():
+    def f(x):
+        z = np.sin(x)
+        np.putmask(z, z > 0.0, 2.0)
+        return z
+
+    check(f, np.array(0.4))  # NumPy raises TypeError: so must vjp (numpy_refuses_too)

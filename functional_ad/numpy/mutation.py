@@ -68,6 +68,20 @@ def _require_traced(a: Any, what: str) -> None:
         raise plain_target_error(what)
 
 
+def numpy_scalar(a: Any) -> bool:
+    """True for a traced 0-d value that NumPy gives as a scalar (``np.sin`` of a 0-d array is
+    an ``np.float64``), which NumPy's writing functions refuse or write into a temporary
+    (``is_array_object``: under ``vmap``, the values made as arrays are marked so).
+    """
+    return isinstance(a, Tracer) and not is_array_object(a)
+
+
+def _refuse_scalar(a: Any, message: str) -> None:
+    """NumPy's ``TypeError`` for a writing function given a NumPy scalar."""
+    if numpy_scalar(a):
+        raise TypeError(message.format(type=f"numpy.{np.dtype(a.dtype).name}"))
+
+
 def cast_for_write(value: Any, dtype: np.dtype, casting: Any, what: str) -> Any:
     """``value`` in ``dtype``, refused as NumPy refuses it under ``casting``."""
     have = np.dtype(value.dtype) if hasattr(value, "dtype") else np.result_type(value)
@@ -93,6 +107,7 @@ def write_into(target: Any, value: Any, what: str, casting: Any = "same_kind") -
         if isinstance(target, np.ndarray):
             raise plain_target_error(what)
         raise TypeError(f"{what}: out= must be an array, not {type(target).__name__}")
+    _refuse_scalar(target, what + ": the output must be an array, not a NumPy scalar ({type})")
     shape = tuple(target.shape)
     value_shape = tuple(np.shape(value))
     if value_shape != shape:
@@ -115,6 +130,7 @@ def write_into(target: Any, value: Any, what: str, casting: Any = "same_kind") -
 
 def setitem(self: Any, index: Any, value: Any) -> None:
     """``x[index] = value``; a traced boolean mask with a scalar value records a ``where``."""
+    _refuse_scalar(self, "'{type}' object does not support item assignment")
     fresh(self)
     if type(value) in (list, tuple) and holds_tracer(value):
         value = traced_array(value)  # y[:2] = [x[3], x[4]]
@@ -192,6 +208,7 @@ def _ufunc_at(ufunc: np.ufunc) -> Callable[..., None]:
     def at_handler(a: Any, indices: Any, b: Any = None) -> None:
         if not isinstance(a, Tracer):
             raise plain_target_error(f"numpy.{ufunc.__name__}.at")
+        _refuse_scalar(a, "first operand must be array")
         fresh(a)
         update = IndexUpdate(a, indices)
         if ufunc is np.add:
@@ -233,6 +250,7 @@ def fill(self: Any, value: Any) -> None:
 def _putmask(a: Any, mask: Any, values: Any) -> None:
     """``np.putmask``: ``a.flat[i] = values.flat[i % values.size]`` where ``mask.flat[i]``."""
     _require_traced(a, "numpy.putmask")
+    _refuse_scalar(a, "putmask: first argument must be an array")
     shape = tuple(a.shape)
     size = int(np.prod(shape, dtype=np.int64))
     flat_values = np.ravel(values)
@@ -247,6 +265,7 @@ def _putmask(a: Any, mask: Any, values: Any) -> None:
 def _place(arr: Any, mask: Any, vals: Any) -> None:
     """``np.place``: the True positions of ``mask`` take ``vals`` in order, cycling."""
     _require_traced(arr, "numpy.place")
+    _refuse_scalar(arr, "place() argument 1 must be numpy.ndarray, not {type}")
     flat_vals = np.ravel(vals)
     n = int(np.size(flat_vals))
     if np.ndim(vals) == 0 or n == 1:
@@ -263,6 +282,8 @@ def _place(arr: Any, mask: Any, vals: Any) -> None:
 def _put(a: Any, ind: Any, v: Any, mode: str = "raise") -> None:
     """``np.put``: ``a.flat[ind] = v`` (``v`` repeated to the length of ``ind``)."""
     _require_traced(a, "numpy.put")
+    if numpy_scalar(a):  # NumPy writes into a temporary array: the scalar keeps its value
+        return
     size = int(np.prod(a.shape, dtype=np.int64))
     indices = np.ravel(np.asarray(concrete(ind), dtype=np.intp))
     if mode == "raise":
