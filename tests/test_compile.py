@@ -8,17 +8,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import functional_ad as fad
+from functional_ad.transforms import fused
 from functional_ad.transforms.compiler import Compiled
 from tests.op_table import ROWS
 
 CASES = [(row, shapes) for row in ROWS for shapes in row.arg_shapes()]
+# the NumPy replay, and each fused backend installed (pip install "functional_ad[fast]")
+BACKENDS = ["numpy"] + [b for b in ("numexpr", "numba") if fused.engine_available(b)]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("row, shapes", CASES, ids=[r.case_id(s) for r, s in CASES])
-def test_compiled_equals_the_function_over_the_op_table(row, shapes):
+def test_compiled_equals_the_function_over_the_op_table(row, shapes, backend):
     rng = np.random.default_rng(3)
     args = row.args(rng, shapes, np.float64)
-    compiled = fad.compile(row.fn)
+    compiled = fad.compile(row.fn, backend=backend)
     try:
         first = compiled(*args)
     except TypeError as error:  # indices read from values that no primitive can carry

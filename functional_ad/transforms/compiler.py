@@ -21,6 +21,7 @@ from ..core import ConcreteValueError, Primitive, Tracer, concrete, new_trace
 from ..core.tree import tree_flatten, tree_leaves, tree_unflatten
 from ..graph import Const, Graph, Node, RecordingTrace, _build_graph, shape_stand_in, tuple_item
 from ..ops.constants import VALUE_SHAPED
+from . import fused
 from .common import as_value, owned_results
 
 
@@ -280,14 +281,44 @@ def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
     return source + "\n", namespace
 
 
+def instructions(graph: Graph) -> fused.Program:
+    """The graph as a plain instruction list over the generated code's names."""
+    names: dict[Var, str] = {}
+    types: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
+
+    def name(var: Var) -> str:
+        if var not in names:
+            names[var] = f"a{len(names)}" if var.node is None else f"v{len(names)}"
+            types[names[var]] = (tuple(var.shape), np.dtype(var.dtype))
+        return names[var]
+
+    def operand(x: Var | Const) -> str | fused.Literal:
+        return name(x) if type(x) is Var else fused.Literal(x.value)
+
+    inputs = [name(var) for var in graph.inputs]
+    body = [
+        fused.Instruction(
+            node.primitive,
+            [operand(x) for x in node.inputs],
+            node.params,
+            [name(v) for v in node.outputs],
+        )
+        for node in graph.nodes
+    ]
+    return fused.Program(inputs, body, [operand(x) for x in graph.outputs], types)
+
+
 class _Program:
     """One compiled signature: the optimised graph and its generated code."""
 
     __slots__ = ("graph", "source", "run")
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, backend: str = "numpy") -> None:
         self.graph = graph
-        self.source, namespace = generate(graph)
+        generated = None
+        if backend != "numpy":  # the fused backend, or None where it would change nothing
+            generated = fused.generate(instructions(graph), backend)
+        self.source, namespace = generated or generate(graph)
         exec(compile_source(self.source), namespace)
         self.run = namespace.pop("run")  # run's globals are the namespace: no cycle back
         # the program runs on new values: keep the shapes of the recorded ones, not the values
@@ -317,9 +348,14 @@ class Compiled:
     """
 
     def __init__(
-        self, f: Callable[..., Any], static_argnums: Sequence[int], cache_size: int = 64
+        self,
+        f: Callable[..., Any],
+        static_argnums: Sequence[int],
+        cache_size: int = 64,
+        backend: str = "numpy",
     ) -> None:
         self.f = f
+        self.backend = backend
         self.static_argnums = tuple(static_argnums)
         self.programs: OrderedDict[Hashable, _Program] = OrderedDict()
         self.cache_size = cache_size
@@ -388,7 +424,7 @@ class Compiled:
         prog = self.programs.get(signature)
         if prog is None:
             graph = self._record(args, static, flat, tree, kwargs)
-            prog = self.programs[signature] = _Program(graph)
+            prog = self.programs[signature] = _Program(graph, self.backend)
             if len(self.programs) > self._cache_size:
                 self.programs.popitem(last=False)  # the least recently used
         else:
@@ -462,7 +498,10 @@ def _example_value(x: Any) -> Any:
 
 
 def compile(
-    f: Callable[..., Any], static_argnums: int | Sequence[int] = (), cache_size: int = 64
+    f: Callable[..., Any],
+    static_argnums: int | Sequence[int] = (),
+    cache_size: int = 64,
+    backend: str | None = None,
 ) -> Compiled:
     """Return ``f`` compiled: recorded once per signature, simplified, replayed as NumPy code.
 
@@ -482,6 +521,12 @@ def compile(
             used as Python values, e.g. loop counts or flags).
         cache_size: how many signatures keep their program; beyond it the least recently
             used program is dropped (and compiled again if its signature comes back).
+        backend: ``"numpy"`` replays NumPy calls; ``"numba"`` or ``"numexpr"`` fuse every
+            region of float64 elementwise primitives into one kernel; ``"auto"`` fuses
+            regions over large arrays with numba (else numexpr) and replays the rest as
+            NumPy calls. ``None`` reads ``FUNCTIONAL_AD_COMPILE_BACKEND``, else ``"auto"``
+            when numba or numexpr is installed (``pip install "functional_ad[fast]"``),
+            else ``"numpy"``.
 
     Returns:
         A ``Compiled`` callable with ``.graph`` (the optimised graph) and ``.source`` (the
@@ -494,4 +539,4 @@ def compile(
     True
     """
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    return Compiled(f, nums, cache_size)
+    return Compiled(f, nums, cache_size, fused.resolve_backend(backend))

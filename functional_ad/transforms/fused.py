@@ -1,0 +1,546 @@
+"""The fused backend of compile: elementwise regions as numba loops or numexpr expressions.
+
+``compile`` hands this module a plain instruction list (``Program``). Maximal regions of
+float64 elementwise primitives of one output shape become one kernel each (one pass over
+memory instead of one per primitive); everything else stays a call of the primitive's NumPy
+implementation. A buffer that dies at a statement is reused as that statement's output
+(``out=``) when the program made it and no view of it can exist, and every temporary is
+deleted after its last use.
+
+Which primitives are fused is measured, not assumed (``benchmarks/fused_backends.py``):
+NumPy's SIMD ``exp``, ``log``, ``tanh``... beat a scalar loop calling the C library, so
+they stay NumPy calls, while arithmetic, ``sqrt``, ``abs`` and the trigonometric functions
+(scalar in NumPy too) go into kernels.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core import Primitive, Tracer
+
+BACKENDS = ("auto", "numpy", "numba", "numexpr")
+ENVIRONMENT_VARIABLE = "FUNCTIONAL_AD_COMPILE_BACKEND"
+INSTALL_HINT = 'pip install "functional_ad[fast]"'
+
+# auto: fuse (and reuse buffers) only where a kernel's output has at least this many
+# elements; smaller programs are replayed as plain NumPy code, with no compilation cost.
+AUTO_MIN_SIZE = 1 << 15
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A constant operand (a number or an array) of an instruction."""
+
+    value: Any
+
+
+@dataclass
+class Instruction:
+    """``outputs = primitive(*operands, **params)``; names are the generated code's names."""
+
+    primitive: Primitive
+    operands: list[str | Literal]
+    params: dict
+    outputs: list[str]
+
+
+@dataclass
+class Program:
+    """A straight-line program: its inputs, instructions in order and outputs.
+
+    ``types`` maps every name to the shape and dtype of its value.
+    """
+
+    inputs: list[str]
+    instructions: list[Instruction]
+    outputs: list[str | Literal]
+    types: dict[str, tuple[tuple[int, ...], np.dtype]] = field(default_factory=dict)
+
+    def dead_after(self) -> list[set[str]]:
+        """The names whose values are dead after each instruction (not outputs)."""
+        last: dict[str, int] = {}
+        for n, ins in enumerate(self.instructions):
+            for x in ins.operands:
+                if isinstance(x, str):
+                    last[x] = n
+            for name in ins.outputs:
+                last.setdefault(name, n)
+        returned = {x for x in self.outputs if isinstance(x, str)}
+        dead: list[set[str]] = [set() for _ in self.instructions]
+        for name, n in last.items():
+            if name not in returned:
+                dead[n].add(name)
+        return dead
+
+
+# ----------------------------------------------------------------------------- the kernels
+
+# Elementwise primitives each engine evaluates bit for bit like NumPy's float64 loops
+# (arithmetic, sqrt, abs) or within the C library's accuracy (sin, cos), and at least as
+# fast; {0}, {1} are the operands. numexpr's transcendental functions are slower than
+# NumPy's, so it fuses arithmetic only.
+_ARITHMETIC = {
+    "add": "({0} + {1})",
+    "sub": "({0} - {1})",
+    "mul": "({0} * {1})",
+    "div": "({0} / {1})",
+    "neg": "(-{0})",
+    "square": "({0} * {0})",
+    "reciprocal": "(1.0 / {0})",
+}
+NUMBA_TEMPLATES = {
+    **_ARITHMETIC,
+    "sqrt": "np.sqrt({0})",
+    "abs": "np.abs({0})",
+    "fabs": "np.abs({0})",
+    "sin": "np.sin({0})",
+    "cos": "np.cos({0})",
+}
+NUMEXPR_TEMPLATES = {**_ARITHMETIC, "sqrt": "sqrt({0})", "abs": "abs({0})", "fabs": "abs({0})"}
+
+_F64 = np.dtype(np.float64)
+
+
+def _ufunc_call(ins: Instruction) -> bool:
+    """True if the instruction is a plain ufunc call: a fresh result, ``out=`` accepted."""
+    prim = ins.primitive
+    return type(prim.impl) is np.ufunc and not ins.params and not prim.multiple_results
+
+
+def _scalar_literal(value: Any) -> bool:
+    if isinstance(value, Tracer):
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return (
+        isinstance(value, (np.ndarray, np.generic))
+        and value.ndim == 0
+        and (value.dtype.kind in "iuf")
+    )
+
+
+class _Plan:
+    """The fusion decisions for one program and one engine."""
+
+    def __init__(self, program: Program, engine: str, min_size: int) -> None:
+        self.program = program
+        templates = NUMBA_TEMPLATES if engine == "numba" else NUMEXPR_TEMPLATES
+        instructions = program.instructions
+        types = program.types
+        producer: dict[str, int] = {}
+        for n, ins in enumerate(instructions):
+            for name in ins.outputs:
+                producer[name] = n
+        fusable = [self._fusable(ins, types, templates) for ins in instructions]
+        consumers: dict[str, list[int]] = {}
+        for n, ins in enumerate(instructions):
+            for x in dict.fromkeys(o for o in ins.operands if isinstance(o, str)):
+                consumers.setdefault(x, []).append(n)
+        returned = {x for x in program.outputs if isinstance(x, str)}
+        # roots: fused instructions whose value is stored; the others are inlined into the
+        # one kernel that reads them (a value read by two kernels is stored, not recomputed)
+        root_of: dict[int, int] = {}
+        roots: set[int] = set()
+        for n in range(len(instructions) - 1, -1, -1):
+            if not fusable[n]:
+                continue
+            name = instructions[n].outputs[0]
+            shape = types[name][0]
+            users = consumers.get(name, [])
+            targets = set()
+            stored = name in returned
+            for c in users:
+                if not fusable[c] or types[instructions[c].outputs[0]][0] != shape:
+                    stored = True
+                else:
+                    targets.add(root_of[c])
+            if stored or len(targets) != 1:
+                roots.add(n)
+                root_of[n] = n
+            else:
+                root_of[n] = targets.pop()
+        members: dict[int, list[int]] = {r: [] for r in roots}
+        for n in sorted(root_of):
+            members[root_of[n]].append(n)
+        self.kernels: dict[int, list[int]] = {}
+        for root, group in members.items():
+            size = int(np.prod(types[instructions[root].outputs[0]][0]))
+            if min_size and (len(group) < 2 or size < min_size):
+                continue  # auto: a single primitive or a small array stays a NumPy call
+            self.kernels[root] = group
+        self.inlined = {n for r, g in self.kernels.items() for n in g if n != r}
+        self.producer = producer
+        self.consumers = consumers
+        self.returned = returned
+
+    @staticmethod
+    def _fusable(ins: Instruction, types: dict, templates: dict) -> bool:
+        prim = ins.primitive
+        if prim.name not in templates or not prim.elementwise or prim.multiple_results:
+            return False
+        if ins.params or len(ins.outputs) != 1:
+            return False
+        shape, dtype = types[ins.outputs[0]]
+        if dtype != _F64 or len(shape) == 0 or 0 in shape:
+            return False
+        for x in ins.operands:
+            if isinstance(x, str):
+                if types[x][1] != _F64 or types[x][0] not in (shape, ()):
+                    return False
+            elif not (
+                _scalar_literal(x.value)
+                or (
+                    type(x.value) is np.ndarray and x.value.dtype == _F64 and x.value.shape == shape
+                )
+            ):
+                return False
+        return True
+
+
+@dataclass
+class _Kernel:
+    """One kernel: its leaves (names, or literals) and the expression per member."""
+
+    leaves: list[str | Literal]
+    scalar: list[bool]  # per leaf: passed as a number (shape ()), else as an array
+    body: list[tuple[str, str]]  # (temporary, expression over leaves and temporaries)
+    result: str
+
+
+def _kernel(plan: _Plan, root: int, templates: dict) -> _Kernel:
+    program = plan.program
+    leaves: list[str | Literal] = []
+    scalar: list[bool] = []
+    leaf_names: dict[Any, str] = {}
+    temps: dict[str, str] = {}
+    body: list[tuple[str, str]] = []
+    group = set(plan.kernels[root])
+
+    def leaf(x: str | Literal) -> str:
+        key = x if isinstance(x, str) else ("literal", id(x))
+        if key not in leaf_names:
+            leaf_names[key] = f"x{len(leaves)}"
+            leaves.append(x)
+            shape = program.types[x][0] if isinstance(x, str) else np.shape(x.value)
+            scalar.append(len(shape) == 0)
+        return leaf_names[key]
+
+    for n in plan.kernels[root]:
+        ins = program.instructions[n]
+        args = []
+        for x in ins.operands:
+            if isinstance(x, str) and x in plan.producer and plan.producer[x] in group:
+                args.append(temps[x])
+            else:
+                args.append(leaf(x))
+        temp = f"t{len(body)}"
+        temps[ins.outputs[0]] = temp
+        body.append((temp, templates[ins.primitive.name].format(*args)))
+    return _Kernel(leaves, scalar, body, body[-1][0])
+
+
+def _numba_source(k: _Kernel, cache: bool) -> str:
+    params = ", ".join(["out"] + [f"x{i}" for i in range(len(k.leaves))])
+    lines = [
+        "import numpy as np",
+        "from numba import njit",
+        "",
+        "",
+        f"@njit(cache={cache}, error_model='numpy', fastmath=False, nogil=True)",
+        f"def kernel({params}):",
+        "    for i in range(out.shape[0]):",
+    ]
+    for i, is_scalar in enumerate(k.scalar):
+        lines.append(f"        l{i} = x{i}" + ("" if is_scalar else "[i]"))
+    for temp, expression in k.body:
+        loaded = re.sub(r"\bx(\d+)\b", r"l\1", expression)
+        lines.append(f"        {temp} = {loaded}")
+    lines.append(f"        out[i] = {k.result}")
+    return "\n".join(lines) + "\n"
+
+
+def _numexpr_expression(k: _Kernel) -> str:
+    expressions: dict[str, str] = {}
+    for temp, expression in k.body:
+        expressions[temp] = re.sub(r"\bt(\d+)\b", lambda m: expressions[m.group(0)], expression)
+    return expressions[k.result]
+
+
+_NUMBA_KERNELS: dict[str, Callable] = {}
+_NUMEXPR_KERNELS: dict[str, Callable] = {}
+
+
+def cache_directory() -> Path | None:
+    """Where numba kernels are cached on disk, or None if no directory is writable.
+
+    ``FUNCTIONAL_AD_CACHE_DIR``, else ``$XDG_CACHE_HOME/functional_ad``, else
+    ``~/.cache/functional_ad``; a second process loads the kernels compiled by the first.
+
+    >>> cache_directory() is None or cache_directory().name in ("kernels", "numba")
+    True
+    """
+    root = os.environ.get("FUNCTIONAL_AD_CACHE_DIR")
+    if root is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+        root = os.path.join(base, "functional_ad")
+    path = Path(root) / "numba"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path if os.access(path, os.W_OK) else None
+
+
+def _numba_kernel(k: _Kernel) -> Callable:
+    source = _numba_source(k, cache=True)
+    kernel = _NUMBA_KERNELS.get(source)
+    if kernel is not None:
+        return kernel
+    directory = cache_directory()
+    if directory is not None:
+        # a module in a file, so that numba can cache the machine code beside it
+        digest = hashlib.sha256(source.encode()).hexdigest()[:24]
+        path = directory / f"kernel_{digest}.py"
+        if not path.exists() or path.read_text() != source:
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(source)
+            os.replace(temporary, path)
+        name = f"functional_ad_kernel_{digest}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # numba finds the module of a cached kernel by name
+        spec.loader.exec_module(module)
+        kernel = module.kernel
+    else:
+        namespace: dict[str, Any] = {}
+        exec(_numba_source(k, cache=False), namespace)
+        kernel = namespace["kernel"]
+    _NUMBA_KERNELS[source] = kernel
+    return kernel
+
+
+def _numexpr_kernel(k: _Kernel) -> Callable:
+    from numexpr.necompiler import NumExpr
+
+    expression = _numexpr_expression(k)
+    kernel = _NUMEXPR_KERNELS.get(expression)
+    if kernel is None:
+        signature = [(f"x{i}", np.float64) for i in range(len(k.leaves))]
+        kernel = functools.partial(
+            NumExpr(expression, signature=signature),
+            order="K",
+            casting="safe",
+            ex_uses_vml=False,
+        )
+        _NUMEXPR_KERNELS[expression] = kernel
+    return kernel
+
+
+# ----------------------------------------------------------------------------- code generation
+
+_OPERATORS = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}", "neg": "-{}"}
+
+
+def engine_available(engine: str) -> bool:
+    """True if the kernel engine (``"numba"`` or ``"numexpr"``) can be imported.
+
+    >>> engine_available("numpy")
+    False
+    """
+    if engine not in ("numba", "numexpr"):
+        return False
+    return importlib.util.find_spec(engine) is not None
+
+
+def resolve_backend(backend: str | None) -> str:
+    """The backend ``compile`` uses: ``backend``, else the environment variable, else auto.
+
+    Raises ``ValueError`` for an unknown name and ``ImportError`` for an engine asked for
+    by name that is not installed.
+
+    >>> resolve_backend("numpy")
+    'numpy'
+    """
+    chosen = backend
+    if chosen is None:
+        chosen = os.environ.get(ENVIRONMENT_VARIABLE, "").strip().lower() or "auto"
+        source = f"the environment variable {ENVIRONMENT_VARIABLE}"
+    else:
+        source = "compile(..., backend=...)"
+    if chosen not in BACKENDS:
+        raise ValueError(
+            f"compile: unknown backend {chosen!r} (from {source}); choose one of "
+            f"{', '.join(repr(b) for b in BACKENDS)}"
+        )
+    if chosen in ("numba", "numexpr") and not engine_available(chosen):
+        raise ImportError(
+            f"compile: backend {chosen!r} needs {chosen}, which is not installed; "
+            f"{INSTALL_HINT}, or use backend='numpy'"
+        )
+    if chosen == "auto":  # numexpr measured slower than NumPy's own loops: numba only
+        return "auto" if engine_available("numba") else "numpy"
+    return chosen
+
+
+def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | None:
+    """Python source of ``run(*inputs)`` with fused kernels, and its namespace.
+
+    ``backend`` is ``"numba"`` or ``"numexpr"`` (fuse every eligible region) or ``"auto"``
+    (numba; fuse only regions of two primitives or more over at least ``AUTO_MIN_SIZE``
+    elements). Returns ``None`` when nothing would be fused or
+    reused: the plain NumPy replay is then the program.
+
+    >>> import numpy as np
+    >>> from functional_ad.ops.elementwise import add, mul
+    >>> types = {n: ((3,), np.dtype(np.float64)) for n in "abc"}
+    >>> program = Program(["a"], [Instruction(mul, ["a", "a"], {}, ["b"]),
+    ...                           Instruction(add, ["b", Literal(1.0)], {}, ["c"])], ["c"], types)
+    >>> source, namespace = generate(program, "numexpr")
+    >>> exec(source, namespace)
+    >>> namespace["run"](np.array([1.0, 2.0, 3.0]))
+    (array([ 2.,  5., 10.]),)
+    """
+    auto = backend == "auto"
+    engine = "numba" if auto else backend
+    templates = NUMBA_TEMPLATES if engine == "numba" else NUMEXPR_TEMPLATES
+    plan = _Plan(program, engine, AUTO_MIN_SIZE if auto else 0)
+    instructions = program.instructions
+    types = program.types
+
+    # statements: (kind, reads, instruction index); kind is "kernel" or "call"
+    statements: list[tuple[str, list[str], int]] = []
+    for n, ins in enumerate(instructions):
+        if n in plan.inlined:
+            continue
+        if n in plan.kernels:
+            leaves = _kernel(plan, n, templates).leaves
+            statements.append(("kernel", [x for x in leaves if isinstance(x, str)], n))
+        else:
+            reads = [x for x in ins.operands if isinstance(x, str)]
+            statements.append(("call", reads, n))
+    last_use: dict[str, int] = {}
+    for s, (_, reads, _) in enumerate(statements):
+        for x in reads:
+            last_use[x] = s
+
+    # a buffer may be reused once dead if the program made it fresh (a kernel's result, or a
+    # ufunc's) and only kernels and ufuncs read it (no view of it can be alive)
+    def large(name: str) -> bool:
+        return not auto or int(np.prod(types[name][0])) >= AUTO_MIN_SIZE
+
+    fresh: dict[str, bool] = {}  # name -> C-contiguous guaranteed
+    safe_reader = {n: kind == "kernel" or _ufunc_call(instructions[n]) for kind, _, n in statements}
+    for kind, _, n in statements:
+        ins = instructions[n]
+        if kind == "kernel" or (_ufunc_call(ins) and len(types[ins.outputs[0]][0]) > 0):
+            name = ins.outputs[0]
+            readers = plan.consumers.get(name, [])
+            if name not in plan.returned and all(safe_reader.get(r, False) for r in readers):
+                fresh[name] = kind == "kernel"
+    if auto and not plan.kernels and not any(large(name) for name in fresh):
+        return None
+
+    namespace: dict[str, Any] = {"np_empty": np.empty}
+    lines: list[str] = []
+    returned = plan.returned
+
+    def constant(value: Any) -> str:
+        key = f"k{len(namespace)}"
+        namespace[key] = value
+        return key
+
+    def operand(x: str | Literal) -> str:
+        return x if isinstance(x, str) else constant(x.value)
+
+    for s, (kind, reads, n) in enumerate(statements):
+        ins = instructions[n]
+        out_name = ins.outputs[0]
+        shape, dtype = types[out_name]
+        dying = [x for x in dict.fromkeys(reads) if last_use[x] == s and x not in returned]
+        reuse = None
+        if (kind == "kernel" or _ufunc_call(ins)) and large(out_name) and len(shape) > 0:
+            for x in dying:
+                if x in fresh and types[x] == (shape, dtype) and (kind != "kernel" or fresh[x]):
+                    reuse = x
+                    break
+        if kind == "kernel":
+            k = _kernel(plan, n, templates)
+            fn = f"f{n}"
+            if engine == "numba":
+                namespace[fn] = _numba_kernel(k)
+                args = [
+                    (f"float({x})" if isinstance(x, str) else constant(float(x.value)))
+                    if is_scalar
+                    else f"{operand(x)}.reshape(-1)"
+                    for x, is_scalar in zip(k.leaves, k.scalar, strict=True)
+                ]
+                buffer = reuse if reuse is not None else f"np_empty({shape!r})"
+                lines.append(f"    {out_name} = {buffer}")
+                lines.append(f"    {fn}({out_name}.reshape(-1), {', '.join(args)})")
+            else:
+                namespace[fn] = _numexpr_kernel(k)
+                args = [
+                    operand(x) if isinstance(x, str) else constant(np.asarray(x.value, _F64))
+                    for x in k.leaves
+                ]
+                if reuse is not None:
+                    args.append(f"out={reuse}")
+                lines.append(f"    {out_name} = {fn}({', '.join(args)})")
+        else:
+            target = ", ".join(ins.outputs) + (
+                "," if ins.primitive.multiple_results and len(ins.outputs) == 1 else ""
+            )
+            operands = [operand(x) for x in ins.operands]
+            template = _OPERATORS.get(ins.primitive.name)
+            if reuse is not None:
+                fn = f"p{n}_" + re.sub(r"\W", "_", ins.primitive.name)
+                namespace[fn] = ins.primitive.impl
+                lines.append(f"    {target} = {fn}({', '.join(operands)}, out={reuse})")
+            elif template is not None and not ins.params and template.count("{}") == len(operands):
+                lines.append(f"    {target} = {template.format(*operands)}")
+            else:
+                impl = ins.primitive.impl
+                if ins.params:
+                    impl = functools.partial(impl, **ins.params)
+                fn = f"p{n}_" + re.sub(r"\W", "_", ins.primitive.name)
+                namespace[fn] = impl
+                lines.append(f"    {target} = {fn}({', '.join(operands)})")
+        dead = [x for x in dying if x != reuse]
+        dead += [v for v in ins.outputs if v not in last_use and v not in returned]
+        if reuse is not None:
+            dead.append(reuse)  # the buffer lives on under its new name
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
+    result = ", ".join(operand(x) for x in program.outputs)
+    source = "\n".join(
+        [
+            f"def run({', '.join(program.inputs)}):",
+            *lines,
+            f"    return ({result}{',' if result else ''})",
+        ]
+    )
+    return source + "\n", namespace
+
+
+def loaded_engines() -> list[str]:
+    """The kernel engines this process has imported (for reports).
+
+    >>> isinstance(loaded_engines(), list)
+    True
+    """
+    return [name for name in ("numba", "numexpr") if name in sys.modules]

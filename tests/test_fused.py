@@ -1,0 +1,225 @@
+"""The fused backend of compile: kernels agree with the NumPy replay, exact where promised."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import functional_ad as fad
+from functional_ad.transforms import fused
+from tests.op_table import ROWS
+
+ENGINES = [e for e in ("numexpr", "numba") if fused.engine_available(e)]
+pytestmark = pytest.mark.skipif(not ENGINES, reason='needs pip install "functional_ad[fast]"')
+
+# Fused kernels compute +, -, *, /, sqrt and abs bit for bit like NumPy's float64 loops, and
+# sin and cos with the C library; the documented tolerance is 2 ulps per element (0 on
+# machines where NumPy's float64 sin and cos are the C library's, as here).
+ULPS = 2
+
+
+def assert_agrees(got, want, ulps=ULPS):
+    """Equal within ``ulps`` ulps, with NaN and inf positions, signs of zeros and dtypes exact."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    if want.dtype.kind not in "fc":
+        np.testing.assert_array_equal(got, want)
+        return
+    for part in ((lambda a: a.real), (lambda a: a.imag)) if want.dtype.kind == "c" else [None]:
+        g, w = (got, want) if part is None else (part(got), part(want))
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+        np.testing.assert_array_equal(np.isinf(g) * np.sign(g), np.isinf(w) * np.sign(w))
+        zeros = w == 0
+        np.testing.assert_array_equal(np.signbit(g[zeros]), np.signbit(w[zeros]))
+        finite = np.isfinite(w)
+        gap = np.abs(g[finite] - w[finite])
+        assert np.all(gap <= ulps * np.spacing(np.abs(w[finite]))), (g, w)
+
+
+def kernels_in(compiled):
+    """The lines of the generated code that call a fused kernel (named f<n>)."""
+    return [line for line in compiled.source.splitlines() if re.search(r"\bf\d+\(", line)]
+
+
+# ----------------------------------------------------------------------------- the op table
+
+SMOOTH = [r for r in ROWS if r.order and r.sample is None and not r.tags]
+CASES = [(row, shapes) for row in SMOOTH for shapes in row.arg_shapes() if shapes[0] != ()]
+
+
+# numexpr compiles in microseconds: every row; numba's JIT takes ~0.1 s a kernel: the rows of
+# the primitives it fuses and a few composite functions
+NUMBA_ROWS = {"add", "subtract", "multiply", "divide", "negative", "square", "reciprocal"}
+NUMBA_ROWS |= {"sqrt", "absolute", "fabs", "sin", "cos", "polyval", "interp", "std", "trapezoid"}
+ENGINE_CASES = [
+    (engine, row, shapes)
+    for engine in ENGINES
+    for row, shapes in CASES
+    if engine == "numexpr" or row.name in NUMBA_ROWS
+]
+
+
+@pytest.mark.parametrize(
+    "engine, row, shapes",
+    ENGINE_CASES,
+    ids=[f"{e}-{r.case_id(s)}" for e, r, s in ENGINE_CASES],
+)
+def test_compiled_grad_agrees_with_the_numpy_backend_over_the_op_table(engine, row, shapes):
+    """compile(grad) of each row: forward and backward passes fused, against NumPy replay."""
+
+    def loss(*args):
+        return sum(np.sum(np.real(leaf) ** 2) for leaf in fad.tree_leaves(row.fn(*args)))
+
+    rng = np.random.default_rng(5)
+    args = row.args(rng, shapes, np.float64)
+    argnums = tuple(range(len(args)))
+    plain = fad.compile(fad.grad(loss, argnums=argnums), backend="numpy")
+    fused_grad = fad.compile(fad.grad(loss, argnums=argnums), backend=engine)
+    for values in (args, row.args(rng, shapes, np.float64)):
+        for g, w in zip(fused_grad(*values), plain(*values), strict=True):
+            assert_agrees(g, w)
+
+
+# ----------------------------------------------------------------------------- special values
+
+SPECIAL = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -1e-310, 1e308, -2.5, 3.0])
+
+
+def every_template(x, y):
+    a = (x + y) * (x - y) / (y - 1.5)
+    b = np.sqrt(np.abs(a)) - np.fabs(-y) + np.square(x) * np.reciprocal(y)
+    return -(np.sin(b) * np.cos(a)) + a * b
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_special_values_are_exact(engine):
+    x = np.repeat(SPECIAL, len(SPECIAL))
+    y = np.tile(SPECIAL, len(SPECIAL))
+    compiled = fad.compile(every_template, backend=engine)
+    with np.errstate(all="ignore"):
+        want = every_template(x, y)
+        got = compiled(x, y)
+    assert kernels_in(compiled)
+    assert_agrees(got, want, ulps=0 if engine == "numexpr" else ULPS)
+    # signed zeros through arithmetic: -0.0 * 1.0, 0.0 * -1.0, -0.0 - 0.0
+    zeros = fad.compile(lambda z: (z * 1.0 - 0.0) * -1.0, backend=engine)
+    z = np.array([0.0, -0.0, 1.0])
+    assert_agrees(zeros(z), (z * 1.0 - 0.0) * -1.0, ulps=0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_integer_bool_and_complex_programs_stay_numpy_and_exact(engine):
+    def f(i, c, x):
+        return (i * 3 + i // 2) % 7, c * c + 1j, (x > 0) & (x < 1), x * 2.0 + 1.0
+
+    i = np.arange(-5, 5)
+    c = np.linspace(-1, 1, 10) + 0.5j
+    x = np.linspace(-2, 2, 10)
+    compiled = fad.compile(f, backend=engine)
+    got = compiled(i, c, x)
+    for g, w in zip(got, f(i, c, x), strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
+    assert len(kernels_in(compiled)) == 1  # the float64 chain only
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_float32_is_left_to_numpy(engine):
+    x = np.linspace(-1, 1, 8, dtype=np.float32)
+    compiled = fad.compile(lambda x: np.sin(x) * 2.0 + 1.0, backend=engine)
+    got = compiled(x)
+    assert got.dtype == np.float32 and not kernels_in(compiled)
+    np.testing.assert_array_equal(got, np.sin(x) * 2.0 + 1.0)
+
+
+# ----------------------------------------------------------------------------- buffers
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_reused_buffers_never_clobber_arguments_views_or_outputs(engine):
+    def f(x):
+        a = x * 2.0 + 1.0  # a kernel
+        view = a.reshape(2, 3)  # a view of the kernel's buffer, returned
+        b = np.tanh(a)  # a ufunc reading the buffer
+        c = b * b - 1.0  # a kernel whose input dies here
+        d = np.exp(c)
+        return view, d * 3.0 - c, x
+
+    x = np.linspace(-1, 1, 6)
+    original = x.copy()
+    compiled = fad.compile(f, backend=engine)
+    for _ in range(2):
+        got = compiled(x)
+        for g, w in zip(got, f(original), strict=True):
+            assert_agrees(g, w)
+    np.testing.assert_array_equal(x, original)
+    assert got[2] is not x  # outputs belong to the caller
+
+
+def test_dead_buffers_are_reused_in_place():
+    x = np.linspace(-1, 1, 1 << 16)
+    compiled = fad.compile(lambda x: np.sum(np.exp(np.tanh(x * 2.0 + 1.0) * 3.0)), backend="numba")
+    np.testing.assert_allclose(compiled(x), np.sum(np.exp(np.tanh(x * 2.0 + 1.0) * 3.0)))
+    assert "out=" in compiled.source
+
+
+# ----------------------------------------------------------------------------- choosing
+
+
+def test_auto_replays_small_programs_as_numpy_code_and_fuses_large_ones():
+    if not fused.engine_available("numba"):
+        pytest.skip("auto fuses with numba only")
+
+    def f(x):
+        return np.sum(np.sin(x * 1.5 + 0.25) * x)
+
+    small = fad.compile(f, backend="auto")
+    small(np.ones(3))
+    numpy_backend = fad.compile(f, backend="numpy")
+    numpy_backend(np.ones(3))
+    assert small.source == numpy_backend.source
+    large = fad.compile(fad.grad(f), backend="auto")
+    x = np.linspace(-1, 1, fused.AUTO_MIN_SIZE)
+    assert_agrees(large(x), fad.compile(fad.grad(f), backend="numpy")(x))
+    assert kernels_in(large)
+
+
+def test_backend_names_are_checked():
+    with pytest.raises(ValueError, match="unknown backend 'jax'"):
+        fad.compile(np.sin, backend="jax")
+
+
+def test_the_environment_variable_forces_numpy(monkeypatch):
+    monkeypatch.setenv(fused.ENVIRONMENT_VARIABLE, "numpy")
+    assert fad.compile(np.sin).backend == "numpy"
+    monkeypatch.setenv(fused.ENVIRONMENT_VARIABLE, "fastest")
+    with pytest.raises(ValueError, match=fused.ENVIRONMENT_VARIABLE):
+        fad.compile(np.sin)
+    monkeypatch.delenv(fused.ENVIRONMENT_VARIABLE)
+    expected = "auto" if fused.engine_available("numba") else "numpy"
+    assert fad.compile(np.sin).backend == expected
+
+
+def test_kernels_are_cached_on_disk_for_the_next_process(tmp_path):
+    if not fused.engine_available("numba"):
+        pytest.skip("needs numba")
+    script = textwrap.dedent(
+        """
+        import numpy as np, functional_ad as fad
+        f = fad.compile(lambda x: np.cos(x) * x - 0.5 * x, backend="numba")
+        x = np.linspace(0, 1, 5)
+        assert np.allclose(f(x), np.cos(x) * x - 0.5 * x)
+        """
+    )
+    env = dict(os.environ, FUNCTIONAL_AD_CACHE_DIR=str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", script], env=env, cwd=root, check=True)
+    cached = list((tmp_path / "numba").rglob("*.nbi"))
+    assert len(cached) == 1  # one kernel, compiled once and found by the second process
