@@ -593,6 +593,84 @@ WORKLOADS: dict[int, Callable[[], list[Case]]] = {
 
 
 # ---------------------------------------------------------------------------
+# 12. W2 and W6 compiled with the fused backend (numba kernels; pip install -e .[fast])
+# ---------------------------------------------------------------------------
+
+
+def workload_fused() -> list[Case]:
+    """compile(grad) of W2 and W6 and compile(hvp) of W6 with backend="numba", and first calls.
+
+    The first call (record + code generation + numba's JIT, or loading kernels cached on
+    disk by an earlier run) is timed once, on the wall clock; it has no target here.
+    """
+    import time
+
+    from functional_ad.transforms import fused
+
+    name_2 = f"12. compile(grad) fused, {LARGE_OPS}-op chain, n=1e6"
+    name_6 = "12. compile(grad) fused, Rosenbrock, n=1e5"
+    name_hvp = "12. compile(hvp) / compile(grad) fused, Rosenbrock"
+    if not fused.engine_available("numba"):
+        note = 'no numba (pip install -e ".[fast]")'
+        return [Case(name_2, lambda timing: [Row(name_2, "-", note=note)])]
+    generator = rng()
+    x2 = generator.standard_normal(LARGE_SIZE)
+    x6 = generator.standard_normal(ROSENBROCK_SIZE)
+    v6 = generator.standard_normal(ROSENBROCK_SIZE)
+    chain = make_chain(np, LARGE_OPS)
+    rosenbrock = make_rosenbrock(np)
+
+    def first_call(compiled: Callable, *args: object) -> tuple[object, float]:
+        start = time.perf_counter()
+        result = compiled(*args)
+        return result, time.perf_counter() - start
+
+    def chain_rows(timing: Timing) -> list[Row]:
+        ours = fad.compile(fad.grad(chain), backend="numba")
+        got, first = first_call(ours, x2)
+        check_close("compile(grad, backend='numba')", got, chain_gradient(x2, LARGE_OPS))
+        times = measure(timing, {"fad": lambda: ours(x2), "numpy": lambda: chain(x2)})
+        measured = (
+            f"compiled grad {duration(times['fad'])} vs NumPy forward "
+            f"{duration(times['numpy'])}; first call {duration(first)}"
+        )
+        return [Row(name_2, measured, times.ratio("fad", "numpy"), at_most(1.6))]
+
+    def rosenbrock_rows(timing: Timing) -> list[Row]:
+        ours = fad.compile(fad.grad(rosenbrock), backend="numba")
+        hvp = fad.compile(lambda x, v: fad.hvp(rosenbrock, (x,), (v,))[1][0], backend="numba")
+        got, first_grad = first_call(ours, x6)
+        check_close("compile(grad, backend='numba')", got, rosenbrock_gradient(x6))
+        got, first_hvp = first_call(hvp, x6, v6)
+        check_close("compile(hvp, backend='numba')", got, rosenbrock_hvp(x6, v6))
+        times = measure(
+            timing,
+            {
+                "grad": lambda: ours(x6),
+                "hvp": lambda: hvp(x6, v6),
+                "numpy": lambda: rosenbrock(x6),
+            },
+        )
+        grad_text = (
+            f"compiled grad {duration(times['grad'])} vs NumPy forward "
+            f"{duration(times['numpy'])}; first call {duration(first_grad)}"
+        )
+        hvp_text = (
+            f"compiled hvp {duration(times['hvp'])} vs compiled grad "
+            f"{duration(times['grad'])}; first call {duration(first_hvp)}"
+        )
+        return [
+            Row(name_6, grad_text, times.ratio("grad", "numpy"), at_most(1.0)),
+            Row(name_hvp, hvp_text, times.ratio("hvp", "grad"), at_most(1.4)),
+        ]
+
+    return [Case(name_2, chain_rows), Case(name_6, rosenbrock_rows)]
+
+
+WORKLOADS[12] = workload_fused
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------
 
