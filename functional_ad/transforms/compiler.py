@@ -283,29 +283,31 @@ def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
 
 def instructions(graph: Graph) -> fused.Program:
     """The graph as a plain instruction list over the generated code's names."""
-    names: dict[Var, str] = {}
+    names: dict[Node, str] = {}
     types: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
 
-    def name(var: Var) -> str:
-        if var not in names:
-            names[var] = f"a{len(names)}" if var.node is None else f"v{len(names)}"
-            types[names[var]] = (tuple(var.shape), np.dtype(var.dtype))
-        return names[var]
+    def name(node: Node, label: str) -> str:
+        names[node] = label
+        value = node.value
+        if isinstance(value, tuple):  # a primitive with multiple results: read by tuple_item
+            types[label] = ((), np.dtype(object))
+        else:
+            dtype = value.dtype if hasattr(value, "dtype") else np.result_type(value)
+            shape = value.shape if hasattr(value, "shape") else np.shape(value)
+            types[label] = (tuple(shape), np.dtype(dtype))
+        return label
 
-    def operand(x: Var | Const) -> str | fused.Literal:
-        return name(x) if type(x) is Var else fused.Literal(x.value)
-
-    inputs = [name(var) for var in graph.inputs]
-    body = [
-        fused.Instruction(
-            node.primitive,
-            [operand(x) for x in node.inputs],
-            node.params,
-            [name(v) for v in node.outputs],
-        )
-        for node in graph.nodes
-    ]
-    return fused.Program(inputs, body, [operand(x) for x in graph.outputs], types)
+    inputs = [name(node, f"a{i}") for i, node in enumerate(graph.inputs)]
+    body = []
+    for node in graph.tape:
+        operands: list[str | fused.Literal] = [
+            fused.Literal(a) if p is None else names[p]
+            for p, a in zip(node.parents, node.args, strict=True)
+        ]
+        label = name(node, f"v{len(names)}")
+        body.append(fused.Instruction(node.primitive, operands, node.params, [label]))  # type: ignore[arg-type]
+    outputs = [names[x] if type(x) is Node else fused.Literal(x.value) for x in graph.outputs]
+    return fused.Program(inputs, body, outputs, types)
 
 
 class _Program:

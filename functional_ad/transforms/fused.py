@@ -502,12 +502,13 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
                     args.append(f"out={reuse}")
                 lines.append(f"    {out_name} = {fn}({', '.join(args)})")
         else:
-            target = ", ".join(ins.outputs) + (
-                "," if ins.primitive.multiple_results and len(ins.outputs) == 1 else ""
-            )
+            # (one name holds a multiple-result primitive's tuple; several names unpack it)
+            target = ", ".join(ins.outputs) + ("," if len(ins.outputs) > 1 else "")
             operands = [operand(x) for x in ins.operands]
             template = _OPERATORS.get(ins.primitive.name)
-            if reuse is not None:
+            if ins.primitive.name == "tuple_item" and len(operands) == 1:
+                lines.append(f"    {target} = {operands[0]}[{ins.params['index']!r}]")
+            elif reuse is not None:
                 fn = f"p{n}_" + re.sub(r"\W", "_", ins.primitive.name)
                 namespace[fn] = ins.primitive.impl
                 lines.append(f"    {target} = {fn}({', '.join(operands)}, out={reuse})")
