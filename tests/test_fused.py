@@ -138,6 +138,24 @@ def test_float32_is_left_to_numpy(engine):
     np.testing.assert_array_equal(got, np.sin(x) * 2.0 + 1.0)
 
 
+def test_sin_and_cos_of_one_operand_share_a_loop():
+    if not fused.engine_available("numba"):
+        pytest.skip("needs numba")
+
+    def f(x):
+        return np.sum(np.tanh(np.sin(x) * 1.5 + 0.25))  # its grad reads cos(x)
+
+    x = np.concatenate([np.linspace(-4, 4, 61), SPECIAL])
+    compiled = fad.compile(fad.grad(f), backend="numba")
+    with np.errstate(all="ignore"):
+        got, want = compiled(x), fad.compile(fad.grad(f), backend="numpy")(x)
+    assert_agrees(got, want)
+    calls = kernels_in(compiled)
+    assert any(line.count(".reshape(-1)") >= 2 + 1 for line in calls)  # two outputs, x
+    # the cosine is stored by the forward kernel, computed nowhere else
+    assert len(calls) == 2 and "_cos" not in compiled.source
+
+
 # ----------------------------------------------------------------------------- buffers
 
 

@@ -151,6 +151,21 @@ class _Plan:
             for x in dict.fromkeys(o for o in ins.operands if isinstance(o, str)):
                 consumers.setdefault(x, []).append(n)
         returned = {x for x in program.outputs if isinstance(x, str)}
+        # numba: sin(x) and cos(x) of one operand in one loop (compiled to one sincos call,
+        # measured ~1.5x faster than two passes); the later one is stored by the earlier's kernel
+        partners: dict[int, int] = {}
+        if engine == "numba":
+            first: dict[tuple[str, str], int] = {}
+            for n, ins in enumerate(instructions):
+                name = ins.primitive.name
+                if fusable[n] and name in ("sin", "cos") and isinstance(ins.operands[0], str):
+                    other = first.get(("cos" if name == "sin" else "sin", ins.operands[0]))
+                    if (
+                        other is not None
+                        and types[ins.outputs[0]] == types[instructions[other].outputs[0]]
+                    ):
+                        partners[n] = other
+                    first.setdefault((name, ins.operands[0]), n)
         # roots: fused instructions whose value is stored; the others are inlined into the
         # one kernel that reads them (a value read by two kernels is stored, not recomputed)
         root_of: dict[int, int] = {}
@@ -168,7 +183,7 @@ class _Plan:
                     stored = True
                 else:
                     targets.add(root_of[c])
-            if stored or len(targets) != 1:
+            if stored or len(targets) != 1 or n in partners:
                 roots.add(n)
                 root_of[n] = n
             else:
@@ -182,6 +197,14 @@ class _Plan:
             if min_size and (len(group) < 2 or size < min_size):
                 continue  # auto: a single primitive or a small array stays a NumPy call
             self.kernels[root] = group
+        self.extras: dict[int, list[int]] = {}
+        self.attached: set[int] = set()
+        for n, other in partners.items():
+            root = root_of[other]
+            if root in self.kernels and root < n and members[n] == [n]:
+                self.extras.setdefault(root, []).append(n)
+                self.attached.add(n)
+                self.kernels.pop(n, None)
         self.inlined = {n for r, g in self.kernels.items() for n in g if n != r}
         self.producer = producer
         self.consumers = consumers
@@ -219,6 +242,7 @@ class _Kernel:
     scalar: list[bool]  # per leaf: passed as a number (shape ()), else as an array
     body: list[tuple[str, str]]  # (temporary, expression over leaves and temporaries)
     result: str
+    extras: list[str]  # the temporaries stored as further outputs
 
 
 def _kernel(plan: _Plan, root: int, templates: dict) -> _Kernel:
@@ -239,7 +263,8 @@ def _kernel(plan: _Plan, root: int, templates: dict) -> _Kernel:
             scalar.append(len(shape) == 0)
         return leaf_names[key]
 
-    for n in plan.kernels[root]:
+    extras = plan.extras.get(root, [])
+    for n in plan.kernels[root] + extras:
         ins = program.instructions[n]
         args = []
         for x in ins.operands:
@@ -250,11 +275,14 @@ def _kernel(plan: _Plan, root: int, templates: dict) -> _Kernel:
         temp = f"t{len(body)}"
         temps[ins.outputs[0]] = temp
         body.append((temp, templates[ins.primitive.name].format(*args)))
-    return _Kernel(leaves, scalar, body, body[-1][0])
+    result = temps[program.instructions[root].outputs[0]]
+    extra_temps = [temps[program.instructions[n].outputs[0]] for n in extras]
+    return _Kernel(leaves, scalar, body, result, extra_temps)
 
 
 def _numba_source(k: _Kernel, cache: bool) -> str:
-    params = ", ".join(["out"] + [f"x{i}" for i in range(len(k.leaves))])
+    outs = ["out"] + [f"out{j}" for j in range(1, len(k.extras) + 1)]
+    params = ", ".join(outs + [f"x{i}" for i in range(len(k.leaves))])
     lines = [
         "import numpy as np",
         "from numba import njit",
@@ -270,6 +298,8 @@ def _numba_source(k: _Kernel, cache: bool) -> str:
         loaded = re.sub(r"\bx(\d+)\b", r"l\1", expression)
         lines.append(f"        {temp} = {loaded}")
     lines.append(f"        out[i] = {k.result}")
+    for j, temp in enumerate(k.extras, 1):
+        lines.append(f"        out{j}[i] = {temp}")
     return "\n".join(lines) + "\n"
 
 
@@ -425,7 +455,7 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
     # statements: (kind, reads, instruction index); kind is "kernel" or "call"
     statements: list[tuple[str, list[str], int]] = []
     for n, ins in enumerate(instructions):
-        if n in plan.inlined:
+        if n in plan.inlined or n in plan.attached:
             continue
         if n in plan.kernels:
             leaves = _kernel(plan, n, templates).leaves
@@ -448,10 +478,13 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
     for kind, _, n in statements:
         ins = instructions[n]
         if kind == "kernel" or (_ufunc_call(ins) and len(types[ins.outputs[0]][0]) > 0):
-            name = ins.outputs[0]
-            readers = plan.consumers.get(name, [])
-            if name not in plan.returned and all(safe_reader.get(r, False) for r in readers):
-                fresh[name] = kind == "kernel"
+            made = [ins.outputs[0]]
+            if kind == "kernel":
+                made += [instructions[e].outputs[0] for e in plan.extras.get(n, [])]
+            for name in made:
+                readers = plan.consumers.get(name, [])
+                if name not in plan.returned and all(safe_reader.get(r, False) for r in readers):
+                    fresh[name] = kind == "kernel"
     if auto and not plan.kernels and not any(large(name) for name in fresh):
         return None
 
@@ -491,7 +524,11 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
                 ]
                 buffer = reuse if reuse is not None else f"np_empty({shape!r})"
                 lines.append(f"    {out_name} = {buffer}")
-                lines.append(f"    {fn}({out_name}.reshape(-1), {', '.join(args)})")
+                outs = [out_name] + [instructions[e].outputs[0] for e in plan.extras.get(n, [])]
+                for extra in outs[1:]:
+                    lines.append(f"    {extra} = np_empty({shape!r})")
+                targets = ", ".join(f"{o}.reshape(-1)" for o in outs)
+                lines.append(f"    {fn}({targets}, {', '.join(args)})")
             else:
                 namespace[fn] = _numexpr_kernel(k)
                 args = [
