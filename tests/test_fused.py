@@ -156,6 +156,42 @@ def test_sin_and_cos_of_one_operand_share_a_loop():
     assert len(calls) == 2 and "_cos" not in compiled.source
 
 
+def _neighbours(x, y):
+    return np.sum(x[1:] * y[1:]) + np.sum(x[:-1] * y[:-1])  # -0.0 + -0.0 and -0.0 + 0.0
+
+
+def _neighbours_and_sine(x, y):
+    return _neighbours(x, y) + np.sum(np.sin(x[1:]) * y[:-1])
+
+
+@pytest.mark.parametrize("f", [_neighbours, _neighbours_and_sine])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cotangents_of_slices_are_added_before_embedding_bit_for_bit(engine, f):
+    y = np.array([-0.0, 0.0, -0.0, -0.0, np.inf, -np.inf, np.nan, 1.5, -0.0, 2.0])
+    x = np.array([0.0, -0.0, 1.0, np.pi, -0.0, 0.5, 2.0, -1.0, 0.0, -0.0])
+    compiled = fad.compile(fad.grad(f, argnums=(0, 1)), backend=engine)
+    plain = fad.compile(fad.grad(f, argnums=(0, 1)), backend="numpy")
+    with np.errstate(all="ignore"):
+        want = plain(x, y)
+        for g, w in zip(compiled(x, y), want, strict=True):
+            assert_agrees(g, w, ulps=0 if engine == "numexpr" else ULPS)
+    assert "embed_and_add" in compiled.source
+    if f is _neighbours:  # both signs of zero occur
+        zeros = want[0][want[0] == 0]
+        assert np.signbit(zeros).any() and not np.signbit(zeros).all()
+
+
+def test_merge_embeds_leaves_shared_and_repeated_index_embeddings_alone():
+    def f(x):
+        i = np.array([0, 0, 1])  # repeated integer indices add up: not merged
+        return np.sum(x[i] * 2.0) + np.sum(x[i] * x[i])
+
+    x = np.array([0.5, -1.5, 2.0])
+    compiled = fad.compile(fad.grad(f), backend=ENGINES[-1])
+    np.testing.assert_array_equal(compiled(x), fad.compile(fad.grad(f), backend="numpy")(x))
+    assert "embed_and_add" not in compiled.source
+
+
 # ----------------------------------------------------------------------------- buffers
 
 

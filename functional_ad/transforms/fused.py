@@ -245,7 +245,25 @@ class _Kernel:
     extras: list[str]  # the temporaries stored as further outputs
 
 
-def _kernel(plan: _Plan, root: int, templates: dict) -> _Kernel:
+def _uniform(x: Literal) -> Literal:
+    """An array constant holding one value everywhere (sign of zero included) as a number.
+
+    ``op(x, full(shape, c))`` and ``op(x, c)`` give the same values: the number is read
+    once instead of a whole array.
+
+    >>> _uniform(Literal(np.full(3, 2.0))).value, _uniform(Literal(np.array([0.0, -0.0]))).value
+    (2.0, array([ 0., -0.]))
+    """
+    value = x.value
+    if type(value) is not np.ndarray or value.ndim == 0:
+        return x
+    first = value.flat[0]
+    if np.all(value == first) and np.all(np.signbit(value) == np.signbit(first)):
+        return Literal(float(first))
+    return x
+
+
+def _kernel(plan: _Plan, root: int, templates: dict, engine: str = "numexpr") -> _Kernel:
     program = plan.program
     leaves: list[str | Literal] = []
     scalar: list[bool] = []
@@ -258,6 +276,8 @@ def _kernel(plan: _Plan, root: int, templates: dict) -> _Kernel:
         key = x if isinstance(x, str) else ("literal", id(x))
         if key not in leaf_names:
             leaf_names[key] = f"x{len(leaves)}"
+            if engine == "numba" and isinstance(x, Literal):
+                x = _uniform(x)  # (the output buffer, not a leaf, gives numba's loop length)
             leaves.append(x)
             shape = program.types[x][0] if isinstance(x, str) else np.shape(x.value)
             scalar.append(len(shape) == 0)
@@ -381,6 +401,130 @@ def _numexpr_kernel(k: _Kernel) -> Callable:
     return kernel
 
 
+# ----------------------------------------------------------------------------- rewriting
+
+
+def _slices_only(params: dict) -> bool:
+    index = params.get("index")
+    return isinstance(index, tuple) and all(isinstance(i, slice) or i is Ellipsis for i in index)
+
+
+def _leading_span(params: dict, shape: tuple[int, ...]) -> tuple[int, int] | None:
+    """``(start, stop)`` if ``embed`` writes a value of ``shape`` into rows start:stop."""
+    index, full = params.get("index"), params.get("shape")
+    if not (isinstance(index, tuple) and index and isinstance(full, tuple) and full):
+        return None
+    if not isinstance(index[0], slice) or any(i != slice(None) for i in index[1:]):
+        return None
+    start, stop, step = index[0].indices(full[0])
+    if step != 1 or (max(start, stop) - start,) + tuple(full[1:]) != tuple(shape):
+        return None
+    return start, max(start, stop)
+
+
+def _embed_and_add_impl(a: Any, b: Any, embed: Callable, first: dict, span: tuple) -> Any:
+    """``embed(a, **first) + embed(b at rows span)`` with one full-size array, bit for bit.
+
+    Rows of the span get ``out + b`` (in that order, as the sum would); the other rows get
+    ``out + 0.0`` (so that ``-0.0`` becomes ``0.0``, as it does in the sum).
+    """
+    out = embed(a, **first)
+    start, stop = span
+    np.add(out[start:stop], b, out=out[start:stop])
+    out[:start] += 0.0
+    out[stop:] += 0.0
+    return out
+
+
+_embed_and_add = Primitive("embed_and_add", _embed_and_add_impl)
+
+
+def merge_embeds(program: Program) -> Program:
+    """``add(embed(a, I), embed(b, I))`` as ``embed(add(a, b), I)`` where that is exact.
+
+    Reverse mode writes the cotangent of each read of a slice into zeros of the full shape
+    (``embed``) and adds them up; adding first makes one full-size array instead of three,
+    and lets ``a + b`` join a kernel. It is exact for slice indices of float64 values read
+    by nothing else: each element gets ``a + b`` or ``0`` either way (``0 + 0`` is ``+0``).
+    With different indices, the second being a block of rows, ``b`` is added in place into
+    the first embedding (``embed_and_add``), again bit for bit.
+
+    >>> from functional_ad.ops.elementwise import add
+    >>> from functional_ad.ops.indexing import embed
+    >>> f64 = np.dtype(np.float64)
+    >>> types = {"a": ((2,), f64), "b": ((2,), f64), "c": ((3,), f64), "d": ((3,), f64)}
+    >>> types["e"] = ((3,), f64)
+    >>> at = {"index": (slice(1, None),), "shape": (3,)}
+    >>> program = Program(["a", "b"], [Instruction(embed, ["a"], at, ["c"]),
+    ...     Instruction(embed, ["b"], at, ["d"]), Instruction(add, ["c", "d"], {}, ["e"])],
+    ...     ["e"], types)
+    >>> [(i.primitive.name, i.operands) for i in merge_embeds(program).instructions]
+    [('add', ['a', 'b']), ('embed', ['e_sum'])]
+    """
+    while True:  # (a merged embedding may merge again with the next one)
+        merged = _merge_once(program)
+        if merged is program:
+            return program
+        program = merged
+
+
+def _merge_once(program: Program) -> Program:
+    instructions = program.instructions
+    producer = {ins.outputs[0]: n for n, ins in enumerate(instructions) if ins.outputs}
+    uses: dict[str, int] = {}
+    for ins in instructions:
+        for x in ins.operands:
+            if isinstance(x, str):
+                uses[x] = uses.get(x, 0) + 1
+    for x in program.outputs:
+        if isinstance(x, str):
+            uses[x] = uses.get(x, 0) + 2
+    types = dict(program.types)
+    dropped: set[int] = set()
+    replaced: dict[int, list[Instruction]] = {}
+    for n, ins in enumerate(instructions):
+        if ins.primitive.name != "add" or ins.params or len(ins.operands) != 2:
+            continue
+        if not all(isinstance(x, str) and x in producer for x in ins.operands):
+            continue
+        e1, e2 = (producer[x] for x in ins.operands)  # type: ignore[index]
+        first, second = instructions[e1], instructions[e2]
+        if e1 == e2 or {e1, e2} & dropped or n in replaced:
+            continue
+        if not (first.primitive.name == second.primitive.name == "embed"):
+            continue
+        a, b = first.operands[0], second.operands[0]
+        if not (isinstance(a, str) and isinstance(b, str)):
+            continue
+        if types[a][1] != _F64 or types[b][1] != _F64:
+            continue
+        if any(uses.get(x, 0) != 1 for x in ins.operands if isinstance(x, str)):
+            continue
+        if _slices_only(first.params) and first.params == second.params and types[a] == types[b]:
+            total = f"{ins.outputs[0]}_sum"
+            types[total] = types[a]
+            replaced[n] = [
+                Instruction(ins.primitive, [a, b], {}, [total]),
+                Instruction(first.primitive, [total], first.params, list(ins.outputs)),
+            ]
+            dropped.update((e1, e2))
+            continue
+        shape = first.params.get("shape")
+        span = _leading_span(second.params, types[b][0])
+        if span is None or shape != second.params.get("shape") or types[ins.outputs[0]][1] != _F64:
+            continue
+        params = {"embed": first.primitive.impl, "first": first.params, "span": span}
+        replaced[n] = [Instruction(_embed_and_add, [a, b], params, list(ins.outputs))]
+        dropped.update((e1, e2))
+    if not replaced:
+        return program
+    body: list[Instruction] = []
+    for n, ins in enumerate(instructions):
+        if n not in dropped:
+            body.extend(replaced.get(n, [ins]))
+    return Program(program.inputs, body, program.outputs, types)
+
+
 # ----------------------------------------------------------------------------- code generation
 
 _OPERATORS = {"add": "{} + {}", "sub": "{} - {}", "mul": "{} * {}", "div": "{} / {}", "neg": "-{}"}
@@ -448,6 +592,7 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
     auto = backend == "auto"
     engine = "numba" if auto else backend
     templates = NUMBA_TEMPLATES if engine == "numba" else NUMEXPR_TEMPLATES
+    program = merge_embeds(program)
     plan = _Plan(program, engine, AUTO_MIN_SIZE if auto else 0)
     instructions = program.instructions
     types = program.types
@@ -458,7 +603,7 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
         if n in plan.inlined or n in plan.attached:
             continue
         if n in plan.kernels:
-            leaves = _kernel(plan, n, templates).leaves
+            leaves = _kernel(plan, n, templates, engine).leaves
             statements.append(("kernel", [x for x in leaves if isinstance(x, str)], n))
         else:
             reads = [x for x in ins.operands if isinstance(x, str)]
@@ -512,7 +657,7 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
                     reuse = x
                     break
         if kind == "kernel":
-            k = _kernel(plan, n, templates)
+            k = _kernel(plan, n, templates, engine)
             fn = f"f{n}"
             if engine == "numba":
                 namespace[fn] = _numba_kernel(k)
