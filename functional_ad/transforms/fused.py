@@ -136,7 +136,7 @@ def _scalar_literal(value: Any) -> bool:
 class _Plan:
     """The fusion decisions for one program and one engine."""
 
-    def __init__(self, program: Program, engine: str, min_size: int) -> None:
+    def __init__(self, program: Program, engine: str, min_size: int, pair: bool = True) -> None:
         self.program = program
         templates = NUMBA_TEMPLATES if engine == "numba" else NUMEXPR_TEMPLATES
         instructions = program.instructions
@@ -154,7 +154,7 @@ class _Plan:
         # numba: sin(x) and cos(x) of one operand in one loop (compiled to one sincos call,
         # measured ~1.5x faster than two passes); the later one is stored by the earlier's kernel
         partners: dict[int, int] = {}
-        if engine == "numba":
+        if engine == "numba" and pair:
             first: dict[tuple[str, str], int] = {}
             for n, ins in enumerate(instructions):
                 name = ins.primitive.name
@@ -571,6 +571,94 @@ def resolve_backend(backend: str | None) -> str:
     return chosen
 
 
+class _Schedule:
+    """The statements of a plan in order, when each name dies and which buffers are reused."""
+
+    def __init__(self, plan: _Plan, templates: dict, engine: str, auto: bool) -> None:
+        instructions = plan.program.instructions
+        types = plan.program.types
+        self.plan = plan
+        self.auto = auto
+        # statements: (kind, reads, instruction index); kind is "kernel" or "call"
+        self.statements: list[tuple[str, list[str], int]] = []
+        for n, ins in enumerate(instructions):
+            if n in plan.inlined or n in plan.attached:
+                continue
+            if n in plan.kernels:
+                leaves = _kernel(plan, n, templates, engine).leaves
+                self.statements.append(("kernel", [x for x in leaves if isinstance(x, str)], n))
+            else:
+                reads = [x for x in ins.operands if isinstance(x, str)]
+                self.statements.append(("call", reads, n))
+        self.last_use: dict[str, int] = {}
+        for s, (_, reads, _) in enumerate(self.statements):
+            for x in reads:
+                self.last_use[x] = s
+        # a buffer may be reused once dead if the program made it fresh (a kernel's result,
+        # or a ufunc's) and only kernels and ufuncs read it (no view of it can be alive)
+        self.fresh: dict[str, bool] = {}  # name -> C-contiguous guaranteed
+        safe_reader = {
+            n: kind == "kernel" or _ufunc_call(instructions[n]) for kind, _, n in self.statements
+        }
+        for kind, _, n in self.statements:
+            ins = instructions[n]
+            if kind == "kernel" or (_ufunc_call(ins) and len(types[ins.outputs[0]][0]) > 0):
+                for name in self.made(n):
+                    readers = plan.consumers.get(name, [])
+                    if name not in plan.returned and all(
+                        safe_reader.get(r, False) for r in readers
+                    ):
+                        # (a ufunc's fresh 1-d result is contiguous too)
+                        self.fresh[name] = kind == "kernel" or len(types[name][0]) == 1
+
+    def made(self, n: int) -> list[str]:
+        """The names statement ``n`` (an instruction index) writes: kernels may write several."""
+        instructions = self.plan.program.instructions
+        return [instructions[n].outputs[0]] + [
+            instructions[e].outputs[0] for e in self.plan.extras.get(n, [])
+        ]
+
+    def large(self, name: str) -> bool:
+        types = self.plan.program.types
+        return not self.auto or int(np.prod(types[name][0])) >= AUTO_MIN_SIZE
+
+    def dying(self, s: int) -> list[str]:
+        """The names statement ``s`` reads for the last time."""
+        reads = self.statements[s][1]
+        returned = self.plan.returned
+        return [x for x in dict.fromkeys(reads) if self.last_use[x] == s and x not in returned]
+
+    def reuse(self, s: int) -> str | None:
+        """A dying buffer statement ``s`` can write its (first) result into, if any."""
+        kind, _, n = self.statements[s]
+        ins = self.plan.program.instructions[n]
+        shape, dtype = self.plan.program.types[ins.outputs[0]]
+        if (kind == "kernel" or _ufunc_call(ins)) and self.large(ins.outputs[0]) and shape:
+            for x in self.dying(s):
+                same = self.plan.program.types[x] == (shape, dtype)
+                if x in self.fresh and same and (kind != "kernel" or self.fresh[x]):
+                    return x
+        return None
+
+    def peak(self) -> int:
+        """The most bytes of values made by the program alive at once (views counted too)."""
+        types = self.plan.program.types
+        inputs = set(self.plan.program.inputs)
+        live = peak = 0
+        for s, (_, _, n) in enumerate(self.statements):
+            reused = self.reuse(s)
+            for name in self.made(n):
+                shape, dtype = types[name]
+                if not (name == self.made(n)[0] and reused is not None):
+                    live += int(np.prod(shape)) * dtype.itemsize
+            peak = max(peak, live)
+            for name in self.dying(s):
+                if name != reused and name not in inputs:
+                    shape, dtype = types[name]
+                    live -= int(np.prod(shape)) * dtype.itemsize
+        return peak
+
+
 def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | None:
     """Python source of ``run(*inputs)`` with fused kernels, and its namespace.
 
@@ -593,43 +681,22 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
     engine = "numba" if auto else backend
     templates = NUMBA_TEMPLATES if engine == "numba" else NUMEXPR_TEMPLATES
     program = merge_embeds(program)
-    plan = _Plan(program, engine, AUTO_MIN_SIZE if auto else 0)
+    min_size = AUTO_MIN_SIZE if auto else 0
+    plan = _Plan(program, engine, min_size)
+    schedule = _Schedule(plan, templates, engine, auto)
+    if plan.extras:  # a sin/cos pair stores a value for later: only if memory does not grow
+        alone = _Plan(program, engine, min_size, pair=False)
+        alone_schedule = _Schedule(alone, templates, engine, auto)
+        if alone_schedule.peak() < schedule.peak():
+            plan, schedule = alone, alone_schedule
     instructions = program.instructions
     types = program.types
-
-    # statements: (kind, reads, instruction index); kind is "kernel" or "call"
-    statements: list[tuple[str, list[str], int]] = []
-    for n, ins in enumerate(instructions):
-        if n in plan.inlined or n in plan.attached:
-            continue
-        if n in plan.kernels:
-            leaves = _kernel(plan, n, templates, engine).leaves
-            statements.append(("kernel", [x for x in leaves if isinstance(x, str)], n))
-        else:
-            reads = [x for x in ins.operands if isinstance(x, str)]
-            statements.append(("call", reads, n))
-    last_use: dict[str, int] = {}
-    for s, (_, reads, _) in enumerate(statements):
-        for x in reads:
-            last_use[x] = s
-
-    # a buffer may be reused once dead if the program made it fresh (a kernel's result, or a
-    # ufunc's) and only kernels and ufuncs read it (no view of it can be alive)
-    def large(name: str) -> bool:
-        return not auto or int(np.prod(types[name][0])) >= AUTO_MIN_SIZE
-
-    fresh: dict[str, bool] = {}  # name -> C-contiguous guaranteed
-    safe_reader = {n: kind == "kernel" or _ufunc_call(instructions[n]) for kind, _, n in statements}
-    for kind, _, n in statements:
-        ins = instructions[n]
-        if kind == "kernel" or (_ufunc_call(ins) and len(types[ins.outputs[0]][0]) > 0):
-            made = [ins.outputs[0]]
-            if kind == "kernel":
-                made += [instructions[e].outputs[0] for e in plan.extras.get(n, [])]
-            for name in made:
-                readers = plan.consumers.get(name, [])
-                if name not in plan.returned and all(safe_reader.get(r, False) for r in readers):
-                    fresh[name] = kind == "kernel"
+    statements, last_use, fresh, large = (
+        schedule.statements,
+        schedule.last_use,
+        schedule.fresh,
+        schedule.large,
+    )
     if auto and not plan.kernels and not any(large(name) for name in fresh):
         return None
 
@@ -645,17 +712,12 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
     def operand(x: str | Literal) -> str:
         return x if isinstance(x, str) else constant(x.value)
 
-    for s, (kind, reads, n) in enumerate(statements):
+    for s, (kind, _, n) in enumerate(statements):
         ins = instructions[n]
         out_name = ins.outputs[0]
         shape, dtype = types[out_name]
-        dying = [x for x in dict.fromkeys(reads) if last_use[x] == s and x not in returned]
-        reuse = None
-        if (kind == "kernel" or _ufunc_call(ins)) and large(out_name) and len(shape) > 0:
-            for x in dying:
-                if x in fresh and types[x] == (shape, dtype) and (kind != "kernel" or fresh[x]):
-                    reuse = x
-                    break
+        dying = schedule.dying(s)
+        reuse = schedule.reuse(s)
         if kind == "kernel":
             k = _kernel(plan, n, templates, engine)
             fn = f"f{n}"
