@@ -14,7 +14,9 @@ test, from ``tests/programs/check.py``:
 - ``vmap``: equals a loop of plain NumPy (``ConcreteValueError`` for a branch on a value);
   so does ``vmap(grad)`` against a loop of ``grad``;
 - ``compile``: equals eager on the recording input and on fresh ones, and so does
-  ``compile(grad)`` (``ConcreteValueError`` for a branch on a value).
+  ``compile(grad)`` (``ConcreteValueError`` for a branch on a value);
+- ``compile_fused``: the same with the fused backend on every float64 elementwise region
+  (numexpr, whose expressions compile in microseconds).
 
 Inputs are generic values, or (``make_input``) hold special points: exact 0, -0, ±1, the
 thresholds the programs compare with and clip to, and repeated elements, so that ties of

@@ -636,10 +636,11 @@ def check_vmap(s: Subject) -> None:
         s.fail("vmap(grad)", "differs from a loop of grad", loop, grads)
 
 
-def check_compile(s: Subject) -> None:
-    """compile(f) equals eager f on the recording input and on fresh ones; so does grad."""
-    compiled = fad.compile(s.f)
-    compiled_grad = fad.compile(fad.grad(scalar_of(s.f)))
+def check_compile(s: Subject, backend: str | None = None) -> None:
+    """compile(f) equals eager f on the recording input and on fresh ones; so does grad
+    (with the default backend, or the one named)."""
+    compiled = fad.compile(s.f, backend=backend)
+    compiled_grad = fad.compile(fad.grad(scalar_of(s.f)), backend=backend)
     inputs = (s.x, *s.others)
     if not s.numpy_accepts(inputs):
         return  # NumPy itself refuses one of the inputs: nothing to compare with
@@ -702,6 +703,9 @@ CHECKS: dict[str, Callable[[Subject], None]] = {
         "hessian": check_hessian,
         "vmap": check_vmap,
         "compile": check_compile,
+        # the fused backend on every float64 elementwise region, however small (numexpr:
+        # its expressions compile in microseconds, so every program can have its own)
+        "compile_fused": lambda s: check_compile(s, backend="numexpr"),
     }.items()
 }
 
