@@ -671,7 +671,11 @@ def test_put_into_what_numpy_gives_as_a_scalar_changes_nothing():
         np.put(w, [0], 3.0)  # a 0-d array: written
         return y, z, w
 
-    check(f, np.array(0.1))
+    # (not under vmap, where a 0-d value of each example is written as an array: see the
+    # sharp bits)
+    subject = Subject.from_function(f, np.array(0.1))
+    check_values(subject)
+    check_compile(subject)
 
 
 @pytest.mark.parametrize(
@@ -706,3 +710,15 @@ def test_a_program_numpy_refuses_must_be_refused_by_the_transforms():
         return z
 
     check(f, np.array(0.4))  # NumPy raises TypeError: so must vjp (numpy_refuses_too)
+
+
+def test_mask_update_of_a_view_of_a_zero_d_argument_under_vmap():
+    # found by the 30-minute run: under vmap an argument of 0-d examples was taken for a
+    # NumPy scalar and the write refused; it is written as an array
+    def f(x):
+        y = x.copy()
+        v = x.T
+        v[v > 0.3] *= 2.0
+        return y, v
+
+    check(f, np.array(0.5478))

@@ -69,11 +69,19 @@ def _require_traced(a: Any, what: str) -> None:
 
 
 def numpy_scalar(a: Any) -> bool:
-    """True for a traced 0-d value that NumPy gives as a scalar (``np.sin`` of a 0-d array is
-    an ``np.float64``), which NumPy's writing functions refuse or write into a temporary
-    (``is_array_object``: under ``vmap``, the values made as arrays are marked so).
+    """True for a traced 0-d value that NumPy computed as a scalar (``np.sin`` of a 0-d array
+    is an ``np.float64``), which NumPy's writing functions refuse or write into a temporary.
+
+    Only a value known to be one counts: under ``vmap`` the batch axis hides whether an
+    example's value would be a scalar or a 0-d array (an argument of 0-d examples is either),
+    and such a value is written as an array.
     """
-    return isinstance(a, Tracer) and not is_array_object(a)
+    if not isinstance(a, Tracer) or a._alias is not None or len(a.shape) > 0:
+        return False
+    value: Any = a
+    while isinstance(value, Tracer):
+        value = value._value
+    return isinstance(value, np.generic)
 
 
 def _refuse_scalar(a: Any, message: str) -> None:
