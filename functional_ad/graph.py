@@ -22,6 +22,7 @@ import numpy as np
 
 from .core import Primitive, Trace, Tracer, bind, new_trace
 from .core.tree import TreeDef, tree_flatten, tree_unflatten
+from .core.views import is_array_object, mark_array
 from .graph_text import (
     format_constant,
     format_graph,
@@ -307,8 +308,11 @@ class GraphTrace(Trace):
         self.record_all = record_all
 
     def new_input(self, value: Any) -> GraphTracer:
-        """A tracer for an input of the traced function."""
-        return GraphTracer(self, value, Node(None, [], [], {}, value))
+        """A tracer for an input of the traced function (an array if ``value`` is one)."""
+        tracer = GraphTracer(self, value, Node(None, [], [], {}, value))
+        if isinstance(value, Tracer) and is_array_object(value):
+            mark_array(tracer)  # (under vmap: an example's 0-d value is an array)
+        return tracer
 
     def pure(self, value: Any) -> GraphTracer:
         """A tracer of this trace holding a constant (it has no node: no derivative flows)."""

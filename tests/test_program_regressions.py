@@ -722,3 +722,22 @@ def test_mask_update_of_a_view_of_a_zero_d_argument_under_vmap():
         return y, v
 
     check(f, np.array(0.5478))
+
+
+def test_a_numpy_scalar_has_no_views_to_write_through():
+    # found by the 30-minute run: np.sin of a 0-d array is an np.float64 in NumPy, so
+    # `y[...] += 2.0` raises there (item assignment into a scalar) and `y.real` is a new value
+    def aug_assign(x):
+        y = np.sin(x.copy())
+        y[...] += 2.0
+        return y
+
+    def out_after_real(x):
+        y = np.sin(x.copy())
+        v = y.real
+        np.sum(x, out=y)
+        return y, v
+
+    for f in (aug_assign, out_after_real):
+        check(f, np.array(np.inf))
+        check(f, np.array(0.5))

@@ -178,10 +178,14 @@ def rebind(handle: Tracer, new: Any) -> None:
 
 
 def add_view(parent: Any, out: Any, step: ViewStep) -> Any:
-    """Record that traced ``out`` is ``step.apply(parent)`` sharing ``parent``'s memory."""
+    """Record that traced ``out`` is ``step.apply(parent)`` sharing ``parent``'s memory.
+
+    A NumPy scalar has no memory to share: what NumPy gives for ``s[...]`` or ``s.real`` is
+    a new value, and writing it leaves ``s`` as it was.
+    """
     if not isinstance(out, Tracer) or out is parent or not isinstance(parent, Tracer):
         return out
-    if out._alias is not None:  # a handler returned an existing array: nothing new
+    if out._alias is not None or numpy_scalar(parent):  # an existing array, or nothing new
         return out
     meta = parent._alias
     if type(meta) is View:
@@ -213,6 +217,23 @@ def mark_array(x: Any) -> Any:
     if isinstance(x, Tracer) and x._alias is None:
         x._alias = Storage()
     return x
+
+
+def numpy_scalar(a: Any) -> bool:
+    """True for a traced 0-d value that NumPy computed as a scalar (``np.sin`` of a 0-d array
+    is an ``np.float64``): it has no views, and NumPy's writing functions refuse it or write
+    into a temporary.
+
+    Only a value known to be one counts: under ``vmap`` the batch axis hides whether an
+    example's value would be a scalar or a 0-d array (an argument of 0-d examples is either),
+    and such a value is an array.
+    """
+    if not isinstance(a, Tracer) or a._alias is not None or len(a.shape) > 0:
+        return False
+    value: Any = a
+    while isinstance(value, Tracer):
+        value = value._value
+    return isinstance(value, np.generic)
 
 
 def is_array_object(x: Tracer) -> bool:

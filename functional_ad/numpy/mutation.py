@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, active_traces, concrete
-from ..core.views import fresh, is_array_object, is_view_of, mark_array, write
+from ..core.views import fresh, is_array_object, is_view_of, mark_array, numpy_scalar, write
 from ..graph import shape_stand_in
 from ..ops.indexing import is_basic, normalize_index, same_mask, set_at_traced_index
 from ..ops.updates import IndexUpdate, IndexUpdateHelper
@@ -66,22 +66,6 @@ def _is_traced(x: Any) -> bool:
 def _require_traced(a: Any, what: str) -> None:
     if not isinstance(a, Tracer):
         raise plain_target_error(what)
-
-
-def numpy_scalar(a: Any) -> bool:
-    """True for a traced 0-d value that NumPy computed as a scalar (``np.sin`` of a 0-d array
-    is an ``np.float64``), which NumPy's writing functions refuse or write into a temporary.
-
-    Only a value known to be one counts: under ``vmap`` the batch axis hides whether an
-    example's value would be a scalar or a 0-d array (an argument of 0-d examples is either),
-    and such a value is written as an array.
-    """
-    if not isinstance(a, Tracer) or a._alias is not None or len(a.shape) > 0:
-        return False
-    value: Any = a
-    while isinstance(value, Tracer):
-        value = value._value
-    return isinstance(value, np.generic)
 
 
 def _refuse_scalar(a: Any, message: str) -> None:

@@ -628,7 +628,9 @@ def check_vmap(s: Subject) -> None:
     if s.mask_read:
         return  # vmap(grad(f)) of a value-dependent shape raises ConcreteValueError (documented)
     fs = scalar_of(s.f)
-    loop = s.call("grad", lambda: np.stack([fad.grad(fs)(x) for x in batch]))
+    # (each example as the array plain NumPy's loop gets, not the NumPy scalar that
+    # iterating a batch of 0-d examples gives)
+    loop = s.call("grad", lambda: np.stack([fad.grad(fs)(np.array(x)) for x in batch]))
     grads = s.call_or_refuse("vmap(grad)", lambda: fad.vmap(fad.grad(fs))(batch), refusals)
     if grads is REFUSED:
         return
