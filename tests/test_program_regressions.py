@@ -741,3 +741,29 @@ def test_a_numpy_scalar_has_no_views_to_write_through():
     for f in (aug_assign, out_after_real):
         check(f, np.array(np.inf))
         check(f, np.array(0.5))
+
+
+def test_fused_compile_of_cotangents_embedded_by_a_fancy_and_a_basic_index():
+    # found by the 30-minute run: comparing the two embeds' parameters compared an index
+    # array with a slice (an ambiguous truth value) in the fused backend
+    def f(x):
+        y = x.copy()
+        y[None, 0] += 2.0
+        z = x[[0, 0]]
+        y[None, 0] += x[:1]
+        return y, z
+
+    check(f, np.array([0.5478, -0.9209]))
+
+
+def test_a_float32_view_summed_with_float64_values_rounds_in_float32():
+    # found by the 30-minute run: the checked scalar sums a float32 view's sines (rounded in
+    # float32 in its own order) with float64 values; the value must equal NumPy's to that
+    def f(x):
+        y = np.zeros(x.shape, like=x)
+        y[...] = x
+        v = x.T
+        np.place(v, v > 0.3, 2.0)
+        return y, v
+
+    check(f, np.array([[-0.0336, -1.0624], [-1.7296, 0.8514]], dtype=np.float32))

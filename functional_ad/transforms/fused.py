@@ -500,7 +500,12 @@ def _merge_once(program: Program) -> Program:
             continue
         if any(uses.get(x, 0) != 1 for x in ins.operands if isinstance(x, str)):
             continue
-        if _slices_only(first.params) and first.params == second.params and types[a] == types[b]:
+        if (
+            _slices_only(first.params)
+            and _slices_only(second.params)  # (no index arrays: == below is a plain bool)
+            and first.params == second.params
+            and types[a] == types[b]
+        ):
             total = f"{ins.outputs[0]}_sum"
             types[total] = types[a]
             replaced[n] = [
