@@ -767,3 +767,24 @@ def test_a_float32_view_summed_with_float64_values_rounds_in_float32():
         return y, v
 
     check(f, np.array([[-0.0336, -1.0624], [-1.7296, 0.8514]], dtype=np.float32))
+
+
+def test_a_copy_in_order_k_keeps_a_transposed_layout_so_its_reshape_copies():
+    # found by the last long run: np.array / np.copy copy in order 'K', so the copy of a
+    # transposed view keeps its layout and a reshape of it is a copy (the fill does not reach
+    # z); ndarray.copy() is order 'C', where the reshape is a view
+    def k_order(x):
+        z = np.array(x.T)
+        v = z.reshape(1, 4)
+        np.fill_diagonal(v, 2.0)
+        return z
+
+    def c_order(x):
+        z = x.T.copy()
+        v = z.reshape(1, 4)
+        np.fill_diagonal(v, 2.0)
+        return z
+
+    x = np.array([[[0.5478, -0.9209], [-1.8361, -1.9339]]])
+    check(k_order, x)
+    check(c_order, x)

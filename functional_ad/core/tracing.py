@@ -916,8 +916,8 @@ class Tracer:
     def conjugate(self) -> Any:
         return np.conjugate(self)
 
-    def copy(self) -> Any:
-        return np.copy(self)
+    def copy(self, order: Any = "C") -> Any:
+        return np.copy(self, order=order)  # (ndarray.copy's order is 'C', np.copy's 'K')
 
     def reshape(self, *shape: Any, order: Any = "C") -> Any:
         return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)

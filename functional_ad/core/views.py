@@ -211,11 +211,36 @@ def _layout_now(x: Tracer) -> Any:
     return np.empty_like(v, dtype=np.int8)  # (same order; its pages are never touched)
 
 
-def mark_array(x: Any) -> Any:
+def copy_layout(source: Tracer, order: str) -> Any:
+    """The memory layout NumPy gives ``np.copy(source, order=order)`` (``'K'`` keeps a
+    transposed view's order): an int8 array laid out so, or None for C order."""
+    layout = _layout_now(source)
+    value: Any = source
+    while isinstance(value, Tracer):
+        value = value._value
+    if (
+        layout is None
+        and type(value) is np.ndarray
+        and value.ndim == len(source.shape) + 1
+        and value.shape[1:] == tuple(source.shape)
+        and len(value)
+        and not value[0].flags.c_contiguous
+    ):
+        layout = np.empty_like(value[0], dtype=np.int8)  # one example of a vmap batch
+    if layout is None:
+        if order != "F" or len(source.shape) < 2:
+            return None
+        layout = np.empty(tuple(source.shape), dtype=np.int8)
+    copied = np.copy(layout, order=order)  # type: ignore[call-overload]
+    return None if copied.flags.c_contiguous else copied
+
+
+def mark_array(x: Any, layout: Any = None) -> Any:
     """Give a 0-d traced array the identity of an array (``np.zeros(())``), not of a scalar:
-    an in-place operator then changes it for every name bound to it, as NumPy does."""
+    an in-place operator then changes it for every name bound to it, as NumPy does.
+    ``layout`` is its memory order as NumPy has it (``copy_layout``; None for C order)."""
     if isinstance(x, Tracer) and x._alias is None:
-        x._alias = Storage()
+        x._alias = Storage(layout)
     return x
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Primitive, concrete
-from ..core.views import mark_array
+from ..core import Primitive, Tracer, concrete
+from ..core.views import copy_layout, mark_array
 from ..ops import elementwise as ew
 from ..ops.elementwise import (
     CONSTANT_UFUNCS,
@@ -220,8 +220,10 @@ def round_(a: Any, decimals: int = 0, out: Any = None) -> Any:
 
 @implements(np.copy)
 def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
-    """``np.copy``: a new array (the memory order is NumPy's business, not a derivative's)."""
-    return mark_array(copy(a))  # (a 0-d copy is an array, not a scalar)
+    """``np.copy``: a new array, laid out in memory as NumPy lays out the copy (order 'K'
+    keeps a transposed view's order, so a later ``reshape`` copies or views as in NumPy)."""
+    layout = copy_layout(a, order) if isinstance(a, Tracer) else None
+    return mark_array(copy(a), layout)  # (a 0-d copy is an array, not a scalar)
 
 
 def _logaddexp_reduce(
