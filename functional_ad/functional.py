@@ -534,7 +534,7 @@ def hvp(
     create_graph: bool = False,
     strict: bool = False,
 ) -> tuple[Any, Any]:
-    """Return ``(func(*inputs), H v)`` for scalar-valued ``func``, by forward-over-reverse.
+    """Return ``(func(*inputs), H v)`` for scalar-valued ``func`` (``functional_ad.hvp``).
 
     Args:
         func: a function of arrays returning one array with one element.

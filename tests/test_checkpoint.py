@@ -30,13 +30,14 @@ def loss_of(fn, twice=True):
     return lambda x: np.sum(fn(x) ** 2) + np.sum(fn(2 * x))
 
 
-# (transform, whether a single use gives bit-identical results: reverse-over-reverse adds
-# the cotangents of the recomputed forward pass in another order)
+# (transform, whether a single use gives bit-identical results: a reverse pass over a
+# recomputed forward pass that carries a derivative of its own (reverse over reverse, and
+# hvp's reverse over forward) adds the cotangents of the recomputed pass in another order)
 TRANSFORMS = {
     "grad": (lambda L: fad.grad(L)(X), True),
     "vjp": (lambda L: fad.vjp(L, X)[1](np.float64(1.5))[0], True),
     "jvp of grad": (lambda L: fad.jvp(fad.grad(L), (X,), (X[::-1].copy(),))[1], True),
-    "hvp": (lambda L: fad.hvp(L, (X,), (X,))[1][0], True),
+    "hvp": (lambda L: fad.hvp(L, (X,), (X,))[1][0], False),
     "vhp": (lambda L: fad.vhp(L, (X,), (X,))[1][0], False),
     "hessian": (lambda L: fad.hessian(L)(X), True),
     "grad of grad": (lambda L: fad.grad(lambda x: np.sum(fad.grad(L)(x) ** 2))(X), False),

@@ -100,6 +100,24 @@ def test_dask_client_equals_local_exactly(client, jac):
     np.testing.assert_array_equal(spread, jac(fn, chunk_size=2)(X))
 
 
+def test_arrays_of_a_shipped_function_arrive_aligned_and_read_only(client):
+    """The spec crosses to the workers as in-band pickle bytes: an array it closes over keeps
+    its alignment (an unaligned matrix makes NumPy's products skip BLAS) and its read-only
+    flag (a writable one is copied at every read of a recording)."""
+    big = np.random.default_rng(1).standard_normal((300, 300))
+    big.setflags(write=False)
+    seen = []
+
+    def checked(x):
+        seen.append((big.flags.aligned, big.flags.writeable))
+        if not big.flags.aligned or big.flags.writeable:
+            raise AssertionError(f"aligned {big.flags.aligned}, writable {big.flags.writeable}")
+        return np.tanh(big[:5, :5] @ x)
+
+    spread = fad.jacrev(checked, chunk_size=2, executor=client)(X)
+    np.testing.assert_array_equal(spread, fad.jacrev(checked, chunk_size=2)(X))
+
+
 def task_prefixes(client):
     """The task name prefixes the scheduler has seen (what the dashboard groups tasks by)."""
     return set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.task_prefixes)))

@@ -82,9 +82,9 @@ def test_jvp_reports_each_rule_inside_the_jvp_phase():
     ]
 
 
-def test_hvp_evaluates_the_vjp_rules_primitives_inside_the_backward_pass():
-    with observe(Log()) as log:
-        fad.hvp(loss, (X,), (np.ones(3),))
+def test_jvp_of_grad_evaluates_the_vjp_rules_primitives_inside_the_backward_pass():
+    with observe(Log()) as log:  # forward over reverse
+        fad.jvp(fad.grad(loss), (X,), (np.ones(3),))
     assert ("evaluate", "cos", ("backward",)) in log.calls  # sin's rule, on forward-mode values
     assert ("rule", "cos", ("backward", "jvp rule", "jvp rule")) in log.calls
 

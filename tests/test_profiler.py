@@ -78,11 +78,11 @@ def test_jvp_records_jvp_rule_calls():
     }
 
 
-def test_nested_phases_in_hvp():
-    """hvp is jvp of grad: the reverse pass runs under forward mode, so the vjp rules'
+def test_nested_phases_in_jvp_of_grad():
+    """Forward over reverse: the reverse pass runs under forward mode, so the vjp rules'
     primitives are evaluated in the vjp phase and their tangents are jvp rule calls."""
     with profile() as prof:
-        fad.hvp(loss, (X,), (np.ones(3),))
+        fad.jvp(fad.grad(loss), (X,), (np.ones(3),))
     found = phases(prof)
     assert {("sin", "forward"), ("sin", "jvp rule"), ("sin", "vjp rule")} <= found
     assert ("cos", "vjp rule") in found  # sin's vjp rule evaluates cos on traced values
@@ -97,6 +97,16 @@ def test_nested_phases_in_hvp():
     ]
     assert {e.name for e in inside} >= {"cos", "mul"}  # the rule's own primitive calls
     assert sin_rule.self_ns < sin_rule.duration_ns
+
+
+def test_phases_in_hvp():
+    """hvp is reverse over forward: forward mode's rules run while the gradient records, so
+    the primitives they call (cos, for sin) have their vjp rules run by the reverse pass."""
+    with profile() as prof:
+        fad.hvp(loss, (X,), (np.ones(3),))
+    found = phases(prof)
+    assert {("sin", "forward"), ("sin", "jvp rule"), ("sin", "vjp rule")} <= found
+    assert {("cos", "jvp rule"), ("cos", "vjp rule")} <= found
 
 
 def test_self_times_partition_the_timed_time():

@@ -788,3 +788,33 @@ def test_a_copy_in_order_k_keeps_a_transposed_layout_so_its_reshape_copies():
     x = np.array([[[0.5478, -0.9209], [-1.8361, -1.9339]]])
     check(k_order, x)
     check(c_order, x)
+
+
+def test_fused_compile_of_an_embed_with_an_index_array_after_a_slice():
+    # found by the 30-minute run: the fused backend's test for an embed of whole rows
+    # compared an index array after the leading slice with slice(None)
+    def f(x):
+        y = x.copy()
+        z1 = x[:, [0, 0]]
+        y[None, :, 0] += x[::-1, :1, ::-1]
+        return y, z1
+
+    check(f, np.array([[[0.5478], [-0.9209]]]))
+
+
+def test_differences_across_a_threshold_where_numpy_refuses_the_other_branch():
+    # found by the 30-minute run: at x = 0.1 the program takes the else branch; a step
+    # above it takes the branch that makes y a NumPy scalar, which NumPy refuses to write
+    # into. The differences must count the program as not smooth there, not fail.
+    def f(x):
+        y = np.zeros_like(x)
+        y += x
+        if np.sum(x) > 0.1:
+            y = np.sin(y)
+        else:
+            y += 2.0
+        y[...] -= 0.25
+        return y
+
+    check(f, np.array(0.1), branch=True)
+    check(f, np.array(-0.4), branch=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import concurrent.futures
 import pickle
 import sys
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -69,6 +71,28 @@ def _run_pickled(payload: bytes, *call: Any) -> Any:
     return task(spec, *call)
 
 
+_UNPICKLED: OrderedDict[str, tuple[Callable[..., Any], Any]] = OrderedDict()
+_UNPICKLED_LOCK = threading.Lock()
+
+
+def _run_shared(payload: bytes, token: str, *call: Any) -> Any:
+    """Run one block of the call ``token`` on a Dask worker: its ``(task, spec)`` is
+    unpickled once per worker process (the last two calls are kept).
+
+    The spec travels as in-band pickle bytes rather than as Dask-serialized arrays: Dask's
+    out-of-band buffers arrive unaligned and writable, and an unaligned matrix makes NumPy's
+    products skip BLAS while a writable one is copied at each read of a recording.
+    """
+    with _UNPICKLED_LOCK:
+        unpickled = _UNPICKLED.get(token)
+        if unpickled is None:
+            unpickled = _UNPICKLED[token] = pickle.loads(payload)
+            while len(_UNPICKLED) > 2:
+                _UNPICKLED.popitem(last=False)
+    task, spec = unpickled
+    return task(spec, *call)
+
+
 def progress_bar(total: int, name: str, progress: bool) -> Any:
     """A tqdm bar over ``total`` blocks, or ``None`` without ``progress``."""
     if not progress:
@@ -121,11 +145,16 @@ def _submit(
     task: Callable[..., Any], spec: Any, calls: Sequence[tuple], executor: Any, name: str
 ) -> list[Any]:
     if _is_dask_client(executor):
+        import cloudpickle  # installed with distributed
+
         token = uuid.uuid4().hex[:8]
         # every worker reads the spec: sent once to each, under a name the dashboard shows
-        (shared,) = executor.scatter({f"{name}-spec-{token}": spec}, broadcast=True).values()
+        payload = cloudpickle.dumps((task, spec), protocol=5)
+        (shared,) = executor.scatter({f"{name}-spec-{token}": payload}, broadcast=True).values()
         return [
-            executor.submit(task, shared, *call, key=f"{name}-block-{i}-{token}", pure=False)
+            executor.submit(
+                _run_shared, shared, token, *call, key=f"{name}-block-{i}-{token}", pure=False
+            )
             for i, call in enumerate(calls)
         ]
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):

@@ -1,14 +1,17 @@
-"""The Hessian products built on both modes: hvp (forward over reverse) and vhp."""
+"""The Hessian products built on both modes: hvp (reverse over forward) and vhp."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ..core.tree import tree_leaves, tree_map
+from .common import check_float_outputs
 from .forward import jvp
-from .reverse import value_and_grad
+from .reverse import check_complex_outputs, grad_and_aux, value_and_grad
 
 
 def _grad_with_value(f: Callable[..., Any], n: int) -> Callable[..., Any]:
@@ -39,7 +42,11 @@ def _check_tuples(transform: str, primals: Any, vectors: Any, kind: str) -> None
 
 
 def hvp(f: Callable[..., Any], primals: tuple, tangents: tuple) -> tuple[Any, Any]:
-    """Return ``(f(*primals), H @ v)`` by forward-over-reverse, never forming ``H``.
+    """Return ``(f(*primals), H @ v)``, never forming ``H``.
+
+    Reverse over forward: the gradient of the directional derivative ``<∇f(x), v>``, one
+    forward pass carrying ``v`` and one reverse pass (for complex arguments, forward over
+    reverse).
 
     Args:
         f: a scalar-valued function.
@@ -56,9 +63,53 @@ def hvp(f: Callable[..., Any], primals: tuple, tangents: tuple) -> tuple[Any, An
     array([ 6., 12.])
     """
     _check_tuples("hvp", primals, tangents, "tangents")
-    g = _grad_with_value(f, len(primals))
-    _, hv, value = jvp(g, tuple(primals), tuple(tangents), has_aux=True)
+    if not all(_real_float(leaf) for leaf in tree_leaves(tuple(primals))):
+        # complex (or invalid) arguments: the gradient in forward mode, with grad's checks
+        g = _grad_with_value(f, len(primals))
+        _, hv, value = jvp(g, tuple(primals), tuple(tangents), has_aux=True)
+        return value, hv
+    # reverse over forward: the gradient of the directional derivative <grad f, v>. The
+    # reverse pass runs on plain arrays, where forward over reverse pushes a tangent through
+    # every operation of the gradient, and no tangent of f's value goes unused.
+    directions = tree_map(_read_only, tuple(tangents))
+
+    def directional(*xs: Any) -> tuple[Any, Any]:
+        y, y_dot = jvp(f, xs, directions)
+        _check_scalar_float(y, f)
+        return y_dot, y
+
+    hv, value = grad_and_aux(directional, tuple(primals), "hvp")
     return value, hv
+
+
+def _real_float(x: Any) -> bool:
+    """True for a real floating array, scalar or tracer of one (``hvp``'s fast path)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return isinstance(x, float)
+    return np.dtype(dtype).kind == "f"
+
+
+def _read_only(v: Any) -> Any:
+    """A read-only view of a plain array direction: the recording of ``hvp`` then reads it (and
+    its slices) where it is, instead of copying it as an array a program could still write."""
+    if type(v) is np.ndarray and v.flags.writeable:
+        v = v.view()
+        v.flags.writeable = False
+    return v
+
+
+def _check_scalar_float(y: Any, f: Callable[..., Any]) -> None:
+    """``hvp`` needs a real scalar ``f``, as ``grad`` does, with grad's errors."""
+    if isinstance(y, (tuple, list, dict)) or math.prod(np.shape(y)) != 1:
+        shape = np.shape(y) if not isinstance(y, (tuple, list, dict)) else type(y).__name__
+        raise TypeError(
+            f"hvp requires a function with a scalar output (a scalar or a one-element array), "
+            f"but {getattr(f, '__name__', f)} returned {shape}. For a vector function use "
+            f"jacfwd(jacrev(f)) or hessian, or reduce the output, e.g. with .sum()."
+        )
+    check_float_outputs([y], "hvp")
+    check_complex_outputs([y], False, "hvp")
 
 
 def vhp(f: Callable[..., Any], primals: tuple, cotangents: tuple) -> tuple[Any, Any]:

@@ -414,7 +414,10 @@ def _leading_span(params: dict, shape: tuple[int, ...]) -> tuple[int, int] | Non
     index, full = params.get("index"), params.get("shape")
     if not (isinstance(index, tuple) and index and isinstance(full, tuple) and full):
         return None
-    if not isinstance(index[0], slice) or any(i != slice(None) for i in index[1:]):
+    # (an index array among the trailing entries is not a whole axis: compare slices only)
+    if not isinstance(index[0], slice) or not all(
+        isinstance(i, slice) and i == slice(None) for i in index[1:]
+    ):
         return None
     start, stop, step = index[0].indices(full[0])
     if step != 1 or (max(start, stop) - start,) + tuple(full[1:]) != tuple(shape):

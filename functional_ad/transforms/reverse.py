@@ -177,6 +177,7 @@ def record(
     transform: str,
     names: Sequence[str] | Callable[[], Sequence[str]] | None = None,
     keeps_inputs: bool = False,
+    aux_order_checked: bool = True,
 ) -> _Recording:
     """Run ``f(*primals)`` under a new ``GraphTrace`` and keep what the reverse pass needs.
 
@@ -184,6 +185,8 @@ def record(
     function giving them is called only for an error.
     ``keeps_inputs``: the recording outlives the call (``vjp``), so inputs the caller could
     change afterwards are copied.
+    ``aux_order_checked``: refuse an output that does not depend on the inputs beside an aux
+    that does (``check_aux_order``); off for callers whose aux is known to come second.
     """
     rec = _Recording()
     if len(primals) == 1 and type(primals[0]) is np.ndarray:  # the common case, in line
@@ -201,7 +204,8 @@ def record(
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise TypeError("with has_aux=True the function must return a pair (output, aux)")
             out, aux = out
-            check_aux_order(trace, out, aux, transform)
+            if aux_order_checked:
+                check_aux_order(trace, out, aux, transform)
             rec.aux = lower_tree(trace, aux)
         one_tracer = type(out) is GraphTracer and out._trace is trace and out._alias is None
         if one_tracer:  # one output of this trace, and not a view
@@ -479,6 +483,20 @@ def value_and_grad(
         return ((value, rec.aux), grads) if has_aux else (value, grads)
 
     return value_and_grad_f
+
+
+def grad_and_aux(f: Callable[..., Any], primals: tuple, transform: str) -> tuple[Any, Any]:
+    """``(∇f, aux)`` at ``primals`` for ``f(*primals) -> (y, aux)`` with ``y`` a real float
+    scalar the caller has checked, differentiated in every argument (a tuple, one per primal).
+
+    Unlike ``grad(has_aux=True)`` it accepts a ``y`` that does not depend on the arguments
+    beside an ``aux`` that does: ``hvp`` differentiates the directional derivative of ``f``
+    with ``f``'s value as aux, and the directional derivative of a linear ``f`` is constant.
+    """
+    rec = record(f, primals, True, transform, aux_order_checked=False)
+    y = rec.out[0]
+    seed = np.ones(np.shape(y), tangent_dtype(y))
+    return _unflatten(rec.in_tree, pull_back(rec, [seed], True)), rec.aux
 
 
 def grad(

@@ -166,6 +166,15 @@ class Subject:
         flat = np.concatenate([o.astype(np.float64).ravel() for o in outputs])
         return flat, decisions
 
+    def run64_near(self, x: np.ndarray) -> tuple[np.ndarray, Probe | None] | None:
+        """``run64`` at a point near ``x`` for differences, or ``None`` if plain NumPy refuses
+        the program there (a value on the other side of a threshold takes a branch that, say,
+        writes into a NumPy scalar): the program is not smooth at ``x``."""
+        try:
+            return self.run64(x)
+        except (TypeError, ValueError, IndexError):
+            return None
+
     def numpy_accepts(self, inputs: Sequence[np.ndarray]) -> bool:
         """True when plain NumPy runs the program on every one of ``inputs``: a program drawn
         on one input may take another branch on the next and make NumPy refuse a step."""
@@ -446,8 +455,11 @@ def finite_difference_jacobian(s: Subject) -> np.ndarray | None:
     for i in range(x64.size):
         step = np.zeros(x64.size)
         step[i] = FD_EPS
-        plus, plus_decisions = s.run64(x64 + step.reshape(x64.shape))
-        minus, minus_decisions = s.run64(x64 - step.reshape(x64.shape))
+        plus_run = s.run64_near(x64 + step.reshape(x64.shape))
+        minus_run = s.run64_near(x64 - step.reshape(x64.shape))
+        if plus_run is None or minus_run is None:
+            return None
+        (plus, plus_decisions), (minus, minus_decisions) = plus_run, minus_run
         columns.append((plus - minus) / (2 * FD_EPS))
         decisions += [plus_decisions, minus_decisions]
     if not s.smooth(base_decisions, decisions):
@@ -580,7 +592,10 @@ def check_hessian(s: Subject) -> None:
         for step in (h, h / 2):
             values = []
             for a, b in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-                flat, point_decisions = s.run64(x64 + step * (a * p + b * q))
+                near = s.run64_near(x64 + step * (a * p + b * q))
+                if near is None:
+                    return
+                flat, point_decisions = near
                 values.append(_scalar_from_flat(s, flat))
                 decisions.append(point_decisions)
             estimates.append((values[0] - values[1] - values[2] + values[3]) / (4 * step * step))
