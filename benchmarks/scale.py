@@ -353,6 +353,9 @@ def chain_memory(sizes: Sizes) -> list[Row]:
         ),
     ]
     del got, tangent
+    # the compile backend's first use imports it (numba: about 30 MiB of modules, once per
+    # process): done before, so that "kept" is what the compiled function itself holds
+    fad.compile(fad.grad(chain))(x[: 2**16].copy())
     compiled = fad.compile(fad.grad(chain))
     gc.collect()
     tracemalloc.start()
