@@ -11,7 +11,7 @@ import numpy as np
 from ..core.tree import tree_leaves, tree_map
 from .common import check_float_outputs
 from .forward import jvp
-from .reverse import check_complex_outputs, grad_and_aux, value_and_grad
+from .reverse import grad_and_aux, value_and_grad
 
 
 def _grad_with_value(f: Callable[..., Any], n: int) -> Callable[..., Any]:
@@ -109,7 +109,13 @@ def _check_scalar_float(y: Any, f: Callable[..., Any]) -> None:
             f"jacfwd(jacrev(f)) or hessian, or reduce the output, e.g. with .sum()."
         )
     check_float_outputs([y], "hvp")
-    check_complex_outputs([y], False, "hvp")
+    if np.dtype(getattr(y, "dtype", np.result_type(y))).kind == "c":
+        raise TypeError(
+            f"hvp requires a real output, but {getattr(f, '__name__', f)} returned dtype "
+            f"{np.dtype(y.dtype)}: the Hessian of a complex function is not a real quadratic "
+            f"form. Take np.real or np.abs of the output, or use jacfwd(jacrev(f, "
+            f"holomorphic=True), holomorphic=True) for a holomorphic f"
+        )
 
 
 def vhp(f: Callable[..., Any], primals: tuple, cotangents: tuple) -> tuple[Any, Any]:
