@@ -818,3 +818,48 @@ def test_differences_across_a_threshold_where_numpy_refuses_the_other_branch():
 
     check(f, np.array(0.1), branch=True)
     check(f, np.array(-0.4), branch=True)
+
+
+def test_fused_numexpr_region_reading_more_values_than_numexpr_takes():
+    # found by the 30-minute run: the gradient's elementwise region read more than the 63
+    # inputs numexpr accepts ("too many inputs"); such a region stays NumPy calls
+    def f(x):
+        y = x.copy()
+        np.multiply.at(y, [0, 0, 0, 0], x)
+        s1 = np.sum(x)
+        z2 = np.sin(x)
+        x[..., 3, ::-2] -= -0.75
+        np.exp(z2, out=z2)
+        y[:, -4, :] /= 2.0
+        np.put(z2, [-9], 2.0)
+        v3 = y[-1::-1, -2:, ::3]
+        z2[0::-1, 1, -2] /= 1.5 + s1 * s1
+        np.concatenate([v3, v3], axis=1)
+        return y, v3
+
+    check(
+        f,
+        np.array(
+            [
+                [
+                    [0.5478, -0.9209, -1.8361, -1.9339],
+                    [1.2531, 1.651, 0.4265, 0.918],
+                    [0.1745, 1.7403, 1.2634, -1.989],
+                    [1.4296, -1.8657, 0.9186, -1.2974],
+                ]
+            ]
+        ),
+    )
+
+
+def test_jacfwd_of_a_value_minus_its_own_reshape():
+    # found by the 30-minute run: forward mode keeps the basis as a scaled identity while it
+    # stays diagonal; x - x.reshape(1, 2) of an x of shape (2, 1) broadcasts the two to a batch
+    # that is not, which the identity's sum wrongly kept (a Jacobian of the wrong size)
+    def f(x):
+        y = x.copy()
+        y += 2.0
+        v = x.reshape(1, 2)
+        return y, x - v, x * v
+
+    check(f, np.array([[0.5478], [-0.9209]]))

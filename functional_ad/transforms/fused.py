@@ -37,6 +37,9 @@ INSTALL_HINT = 'pip install "functional_ad[fast]"'
 # auto: fuse (and reuse buffers) only where a kernel's output has at least this many
 # elements; smaller programs are replayed as plain NumPy code, with no compilation cost.
 AUTO_MIN_SIZE = 1 << 15
+# numexpr refuses an expression of more inputs ("too many inputs"): a region that would read
+# more distinct values stays NumPy calls
+NUMEXPR_MAX_INPUTS = 63
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,8 @@ class _Plan:
             size = int(np.prod(types[instructions[root].outputs[0]][0]))
             if min_size and (len(group) < 2 or size < min_size):
                 continue  # auto: a single primitive or a small array stays a NumPy call
+            if engine == "numexpr" and _inputs(group, instructions, producer) > NUMEXPR_MAX_INPUTS:
+                continue
             self.kernels[root] = group
         self.extras: dict[int, list[int]] = {}
         self.attached: set[int] = set()
@@ -232,6 +237,19 @@ class _Plan:
             ):
                 return False
         return True
+
+
+def _inputs(group: list[int], instructions: list[Instruction], producer: dict[str, int]) -> int:
+    """How many distinct values (names or literals) the region ``group`` reads from outside."""
+    members = set(group)
+    read: set[Any] = set()
+    for n in group:
+        for x in instructions[n].operands:
+            if not isinstance(x, str):
+                read.add(("literal", id(x)))
+            elif producer.get(x) not in members:
+                read.add(x)
+    return len(read)
 
 
 @dataclass

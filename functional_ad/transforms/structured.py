@@ -61,10 +61,16 @@ def _scale(vals: list, batched: tuple, op: Callable[[Any, Any], Any]) -> Any:
     return ScaledIdentity(op(s.d, c))
 
 
+def _same_examples(a: ScaledIdentity, b: ScaledIdentity) -> bool:
+    """Two identities whose examples line up: of one shape (``x`` and ``x.reshape(1, n)``
+    broadcast against each other to a batch that is no longer diagonal)."""
+    return np.shape(a.d) == np.shape(b.d)
+
+
 def _mul(vals: list, batched: tuple) -> Any:
     a, b = vals
     if type(a) is ScaledIdentity and type(b) is ScaledIdentity:
-        return ScaledIdentity(a.d * b.d)
+        return ScaledIdentity(a.d * b.d) if _same_examples(a, b) else None
     if type(b) is ScaledIdentity:
         return _scale([b, a], batched[::-1], lambda d, c: c * d)
     return _scale(vals, batched, lambda d, c: d * c)
@@ -77,7 +83,7 @@ def _div(vals: list, batched: tuple) -> Any:
 def _add(sign: float) -> Callable[[list, tuple], Any]:
     def rule(vals: list, batched: tuple) -> Any:
         a, b = vals
-        if type(a) is ScaledIdentity and type(b) is ScaledIdentity:
+        if type(a) is ScaledIdentity and type(b) is ScaledIdentity and _same_examples(a, b):
             return ScaledIdentity(a.d + b.d if sign > 0 else a.d - b.d)
         return None
 
