@@ -102,8 +102,9 @@ def test_dask_client_equals_local_exactly(client, jac):
 
 def test_arrays_of_a_shipped_function_arrive_aligned_and_read_only(client):
     """The spec crosses to the workers as in-band pickle bytes: an array it closes over keeps
-    its alignment (an unaligned matrix makes NumPy's products skip BLAS) and its read-only
-    flag (a writable one is copied at every read of a recording)."""
+    its alignment (an unaligned matrix makes NumPy's products skip BLAS; Dask's own
+    serialization delivered one unaligned) and its read-only flag (a writable one would be
+    copied at every read of a recording)."""
     big = np.random.default_rng(1).standard_normal((300, 300))
     big.setflags(write=False)
     seen = []

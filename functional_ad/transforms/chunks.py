@@ -79,9 +79,10 @@ def _run_shared(payload: bytes, token: str, *call: Any) -> Any:
     """Run one block of the call ``token`` on a Dask worker: its ``(task, spec)`` is
     unpickled once per worker process (the last two calls are kept).
 
-    The spec travels as in-band pickle bytes rather than as Dask-serialized arrays: Dask's
-    out-of-band buffers arrive unaligned and writable, and an unaligned matrix makes NumPy's
-    products skip BLAS while a writable one is copied at each read of a recording.
+    The spec travels as in-band pickle bytes rather than as Dask-serialized arrays: arrays
+    in Dask's out-of-band buffers can arrive unaligned, and an unaligned matrix makes NumPy's
+    products skip BLAS. (Pickle keeps a read-only array read-only, so that a recording reads
+    it instead of copying it.)
     """
     with _UNPICKLED_LOCK:
         unpickled = _UNPICKLED.get(token)
