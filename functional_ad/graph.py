@@ -22,7 +22,12 @@ import numpy as np
 
 from .core import Primitive, Trace, Tracer, bind, new_trace
 from .core.tree import TreeDef, tree_flatten, tree_unflatten
-from .core.views import is_array_object, mark_array
+from .core.views import (
+    is_array_object,
+    layout_hidden,
+    mark_array,
+    record_elementwise_layout,
+)
 from .graph_text import (
     format_constant,
     format_graph,
@@ -384,7 +389,10 @@ class GraphTrace(Trace):
             items = tuple(self._item(node, i, yi) for i, yi in enumerate(y))
             node._items = [weakref.ref(item._node) for item in items]
             return items
-        return GraphTracer(self, y, node)
+        out = GraphTracer(self, y, node)
+        if prim.elementwise and layout_hidden(y):  # (vmap beneath, or compile's stand-ins)
+            record_elementwise_layout(out, prim.impl, args, params)
+        return out
 
     def _item(self, node: Node, index: int, value: Any) -> GraphTracer:
         item = Node(tuple_item, [node], [node.value], {"index": index}, value)

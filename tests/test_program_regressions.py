@@ -863,3 +863,31 @@ def test_jacfwd_of_a_value_minus_its_own_reshape():
         return y, x - v, x * v
 
     check(f, np.array([[0.5478], [-0.9209]]))
+
+
+def test_an_elementwise_result_keeps_its_inputs_memory_order_under_vmap_and_compile():
+    # found by the 30-minute run: NumPy lays sin of a transposed view out transposed, so
+    # ascontiguousarray copies it and the later write leaves the copy alone. Eager transforms
+    # read the order off the value; under vmap (a batch) and compile (stand-ins) the order
+    # was taken as C, the copy became a view, and it saw the write
+    def f(x):
+        y = x.copy()
+        y[[0]] += 2.0
+        v1 = np.swapaxes(x, 1, 2)
+        v1 = np.sin(v1)
+        np.add(x, x, out=v1)
+        z2 = np.ascontiguousarray(v1)
+        v1 += 2.0
+        return y, z2
+
+    def g(x):
+        v1 = np.sin(np.swapaxes(x, 1, 2)) * 2.0
+        z2 = np.ascontiguousarray(v1)
+        r = v1.reshape(-1)  # a copy too, for the transposed order
+        v1 += 2.0
+        r += 1.0
+        return z2, r, v1
+
+    x = np.array([[[0.5478, -0.9209], [-1.8361, -1.9339]]])
+    check(f, x)
+    check(g, x)

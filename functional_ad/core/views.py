@@ -173,6 +173,12 @@ def rebind(handle: Tracer, new: Any) -> None:
         new = trace.pure(new if isinstance(new, Tracer) else np.asarray(new))
         if type(new) is not type(handle):  # (a tracer class with subclasses)
             raise TypeError(f"cannot rebind a {type(handle).__name__} to a {type(new).__name__}")
+    if handle._alias is None:
+        # NumPy writes into the array's own memory, which keeps its order: a transposed
+        # result stays transposed whatever the order of the value written (np.add(..., out=v))
+        layout = _layout_now(handle)
+        if layout is not None:
+            handle._alias = Storage(layout)
     for slot in _value_slots(type(handle)):
         object.__setattr__(handle, slot, getattr(new, slot))
 
@@ -211,6 +217,85 @@ def _layout_now(x: Tracer) -> Any:
     return np.empty_like(v, dtype=np.int8)  # (same order; its pages are never touched)
 
 
+def layout_of(x: Any) -> Any:
+    """An ndarray laid out in memory as NumPy would lay out ``x``, or None if any will do.
+
+    A view's layout is its steps applied, with NumPy's own view functions, to its base's; a
+    root's is the one recorded for it (``Storage.layout``), else that of its concrete value
+    (C order where vmap's batch axes or compile's stand-ins hide it).
+    """
+    meta = x._alias if isinstance(x, Tracer) else None
+    if type(meta) is View:
+        v = layout_of(meta.root)
+        if v is None:
+            v = np.empty(meta.root.shape, dtype=np.int8)
+        for step in meta.chain:
+            v = step.layout(v)
+        return v
+    if type(meta) is Storage:  # a root with views, or a result whose layout was recorded
+        return meta.layout
+    v = x
+    while isinstance(v, Tracer):
+        v = v._value
+        below = v._alias if isinstance(v, Tracer) else None
+        if type(below) is Storage and below.layout is not None:
+            return below.layout  # recorded by the trace beneath (a vmap batch's example)
+    if type(v) is not np.ndarray or v.ndim != len(x.shape):
+        return None
+    if v.size > 1 and 0 in v.strides:
+        return None  # a value held broadcast (y.fill(c)): the array itself is C-contiguous
+    return v
+
+
+def record_elementwise_layout(
+    out: Any, impl: Callable[..., Any], args: Sequence, params: dict
+) -> None:
+    """Record on ``out``, the result of an elementwise primitive whose value does not show its
+    memory order (a vmap batch, compile's stand-in), the order NumPy gives it: ufuncs lay a
+    result out like their inputs (order 'K'), so ``np.sin`` of a transposed view is
+    transposed and ``np.ascontiguousarray`` of it copies. Asked of NumPy itself, with ``impl``
+    on empty arrays laid out like the arguments; nothing is recorded for C order.
+    """
+    if not isinstance(out, Tracer) or out._alias is not None or len(out.shape) < 2:
+        return
+    probes: list[Any] = []
+    ordered = False  # an argument is laid out other than in C order
+    for a in args:
+        if isinstance(a, Tracer):
+            layout = layout_of(a)
+            if layout is None:
+                probes.append(np.empty(a.shape))
+                continue
+            ordered = ordered or not layout.flags.c_contiguous
+            probes.append(np.empty_like(layout, dtype=np.float64))
+        elif type(a) is np.ndarray and a.ndim > 1:
+            ordered = ordered or not a.flags.c_contiguous
+            probes.append(np.empty_like(a, dtype=np.float64))
+        else:
+            probes.append(a)
+    if not ordered:
+        return
+    try:
+        with np.errstate(all="ignore"):
+            result = impl(*probes, **params)
+    except (TypeError, ValueError):  # an impl that refuses float probes: C order, as before
+        return
+    if (
+        type(result) is np.ndarray
+        and result.shape == tuple(out.shape)
+        and not result.flags.c_contiguous
+    ):
+        out._alias = Storage(np.empty_like(result, dtype=np.int8))
+
+
+def layout_hidden(y: Any) -> bool:
+    """True if the value ``y`` a trace computed does not show the memory order NumPy would
+    give it: a traced value beneath, or compile's zero-strided stand-in."""
+    if type(y) is np.ndarray:
+        return y.ndim > 1 and y.size > 1 and 0 in y.strides
+    return isinstance(y, Tracer)
+
+
 def copy_layout(source: Tracer, order: str) -> Any:
     """The memory layout NumPy gives ``np.copy(source, order=order)`` (``'K'`` keeps a
     transposed view's order): an int8 array laid out so, or None for C order."""
@@ -240,6 +325,15 @@ def mark_array(x: Any, layout: Any = None) -> Any:
     an in-place operator then changes it for every name bound to it, as NumPy does.
     ``layout`` is its memory order as NumPy has it (``copy_layout``; None for C order)."""
     if isinstance(x, Tracer) and x._alias is None:
+        x._alias = Storage(layout)
+    return x
+
+
+def set_layout(x: Any, layout: Any) -> Any:
+    """Give a new traced array (no views yet) the memory order ``layout`` (``copy_layout``;
+    None for C order), whatever order its elementwise computation recorded; like
+    ``mark_array``, it is then an array, not a scalar."""
+    if isinstance(x, Tracer):
         x._alias = Storage(layout)
     return x
 

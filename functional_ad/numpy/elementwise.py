@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, Tracer, concrete
-from ..core.views import copy_layout, mark_array
+from ..core.views import copy_layout, set_layout
 from ..ops import elementwise as ew
 from ..ops.elementwise import (
     CONSTANT_UFUNCS,
@@ -223,7 +223,9 @@ def _copy(a: Any, order: str = "K", subok: bool = False) -> Any:
     """``np.copy``: a new array, laid out in memory as NumPy lays out the copy (order 'K'
     keeps a transposed view's order, so a later ``reshape`` copies or views as in NumPy)."""
     layout = copy_layout(a, order) if isinstance(a, Tracer) else None
-    return mark_array(copy(a), layout)  # (a 0-d copy is an array, not a scalar)
+    # the order asked for decides, not the one recorded for an elementwise result; a 0-d copy
+    # is an array, not a scalar
+    return set_layout(copy(a), layout)
 
 
 def _logaddexp_reduce(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, per_example_if_needed
-from ..core.views import Storage, View, ViewStep, add_view, fresh_args
+from ..core.views import ViewStep, add_view, fresh_args, layout_of
 from ..ops.elementwise import is_complex
 from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
 from ..ops.registry import shape_of
@@ -67,43 +67,16 @@ def getitem_view(x: Tracer, index: Any) -> Any:
     return view_of_index(x, index, per_example_if_needed(getitem, (x, index), {}))
 
 
-def _layout(x: Any) -> Any:
-    """An ndarray laid out in memory as NumPy would lay out ``x``, or None if any will do.
-
-    A view's layout is its steps applied, with NumPy's own view functions, to its base's; a
-    base's is that of its concrete value, computed by NumPy (C order where vmap's batch
-    axes hide it).
-    """
-    meta = x._alias if isinstance(x, Tracer) else None
-    if type(meta) is View:
-        v = _layout(meta.root)
-        if v is None:
-            v = np.empty(meta.root.shape, dtype=np.int8)
-        for step in meta.chain:
-            v = step.layout(v)
-        return v
-    if type(meta) is Storage:  # a root with views: the layout it had when they were taken
-        return meta.layout
-    v = x
-    while isinstance(v, Tracer):
-        v = v._value
-    if type(v) is not np.ndarray or v.ndim != len(x.shape):
-        return None
-    if v.size > 1 and 0 in v.strides:
-        return None  # a value held broadcast (y.fill(c)): the array itself is C-contiguous
-    return v
-
-
 def is_c_contiguous(x: Any) -> bool:
     """True if NumPy would hold ``x`` C-contiguous (``np.ascontiguousarray`` returns it)."""
-    v = _layout(x)
+    v = layout_of(x)
     return v is None or bool(v.flags.c_contiguous)
 
 
 def numpy_gives_a_view(x: Any, func: Callable[..., Any], args: tuple, kwargs: dict) -> bool:
     """True if ``func(x, *args, **kwargs)`` is a view in NumPy, asked of NumPy itself on an
     array laid out as ``x`` would be (``reshape`` and ``ravel`` copy only some layouts)."""
-    v = _layout(x)
+    v = layout_of(x)
     if v is None:
         return True
     return bool(np.may_share_memory(func(v, *args, **kwargs), v))

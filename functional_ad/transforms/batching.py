@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
 from ..core.tree import tree_flatten, tree_map, tree_unflatten
-from ..core.views import mark_array
+from ..core.views import mark_array, record_elementwise_layout
 from ..ops.batching import broadcast_batch
 from .common import name_transform
 from .structured import ScaledIdentity, apply_structured, densify
@@ -121,7 +121,10 @@ class BatchTrace(Trace):
             out = self.observer.batch(prim, rule, (prim, self.size, vals, tuple(batched)), params)
         if prim.multiple_results:
             return tuple(BatchTracer(self, o) for o in out)
-        return BatchTracer(self, out)
+        result = BatchTracer(self, out)
+        if prim.elementwise:  # each example laid out as NumPy lays it out, not as the batch
+            record_elementwise_layout(result, prim.impl, args, params)
+        return result
 
 
 # ----------------------------------------------------------------------------- vmap

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core import Observer, Primitive, Trace, Tracer, new_trace
 from ..core.tree import tree_flatten, tree_unflatten
+from ..core.views import layout_hidden, record_elementwise_layout
 from ..core.zeros import Zero
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
@@ -133,7 +134,10 @@ class JVPTrace(Trace):
                 else yi
                 for yi, ti in zip(y, y_dot, strict=True)
             )
-        return JVPTracer(self, y, y_dot)
+        out = JVPTracer(self, y, y_dot)
+        if prim.elementwise and layout_hidden(y):  # (vmap beneath, or compile's stand-ins)
+            record_elementwise_layout(out, prim.impl, args, params)
+        return out
 
     def constant(self, prim: Primitive, y: Any) -> Any:
         """Results without a tangent of a call on this trace's arrays, still traced by it: an
