@@ -905,3 +905,24 @@ def test_a_view_made_by_an_elementwise_primitive_of_a_fancy_index_result_sees_wr
         return y, z1, v2
 
     check(f, np.array([[0.5478], [-0.9209]]))
+
+
+def test_concatenate_into_an_array_its_pieces_are_views_of():
+    # found by the 30-minute run: NumPy copies each array into its slice of out in turn, so
+    # a piece that is a view of out is read after the earlier copies changed it; the result
+    # was computed from the pieces as they were before any copy
+    def f(x):
+        y = x.copy()
+        y[0] = 2.0
+        p1, p2 = np.split(y, 2)
+        np.concatenate([p2, p1], out=y)
+        return y
+
+    def g(x):
+        y = x.copy()
+        a, b = np.split(y, [1], axis=1)
+        np.concatenate([b, a], axis=1, out=y)
+        return y
+
+    check(f, np.array([0.5478, -0.9209]))
+    check(g, np.array([[0.5478, -0.9209, 0.25], [-1.8361, -1.9339, 1.5]]))

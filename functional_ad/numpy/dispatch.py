@@ -107,6 +107,8 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
         kwargs = dict(kwargs)
         out = kwargs.pop("out")
         fresh_args((out,))
+        if func is np.concatenate and isinstance(out, Tracer):
+            return _concatenate_into(out, args, kwargs)
         result = array_function(self, func, types, args, kwargs)
         casting = kwargs.get("casting", "unsafe" if func in _REDUCTIONS else "same_kind")
         return write_into(out, result, f"numpy.{func.__name__}", casting)
@@ -121,6 +123,40 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
             else f"numpy.{func.__name__}"
         )
     return per_example_if_needed(handler, args, kwargs)
+
+
+def _concatenate_into(out: Tracer, args: tuple, kwargs: dict) -> Any:
+    """``np.concatenate(arrays, axis, out=out)`` as NumPy runs it: each array is copied into
+    its slice of ``out`` in turn, so an array that is a view of ``out`` (``np.split(y)``'s
+    pieces) is read after the earlier copies changed it. (``np.stack`` runs the same way.)"""
+    from .mutation import write_into
+
+    arrays = list(args[0]) if args else list(kwargs.pop("arrays"))
+    axis = args[1] if len(args) > 1 else kwargs.pop("axis", 0)
+    casting = kwargs.pop("casting", "same_kind")
+    if axis is None or kwargs.get("dtype") is not None or not arrays:
+        result = NUMPY[np.concatenate](arrays, axis=axis, **kwargs)  # (NumPy refuses dtype=)
+        return write_into(out, result, "numpy.concatenate", casting)
+    shape = tuple(out.shape)
+    ndim = len(shape)
+    axis = int(axis) % max(ndim, 1)
+    others = shape[:axis] + shape[axis + 1 :]
+    shapes = [tuple(np.shape(a)) for a in arrays]
+    if (
+        ndim == 0
+        or any(len(sh) != ndim or sh[:axis] + sh[axis + 1 :] != others for sh in shapes)
+        or sum(sh[axis] for sh in shapes) != shape[axis]
+    ):
+        # shapes NumPy refuses (or out of another shape): its error, before any write
+        result = NUMPY[np.concatenate](arrays, axis=axis, **kwargs)
+        return write_into(out, result, "numpy.concatenate", casting)
+    start = 0
+    for a, sh in zip(arrays, shapes, strict=True):
+        fresh_args((a,))
+        piece = out[(slice(None),) * axis + (slice(start, start + sh[axis]),)]
+        write_into(piece, a, "numpy.concatenate", casting)
+        start += sh[axis]
+    return out
 
 
 def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
