@@ -907,7 +907,7 @@ def test_a_view_made_by_an_elementwise_primitive_of_a_fancy_index_result_sees_wr
     check(f, np.array([[0.5478], [-0.9209]]))
 
 
-def test_concatenate_into_an_array_its_pieces_are_views_of():
+def test_concatenate_and_stack_into_an_array_their_pieces_are_views_of():
     # found by the 30-minute run: NumPy copies each array into its slice of out in turn, so
     # a piece that is a view of out is read after the earlier copies changed it; the result
     # was computed from the pieces as they were before any copy
@@ -924,5 +924,12 @@ def test_concatenate_into_an_array_its_pieces_are_views_of():
         np.concatenate([b, a], axis=1, out=y)
         return y
 
+    def h(x):  # np.stack copies in turn too
+        y = x.copy()
+        a, b = y[0], y[1]
+        np.stack([b, a], out=y)
+        return y
+
     check(f, np.array([0.5478, -0.9209]))
     check(g, np.array([[0.5478, -0.9209, 0.25], [-1.8361, -1.9339, 1.5]]))
+    check(h, np.array([[0.5478, -0.9209], [-1.8361, -1.9339]]))

@@ -107,8 +107,11 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
         kwargs = dict(kwargs)
         out = kwargs.pop("out")
         fresh_args((out,))
-        if func is np.concatenate and isinstance(out, Tracer):
-            return _concatenate_into(out, args, kwargs)
+        if func in (np.concatenate, np.stack) and isinstance(out, Tracer):
+            if args and not isinstance(args[0], (list, tuple)):
+                args = (list(args[0]),) + args[1:]  # (a generator is read once)
+            if _join_into(func, out, args, kwargs):
+                return out
         result = array_function(self, func, types, args, kwargs)
         casting = kwargs.get("casting", "unsafe" if func in _REDUCTIONS else "same_kind")
         return write_into(out, result, f"numpy.{func.__name__}", casting)
@@ -125,38 +128,41 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
     return per_example_if_needed(handler, args, kwargs)
 
 
-def _concatenate_into(out: Tracer, args: tuple, kwargs: dict) -> Any:
-    """``np.concatenate(arrays, axis, out=out)`` as NumPy runs it: each array is copied into
-    its slice of ``out`` in turn, so an array that is a view of ``out`` (``np.split(y)``'s
-    pieces) is read after the earlier copies changed it. (``np.stack`` runs the same way.)"""
+def _join_into(func: Any, out: Tracer, args: tuple, kwargs: dict) -> bool:
+    """``np.concatenate`` / ``np.stack`` with ``out=out`` as NumPy runs them: each array is
+    copied into its slice of ``out`` in turn, so an array that is a view of ``out``
+    (``np.split(y)``'s pieces, ``y[0]``) is read after the earlier copies changed it.
+
+    Returns False, writing nothing, where NumPy refuses the shapes (or for ``axis=None`` and
+    ``dtype=``): the caller then computes the result and writes it, with NumPy's errors.
+    """
     from .mutation import write_into
 
-    arrays = list(args[0]) if args else list(kwargs.pop("arrays"))
-    axis = args[1] if len(args) > 1 else kwargs.pop("axis", 0)
-    casting = kwargs.pop("casting", "same_kind")
+    arrays = args[0] if args else kwargs.get("arrays", ())
+    axis = args[1] if len(args) > 1 else kwargs.get("axis", 0)
     if axis is None or kwargs.get("dtype") is not None or not arrays:
-        result = NUMPY[np.concatenate](arrays, axis=axis, **kwargs)  # (NumPy refuses dtype=)
-        return write_into(out, result, "numpy.concatenate", casting)
+        return False
     shape = tuple(out.shape)
-    ndim = len(shape)
-    axis = int(axis) % max(ndim, 1)
+    stacked = func is np.stack  # each array fills one index of a new axis
+    axis = int(axis) % max(len(shape), 1)
     others = shape[:axis] + shape[axis + 1 :]
     shapes = [tuple(np.shape(a)) for a in arrays]
-    if (
-        ndim == 0
-        or any(len(sh) != ndim or sh[:axis] + sh[axis + 1 :] != others for sh in shapes)
-        or sum(sh[axis] for sh in shapes) != shape[axis]
-    ):
-        # shapes NumPy refuses (or out of another shape): its error, before any write
-        result = NUMPY[np.concatenate](arrays, axis=axis, **kwargs)
-        return write_into(out, result, "numpy.concatenate", casting)
+    if stacked:
+        valid = all(sh == others for sh in shapes) and len(shapes) == shape[axis]
+    else:
+        valid = all(len(sh) == len(shape) and sh[:axis] + sh[axis + 1 :] == others for sh in shapes)
+        valid = valid and sum(sh[axis] for sh in shapes) == shape[axis]
+    if not shape or not valid:
+        return False
+    casting = kwargs.get("casting", "same_kind")
     start = 0
     for a, sh in zip(arrays, shapes, strict=True):
+        width = 1 if stacked else sh[axis]
         fresh_args((a,))
-        piece = out[(slice(None),) * axis + (slice(start, start + sh[axis]),)]
-        write_into(piece, a, "numpy.concatenate", casting)
-        start += sh[axis]
-    return out
+        here: Any = start if stacked else slice(start, start + width)
+        write_into(out[(slice(None),) * axis + (here,)], a, f"numpy.{func.__name__}", casting)
+        start += width
+    return True
 
 
 def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Any:
