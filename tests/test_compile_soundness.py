@@ -86,3 +86,46 @@ def test_value_dependent_shapes_are_refused():
             g(np.array([1.0, -1.0, 2.0]))
     static = fad.compile(lambda x, n: np.sum(x[np.flatnonzero(np.array(n) > 0)]), static_argnums=1)
     assert static(np.ones(3), (1, 0, 1)) == 2.0
+
+
+def test_repeated_calls_keep_every_guarantee():
+    # later calls with plain arrays find their program without flattening the arguments:
+    # the results must be those of the first call's path, types and ownership included
+    y = np.ones(3)
+    ident = fad.compile(lambda x: x)
+    pair = fad.compile(lambda x: (x.reshape(3), {"same": x}))
+    for _ in range(3):
+        out = ident(y)
+        out[0] = 5.0
+        c, d = pair(y)
+        c[1] = 7.0
+        np.testing.assert_array_equal(d["same"], 1.0)
+        np.testing.assert_array_equal(y, 1.0)
+    f = fad.compile(lambda x: x * 2.0)
+    for x in (0.5, np.float64(0.5), np.array(0.5), 0.5, np.float64(0.5), np.array(0.5)):
+        got, want = f(x), x * 2.0 if not isinstance(x, float) else np.asarray(x) * 2.0
+        assert type(got) is type(want) and got == want
+    assert len(f.programs) == 1  # one signature: shape () and float64
+    np.testing.assert_array_equal(f(np.arange(3)), [0, 2, 4])  # int64: a second program
+    np.testing.assert_array_equal(f(np.ones(2, np.float32)), [2, 2])
+    assert f(np.ones(2, np.float32)).dtype == np.float32
+    assert len(f.programs) == 3
+
+
+def test_repeated_calls_follow_the_cache_limit():
+    f = fad.compile(lambda x: x + 1.0, cache_size=1)
+    for n in (1, 2, 1, 2, 2, 1):
+        np.testing.assert_array_equal(f(np.zeros(n)), np.ones(n))
+        assert len(f.programs) == 1 and f.graph.inputs[0].value.shape == (n,)
+    f.cache_size = 4
+    np.testing.assert_array_equal(f(np.zeros(3)), np.ones(3))
+    assert f(2) == 3.0 and f(2) == 3.0  # a Python int: the full key, each call
+    assert len(f.programs) == 3
+
+
+def test_repeated_calls_under_a_transform_replay_on_tracers():
+    f = fad.compile(lambda x: np.sin(x) * x)
+    x = np.array([0.3, 0.7])
+    f(x)
+    np.testing.assert_allclose(fad.grad(lambda x: np.sum(f(x)))(x), np.cos(x) * x + np.sin(x))
+    np.testing.assert_allclose(f(x), np.sin(x) * x)

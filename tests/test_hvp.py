@@ -130,3 +130,27 @@ def test_the_callers_direction_is_unchanged_and_stays_writable():
     fad.hvp(FUNCTIONS["in place"], (X,), (v,))
     np.testing.assert_array_equal(v, V)
     assert v.flags.writeable
+
+
+def test_jacobians_of_one_element_take_a_plain_pass():
+    # one basis array is pushed or pulled by a plain call, not a batch of one: the result is
+    # grad's / jvp's, bit for bit, with the Jacobian's shape
+    x = np.array([0.3, -1.2, 2.0])
+    a = np.array([[1.0, 2.0, -0.5], [0.1, 0.0, 3.0]])
+
+    def f(x):
+        return np.sum(np.log1p(np.exp(a @ x))) + 0.5 * np.sum(x * x)
+
+    g = fad.grad(f)(x)
+    for shape in ((), (1,), (1, 1)):
+        j = fad.jacrev(lambda x, s=shape: np.reshape(f(x), s))(x)
+        assert j.shape == shape + x.shape
+        np.testing.assert_array_equal(j.reshape(x.shape), g)
+    np.testing.assert_array_equal(fad.hessian(f)(x), fad.jacfwd(fad.grad(f))(x))
+    t = fad.jacfwd(lambda s: np.sin(s * x), has_aux=False)(np.array([0.7]))
+    np.testing.assert_array_equal(t[:, 0], fad.jvp(lambda s: np.sin(s * x), (0.7,), (1.0,))[1])
+    (jac, aux) = fad.jacrev(lambda x: (f(x), x * 2), has_aux=True)(x)
+    np.testing.assert_array_equal(jac, g)
+    np.testing.assert_array_equal(aux, x * 2)
+    per_row = fad.vmap(fad.jacrev(f))(np.stack([x, 2 * x]))
+    np.testing.assert_array_equal(per_row[1], fad.grad(f)(2 * x))

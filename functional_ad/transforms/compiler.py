@@ -313,7 +313,7 @@ def instructions(graph: Graph) -> fused.Program:
 class _Program:
     """One compiled signature: the optimised graph and its generated code."""
 
-    __slots__ = ("graph", "source", "run")
+    __slots__ = ("graph", "source", "run", "one_leaf")
 
     def __init__(self, graph: Graph, backend: str = "numpy") -> None:
         self.graph = graph
@@ -323,6 +323,7 @@ class _Program:
         self.source, namespace = generated or generate(graph)
         exec(compile_source(self.source), namespace)
         self.run = namespace.pop("run")  # run's globals are the namespace: no cycle back
+        self.one_leaf = graph.out_tree.kind is None  # the result is one array, not a tree
         # the program runs on new values: keep the shapes of the recorded ones, not the values
         for node in graph.inputs:
             node.value = shape_stand_in(node.value)
@@ -360,6 +361,9 @@ class Compiled:
         self.backend = backend
         self.static_argnums = tuple(static_argnums)
         self.programs: OrderedDict[Hashable, _Program] = OrderedDict()
+        # the signature of plain positional arrays, keyed by their types, shapes and dtypes
+        # alone: found without flattening; emptied whenever a program leaves the cache
+        self._plain: dict[tuple, tuple[Hashable, tuple]] = {}
         self.cache_size = cache_size
         self._last: _Program | None = None
         name = getattr(f, "__name__", type(f).__name__)
@@ -378,11 +382,12 @@ class Compiled:
         self._cache_size = size
         while len(self.programs) > size:
             self.programs.popitem(last=False)
+            self._plain.clear()
 
     def __getstate__(self) -> dict[str, Any]:
         # pickled (cloudpickle, Dask) without its programs: they recompile where unpickled
         state = dict(self.__dict__)
-        state["programs"], state["_last"] = OrderedDict(), None
+        state["programs"], state["_last"], state["_plain"] = OrderedDict(), None, {}
         return state
 
     def _latest(self) -> _Program:
@@ -429,9 +434,16 @@ class Compiled:
             prog = self.programs[signature] = _Program(graph, self.backend)
             if len(self.programs) > self._cache_size:
                 self.programs.popitem(last=False)  # the least recently used
+                self._plain.clear()
         else:
             self.programs.move_to_end(signature)
         self._last = prog
+        if not static and not kwargs:
+            key = _plain_key(args)
+            if key is not None:
+                # (Python floats are marked: the call passes them as 0-d arrays, as here)
+                marks = tuple(float if type(a) is float else None for a in args)
+                self._plain[key] = (signature, marks)
         return prog, dynamic, flat
 
     def _record(
@@ -450,11 +462,50 @@ class Compiled:
         return simplify(graph)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs and self._plain:  # the common call: arrays seen before
+            signature, marks = self._plain.get(_plain_key(args), _UNSEEN)  # type: ignore[arg-type]
+            prog = None if signature is None else self.programs.get(signature)
+            if prog is not None:
+                self.programs.move_to_end(signature)
+                self._last = prog
+                if float in marks:  # (a Python float is passed as a 0-d array)
+                    args = tuple(np.asarray(a) if type(a) is float else a for a in args)
+                results = prog.run(*args)
+                if prog.one_leaf:
+                    return owned_results(results, args)[0]
+                return tree_unflatten(prog.graph.out_tree, owned_results(results, args))
         prog, dynamic, flat = self.program(args, kwargs)
         if any(isinstance(x, Tracer) for x in flat):
             return prog.graph(*dynamic)  # traced arguments: replay by binding primitives
         # the caller owns the outputs: none is an argument, or another output, in disguise
         return tree_unflatten(prog.graph.out_tree, owned_results(list(prog.run(*flat)), flat))
+
+
+_UNSEEN = (None, ())
+
+
+def _plain_key(args: tuple) -> tuple | None:
+    """A cache key for positional arguments that are all ndarrays, NumPy scalars or Python
+    floats, else None.
+
+    Such arguments are their own flat leaves; their types, shapes and dtypes decide the
+    signature.
+
+    >>> _plain_key((np.zeros(2), np.float64(1.0), 2.0))[1:]
+    ((<class 'numpy.float64'>, (), dtype('float64')), <class 'float'>)
+    >>> _plain_key((np.zeros(2), [1.0])) is None
+    True
+    """
+    key: list[Any] = []
+    for a in args:
+        t = type(a)
+        if t is float:
+            key.append(t)
+        elif t is np.ndarray or (isinstance(a, np.generic) and t.__module__ == "numpy"):
+            key.append((t, a.shape, a.dtype))
+        else:
+            return None
+    return tuple(key)
 
 
 def _kwarg_key(name: str, keyword: str, value: Any) -> Hashable:

@@ -82,6 +82,19 @@ def _basis_rows(x: Any, start: int, stop: int) -> Any:
     return rows.reshape((stop - start,) + tuple(np.shape(x)))
 
 
+def _one_basis_array(fn: Callable[[Any], Any], x: Any, out_axes: Any, bar: Any) -> Any:
+    """``_batched`` for a one-element ``x``: ``fn`` of its basis array, each result given the
+    batch axis of length one that ``out_axes`` asks for."""
+    out = fn(np.ones(np.shape(x), tangent_dtype(x)))
+    leaves, tree = tree_flatten(out)
+    axes = axes_leaves(out_axes, out, "out_axes")
+    if bar is not None:
+        bar.update(1)
+    return tree_unflatten(
+        tree, [v if a is None else np.expand_dims(v, a) for v, a in zip(leaves, axes, strict=True)]
+    )
+
+
 def _batched(
     fn: Callable[[Any], Any],
     x: Any,
@@ -95,6 +108,8 @@ def _batched(
     the result, which is filled in place (when it is a plain array).
     """
     n = int(np.size(x))
+    if n == 1:  # one basis array: a plain call (a batch of one adds an axis to every value)
+        return _one_basis_array(fn, x, out_axes, bar)
     ranges = block_ranges(n, chunk_size)
     batched = vmap(fn, out_axes=out_axes)
     if len(ranges) == 1:
@@ -441,7 +456,8 @@ def jacrev(
         executor: run each block as one task on this ``concurrent.futures.Executor`` or
             ``distributed.Client`` (each process records ``f`` once per call, and its tasks
             share that recording); the blocks are put back in order and the result equals
-            the local one with the same ``chunk_size``.
+            the local one with the same ``chunk_size`` (bit for bit at the same BLAS thread
+            count).
         as_dask: return lazy ``dask.array.Array`` blocks instead, computed when read.
         progress: show a tqdm progress bar over the blocks.
 
@@ -526,7 +542,7 @@ def jacfwd(
         chunk_size: process the basis in blocks of this many columns (bounds memory).
         executor: run each block as one task on this ``concurrent.futures.Executor`` or
             ``distributed.Client``; the result equals the local one with the same
-            ``chunk_size``.
+            ``chunk_size`` (bit for bit at the same BLAS thread count).
         as_dask: return lazy ``dask.array.Array`` blocks instead, computed when read.
         progress: show a tqdm progress bar over the blocks.
 
