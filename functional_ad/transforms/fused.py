@@ -139,7 +139,9 @@ def _scalar_literal(value: Any) -> bool:
 class _Plan:
     """The fusion decisions for one program and one engine."""
 
-    def __init__(self, program: Program, engine: str, min_size: int, pair: bool = True) -> None:
+    def __init__(
+        self, program: Program, engine: str, min_size: int, pair: bool | frozenset = True
+    ) -> None:
         self.program = program
         templates = NUMBA_TEMPLATES if engine == "numba" else NUMEXPR_TEMPLATES
         instructions = program.instructions
@@ -166,6 +168,7 @@ class _Plan:
                     if (
                         other is not None
                         and types[ins.outputs[0]] == types[instructions[other].outputs[0]]
+                        and (pair is True or n in pair)
                     ):
                         partners[n] = other
                     first.setdefault((name, ins.operands[0]), n)
@@ -600,11 +603,14 @@ def resolve_backend(backend: str | None) -> str:
 class _Schedule:
     """The statements of a plan in order, when each name dies and which buffers are reused."""
 
-    def __init__(self, plan: _Plan, templates: dict, engine: str, auto: bool) -> None:
+    def __init__(
+        self, plan: _Plan, templates: dict, engine: str, auto: bool, reuse: bool = True
+    ) -> None:
         instructions = plan.program.instructions
         types = plan.program.types
         self.plan = plan
         self.auto = auto
+        self.reuses = reuse
         # statements: (kind, reads, instruction index); kind is "kernel" or "call"
         self.statements: list[tuple[str, list[str], int]] = []
         for n, ins in enumerate(instructions):
@@ -626,6 +632,7 @@ class _Schedule:
         safe_reader = {
             n: kind == "kernel" or _ufunc_call(instructions[n]) for kind, _, n in self.statements
         }
+        safe_reader.update(dict.fromkeys(plan.inlined | plan.attached, True))  # kernel members
         for kind, _, n in self.statements:
             ins = instructions[n]
             if kind == "kernel" or (_ufunc_call(ins) and len(types[ins.outputs[0]][0]) > 0):
@@ -659,7 +666,12 @@ class _Schedule:
         kind, _, n = self.statements[s]
         ins = self.plan.program.instructions[n]
         shape, dtype = self.plan.program.types[ins.outputs[0]]
-        if (kind == "kernel" or _ufunc_call(ins)) and self.large(ins.outputs[0]) and shape:
+        if (
+            self.reuses
+            and (kind == "kernel" or _ufunc_call(ins))
+            and self.large(ins.outputs[0])
+            and shape
+        ):
             for x in self.dying(s):
                 same = self.plan.program.types[x] == (shape, dtype)
                 if x in self.fresh and same and (kind != "kernel" or self.fresh[x]):
@@ -710,11 +722,24 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
     min_size = AUTO_MIN_SIZE if auto else 0
     plan = _Plan(program, engine, min_size)
     schedule = _Schedule(plan, templates, engine, auto)
-    if plan.extras:  # a sin/cos pair stores a value for later: only if memory does not grow
+    if plan.extras:
+        # a sin/cos pair stores a value for later: only where the program's peak stays within
+        # that of the NumPy replay (one array per primitive, none reused)
         alone = _Plan(program, engine, min_size, pair=False)
         alone_schedule = _Schedule(alone, templates, engine, auto)
-        if alone_schedule.peak() < schedule.peak():
+        replay = _Schedule(
+            _Plan(program, engine, sys.maxsize, False), templates, engine, auto, False
+        )
+        budget = max(alone_schedule.peak(), replay.peak())
+        if schedule.peak() > budget:  # the pairs one at a time, in program order, while it holds
+            kept: frozenset = frozenset()
+            candidates = sorted(plan.attached)
             plan, schedule = alone, alone_schedule
+            for n in candidates:
+                trial = _Plan(program, engine, min_size, pair=kept | {n})
+                trial_schedule = _Schedule(trial, templates, engine, auto)
+                if n in trial.attached and trial_schedule.peak() <= budget:
+                    kept, plan, schedule = kept | {n}, trial, trial_schedule
     instructions = program.instructions
     types = program.types
     statements, last_use, fresh, large = (
