@@ -17,7 +17,16 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, active_traces, concrete
-from ..core.views import fresh, is_array_object, is_view_of, mark_array, numpy_scalar, write
+from ..core.views import (
+    View,
+    fresh,
+    is_array_object,
+    is_view_of,
+    layout_of,
+    mark_array,
+    numpy_scalar,
+    write,
+)
 from ..graph import shape_stand_in
 from ..ops.indexing import is_basic, normalize_index, same_mask, set_at_traced_index
 from ..ops.updates import IndexUpdate, IndexUpdateHelper
@@ -137,6 +146,8 @@ def setitem(self: Any, index: Any, value: Any) -> None:
         key = _safe_normalize(index)
         if key is not None and is_basic(key) and is_view_of(value, self, ("getitem", key)):
             return  # y[i] = (a view of y[i]): the values are there already (y[1:] += x)
+        if _copies_within(self, key, value):
+            return
         try:
             new = IndexUpdate(self, index).set(value)
         except ConcreteValueError:  # y[i] = v with i traced by vmap or compile
@@ -150,6 +161,65 @@ def setitem(self: Any, index: Any, value: Any) -> None:
         )
     new = np.where(spread(mask, len(self.shape)), value, self)
     write(self, cast_for_write(new, np.dtype(self.dtype), "unsafe", "item assignment"))
+
+
+# positions of a root's elements, in an integer dtype of the root's item size: NumPy's copy
+# loop then sees the strides it sees on the root itself (its order depends on them)
+_POSITION_DTYPES = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64, 16: np.complex128}
+
+
+def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
+    """``target[key] = value`` where ``value`` is a view of ``target``'s own memory, done as
+    NumPy does it, if that differs from copying ``value`` first; True if it was done.
+
+    NumPy copies into a one-dimensional destination element by element without copying an
+    overlapping source first (it only reverses the loop where the source starts below the
+    destination): ``v[::2] = v[:3]`` reads ``v[2]`` after writing it. The same assignment is
+    run by NumPy on the positions of the root's elements, laid out like the root; where the
+    positions it leaves differ from a copy-first assignment, the root becomes its elements
+    gathered at those positions (a ``take``: differentiable like any read).
+    """
+    meta = value._alias if isinstance(value, Tracer) else None
+    if type(meta) is not View or key is None:
+        return False
+    own = target._alias
+    root = own.root if type(own) is View else target
+    if meta.root is not root or value.dtype != target.dtype:
+        return False
+    chains = (own.chain if type(own) is View else (), meta.chain)
+    if any(step.key is None and step.name == "indexing" for c in chains for step in c):
+        return False  # a row at an index known only when replayed: no positions to follow
+    if any(step.name in ("real", "imag") for c in chains for step in c):
+        return False  # (the parts of a complex root: its positions are not theirs)
+    size = int(np.prod(root.shape))
+    dtype = _POSITION_DTYPES.get(np.dtype(root.dtype).itemsize, np.int64)
+    if np.iinfo(np.int64 if dtype is np.complex128 else dtype).max < size:
+        dtype = np.int64
+    layout = layout_of(root)
+    if layout is None or tuple(layout.shape) != tuple(root.shape):
+        layout = np.empty(root.shape, np.int8)
+    start = np.empty_like(layout, dtype=dtype)
+    start[...] = np.arange(size, dtype=dtype).reshape(root.shape)
+
+    def assigned(copy_first: bool) -> np.ndarray:
+        positions = start.copy(order="K")
+        destination, source = positions, positions
+        for step in chains[0]:
+            destination = step.layout(destination)
+        for step in chains[1]:
+            source = step.layout(source)
+        destination[key] = source.copy() if copy_first else source
+        return positions
+
+    try:
+        looped = assigned(False)
+        if np.array_equal(looped, assigned(True)):
+            return False
+    except (ValueError, IndexError, TypeError):  # NumPy refuses it: the usual path says why
+        return False
+    flat = np.reshape(root, (-1,))
+    write(root, np.take(flat, np.asarray(looped.real, dtype=np.intp)))
+    return True
 
 
 def _safe_normalize(index: Any) -> Any:
@@ -228,6 +298,8 @@ def _ufunc_at(ufunc: np.ufunc) -> Callable[..., None]:
 
 def _copyto(dst: Any, src: Any, casting: Any = "same_kind", where: Any = True) -> None:
     """``np.copyto``: ``dst[...] = src`` where ``where`` holds, broadcasting ``src``."""
+    if where is True and isinstance(dst, Tracer) and _copies_within(dst, ..., src):
+        return
     value = src if where is True else np.where(where, src, dst)
     write_into(dst, value, "numpy.copyto", casting)
 
