@@ -198,7 +198,7 @@ def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
     layout = layout_of(root)
     if layout is None or tuple(layout.shape) != tuple(root.shape):
         layout = np.empty(root.shape, np.int8)
-    start = np.empty_like(layout, dtype=dtype)
+    start: np.ndarray = np.empty_like(layout, dtype=dtype)
     start[...] = np.arange(size, dtype=dtype).reshape(root.shape)
 
     def assigned(copy_first: bool) -> np.ndarray:
