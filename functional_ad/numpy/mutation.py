@@ -191,23 +191,40 @@ def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
         return False  # a row at an index known only when replayed: no positions to follow
     if any(step.name in ("real", "imag") for c in chains for step in c):
         return False  # (the parts of a complex root: its positions are not theirs)
+    layout = layout_of(root)
+    if layout is None or tuple(layout.shape) != tuple(root.shape):
+        layout = np.empty(root.shape, np.int8)
+
+    def views(base: np.ndarray) -> tuple[Any, Any]:
+        destination, source = base, base
+        for step in chains[0]:
+            destination = step.layout(destination)
+        for step in chains[1]:
+            source = step.layout(source)
+        return destination, source
+
+    try:
+        if is_basic(key):  # first from the strides alone (an int8 array whose pages stay untouched)
+            destination, source = views(np.empty_like(layout, dtype=np.int8))
+            destination = destination[key]
+            if (
+                np.ndim(destination) != 1  # NumPy copies an overlapping source first
+                or not np.may_share_memory(destination, source)
+                or (np.ndim(source) == 1 and source.strides == destination.strides)
+            ):
+                return False
+    except (ValueError, IndexError, TypeError):  # NumPy refuses it: the usual path says why
+        return False
     size = int(np.prod(root.shape))
     dtype = _POSITION_DTYPES.get(np.dtype(root.dtype).itemsize, np.int64)
     if np.iinfo(np.int64 if dtype is np.complex128 else dtype).max < size:
         dtype = np.int64
-    layout = layout_of(root)
-    if layout is None or tuple(layout.shape) != tuple(root.shape):
-        layout = np.empty(root.shape, np.int8)
     start: np.ndarray = np.empty_like(layout, dtype=dtype)
     start[...] = np.arange(size, dtype=dtype).reshape(root.shape)
 
     def assigned(copy_first: bool) -> np.ndarray:
         positions = start.copy(order="K")
-        destination, source = positions, positions
-        for step in chains[0]:
-            destination = step.layout(destination)
-        for step in chains[1]:
-            source = step.layout(source)
+        destination, source = views(positions)
         destination[key] = source.copy() if copy_first else source
         return positions
 
@@ -298,7 +315,7 @@ def _ufunc_at(ufunc: np.ufunc) -> Callable[..., None]:
 
 def _copyto(dst: Any, src: Any, casting: Any = "same_kind", where: Any = True) -> None:
     """``np.copyto``: ``dst[...] = src`` where ``where`` holds, broadcasting ``src``."""
-    if where is True and isinstance(dst, Tracer) and _copies_within(dst, ..., src):
+    if where is True and isinstance(dst, Tracer) and _copies_within(dst, (Ellipsis,), src):
         return
     value = src if where is True else np.where(where, src, dst)
     write_into(dst, value, "numpy.copyto", casting)
