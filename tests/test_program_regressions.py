@@ -997,3 +997,16 @@ def test_assignment_from_an_overlapping_view_follows_numpy_s_loop():
     v = six.copy()
     v[::2] = v[:3]
     assert v[4] == six[1]  # NumPy's own result, which the checks compare with
+
+
+def test_overlapping_assignment_into_a_read_only_view_raises_as_numpy_does():
+    def f(x):
+        y = x.copy().reshape(2, 3)
+        d = y.diagonal()
+        d[:] = y.ravel()[:2]
+        return y
+
+    with pytest.raises(ValueError, match="read-only"):
+        f(np.arange(6.0))
+    with pytest.raises(ValueError, match="read-only"):
+        fad.vjp(f, np.arange(6.0))

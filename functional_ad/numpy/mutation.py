@@ -25,6 +25,7 @@ from ..core.views import (
     layout_of,
     mark_array,
     numpy_scalar,
+    read_only_error,
     write,
 )
 from ..graph import shape_stand_in
@@ -180,8 +181,8 @@ def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
     gathered at those positions (a ``take``: differentiable like any read).
     """
     meta = value._alias if isinstance(value, Tracer) else None
-    if type(meta) is not View or key is None:
-        return False
+    if type(meta) is not View or key is None or read_only_error(target) is not None:
+        return False  # (a read-only target: the usual path raises NumPy's error)
     own = target._alias
     root = own.root if type(own) is View else target
     if meta.root is not root or value.dtype != target.dtype:
