@@ -147,7 +147,7 @@ def test_jacobians_of_one_element_take_a_plain_pass():
         assert j.shape == shape + x.shape
         np.testing.assert_array_equal(j.reshape(x.shape), g)
     np.testing.assert_array_equal(fad.hessian(f)(x), fad.jacfwd(fad.grad(f))(x))
-    t = fad.jacfwd(lambda s: np.sin(s * x), has_aux=False)(np.array([0.7]))
+    t = fad.jacfwd(lambda s: np.sin(s * x))(np.array([0.7]))
     np.testing.assert_array_equal(t[:, 0], fad.jvp(lambda s: np.sin(s * x), (0.7,), (1.0,))[1])
     (jac, aux) = fad.jacrev(lambda x: (f(x), x * 2), has_aux=True)(x)
     np.testing.assert_array_equal(jac, g)
