@@ -1010,3 +1010,36 @@ def test_overlapping_assignment_into_a_read_only_view_raises_as_numpy_does():
         f(np.arange(6.0))
     with pytest.raises(ValueError, match="read-only"):
         fad.vjp(f, np.arange(6.0))
+
+
+def test_place_and_masked_copyto_from_an_overlapping_view_follow_numpy_s_loop():
+    # found reading the change for v[::2] = v[:3] again: np.place and np.copyto(where=) copy
+    # element by element too, and the traced writes copied the source first
+    def place(x):
+        v = x.copy()
+        np.place(v, np.arange(6) % 2 == 0, v[:3])
+        return v * x
+
+    def copyto_where(x):
+        v = x.copy()
+        np.copyto(v[::2], v[:3], where=np.array([True, False, True]))
+        return v * x
+
+    def copyto_traced_where(x):
+        v = x.copy()
+        np.copyto(v[::2], v[:3], where=x[:3] > -1.0)
+        return v * x
+
+    six = np.array([0.5478, -0.9209, -1.8361, -1.9339, 1.2531, 1.651])
+    for fn in (place, copyto_where):
+        check(fn, six)
+    # a mask traced by vmap or compile: the elements read late depend on its values
+    check_values(Subject.from_function(copyto_traced_where, six))
+    for refused in (
+        lambda: fad.vmap(copyto_traced_where)(np.stack([six, six])),
+        lambda: fad.compile(copyto_traced_where)(six),
+    ):
+        with pytest.raises(NotImplementedError, match="copyto with where= from an overlapping"):
+            refused()
+    check_vmap(Subject.from_function(copyto_traced_where, six))  # (a documented refusal)
+    check_compile(Subject.from_function(copyto_traced_where, six))

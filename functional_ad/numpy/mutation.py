@@ -147,7 +147,7 @@ def setitem(self: Any, index: Any, value: Any) -> None:
         key = _safe_normalize(index)
         if key is not None and is_basic(key) and is_view_of(value, self, ("getitem", key)):
             return  # y[i] = (a view of y[i]): the values are there already (y[1:] += x)
-        if _copies_within(self, key, value):
+        if key is not None and _copies_within(self, value, _assigner(key), key):
             return
         try:
             new = IndexUpdate(self, index).set(value)
@@ -169,19 +169,28 @@ def setitem(self: Any, index: Any, value: Any) -> None:
 _POSITION_DTYPES = {1: np.int8, 2: np.int16, 4: np.int32, 8: np.int64, 16: np.complex128}
 
 
-def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
-    """``target[key] = value`` where ``value`` is a view of ``target``'s own memory, done as
+def _copies_within(
+    target: Tracer,
+    value: Any,
+    assign: Callable[[Any, Any], Any],
+    key: Any = None,
+    refuse: Exception | None = None,
+) -> bool:
+    """``assign(target, value)`` where ``value`` is a view of ``target``'s own memory, done as
     NumPy does it, if that differs from copying ``value`` first; True if it was done.
 
-    NumPy copies into a one-dimensional destination element by element without copying an
-    overlapping source first (it only reverses the loop where the source starts below the
-    destination): ``v[::2] = v[:3]`` reads ``v[2]`` after writing it. The same assignment is
-    run by NumPy on the positions of the root's elements, laid out like the root; where the
-    positions it leaves differ from a copy-first assignment, the root becomes its elements
-    gathered at those positions (a ``take``: differentiable like any read).
+    NumPy copies element by element without copying an overlapping source first in several
+    writes: into a one-dimensional destination (it only reverses the loop where the source
+    starts below the destination), so ``v[::2] = v[:3]`` reads ``v[2]`` after writing it, and
+    in ``np.copyto(..., where=)`` and ``np.place``. ``assign`` (a NumPy write of plain arrays)
+    is run on the positions of the root's elements, laid out like the root; where the
+    positions it leaves differ from those of a copy-first write, the root becomes its
+    elements gathered at them (a ``take``: differentiable like any read). ``key``, the basic
+    index of an assignment ``target[key] = value``, lets the strides alone rule out most
+    cases first; with ``refuse``, a write whose result differs raises that error instead.
     """
     meta = value._alias if isinstance(value, Tracer) else None
-    if type(meta) is not View or key is None or read_only_error(target) is not None:
+    if type(meta) is not View or read_only_error(target) is not None:
         return False  # (a read-only target: the usual path raises NumPy's error)
     own = target._alias
     root = own.root if type(own) is View else target
@@ -205,7 +214,7 @@ def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
         return destination, source
 
     try:
-        if is_basic(key):  # first from the strides alone (an int8 array whose pages stay untouched)
+        if key is not None and is_basic(key):  # first from the strides (an untouched int8 array)
             destination, source = views(np.empty_like(layout, dtype=np.int8))
             destination = destination[key]
             if (
@@ -226,7 +235,7 @@ def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
     def assigned(copy_first: bool) -> np.ndarray:
         positions = start.copy(order="K")
         destination, source = views(positions)
-        destination[key] = source.copy() if copy_first else source
+        assign(destination, source.copy() if copy_first else source)
         return positions
 
     try:
@@ -235,9 +244,39 @@ def _copies_within(target: Tracer, key: Any, value: Any) -> bool:
             return False
     except (ValueError, IndexError, TypeError):  # NumPy refuses it: the usual path says why
         return False
+    if refuse is not None:
+        raise refuse
     flat = np.reshape(root, (-1,))
     write(root, np.take(flat, np.asarray(looped.real, dtype=np.intp)))
     return True
+
+
+def _assigner(key: Any) -> Callable[[Any, Any], None]:
+    """``destination[key] = source`` as a function of the two."""
+
+    def assign(destination: Any, source: Any) -> None:
+        destination[key] = source
+
+    return assign
+
+
+def _plain_mask(where: Any) -> Any:
+    """The values of a ``where=`` mask, or None for a mask known only when replayed (vmap,
+    compile)."""
+    if not isinstance(where, Tracer):
+        return where
+    try:
+        return np.asarray(concrete(where))
+    except ConcreteValueError:
+        return None
+
+
+OVERLAPPING_MASKED_COPY = (
+    "numpy.copyto with where= from an overlapping view of the same array, under vmap or "
+    "compile: NumPy copies element by element, so which elements it reads after writing "
+    "them depends on the mask's values. Copy the source first "
+    "(np.copyto(dst, src.copy(), where=mask)) or use np.where."
+)
 
 
 def _safe_normalize(index: Any) -> Any:
@@ -316,8 +355,15 @@ def _ufunc_at(ufunc: np.ufunc) -> Callable[..., None]:
 
 def _copyto(dst: Any, src: Any, casting: Any = "same_kind", where: Any = True) -> None:
     """``np.copyto``: ``dst[...] = src`` where ``where`` holds, broadcasting ``src``."""
-    if where is True and isinstance(dst, Tracer) and _copies_within(dst, (Ellipsis,), src):
-        return
+    if isinstance(dst, Tracer) and isinstance(src, Tracer) and type(src._alias) is View:
+        mask = _plain_mask(where)
+        # a mask known only when replayed: where the full copy differs, some mask does too.
+        # (Not a ConcreteValueError: vmap would then run this write once per example, on
+        # slices of batch values that no longer share the array's memory.)
+        refuse = NotImplementedError(OVERLAPPING_MASKED_COPY) if mask is None else None
+        assign = lambda d, s: np.copyto(d, s, where=True if mask is None else mask)
+        if _copies_within(dst, src, assign, (Ellipsis,), refuse):
+            return
     value = src if where is True else np.where(where, src, dst)
     write_into(dst, value, "numpy.copyto", casting)
 
@@ -358,6 +404,8 @@ def _place(arr: Any, mask: Any, vals: Any) -> None:
         return
     if n == 0:
         raise ValueError("Cannot insert from an empty array!")
+    if _copies_within(arr, vals, lambda a, v: np.place(a, concrete(mask), v)):
+        return
     _put(arr, positions, np.take(flat_vals, np.arange(positions.size) % n))
 
 

@@ -40,6 +40,16 @@ ROUNDING_ULPS = 64
 REFUSED = object()  # a transform refused a program with an error it is allowed to raise
 
 
+def documented_refusal(error: BaseException) -> bool:
+    """True for an error the docs name as a transform's refusal whatever the program's flags:
+    ``np.copyto(..., where=mask)`` from an overlapping view of the same array, with a mask
+    known only when replayed (vmap, compile), where NumPy's element-by-element copy depends
+    on the mask's values."""
+    return isinstance(error, NotImplementedError) and str(error).startswith(
+        "numpy.copyto with where= from an overlapping view"
+    )
+
+
 @dataclass
 class Subject:
     """A function of one array to check, the point to check it at, and how to show it."""
@@ -258,11 +268,11 @@ class Subject:
         before = self.x.copy()
         try:
             result = run()
-        except refusals:
+        except Exception as error:
+            if not (isinstance(error, refusals) or documented_refusal(error)):
+                self.fail(transform, "raised instead of following NumPy", error=error)
             self.check_input_unchanged(transform, before)
             return REFUSED
-        except Exception as error:
-            self.fail(transform, "raised instead of following NumPy", error=error)
         self.check_input_unchanged(transform, before)
         return result
 
