@@ -26,10 +26,25 @@ from .common import as_value, owned_results
 
 
 class CompileTrace(RecordingTrace):
-    """The recording trace of ``compile``: no concrete value may leave it."""
+    """The recording trace of ``compile``: no concrete value may leave it.
 
-    __slots__ = ()
+    A node that depends on the inputs keeps only the shapes and dtypes of its values (the
+    program runs on new ones): the recording frees each intermediate when its tracer goes,
+    as an eager transform does, instead of holding every array it made until it ends.
+    Nodes of constants keep their values, which simplification folds.
+    """
+
+    __slots__ = ("derived",)
     opaque = True
+
+    def __init__(self, level: int, transform: str, grad_mode: Any) -> None:
+        super().__init__(level, transform, grad_mode)
+        self.derived: set[int] = set()  # ids of the nodes that depend on the inputs
+
+    def new_input(self, value: Any) -> Any:
+        tracer = RecordingTrace.new_input(self, value)
+        self.derived.add(id(tracer._node))
+        return tracer
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         if prim in VALUE_SHAPED and self.active:
@@ -40,7 +55,16 @@ class CompileTrace(RecordingTrace):
                 "values. Pass the argument as static (compile(f, static_argnums=...)), or "
                 "keep shapes fixed (np.where(mask, x, 0) instead of x[np.nonzero(mask)]).",
             )
-        return RecordingTrace.process(self, prim, args, params)
+        start = len(self.nodes)
+        out = RecordingTrace.process(self, prim, args, params)
+        derived = self.derived
+        for node in self.nodes[start:]:  # (the call, then one tuple_item per result)
+            if any(p is not None and id(p) in derived for p in node.parents):
+                derived.add(id(node))
+                node.forget_values()
+                if node.primitive is tuple_item:  # (its argument: the call's results)
+                    node.args = [node.parents[0].value]
+        return out
 
     def concrete_error(self) -> ConcreteValueError:
         return ConcreteValueError(
