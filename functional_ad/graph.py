@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import Primitive, Trace, Tracer, bind, new_trace
+from .core import PLAIN_VALUES, Primitive, Trace, Tracer, bind, float_pair, new_trace
 from .core.tree import TreeDef, tree_flatten, tree_unflatten
 from .core.views import (
     is_array_object,
@@ -346,39 +346,55 @@ class GraphTrace(Trace):
         below = None  # the highest trace under this one among the values
         derived = False  # some argument carries a derivative
         for a in args:
-            if type(a) is GraphTracer and a._trace is self:
-                a, node = a._value, a._node
+            kind = type(a)
+            if kind is GraphTracer and a._trace is self:
+                node = a._node
+                a = a._value
                 if node is not None:
                     derived = True
+                kind = type(a)
+            elif kind is np.ndarray:
+                if a.flags.writeable:
+                    # a plain array the program (or its caller) may write into later:
+                    # the rules must read the values it has now
+                    a = a.copy()
+                vals.append(a)
+                parents.append(None)
+                continue
             else:
                 node = None
-                if type(a) is np.ndarray:
-                    if a.flags.writeable:
-                        # a plain array the program (or its caller) may write into later:
-                        # the rules must read the values it has now
-                        a = a.copy()
-                    vals.append(a)
-                    parents.append(None)
-                    continue
             vals.append(a)
             parents.append(node)
-            if isinstance(a, Tracer) and (below is None or a._trace.level > below.level):
+            if (
+                kind not in PLAIN_VALUES
+                and isinstance(a, Tracer)
+                and (below is None or a._trace.level > below.level)
+            ):
                 below = a._trace
         # (process takes any sequence of arguments, though annotated as a tuple)
         if below is not None:
             y = below.process(prim, vals, params)  # type: ignore[arg-type]
         elif self.observer is None:
-            y = prim.impl(*vals, **params)
+            fast = prim.scalar_impl  # (two floats: the operator, ten times cheaper)
+            if fast is not None and type(vals[0]) is not np.ndarray and float_pair(vals):
+                y = fast(*vals)
+            else:
+                y = prim.impl(*vals, **params)
         else:
             y = self.observer.evaluate(prim, prim.impl, vals, params)
         if not (derived or self.record_all):  # only constants: no derivative flows
             if prim.multiple_results:
                 return tuple(self.pure(yi) for yi in y)
             return self.pure(y)
+        kind = type(y)
         if prim.reads is not None and (
-            # an elementwise output is as large as any of its arguments (a plain array: the
-            # common case, checked in line)
-            (y.nbytes >= KEEP_BELOW if type(y) is np.ndarray else is_large(y))
+            # an elementwise output is as large as any of its arguments (a plain array or
+            # scalar: the common cases, checked in line)
+            (
+                y.nbytes >= KEEP_BELOW
+                if kind is np.ndarray
+                else kind is not np.float64 and is_large(y)
+            )
             or (not prim.elementwise and any(is_large(v) for v in vals))
         ):
             node = _lean_node(prim, parents, vals, params, y, self.record_all)
@@ -390,7 +406,8 @@ class GraphTrace(Trace):
             node._items = [weakref.ref(item._node) for item in items]
             return items
         out = GraphTracer(self, y, node)
-        if prim.elementwise and layout_hidden(y):  # (vmap beneath, or compile's stand-ins)
+        if prim.elementwise and kind is not np.float64 and layout_hidden(y):
+            # (vmap beneath, or compile's stand-ins)
             record_elementwise_layout(out, prim.impl, args, params)
         return out
 

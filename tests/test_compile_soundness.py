@@ -129,3 +129,36 @@ def test_repeated_calls_under_a_transform_replay_on_tracers():
     f(x)
     np.testing.assert_allclose(fad.grad(lambda x: np.sum(f(x)))(x), np.cos(x) * x + np.sin(x))
     np.testing.assert_allclose(f(x), np.sin(x) * x)
+
+
+def test_repeated_calls_with_trees_keep_every_guarantee():
+    # dicts, lists and tuples of arrays find their program without building a tree too: the
+    # leaves in tree order, inputs inside the tree never aliased, any change of structure,
+    # dict keys, shape or dtype a new program
+    def f(params, xs):
+        w, b = params["w"], params["b"]
+        return {"out": xs[0] * w + b + xs[1], "w": w, "pair": (b, None)}
+
+    params = {"w": np.array([2.0, 3.0]), "b": 1.0}
+    xs = [np.ones(2), np.float64(0.5)]
+    compiled = fad.compile(f)
+    for _ in range(3):
+        got = compiled(params, xs)
+        np.testing.assert_array_equal(got["out"], [3.5, 4.5])
+        assert got["pair"][1] is None and type(got["pair"][0]) is np.ndarray
+        got["w"][0] = -1.0  # a copy: the argument inside the dict is untouched
+        np.testing.assert_array_equal(params["w"], [2.0, 3.0])
+    assert len(compiled.programs) == 1
+    swapped = {"b": 1.0, "w": np.array([2.0, 3.0])}  # insertion order: the same program
+    np.testing.assert_array_equal(compiled(swapped, xs)["out"], [3.5, 4.5])
+    assert len(compiled.programs) == 1
+    for changed in (
+        ({"w": np.array([2.0, 3.0]), "b": np.float32(1.0)}, xs),
+        (params, (np.ones(2), np.float64(0.5))),
+        (params, [np.ones(2), np.ones(2)]),
+        ({"w": np.array([2.0, 3.0]), "b": 1.0, "c": None}, xs),
+    ):
+        want = f(*changed)["out"]
+        np.testing.assert_array_equal(compiled(*changed)["out"], want)
+        np.testing.assert_array_equal(compiled(*changed)["out"], want)
+    assert len(compiled.programs) == 5

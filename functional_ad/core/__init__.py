@@ -6,6 +6,7 @@ registers its entry points here (``register_front_end``).
 
 from .tracing import (
     NOT_CONSTANT,
+    PLAIN_VALUES,
     SCIPY_HINT,
     UFUNC_PRIMITIVES,
     ConcreteValueError,
@@ -20,6 +21,7 @@ from .tracing import (
     bind,
     concrete,
     constant_value,
+    float_pair,
     installed_observer,
     is_tracing,
     new_trace,
@@ -34,6 +36,7 @@ __all__ = [
     "ConcreteValueError",
     "FrontEnd",
     "NOT_CONSTANT",
+    "PLAIN_VALUES",
     "Observer",
     "Primitive",
     "Rule",
@@ -46,6 +49,7 @@ __all__ = [
     "bind",
     "concrete",
     "constant_value",
+    "float_pair",
     "installed_observer",
     "is_tracing",
     "new_trace",

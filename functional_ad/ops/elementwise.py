@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import cmath
 import math
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -197,6 +198,7 @@ add = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    scalar_impl=operator.add,
     jet=series.linear_rule,
 )
 
@@ -218,6 +220,7 @@ sub = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    scalar_impl=operator.sub,
     jet=series.linear_rule,
 )
 
@@ -252,6 +255,7 @@ mul = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    scalar_impl=operator.mul,
     jet=series.multilinear_rule,
 )
 # d(x/z) = dx/z - y dz/z
@@ -270,6 +274,7 @@ div = primitive(
     family=FAMILY,
     batch=batch_elementwise,
     elementwise=True,
+    scalar_impl=operator.truediv,
     jet=series.div_rule,
 )
 neg = linear("neg", np.negative, lambda t: -t)

@@ -90,10 +90,15 @@ def _extremum_weights(y: Any, x: Any, axis: tuple | None, keepdims: bool) -> Any
     return mask / np.sum(mask, axis=axis, keepdims=True)
 
 
-def _extremum(name: str, impl: Any) -> Any:
+def _extremum(name: str, impl: Any, reduce: Any) -> Any:
+    def extremum(x: Any, axis: tuple | None, keepdims: bool) -> Any:
+        if type(x) is np.ndarray:  # (what np.max calls, without its Python layers)
+            return reduce(x, axis=axis, keepdims=keepdims)
+        return impl(x, axis=axis, keepdims=keepdims)
+
     return primitive(
         name,
-        lambda x, axis, keepdims: impl(x, axis=axis, keepdims=keepdims),
+        extremum,
         jvp=lambda t, y, x, axis, keepdims: np.sum(
             t * _extremum_weights(y, x, axis, keepdims), axis=axis, keepdims=keepdims
         ),
@@ -107,8 +112,8 @@ def _extremum(name: str, impl: Any) -> Any:
     )
 
 
-reduce_max = _extremum("max", np.max)
-reduce_min = _extremum("min", np.min)
+reduce_max = _extremum("max", np.max, np.ndarray.max)
+reduce_min = _extremum("min", np.min, np.ndarray.min)
 
 
 # ----------------------------------------------------------------------------- sum, prod

@@ -186,11 +186,22 @@ def owned_results(results: list[Any], inputs: Sequence[Any]) -> list[Any]:
     it holds (another result, or one of ``inputs``); copied where they would."""
     out: list[Any] = []
     for r in results:
-        if type(r) is np.ndarray and (
-            not (r.flags.owndata and r.flags.writeable)
-            or any(type(o) is np.ndarray and np.may_share_memory(r, o) for o in out)
-            or any(type(i) is np.ndarray and np.may_share_memory(r, i) for i in inputs)
-        ):
-            r = r.copy()
+        if type(r) is np.ndarray:
+            flags = r.flags
+            if not (flags.owndata and flags.writeable) or any(
+                _shares(r, o) for o in (*out, *inputs)
+            ):
+                r = r.copy()
         out.append(r)
     return out
+
+
+def _shares(owner: np.ndarray, x: Any) -> bool:
+    """Whether ``x`` shares memory with ``owner``, an array that owns its memory: only
+    ``owner`` itself and views of it can (an array owning its memory and no view shares none
+    with another one)."""
+    if type(x) is not np.ndarray:
+        return False
+    if x is owner:
+        return True
+    return (x.base is not None or not x.flags.owndata) and np.may_share_memory(owner, x)

@@ -385,9 +385,10 @@ class Compiled:
         self.backend = backend
         self.static_argnums = tuple(static_argnums)
         self.programs: OrderedDict[Hashable, _Program] = OrderedDict()
-        # the signature of plain positional arrays, keyed by their types, shapes and dtypes
-        # alone: found without flattening; emptied whenever a program leaves the cache
-        self._plain: dict[tuple, tuple[Hashable, tuple]] = {}
+        # the signature of arguments made of arrays, floats, tuples, lists and dicts, keyed by
+        # their structure, types, shapes and dtypes alone (``_plain_call``): found without
+        # building a tree; emptied whenever a program leaves the cache
+        self._plain: dict[tuple, Hashable] = {}
         self.cache_size = cache_size
         self._last: _Program | None = None
         name = getattr(f, "__name__", type(f).__name__)
@@ -463,11 +464,9 @@ class Compiled:
             self.programs.move_to_end(signature)
         self._last = prog
         if not static and not kwargs:
-            key = _plain_key(args)
-            if key is not None:
-                # (Python floats are marked: the call passes them as 0-d arrays, as here)
-                marks = tuple(float if type(a) is float else None for a in args)
-                self._plain[key] = (signature, marks)
+            plain = _plain_call(args)
+            if plain is not None:
+                self._plain[plain[0]] = signature
         return prog, dynamic, flat
 
     def _record(
@@ -487,17 +486,17 @@ class Compiled:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs and self._plain:  # the common call: arrays seen before
-            signature, marks = self._plain.get(_plain_key(args), _UNSEEN)  # type: ignore[arg-type]
+            plain = _plain_call(args)
+            signature = None if plain is None else self._plain.get(plain[0])
             prog = None if signature is None else self.programs.get(signature)
             if prog is not None:
                 self.programs.move_to_end(signature)
                 self._last = prog
-                if float in marks:  # (a Python float is passed as a 0-d array)
-                    args = tuple(np.asarray(a) if type(a) is float else a for a in args)
-                results = prog.run(*args)
+                flat = plain[1]  # type: ignore[index]
+                results = prog.run(*flat)
                 if prog.one_leaf:
-                    return owned_results(results, args)[0]
-                return tree_unflatten(prog.graph.out_tree, owned_results(results, args))
+                    return owned_results(results, flat)[0]
+                return tree_unflatten(prog.graph.out_tree, owned_results(results, flat))
         prog, dynamic, flat = self.program(args, kwargs)
         if any(isinstance(x, Tracer) for x in flat):
             return prog.graph(*dynamic)  # traced arguments: replay by binding primitives
@@ -505,30 +504,54 @@ class Compiled:
         return tree_unflatten(prog.graph.out_tree, owned_results(list(prog.run(*flat)), flat))
 
 
-_UNSEEN = (None, ())
+def _plain_call(args: tuple) -> tuple[tuple, list] | None:
+    """A cache key for positional arguments made of ndarrays, NumPy scalars, Python floats,
+    ``None`` and tuples, lists and dicts of them, and their flat leaves; else ``None``.
 
+    The key holds the structure and each leaf's type, shape and dtype, which decide the
+    signature. The leaves come in ``tree_flatten``'s order (dict keys sorted), Python floats
+    as 0-d arrays, as the program takes them.
 
-def _plain_key(args: tuple) -> tuple | None:
-    """A cache key for positional arguments that are all ndarrays, NumPy scalars or Python
-    floats, else None.
-
-    Such arguments are their own flat leaves; their types, shapes and dtypes decide the
-    signature.
-
-    >>> _plain_key((np.zeros(2), np.float64(1.0), 2.0))[1:]
-    ((<class 'numpy.float64'>, (), dtype('float64')), <class 'float'>)
-    >>> _plain_key((np.zeros(2), [1.0])) is None
+    >>> key, flat = _plain_call(({"b": np.zeros(2), "a": 1.0}, np.float64(1.0)))
+    >>> [np.shape(x) for x in flat], key[1]
+    ([(), (2,), ()], (<class 'numpy.float64'>, (), dtype('float64')))
+    >>> _plain_call((np.zeros(2), [1])) is None
     True
     """
+    flat: list[Any] = []
+    try:
+        key = _plain_key(args, flat)
+    except _NotPlain:
+        return None
+    return key, flat
+
+
+class _NotPlain(Exception):
+    """An argument ``_plain_key`` does not key: the call takes the general path."""
+
+
+def _plain_key(tree: tuple | list, flat: list) -> tuple:
     key: list[Any] = []
-    for a in args:
+    for a in tree:
         t = type(a)
-        if t is float:
-            key.append(t)
-        elif t is np.ndarray or (isinstance(a, np.generic) and t.__module__ == "numpy"):
+        if t is np.ndarray or (isinstance(a, np.generic) and t.__module__ == "numpy"):
             key.append((t, a.shape, a.dtype))
+            flat.append(a)
+        elif t is float:
+            key.append(t)
+            flat.append(np.asarray(a))
+        elif t is tuple or t is list:
+            key.append((t, _plain_key(a, flat)))
+        elif t is dict:
+            try:
+                names = tuple(sorted(a))
+            except TypeError:  # (keys tree_flatten cannot sort either: its error)
+                raise _NotPlain from None
+            key.append((t, names, _plain_key([a[k] for k in names], flat)))
+        elif a is None:
+            key.append(None)
         else:
-            return None
+            raise _NotPlain
     return tuple(key)
 
 

@@ -88,7 +88,7 @@ def _walk_back(
                     if rule is None:
                         raise prim.missing_rule("vjp", i)
                     if observer is None:
-                        bar = rule(y_bar, y, *args, **params)
+                        bar = rule(y_bar, y, *args, **params) if params else rule(y_bar, y, *args)
                     else:
                         bar = observer.rule(prim, VJP, rule, (y_bar, y, *args), params)
                     if bar is not None:
