@@ -233,3 +233,26 @@ def test_ops_holds_no_numpy_handlers_nor_hidden_mechanisms(path):
     text = path.read_text()
     for hidden in ("_getframe", "import dis\n", "__code__"):
         assert hidden not in text, (path.name, hidden)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
+def test_scalar_arithmetic_by_the_operator_is_the_ufunc_s_bit_for_bit(name):
+    # traces compute float64 scalar arithmetic with the Python operator (scalar_impl): every
+    # value and type must be the ufunc's, and floating-point errors follow np.errstate
+    prim = PRIMITIVES[name]
+    values = [0.3, -0.0, 0.0, 1e308, -2.5, np.inf, -np.inf, np.nan, 5e-324]
+    pairs = [(np.float64(a), b) for a in values for b in values]
+    pairs += [(a, np.float64(b)) for a, b in pairs[::3]] + [
+        (np.float64(a), np.float64(b)) for a, b in pairs[1::3]
+    ]
+    for a, b in pairs:
+        with np.errstate(all="ignore"):
+            want = prim.impl(a, b)
+            got = prim.scalar_impl(a, b)
+            primal, _ = fad.jvp(lambda x: prim(x, b), (a,), (np.float64(1.0),))
+            value = fad.vjp(lambda x: prim(a, x), b)[0]
+        for result in (got, primal, value):
+            assert type(result) is np.float64, (a, b, type(result))
+            assert np.array(result).tobytes() == np.array(want).tobytes(), (a, b, result, want)
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError, match="divide by zero"):
+        fad.grad(lambda x: x / 0.0)(np.float64(1.0))
