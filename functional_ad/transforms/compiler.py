@@ -10,6 +10,7 @@ into straight-line Python source calling each primitive's NumPy implementation.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -342,7 +343,9 @@ class _Program:
     def __init__(self, graph: Graph, backend: str = "numpy") -> None:
         self.graph = graph
         generated = None
-        if backend != "numpy":  # the fused backend, or None where it would change nothing
+        # the fused backend, or None where it would change nothing ("auto" fuses and reuses
+        # only arrays of AUTO_MIN_SIZE elements or more: none, nothing to plan)
+        if backend != "numpy" and not (backend == "auto" and _all_small(graph)):
             generated = fused.generate(instructions(graph), backend)
         self.source, namespace = generated or generate(graph)
         exec(compile_source(self.source), namespace)
@@ -353,6 +356,15 @@ class _Program:
             node.value = shape_stand_in(node.value)
         for node in graph.tape:
             node.forget_values()
+
+
+def _all_small(graph: Graph) -> bool:
+    """True if no value of ``graph`` has ``fused.AUTO_MIN_SIZE`` elements or more."""
+    limit = fused.AUTO_MIN_SIZE
+    return all(
+        isinstance(node.value, tuple) or math.prod(node.shape) < limit
+        for node in (*graph.inputs, *graph.tape)
+    )
 
 
 def compile_source(source: str) -> Any:
