@@ -376,7 +376,12 @@ class GraphTrace(Trace):
             y = below.process(prim, vals, params)  # type: ignore[arg-type]
         elif self.observer is None:
             fast = prim.scalar_impl  # (two floats: the operator, ten times cheaper)
-            if fast is not None and type(vals[0]) is not np.ndarray and float_pair(vals):
+            if (
+                fast is not None
+                and not params
+                and type(vals[0]) is not np.ndarray
+                and float_pair(vals)
+            ):
                 y = fast(*vals)
             else:
                 y = prim.impl(*vals, **params)
@@ -546,7 +551,16 @@ class Graph:
                     env[node] = bind(node.primitive, *values, **node.params)  # type: ignore[arg-type]
             else:
                 env[node] = bind(node.primitive, *values, **node.params)  # type: ignore[arg-type]
-        outs = [env[x] if type(x) is Node else x.value for x in self.outputs]
+        # (an array constant as a copy, as the recorded function made it anew each call: the
+        # caller may write into it)
+        outs = [
+            env[x]
+            if type(x) is Node
+            else x.value.copy()
+            if type(x.value) is np.ndarray
+            else x.value
+            for x in self.outputs
+        ]
         return tree_unflatten(self.out_tree, outs)
 
     def walk_back(self, output: int | Node = 0) -> list[Node]:

@@ -162,3 +162,28 @@ def test_repeated_calls_with_trees_keep_every_guarantee():
         np.testing.assert_array_equal(compiled(*changed)["out"], want)
         np.testing.assert_array_equal(compiled(*changed)["out"], want)
     assert len(compiled.programs) == 5
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba", "auto"])
+def test_a_returned_constant_is_the_caller_s_to_write_into(backend):
+    # a compiled function returned its folded constants themselves: writing into the result
+    # of one call changed what every later call returned (a silent stale value)
+    pytest.importorskip("numba")
+    weights = np.arange(3.0)
+    compiled = fad.compile(lambda x: (x * 2.0, weights + 0.0, np.ones(2)), backend=backend)
+    graph = fad.make_graph(lambda x: (x * 2.0, weights + 0.0))(np.ones(3))
+    for call in (compiled, graph):
+        for _ in range(3):
+            out = call(np.ones(3))
+            out[1][0] = 99.0
+            out[-1][1] = 5.0
+        np.testing.assert_array_equal(call(np.ones(3))[1], [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(compiled(np.ones(3))[2], [1.0, 1.0])
+
+    def through(x):  # replayed on tracers: the constant is a plain array here too
+        out = compiled(x)
+        out[1][0] = 50.0
+        return np.sum(out[0])
+
+    np.testing.assert_array_equal(fad.grad(through)(np.ones(3)), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(compiled(np.ones(3))[1], [0.0, 1.0, 2.0])

@@ -298,7 +298,11 @@ def generate(graph: Graph) -> tuple[str, dict[str, Any]]:
             dead.append(target)
         if dead:
             lines.append(f"    del {', '.join(dead)}")
-    result = ", ".join(name_of(x) for x in graph.outputs)
+    # (an array constant is returned as a copy: the caller may write into it)
+    result = ", ".join(
+        f"{name_of(x)}.copy()" if type(x) is Const and type(x.value) is np.ndarray else name_of(x)
+        for x in graph.outputs
+    )
     args = ", ".join(f"a{i}" for i in range(len(graph.inputs)))
     source = "\n".join(
         [f"def run({args}):", *lines, f"    return ({result}{',' if result else ''})"]

@@ -822,7 +822,12 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
             dead.append(reuse)  # the buffer lives on under its new name
         if dead:
             lines.append(f"    del {', '.join(dead)}")
-    result = ", ".join(operand(x) for x in program.outputs)
+    result = ", ".join(
+        f"{operand(x)}.copy()"
+        if isinstance(x, Literal) and type(x.value) is np.ndarray
+        else operand(x)
+        for x in program.outputs
+    )
     source = "\n".join(
         [
             f"def run({', '.join(program.inputs)}):",
