@@ -20,7 +20,17 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Tracer, concrete, new_trace
 from ..core.tree import tree_flatten, tree_leaves, tree_unflatten
-from ..graph import Const, Graph, Node, RecordingTrace, _build_graph, shape_stand_in, tuple_item
+from ..core.views import layout_of
+from ..graph import (
+    Const,
+    Graph,
+    GraphTracer,
+    Node,
+    RecordingTrace,
+    _build_graph,
+    shape_stand_in,
+    tuple_item,
+)
 from ..ops.constants import VALUE_SHAPED
 from . import fused
 from .common import as_value, owned_results
@@ -33,14 +43,20 @@ class CompileTrace(RecordingTrace):
     program runs on new ones): the recording frees each intermediate when its tracer goes,
     as an eager transform does, instead of holding every array it made until it ends.
     Nodes of constants keep their values, which simplification folds.
+
+    With ``stand_ins``, a ufunc of values that depend on the inputs is not computed: nothing
+    may read those values, so its result is an array of zeros of the shape and dtype NumPy
+    gives (C order; a result NumPy would lay out otherwise is computed). Recording then
+    costs little more than the Python it runs, whatever the size of the arrays.
     """
 
-    __slots__ = ("derived",)
+    __slots__ = ("derived", "stand_ins")
     opaque = True
 
-    def __init__(self, level: int, transform: str, grad_mode: Any) -> None:
+    def __init__(self, level: int, transform: str, grad_mode: Any, stand_ins: bool = False) -> None:
         super().__init__(level, transform, grad_mode)
         self.derived: set[int] = set()  # ids of the nodes that depend on the inputs
+        self.stand_ins = stand_ins
 
     def new_input(self, value: Any) -> Any:
         tracer = RecordingTrace.new_input(self, value)
@@ -56,6 +72,17 @@ class CompileTrace(RecordingTrace):
                 "values. Pass the argument as static (compile(f, static_argnums=...)), or "
                 "keep shapes fixed (np.where(mask, x, 0) instead of x[np.nonzero(mask)]).",
             )
+        if (
+            self.stand_ins
+            and type(prim.impl) is np.ufunc
+            and not params
+            and not prim.multiple_results
+            and self.active
+            and self.observer is None
+        ):
+            out = self._stand_in(prim, args)
+            if out is not None:
+                return out
         start = len(self.nodes)
         out = RecordingTrace.process(self, prim, args, params)
         derived = self.derived
@@ -66,6 +93,56 @@ class CompileTrace(RecordingTrace):
                 if node.primitive is tuple_item:  # (its argument: the call's results)
                     node.args = [node.parents[0].value]
         return out
+
+    def _stand_in(self, prim: Primitive, args: tuple) -> Any:
+        """Record the ufunc ``prim`` on ``args`` with zeros for its result, or return ``None``
+        for the usual path: no argument depends on the inputs, one is traced beneath, the
+        result is a NumPy scalar or not a number, or NumPy would not lay it out in C order."""
+        vals: list[Any] = []
+        parents: list[Node | None] = []
+        derived = False
+        for a in args:
+            if type(a) is GraphTracer and a._trace is self:
+                node, value = a._node, a._value
+                if isinstance(value, Tracer):
+                    return None
+                if node is not None and id(node) in self.derived:
+                    derived = True
+                if type(value) is np.ndarray and value.ndim > 1:
+                    layout = layout_of(a)
+                    if layout is not None and not layout.flags.c_contiguous:
+                        return None
+            elif isinstance(a, Tracer):
+                return None
+            else:
+                node, value = None, a
+                if type(value) is np.ndarray:
+                    if value.ndim > 1 and not value.flags.c_contiguous:
+                        return None
+                    if value.flags.writeable:  # (a constant the caller could still change)
+                        value = value.copy()
+            vals.append(value)
+            parents.append(node)
+        arrays = [v for v in vals if type(v) is np.ndarray]
+        if not derived or not arrays:
+            return None
+        try:
+            shape = np.broadcast_shapes(*(v.shape for v in arrays))
+            # (the dtype NumPy gives: of one element of each array, the scalars as they are)
+            probe = prim.impl(*[np.zeros(1, v.dtype) if type(v) is np.ndarray else v for v in vals])
+        except Exception:  # (NumPy's own error, raised by the usual path)
+            return None
+        if not shape or type(probe) is not np.ndarray or probe.dtype.kind not in "biufc":
+            return None
+        y = np.zeros(shape, probe.dtype)
+        kept = [v if p is None else shape_stand_in(v) for p, v in zip(parents, vals, strict=True)]
+        node = Node(prim, parents, kept, {}, shape_stand_in(y))
+        mode = self.grad_mode.get()
+        if mode is not self.start_mode and mode is not None and not mode.enabled:
+            node._no_grad = True
+        self.nodes.append(node)
+        self.derived.add(id(node))
+        return GraphTracer(self, y, node)
 
     def concrete_error(self) -> ConcreteValueError:
         return ConcreteValueError(
@@ -488,10 +565,29 @@ class Compiled:
     def _record(
         self, args: tuple, static: tuple, flat: list, tree: Any, kwargs: dict | None = None
     ) -> Graph:
+        try:  # ufuncs of traced values not computed (CompileTrace's stand_ins)
+            return self._record_once(args, static, flat, tree, kwargs, True)
+        except ConcreteValueError:
+            raise  # (the same with any values)
+        except Exception:  # e.g. a LinAlgError of a matrix of zeros: record on the values
+            return self._record_once(args, static, flat, tree, kwargs, False)
+
+    def _record_once(
+        self,
+        args: tuple,
+        static: tuple,
+        flat: list,
+        tree: Any,
+        kwargs: dict | None,
+        stand_ins: bool,
+    ) -> Graph:
         from .control import grad_mode
 
         placeholders = [_example_value(x) for x in flat]
-        with new_trace(CompileTrace, "compile", grad_mode) as trace, np.errstate(all="ignore"):
+        with (
+            new_trace(CompileTrace, "compile", grad_mode, stand_ins) as trace,
+            np.errstate(all="ignore"),
+        ):
             ins = [trace.new_input(v) for v in placeholders]
             in_nodes = [x._node for x in ins]  # (f may write into its arguments)
             dyn = iter(tree_unflatten(tree, ins))
