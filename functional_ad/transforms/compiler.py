@@ -50,13 +50,16 @@ class CompileTrace(RecordingTrace):
     costs little more than the Python it runs, whatever the size of the arrays.
     """
 
-    __slots__ = ("derived", "stand_ins")
+    __slots__ = ("derived", "stand_ins", "_zeros")
     opaque = True
 
     def __init__(self, level: int, transform: str, grad_mode: Any, stand_ins: bool = False) -> None:
         super().__init__(level, transform, grad_mode)
         self.derived: set[int] = set()  # ids of the nodes that depend on the inputs
         self.stand_ins = stand_ins
+        # the ufunc results recorded so far, by id: zeros held with zero strides (no memory
+        # written), laid out as NumPy's C-ordered arrays before anything but a ufunc reads one
+        self._zeros: dict[int, np.ndarray] = {}
 
     def new_input(self, value: Any) -> Any:
         tracer = RecordingTrace.new_input(self, value)
@@ -83,6 +86,8 @@ class CompileTrace(RecordingTrace):
             out = self._stand_in(prim, args)
             if out is not None:
                 return out
+        if self._zeros:
+            self._lay_out(args)
         start = len(self.nodes)
         out = RecordingTrace.process(self, prim, args, params)
         derived = self.derived
@@ -134,7 +139,10 @@ class CompileTrace(RecordingTrace):
             return None
         if not shape or type(probe) is not np.ndarray or probe.dtype.kind not in "biufc":
             return None
-        y = np.zeros(shape, probe.dtype)
+        # (a buffer of its own: stand-ins share no memory, as NumPy's results share none)
+        y = np.ndarray(shape, probe.dtype, np.zeros(1, probe.dtype), 0, (0,) * len(shape))
+        y.flags.writeable = False
+        self._zeros[id(y)] = y
         kept = [v if p is None else shape_stand_in(v) for p, v in zip(parents, vals, strict=True)]
         node = Node(prim, parents, kept, {}, shape_stand_in(y))
         mode = self.grad_mode.get()
@@ -143,6 +151,18 @@ class CompileTrace(RecordingTrace):
         self.nodes.append(node)
         self.derived.add(id(node))
         return GraphTracer(self, y, node)
+
+    def _lay_out(self, args: Any) -> None:
+        """Give the zero-strided results of ``_stand_in`` among ``args`` (and inside their
+        tuples and lists) the C-ordered memory NumPy's arrays have, before an operation other
+        than a ufunc reads them (a matrix product of zero strides takes no BLAS path)."""
+        for a in args:
+            if type(a) is GraphTracer and a._trace is self:
+                value = a._value
+                if id(value) in self._zeros and self._zeros[id(value)] is value:
+                    a._value = np.zeros(value.shape, value.dtype)
+            elif type(a) is tuple or type(a) is list:
+                self._lay_out(a)
 
     def concrete_error(self) -> ConcreteValueError:
         return ConcreteValueError(
