@@ -25,6 +25,7 @@ from .core.tree import TreeDef, tree_flatten, tree_unflatten
 from .core.views import (
     is_array_object,
     layout_hidden,
+    layout_of,
     mark_array,
     record_elementwise_layout,
 )
@@ -316,7 +317,9 @@ class GraphTrace(Trace):
         """A tracer for an input of the traced function (an array if ``value`` is one)."""
         tracer = GraphTracer(self, value, Node(None, [], [], {}, value))
         if isinstance(value, Tracer) and is_array_object(value):
-            mark_array(tracer)  # (under vmap: an example's 0-d value is an array)
+            # (under vmap: an example's 0-d value is an array), laid out as the value is
+            layout = layout_of(value)
+            mark_array(tracer, None if layout is None or layout.flags.c_contiguous else layout)
         return tracer
 
     def pure(self, value: Any) -> GraphTracer:

@@ -848,3 +848,53 @@ def test_masks_that_differ_at_run_time_raise():
         fad.vmap(f)(np.stack([X, X]))
     with pytest.raises(ValueError, match="masks"):
         fad.compile(f)(X)
+
+
+MEMORY_ORDER_PROGRAMS = {
+    # ravel(order='K') reads memory order; 'A' is Fortran order for Fortran-contiguous arrays
+    # (they were read in C order under every transform: a silent wrong value)
+    "ravel K of a transpose": lambda x: np.ravel(x.T, order="K") * np.arange(6.0),
+    "ravel A of a transpose": lambda x: x.T.ravel("A") * np.arange(6.0),
+    "reshape A of a transpose": lambda x: np.reshape(x.T, (2, 3), order="A") ** 2,
+    "flatten K and A": lambda x: np.concatenate([x.T.flatten("K"), (x * 2).T.flatten("A")]),
+    "ravel K of a Fortran copy": lambda x: np.ravel(x.T.copy().T * x, order="K"),
+    "ravel K of a strided view": lambda x: np.ravel(x.T[::-1, ::2], order="K") * 3.0,
+    "ravel K of a ufunc of a transpose": lambda x: np.ravel(np.sin(x.T), order="K"),
+}
+
+
+def _written_through_memory_order(x):
+    y = x.T * 1.0  # laid out as the transpose: Fortran order
+    flat = np.ravel(y, order="K")  # a view, in memory order
+    flat[1] = flat[0] * 5.0
+    flat[-1] += 1.0
+    return y * x.T
+
+
+@pytest.mark.parametrize("name", [*MEMORY_ORDER_PROGRAMS, "written through"])
+def test_memory_orders_mean_what_they_mean_in_numpy(name):
+    f = MEMORY_ORDER_PROGRAMS.get(name, _written_through_memory_order)
+    check_program(f, np.linspace(-1.0, 1.0, 6).reshape(2, 3) + 0.1)
+
+
+def test_a_fortran_ordered_argument_is_read_in_its_memory_order():
+    x = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    weights = np.arange(6.0)
+
+    def f(x):
+        return np.sum(np.ravel(x, order="K") * weights)
+
+    want = np.array([[0.0, 2.0, 4.0], [1.0, 3.0, 5.0]])  # x[i, j] is read at 2 j + i
+    np.testing.assert_array_equal(fad.grad(f)(x), want)
+    np.testing.assert_array_equal(fad.make_graph(fad.grad(f))(x)(x), want)
+    compiled = fad.compile(fad.grad(f))
+    c_ordered = np.ascontiguousarray(x)
+    for _ in range(2):  # one program per memory layout of the argument
+        np.testing.assert_array_equal(compiled(x), want)
+        np.testing.assert_array_equal(compiled(c_ordered), weights.reshape(2, 3))
+    assert len(compiled.programs) == 2
+    batch = np.stack([x, x]).transpose(0, 2, 1).copy().transpose(0, 2, 1)  # Fortran examples
+    np.testing.assert_array_equal(fad.vmap(fad.grad(f))(batch), [want, want])
+    np.testing.assert_array_equal(
+        fad.vmap(lambda x: np.ravel(x, order="K"))(batch), [np.ravel(x, order="K")] * 2
+    )

@@ -954,7 +954,7 @@ class Tracer:
         return np.ravel(self, order)
 
     def flatten(self, order: Any = "C") -> Any:
-        return np.copy(np.reshape(self, (-1,), order=order))
+        return np.copy(np.ravel(self, order))
 
     def squeeze(self, axis: Any = None) -> Any:
         return np.squeeze(self, axis)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.views import mark_array
+from ..core.views import layout_of, mark_array
 from ..ops.registry import normalize_axis, shape_of
 from ..ops.shape import broadcast_to_p, concatenate_p, reshape_p, transpose_p, where_p
 from .registry import implements
@@ -18,10 +18,13 @@ def reshape(
     a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None, copy: Any = None
 ) -> Any:
     """``np.reshape`` in C order, or in Fortran order (``order='F'``: reversed axes, C
-    order, reversed back; ``'A'`` is C for a traced value)."""
+    order, reversed back); ``'A'`` is Fortran order for an array NumPy holds
+    Fortran-contiguous (and not C-contiguous), C order otherwise."""
     shape = newshape if shape is None else shape
     if order not in ("C", "F", "A"):
         raise ValueError(f"order must be one of 'C', 'F', 'A' (got {order!r})")
+    if order == "A":
+        order = any_order(a)
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     if order == "F":
         return transpose(reshape(transpose(a), shape[::-1]))
@@ -55,8 +58,43 @@ def broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
 
 @implements(np.ravel)
 def ravel(a: Any, order: str = "C") -> Any:
-    """``np.ravel`` (C or Fortran order)."""
-    return reshape(a, (-1,), "C" if order == "K" else order)
+    """``np.ravel`` in C, Fortran or ``'A'`` order (as ``reshape``), or ``'K'``: the elements
+    in the order they lie in memory as NumPy holds ``a`` (its axes from the largest stride to
+    the smallest; along a negative stride in index order, as NumPy reads it)."""
+    if order == "K":
+        axes = memory_axes(a)
+        if axes != tuple(range(len(axes))):
+            return reshape(transpose(a, axes), (-1,))
+        order = "C"
+    return reshape(a, (-1,), order)
+
+
+def any_order(a: Any) -> str:
+    """``order='A'`` resolved: ``'F'`` for an array NumPy holds Fortran-contiguous and not
+    C-contiguous, else ``'C'``.
+
+    >>> any_order(np.ones((2, 3)).T), any_order(np.ones((2, 3)))
+    ('F', 'C')
+    """
+    layout = layout_of(a)
+    if layout is not None and layout.flags.f_contiguous and not layout.flags.c_contiguous:
+        return "F"
+    return "C"
+
+
+def memory_axes(a: Any) -> tuple[int, ...]:
+    """The axes of ``a`` from the largest stride to the smallest as NumPy holds it (ties in
+    axis order): the order ``ravel(order='K')`` reads them in.
+
+    >>> memory_axes(np.ones((2, 3, 4)).transpose(2, 0, 1))
+    (1, 2, 0)
+    """
+    ndim = len(shape_of(a))
+    layout = layout_of(a)
+    if layout is None:
+        return tuple(range(ndim))
+    strides = layout.strides
+    return tuple(sorted(range(ndim), key=lambda i: -abs(strides[i])))
 
 
 @implements(np.expand_dims)

@@ -22,7 +22,7 @@ from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_ind
 from ..ops.registry import shape_of
 from ..ops.updates import scatter_set
 from .registry import NUMPY
-from .shape import reshape, transpose
+from .shape import any_order, memory_axes, reshape, transpose
 
 # handlers before wrapping: they compute a view's value without registering anything
 RAW: dict[Any, Callable[..., Any]] = {}
@@ -150,11 +150,23 @@ for _name, _kind in [
         _KINDS[getattr(np, _name)] = _kind
 
 
-def _reshape_order(func: Any, args: tuple, kwargs: dict) -> str:
-    """The ``order`` of a ``np.reshape`` / ``np.ravel`` call ('F' or 'C')."""
-    position = 1 if func is np.reshape else 0
-    order = kwargs.get("order", args[position] if len(args) > position else "C")
-    return "F" if order == "F" else "C"
+def _reshape_back(func: Any, x: Any, args: tuple, kwargs: dict) -> Callable[[Any, Any], Any]:
+    """How a changed view made by a reshaping function goes back into its parent: reshaped in
+    the order the elements were read (``ravel(order='K')``: in the parent's memory order)."""
+    order = "C"
+    if func is np.reshape or func is np.ravel:
+        position = 1 if func is np.reshape else 0
+        order = kwargs.get("order", args[position] if len(args) > position else "C")
+    if order == "A":
+        order = any_order(x)
+    if order == "K":
+        axes = memory_axes(x)
+        inverse = tuple(int(i) for i in np.argsort(axes))
+        shape = shape_of(x)
+        read = tuple(shape[i] for i in axes)
+        return lambda parent, child: transpose(reshape(child, read), inverse)
+    order = "F" if order == "F" else "C"
+    return lambda parent, child: reshape(child, shape_of(parent), order)
 
 
 def _step(func: Any, raw: Callable, x: Tracer, out: Tracer, args: tuple, kwargs: dict, item: Any):
@@ -166,10 +178,9 @@ def _step(func: Any, raw: Callable, x: Tracer, out: Tracer, args: tuple, kwargs:
     else:
         apply = lambda parent: raw(parent, *args, **kwargs)[item]
     if kind == "reshape":
-        order = _reshape_order(func, args, kwargs)
         if func in (np.reshape, np.ravel) and not numpy_gives_a_view(x, func, args, kwargs):
             return None  # NumPy copies this one
-        unapply = lambda parent, child: reshape(child, shape_of(parent), order)
+        unapply = _reshape_back(func, x, args, kwargs)
     elif kind == "transpose":
         inverse = tuple(np.argsort(_permutation(func, len(x.shape), args, kwargs)))
         unapply = lambda parent, child: transpose(child, inverse)

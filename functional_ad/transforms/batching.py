@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Trace, Tracer, new_trace
 from ..core.tree import tree_flatten, tree_map, tree_unflatten
-from ..core.views import mark_array, record_elementwise_layout
+from ..core.views import layout_of, mark_array, record_elementwise_layout
 from ..ops.batching import broadcast_batch
 from .common import name_transform
 from .structured import ScaledIdentity, apply_structured, densify
@@ -180,6 +180,22 @@ def _check_axes(args: tuple, flat_axes: list[Any]) -> None:
         k += len(leaves)
 
 
+def _example_layout(x: Any, axis: int, size: int) -> Any:
+    """How NumPy holds one example of ``x`` (``x`` taken at 0 along ``axis``) in memory, for
+    ``mark_array``: None for C order, else the example itself (only its strides are read).
+
+    >>> _example_layout(np.ones((4, 3, 2)).transpose(0, 2, 1), 0, 4).strides
+    (8, 16)
+    >>> _example_layout(np.ones((5, 3, 2)).transpose(2, 1, 0), -1, 5).strides
+    (8, 16)
+    """
+    layout = layout_of(x)
+    if layout is None or size == 0 or layout.ndim < 3:
+        return None  # (an example of fewer than two axes is laid out in C order)
+    example = layout[(slice(None),) * (axis % layout.ndim) + (0,)]
+    return None if example.flags.c_contiguous else example
+
+
 def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable[..., Any]:
     """Return ``f`` mapped over an axis of its arguments: ``vmap(f)(X)[i] == f(X[i])``.
 
@@ -220,7 +236,10 @@ def vmap(f: Callable[..., Any], in_axes: Any = 0, out_axes: Any = 0) -> Callable
                 # (an example of an array argument is an array: in-place updates alias)
                 x
                 if a is None
-                else mark_array(BatchTracer(trace, x if a == 0 else np.moveaxis(x, a, 0)))
+                else mark_array(
+                    BatchTracer(trace, x if a == 0 else np.moveaxis(x, a, 0)),
+                    _example_layout(x, a, size),
+                )
                 for x, a in zip(flat, flat_axes, strict=True)
             ]
             out = f(*tree_unflatten(in_tree, ins), **kwargs)

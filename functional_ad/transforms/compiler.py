@@ -562,7 +562,7 @@ class Compiled:
         flat = [as_value(x) for x in flat]
         signature = (
             tree,
-            tuple((tuple(np.shape(x)), np.dtype(x.dtype).str) for x in flat),
+            tuple((tuple(np.shape(x)), np.dtype(x.dtype).str, _layout_key(x)) for x in flat),
             tuple((i, type(args[i]), args[i]) for i in static),  # 1, 1.0 and True differ
             tuple((name, _kwarg_key(self.__name__, name, kwargs[name])) for name in sorted(kwargs)),
         )
@@ -636,13 +636,25 @@ class Compiled:
         return tree_unflatten(prog.graph.out_tree, owned_results(list(prog.run(*flat)), flat))
 
 
+def _layout_key(x: Any) -> Hashable:
+    """How NumPy holds an array argument in memory, which a recorded program follows (views
+    or copies, ``ravel(order='K')``): ``None`` for C order, else its strides.
+
+    >>> _layout_key(np.ones((2, 3))), _layout_key(np.ones((2, 3)).T)
+    (None, (8, 24))
+    """
+    if type(x) is not np.ndarray or x.flags.c_contiguous:
+        return None
+    return x.strides
+
+
 def _plain_call(args: tuple) -> tuple[tuple, list] | None:
     """A cache key for positional arguments made of ndarrays, NumPy scalars, Python floats,
     ``None`` and tuples, lists and dicts of them, and their flat leaves; else ``None``.
 
-    The key holds the structure and each leaf's type, shape and dtype, which decide the
-    signature. The leaves come in ``tree_flatten``'s order (dict keys sorted), Python floats
-    as 0-d arrays, as the program takes them.
+    The key holds the structure and each leaf's type, shape, dtype and memory layout, which
+    decide the signature. The leaves come in ``tree_flatten``'s order (dict keys sorted),
+    Python floats as 0-d arrays, as the program takes them.
 
     >>> key, flat = _plain_call(({"b": np.zeros(2), "a": 1.0}, np.float64(1.0)))
     >>> [np.shape(x) for x in flat], key[1]
@@ -666,7 +678,10 @@ def _plain_key(tree: tuple | list, flat: list) -> tuple:
     key: list[Any] = []
     for a in tree:
         t = type(a)
-        if t is np.ndarray or (isinstance(a, np.generic) and t.__module__ == "numpy"):
+        if t is np.ndarray:
+            key.append((t, a.shape, a.dtype, None if a.flags.c_contiguous else a.strides))
+            flat.append(a)
+        elif isinstance(a, np.generic) and t.__module__ == "numpy":
             key.append((t, a.shape, a.dtype))
             flat.append(a)
         elif t is float:
