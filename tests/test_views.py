@@ -860,6 +860,12 @@ MEMORY_ORDER_PROGRAMS = {
     "ravel K of a Fortran copy": lambda x: np.ravel(x.T.copy().T * x, order="K"),
     "ravel K of a strided view": lambda x: np.ravel(x.T[::-1, ::2], order="K") * 3.0,
     "ravel K of a ufunc of a transpose": lambda x: np.ravel(np.sin(x.T), order="K"),
+    # arrays made from others are laid out as NumPy lays them out
+    "ascontiguousarray": lambda x: np.ravel(np.ascontiguousarray(x.T), order="K"),
+    "array in Fortran order": lambda x: np.ravel(np.array(x * 2.0, order="F"), order="K"),
+    "asarray in C order": lambda x: np.ravel(np.asarray(x.T, order="C"), order="K"),
+    "zeros_like a transpose": lambda x: np.ravel(np.zeros_like(x.T) + x.T * x.T, order="K"),
+    "ones_like in Fortran order": lambda x: np.ones_like(x, order="F").ravel("K") * x.ravel(),
 }
 
 

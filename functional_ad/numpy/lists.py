@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer
+from ..core.views import layout_of
 from .view_functions import is_c_contiguous
 
 _original_array = np.array
@@ -117,10 +118,16 @@ def _assemble(obj: Any, dtype: np.dtype) -> Any:
 
 
 def traced_array(
-    obj: Any, dtype: Any = None, copy: Any = True, ndmin: int = 0, objects: bool = False
+    obj: Any,
+    dtype: Any = None,
+    copy: Any = True,
+    ndmin: int = 0,
+    objects: bool = False,
+    order: Any = None,
 ) -> Any:
     """A traced array from ``obj``, a traced value or nested lists/tuples or object arrays
-    holding them.
+    holding them; ``order`` ('C', 'F', 'A', 'K' or None) lays a traced value out in memory
+    as NumPy's ``np.array(..., order=order)`` does, copying it where its layout differs.
 
     The dtype and shape are the ones NumPy gives when every traced value is replaced by an
     array of its shape and dtype (ragged lists raise NumPy's own error). With ``objects``,
@@ -141,10 +148,14 @@ def traced_array(
     obj = _nested(obj)
     if isinstance(obj, Tracer):
         out = obj
+        if not _laid_out(obj, order):  # (np.array(x.T, order='C') copies in C order)
+            copy = True
         if dtype is not None and np.dtype(dtype) != obj.dtype:
             out = obj.astype(dtype)  # type: ignore[attr-defined]
+            if not _laid_out(out, order):
+                out = np.copy(out, order=order)  # type: ignore[call-overload]
         elif copy:  # a new value, so writing into one never changes the other
-            out = np.copy(obj)  # type: ignore[call-overload]
+            out = np.copy(obj, order=order or "K")  # type: ignore[call-overload]
     else:
         probe = _original_array(_placeholder(obj), dtype=dtype)
         if probe.dtype.kind not in "biufc":
@@ -156,6 +167,16 @@ def traced_array(
     if ndmin > out.ndim:
         out = np.reshape(out, (1,) * (ndmin - out.ndim) + tuple(out.shape))
     return out
+
+
+def _laid_out(x: Any, order: Any) -> bool:
+    """False if ``order`` ('C' or 'F') asks for a memory layout NumPy would not give ``x``."""
+    if order == "C":
+        return is_c_contiguous(x)
+    if order == "F":
+        layout = layout_of(x)
+        return len(x.shape) < 2 if layout is None else bool(layout.flags.f_contiguous)
+    return True
 
 
 # ----------------------------------------------------------------------------- wrappers
@@ -181,11 +202,12 @@ def _wrap_array(
         dtype = args[0] if args else kwargs.get("dtype")
         copy = kwargs.get("copy", copy_by_default)
         ndmin = kwargs.get("ndmin", 0)
+        # (np.asarray takes the order second, np.array only by keyword)
+        order = kwargs.get("order", args[1] if len(args) > 1 and copy_by_default is None else None)
         if contiguous:  # np.ascontiguousarray: at least 1-d, a copy unless C-contiguous
             ndmin = max(ndmin, 1)
-            if isinstance(obj, Tracer) and not is_c_contiguous(obj):
-                copy = True
-        return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin, objects=objects)
+            order = "C"
+        return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin, objects=objects, order=order)
 
     return wrapper
 

@@ -452,12 +452,18 @@ def _pure_like(make: Callable[..., Any]) -> Callable[..., Any]:
     """``np.zeros_like(x)`` and friends: a traced constant, so it can be assigned into."""
 
     def handler(prototype: Any, *args: Any, **kwargs: Any) -> Any:
-        plain = shape_stand_in(prototype) if isinstance(prototype, Tracer) else prototype
+        plain = prototype
+        if isinstance(prototype, Tracer):  # (laid out as the prototype: order 'K' follows it)
+            layout = layout_of(prototype)
+            plain = shape_stand_in(prototype)
+            if layout is not None and not layout.flags.c_contiguous:
+                plain = np.empty_like(layout, dtype=prototype.dtype)
         value = make(plain, *[concrete(a) for a in args], **kwargs)
         trace = _top_trace([prototype])
         if trace is None or trace.ended:
             return value
-        return mark_array(trace.pure(value))
+        order = None if value.flags.c_contiguous else np.empty_like(value, dtype=np.int8)
+        return mark_array(trace.pure(value), order)
 
     handler.__name__ = make.__name__
     return handler
