@@ -379,12 +379,7 @@ class GraphTrace(Trace):
             y = below.process(prim, vals, params)  # type: ignore[arg-type]
         elif self.observer is None:
             fast = prim.scalar_impl  # (two floats: the operator, ten times cheaper)
-            if (
-                fast is not None
-                and not params
-                and type(vals[0]) is not np.ndarray
-                and float_pair(vals)
-            ):
+            if fast is not None and float_pair(vals, params):
                 y = fast(*vals)
             else:
                 y = prim.impl(*vals, **params)
@@ -449,11 +444,16 @@ class RecordingTrace(GraphTrace):
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
         start = len(self.nodes)
         out = GraphTrace.process(self, prim, args, params)
-        mode = self.grad_mode.get()
-        if mode is not self.start_mode and mode is not None and not mode.enabled:
+        if self.in_no_grad():
             for node in self.nodes[start:]:
                 node._no_grad = True
         return out
+
+    def in_no_grad(self) -> bool:
+        """True inside a ``no_grad`` block entered during the recording: calls recorded now
+        are marked, and replayed inside ``no_grad`` again."""
+        mode = self.grad_mode.get()
+        return mode is not self.start_mode and mode is not None and not mode.enabled
 
 
 class Const(_Valued):

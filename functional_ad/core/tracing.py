@@ -225,13 +225,16 @@ _FLOAT64 = np.float64
 PLAIN_VALUES = frozenset({np.float64, np.ndarray, float, int, bool, np.float32, np.int64})
 
 
-def float_pair(args: Sequence[Any]) -> bool:
-    """True for two floats, one at least a NumPy ``float64`` (``Primitive.scalar_impl``'s).
+def float_pair(args: Sequence[Any], params: dict) -> bool:
+    """True for two floats, one at least a NumPy ``float64``, and no parameters: the calls
+    ``Primitive.scalar_impl`` computes.
 
-    >>> float_pair([np.float64(1.0), 2.0]), float_pair([1.0, 2.0]), float_pair([np.ones(1), 2.0])
-    (True, False, False)
+    >>> float_pair([np.float64(1.0), 2.0], {}), float_pair([1.0, 2.0], {})
+    (True, False)
+    >>> float_pair([np.ones(1), 2.0], {}), float_pair([np.float64(1.0), 2.0], {"dtype": float})
+    (False, False)
     """
-    if len(args) != 2:
+    if params or len(args) != 2:
         return False
     a, b = args
     first, second = type(a), type(b)

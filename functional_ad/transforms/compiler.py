@@ -145,8 +145,7 @@ class CompileTrace(RecordingTrace):
         self._zeros[id(y)] = y
         kept = [v if p is None else shape_stand_in(v) for p, v in zip(parents, vals, strict=True)]
         node = Node(prim, parents, kept, {}, shape_stand_in(y))
-        mode = self.grad_mode.get()
-        if mode is not self.start_mode and mode is not None and not mode.enabled:
+        if self.in_no_grad():
             node._no_grad = True
         self.nodes.append(node)
         self.derived.add(id(node))
@@ -158,9 +157,9 @@ class CompileTrace(RecordingTrace):
         than a ufunc reads them (a matrix product of zero strides takes no BLAS path)."""
         for a in args:
             if type(a) is GraphTracer and a._trace is self:
-                value = a._value
-                if id(value) in self._zeros and self._zeros[id(value)] is value:
-                    a._value = np.zeros(value.shape, value.dtype)
+                zeros = self._zeros.get(id(a._value))
+                if zeros is not None and zeros is a._value:
+                    a._value = np.zeros(zeros.shape, zeros.dtype)
             elif type(a) is tuple or type(a) is list:
                 self._lay_out(a)
 

@@ -124,12 +124,7 @@ class JVPTrace(Trace):
             y = below.process(prim, primals, params)  # type: ignore[arg-type]
         elif observer is None:
             fast = prim.scalar_impl  # (two floats: the operator, ten times cheaper)
-            if (
-                fast is not None
-                and not params
-                and type(primals[0]) is not np.ndarray
-                and float_pair(primals)
-            ):
+            if fast is not None and float_pair(primals, params):
                 y = fast(*primals)
             else:
                 y = prim.impl(*primals, **params)
