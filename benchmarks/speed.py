@@ -29,10 +29,13 @@ os.environ.setdefault(
 
 import argparse
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import harness
 import numpy as np
@@ -431,6 +434,47 @@ def first_calls(workload: Workload) -> Row:
     return Row(workload.name, text, ratio, at_most(1.0))
 
 
+def new_process_first_calls() -> Row:
+    """W2's first call in a new process, kernels cached on disk by an earlier one (a scratch
+    cache directory, filled by one process first), beside JAX jit's in a new process: the
+    medians of ``FIRST_CALL_ROUNDS`` alternating rounds (``new_process.py``)."""
+    name = "W2 grad, 10-op chain, n=1e6, in a new process"
+    script = str(Path(__file__).with_name("new_process.py"))
+
+    def run(library: str, environment: dict[str, str]) -> tuple[float, bool]:
+        out = subprocess.run(
+            [sys.executable, script, library],
+            env=environment,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        return float(out[0]), out[1] == "True"
+
+    ours: list[float] = []
+    theirs: list[float] = []
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            environment = dict(os.environ, FUNCTIONAL_AD_CACHE_DIR=directory)
+            run("functional_ad", environment)  # the earlier process: compiles the kernels
+            numba_loaded = False
+            for _ in range(FIRST_CALL_ROUNDS):
+                seconds, loaded = run("functional_ad", environment)
+                ours.append(seconds)
+                numba_loaded = numba_loaded or loaded
+                if jax is not None:
+                    theirs.append(run("jax", dict(os.environ))[0])
+    except Exception as error:
+        return harness.error_row(name, error)
+    text = f"compile {duration(statistics.median(ours))}"
+    text += " (numba imported)" if numba_loaded else " (numba not imported)"
+    if jax is None:
+        return Row(name, text)
+    ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+    text += f" vs JAX jit {duration(statistics.median(theirs))}"
+    return Row(name, text, ratio, at_most(1.0))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen workloads, print the two tables, and return 0 whatever the outcome."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -459,6 +503,12 @@ def main(argv: list[str] | None = None) -> int:
         f"medians of {FIRST_CALL_ROUNDS} fresh functions each"
     )
     harness.print_table([first_calls(workload) for workload in workloads])
+    if "W2" in chosen:
+        print(
+            "\nA new process's first call (library imported; functional_ad's kernels on disk "
+            f"from an earlier process), medians of {FIRST_CALL_ROUNDS} alternating rounds"
+        )
+        harness.print_table([new_process_first_calls()])
     for workload in workloads:
         for note in workload.notes:
             print(f"note ({workload.name}): {note}")

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Primitive, Tracer
+from . import native
 
 BACKENDS = ("auto", "numpy", "numba", "numexpr")
 ENVIRONMENT_VARIABLE = "FUNCTIONAL_AD_COMPILE_BACKEND"
@@ -321,18 +322,37 @@ def _kernel(plan: _Plan, root: int, templates: dict, engine: str = "numexpr") ->
     return _Kernel(leaves, scalar, body, result, extra_temps)
 
 
-def _numba_source(k: _Kernel, cache: bool) -> str:
+def _numba_source(k: _Kernel, cache: bool | None) -> str:
+    """numba source of the kernel: ``njit(cache=cache)`` over arrays, or with ``cache=None``
+    a ``cfunc`` over float64 pointers and the length (``native`` loads its machine code)."""
     outs = ["out"] + [f"out{j}" for j in range(1, len(k.extras) + 1)]
-    params = ", ".join(outs + [f"x{i}" for i in range(len(k.leaves))])
-    lines = [
-        "import numpy as np",
-        "from numba import njit",
-        "",
-        "",
-        f"@njit(cache={cache}, error_model='numpy', fastmath=False, nogil=True)",
-        f"def kernel({params}):",
-        "    for i in range(out.shape[0]):",
-    ]
+    inputs = [f"x{i}" for i in range(len(k.leaves))]
+    if cache is None:
+        arrays = outs + [x for x, s in zip(inputs, k.scalar, strict=True) if not s]
+        types = ["P"] * len(outs) + ["types.float64" if s else "P" for s in k.scalar]
+        params = [f"{x}_" if x in arrays else x for x in outs + inputs]
+        lines = [
+            "import numpy as np",
+            "from numba import carray, cfunc, types",
+            "",
+            "P = types.CPointer(types.float64)",
+            "",
+            "",
+            f"@cfunc(types.void({', '.join(types)}, types.intp), error_model='numpy')",
+            f"def kernel({', '.join(params)}, n):",
+            *[f"    {x} = carray({x}_, n)" for x in arrays],
+            "    for i in range(n):",
+        ]
+    else:
+        lines = [
+            "import numpy as np",
+            "from numba import njit",
+            "",
+            "",
+            f"@njit(cache={cache}, error_model='numpy', fastmath=False, nogil=True)",
+            f"def kernel({', '.join(outs + inputs)}):",
+            "    for i in range(out.shape[0]):",
+        ]
     for i, is_scalar in enumerate(k.scalar):
         lines.append(f"        l{i} = x{i}" + ("" if is_scalar else "[i]"))
     for temp, expression in k.body:
@@ -377,11 +397,15 @@ def cache_directory() -> Path | None:
 
 
 def _numba_kernel(k: _Kernel) -> Callable:
+    """The kernel as machine code kept on disk (``native``), else numba's ``njit``."""
+    directory = cache_directory()
+    kernel = native.load(_numba_source(k, None), 1 + len(k.extras), k.scalar, directory)
+    if kernel is not None:
+        return kernel
     source = _numba_source(k, cache=True)
     kernel = _NUMBA_KERNELS.get(source)
     if kernel is not None:
         return kernel
-    directory = cache_directory()
     if directory is not None:
         # a module in a file, so that numba can cache the machine code beside it
         digest = hashlib.sha256(source.encode()).hexdigest()[:24]
@@ -777,7 +801,7 @@ def generate(program: Program, backend: str) -> tuple[str, dict[str, Any]] | Non
                 args = [
                     (f"float({x})" if isinstance(x, str) else constant(float(x.value)))
                     if is_scalar
-                    else f"{operand(x)}.reshape(-1)"
+                    else f"{operand(x)}.ravel()"  # (C-contiguous: a copy only if not)
                     for x, is_scalar in zip(k.leaves, k.scalar, strict=True)
                 ]
                 buffer = reuse if reuse is not None else f"np_empty({shape!r})"
