@@ -350,13 +350,19 @@ def test_a_damaged_cached_kernel_is_compiled_again(tmp_path):
     x, out = np.linspace(0, 3, 7), np.empty(7)
     again(out, x, 2.0)
     assert_agrees(out, np.sin(x) * 2.0)
-    # the entry point checks what it reads from each array (dtypes are the program's to keep)
-    with pytest.raises(ValueError, match="not 1-d, C-contiguous"):
-        again(np.empty(14)[::2], x, 2.0)
-    with pytest.raises(ValueError, match="not 1-d, C-contiguous"):
-        again(out, x[:6], 2.0)
-    with pytest.raises(ValueError, match="not 1-d, C-contiguous"):
-        again(out, x, 2.0, 3.0)
+    # the entry point checks what it reads from each array
+    refused = [
+        (np.empty(14)[::2], x, 2.0),  # a strided output
+        (out, x[:6], 2.0),  # another length
+        (out, x.reshape(7, 1), 2.0),  # 2-d
+        (out, x.astype(">f8"), 2.0),  # float64 of the other byte order
+        (out, x.astype(np.float32), 2.0),
+        (out, x.view(np.int64), 2.0),  # the same bytes, another dtype
+        (out, x, 2.0, 3.0),  # one argument too many
+    ]
+    for arguments in refused:
+        with pytest.raises(ValueError, match="not native float64, 1-d, C-contiguous"):
+            again(*arguments)
     with pytest.raises(TypeError, match="real number"):
         again(out, x, "2")
     out.flags.writeable = False

@@ -8,16 +8,17 @@ its first compiled call costs milliseconds instead of numba's start-up (about 0.
 
 Beside the loop, the object code holds its entry point from Python, written here in LLVM IR:
 a ``METH_FASTCALL`` function that reads each array's data pointer from the ndarray struct,
-checks that the array is 1-d, C-contiguous, of the loop's length (and writeable for an
-output), releases the GIL around the loop and returns ``None`` (it raises ``ValueError`` on a
-failed check). A call costs 0.08 µs, against 0.3 µs for numba's dispatch. It does not check
-dtypes: ``fused`` passes only float64 arrays, ``ravel``-ed. Python's functions and objects it
-uses come from a table the loader fills, not from symbols.
+checks that the array is native float64, 1-d, C-contiguous, of the loop's length (and
+writeable for an output), releases the GIL around the loop and returns ``None`` (it raises
+``ValueError`` on a failed check). A call costs 0.08 µs, against 0.3 µs for numba's dispatch.
+``fused`` passes its arrays ``ravel``-ed. Python's functions and objects it uses come from a
+table the loader fills, not from symbols.
 
-Object code is keyed by the kernel's source, the CPU (name and features), llvmlite's and
-Python's versions and NumPy's major version, and loaded only where it is an ELF object
-(Linux) whose every external symbol (the C library's ``sin``, ``cos``...) this process
-defines. Elsewhere ``load`` returns ``None`` and ``fused`` compiles with numba's ``njit``.
+Object code is keyed by the kernel's source and its entry point's, the CPU (name and
+features), llvmlite's and Python's versions and NumPy's major version, and loaded only where
+it is an ELF object (Linux) whose every external symbol (the C library's ``sin``,
+``cos``...) this process defines. Elsewhere ``load`` returns ``None`` and ``fused`` compiles
+with numba's ``njit``.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from typing import Any
 import numpy as np
 
 # the ndarray struct (NumPy's PyArrayObject_fields) after the object header: the data pointer,
-# then nd, the dimensions pointer, and the flags
-_DATA, _ND, _DIMENSIONS, _FLAGS = 0, 8, 16, 48
+# then nd, the dimensions pointer, the dtype and the flags; and in the dtype (PyArray_Descr)
+# its type character and byte order
+_DATA, _ND, _DIMENSIONS, _DESCR, _FLAGS = 0, 8, 16, 40, 48
+_TYPE, _BYTEORDER = 9, 10
 _C_CONTIGUOUS, _WRITEABLE = 0x1, 0x400
 _METH_FASTCALL = 0x80
 _lock = threading.Lock()
@@ -60,11 +63,14 @@ class _Jit:
                 ctypes.c_int.from_address(at + _ND).value,
                 ctypes.c_int.from_address(at + _FLAGS).value,
             )
-            # (the dimensions pointer is followed only once the fields around it are right)
+            # (the pointers are followed only once the fields around them are right)
             if fields != (probe.ctypes.data, 1, probe.flags.num) or ctypes.c_int64.from_address(
                 ctypes.c_void_p.from_address(at + _DIMENSIONS).value or 0
             ).value != len(probe):
                 raise RuntimeError("this NumPy lays its arrays out otherwise")
+            descr = (ctypes.c_void_p.from_address(at + _DESCR).value or 0) + header
+            if (descr - header, ctypes.string_at(descr + _TYPE, 2)) != (id(probe.dtype), b"d="):
+                raise RuntimeError("this NumPy lays its dtypes out otherwise")
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         self.llvm = llvm
@@ -101,9 +107,9 @@ def load(
 
     ``source`` defines ``kernel`` with numba's ``cfunc``: ``outputs`` float64 pointers, then
     per input a float64 pointer (an array) or a float64 (``scalar``), then the length. The
-    callable takes 1-d C-contiguous float64 arrays of one length for the pointers (raising
-    ``ValueError`` for another shape or layout, or a read-only output) and floats for the
-    rest. ``None`` where object code cannot be loaded (not Linux, no llvmlite).
+    callable takes 1-d C-contiguous native float64 arrays of one length for the pointers
+    (raising ``ValueError`` for another dtype, shape or layout, or a read-only output) and
+    floats for the rest. ``None`` where object code cannot be loaded (not Linux, no llvmlite).
 
     >>> source = \'\'\'
     ... from numba import carray, cfunc, types
@@ -124,7 +130,8 @@ def load(
     if jit is None:
         return None
     kinds = "o" * outputs + "".join("s" if s else "a" for s in scalar)
-    digest = hashlib.sha256(f"{jit.key}\n{kinds}\n{source}".encode()).hexdigest()[:24]
+    entry = _entry_ir("entry", "loop", kinds, jit.header)  # (its text keys the cache too)
+    digest = hashlib.sha256(f"{jit.key}\n{entry}\n{source}".encode()).hexdigest()[:24]
     with _lock:
         kernel = _LOADED.get(digest)
         if kernel is None:
@@ -216,7 +223,8 @@ _API = (
     "Py_IncRef",
 )
 _MESSAGES = {
-    "bad": "fused kernel: an array argument is not 1-d, C-contiguous, of the output's length",
+    "bad": "fused kernel: an array argument is not native float64, 1-d, C-contiguous, of the "
+    "output's length",
     "readonly": "fused kernel: an output array is read-only",
     "failed": "fused kernel: the loop failed",
 }
@@ -236,9 +244,9 @@ def _entry_ir(entry: str, loop: str, kinds: str, header: int) -> str:
     """LLVM IR of ``PyObject *entry(PyObject *self, PyObject *const *args, Py_ssize_t n)``.
 
     ``kinds`` has a letter per argument: ``o`` an output array, ``a`` an input array, ``s`` a
-    float. Arrays are checked (1-d, C-contiguous, the first one's length; outputs writeable)
-    before the loop runs without the GIL. Python's functions and objects are read from the
-    table ``{entry}_api`` (``_api_table``), which the loader fills.
+    float. Arrays are checked (native float64, 1-d, C-contiguous, the first one's length;
+    outputs writeable) before the loop runs without the GIL. Python's functions and objects
+    are read from the table ``{entry}_api`` (``_api_table``), which the loader fills.
     """
 
     def api(name: str, tag: str) -> str:
@@ -306,7 +314,18 @@ def _entry_ir(entry: str, loop: str, kinds: str, header: int) -> str:
             f"  %contiguous{i} = icmp ne i32 %c{i}, 0",
             f"  %same{i} = icmp eq i64 %len{i}, %len0",
             f"  %fits{i} = and i1 %contiguous{i}, %same{i}",
-            f"  br i1 %fits{i}, label %write{i}, label %bad",
+            f"  br i1 %fits{i}, label %dtype{i}, label %bad",
+            f"dtype{i}:",
+            f"  %descrp{i} = getelementptr inbounds i8, ptr %x{i}, i64 {header + _DESCR}",
+            f"  %descr{i} = load ptr, ptr %descrp{i}",
+            f"  %typep{i} = getelementptr inbounds i8, ptr %descr{i}, i64 {header + _TYPE}",
+            f"  %type{i} = load i8, ptr %typep{i}",
+            f"  %orderp{i} = getelementptr inbounds i8, ptr %descr{i}, i64 {header + _BYTEORDER}",
+            f"  %order{i} = load i8, ptr %orderp{i}",
+            f"  %d{i} = icmp eq i8 %type{i}, {ord('d')}",  # float64
+            f"  %native{i} = icmp eq i8 %order{i}, {ord('=')}",
+            f"  %double{i} = and i1 %d{i}, %native{i}",
+            f"  br i1 %double{i}, label %write{i}, label %bad",
             f"write{i}:",
             f"  %w{i} = and i32 %flags{i}, {mask}",
             f"  %ok{i} = icmp eq i32 %w{i}, {mask}",
