@@ -1043,3 +1043,25 @@ def test_place_and_masked_copyto_from_an_overlapping_view_follow_numpy_s_loop():
             refused()
     check_vmap(Subject.from_function(copyto_traced_where, six))  # (a documented refusal)
     check_compile(Subject.from_function(copyto_traced_where, six))
+
+
+def test_an_advanced_index_result_is_laid_out_as_numpy_lays_it_out_under_vmap():
+    # found by a 30-minute program run: NumPy lays x[:, [0, 0]] out with the indexed axis
+    # outermost (not C-contiguous), so its reshape is a copy that a later write leaves
+    # alone; vmap took the copy for C-ordered, made the reshape a view, and showed the write
+    def f(x):
+        y = x.copy()
+        z1 = x[:, [0, 0]]
+        v3 = z1.reshape(1, 8)
+        z1[[0, 1]] = z1[[1, 0]]
+        return y, v3
+
+    def wider(x):  # the same with a trailing axis of 2, a reshape, and a write-back test
+        z = x[:, [1, 0, 1]]
+        flat = z.reshape(-1)
+        z[0] = 3.0 * z[1]
+        return flat * 2.0, z.ravel(order="K")
+
+    check(f, np.array([[[0.5478]], [[-0.9209]], [[-1.8361]], [[-1.9339]]]))
+    check(wider, np.array([[[0.7, -1.3]], [[0.4, 1.9]], [[-0.6, 1.1]]]).reshape(3, 2, 1))
+    check(wider, MATRIX.reshape(3, 3, 1)[:, :2])

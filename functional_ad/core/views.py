@@ -290,6 +290,32 @@ def record_elementwise_layout(
         out._alias = Storage(np.empty_like(result, dtype=np.int8))
 
 
+def record_copy_layout(out: Any, source: Any, numpy_copy: Callable[[Any], Any]) -> None:
+    """Record on ``out``, a new array that ``numpy_copy(source)`` makes in NumPy, the memory
+    order NumPy gives it where ``out``'s value does not show it (a vmap batch). NumPy lays
+    out an advanced index's result with the indexed axes outermost (``x[:, [0, 0]]`` is not
+    C-contiguous), so a later ``reshape`` copies where one of a C-ordered array would not.
+    Asked of NumPy itself, on an int8 array laid out like ``source``; nothing for C order.
+    """
+    if not isinstance(out, Tracer) or out._alias is not None or len(out.shape) < 2:
+        return
+    value = out._value
+    while isinstance(value, Tracer):
+        value = value._value
+    if type(value) is np.ndarray and value.ndim == len(out.shape):
+        return  # the value shows its own order
+    layout = layout_of(source) if isinstance(source, Tracer) else None
+    if layout is None:
+        layout = np.empty(tuple(source.shape), dtype=np.int8)
+    result = numpy_copy(layout)
+    if (
+        type(result) is np.ndarray
+        and result.shape == tuple(out.shape)
+        and not result.flags.c_contiguous
+    ):
+        out._alias = Storage(np.empty_like(result, dtype=np.int8))
+
+
 def layout_hidden(y: Any) -> bool:
     """True if the value ``y`` a trace computed does not show the memory order NumPy would
     give it: a traced value beneath, or compile's zero-strided stand-in."""

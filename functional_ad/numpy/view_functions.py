@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, per_example_if_needed
-from ..core.views import ViewStep, add_view, fresh_args, layout_of
+from ..core.views import ViewStep, add_view, fresh_args, layout_of, record_copy_layout
 from ..ops.elementwise import is_complex
 from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
 from ..ops.registry import shape_of
@@ -47,8 +47,9 @@ def view_of_index(x: Any, index: Any, out: Any) -> Any:
             layout=lambda plain: plain[some_row],
         )
         return add_view(x, out, step)
-    if not is_basic(index):
-        return out  # integer or boolean arrays: a copy
+    if not is_basic(index):  # integer or boolean arrays: a copy, laid out as NumPy does
+        record_copy_layout(out, x, lambda plain: plain[index])
+        return out
     if not out.shape and not any(i is Ellipsis or i is None for i in index):
         return out  # a single element: NumPy gives a scalar, a copy
     step = ViewStep(
