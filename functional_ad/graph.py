@@ -343,7 +343,10 @@ class GraphTrace(Trace):
             # still traced (as a constant), so that it can be written into like its arguments
             if prim.multiple_results:
                 return tuple(self.pure(o) for o in out)
-            return self.pure(out)
+            constant = self.pure(out)
+            if prim.elementwise and layout_hidden(out):  # (vmap beneath: x.T > 0 is transposed)
+                record_elementwise_layout(constant, prim.impl, args, params)
+            return constant
         vals = []
         parents: list[Node | None] = []
         below = None  # the highest trace under this one among the values

@@ -1065,3 +1065,28 @@ def test_an_advanced_index_result_is_laid_out_as_numpy_lays_it_out_under_vmap():
     check(f, np.array([[[0.5478]], [[-0.9209]], [[-1.8361]], [[-1.9339]]]))
     check(wider, np.array([[[0.7, -1.3]], [[0.4, 1.9]], [[-0.6, 1.1]]]).reshape(3, 2, 1))
     check(wider, MATRIX.reshape(3, 3, 1)[:, :2])
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda t: np.sort(t, axis=0),
+        lambda t: np.cumsum(t, axis=0),
+        lambda t: np.where(t > 0, t, 0.5),
+        np.round,
+        lambda t: np.clip(t, -0.5, 0.5),
+    ],
+    ids=["sort", "cumsum", "where", "round", "clip"],
+)
+def test_functions_that_follow_a_transposed_layout_give_numpy_s_copies(op):
+    # found beside the advanced-index case: NumPy gives these a transposed array for a
+    # transposed argument, so their reshape is a copy; the traced results were taken for
+    # C-ordered (sort and where under every transform, the others under vmap), and a write
+    # into them showed through the reshape
+    def f(x):
+        s = op(x.T)
+        r = s.reshape(-1)
+        s[0] = 9.0 * x[0, 1]
+        return r * 1.0, s
+
+    check(f, TALL.T.copy())

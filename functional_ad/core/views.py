@@ -15,6 +15,7 @@ with a stale argument to it, and it refreshes the argument before the call runs.
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -314,6 +315,60 @@ def record_copy_layout(out: Any, source: Any, numpy_copy: Callable[[Any], Any]) 
         and not result.flags.c_contiguous
     ):
         out._alias = Storage(np.empty_like(result, dtype=np.int8))
+
+
+def record_numpy_layout(out: Any, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    """Record on ``out = func(*args, **kwargs)`` (a NumPy function's traced result, not a
+    view) the memory order NumPy gives it, where an argument is laid out other than in C
+    order: ``np.sort``, ``np.cumsum``, ``np.where``, ``np.round``, ``np.clip``... of a
+    transposed array are transposed in NumPy, and a later ``reshape`` of them copies.
+    Asked of ``func`` itself, on empty arrays laid out like the arguments; where NumPy
+    refuses them, nothing is recorded.
+    """
+    if not isinstance(out, Tracer) or len(out.shape) < 2:
+        return
+    meta = out._alias
+    if type(meta) is View or (type(meta) is Storage and meta.views):
+        return  # a view, or an array with views: its order is known
+    for a in args:  # (the common case, every argument in C order, returns here quickly)
+        if isinstance(a, Tracer) and len(a.shape) >= 2:
+            layout = layout_of(a)
+            if layout is not None and not layout.flags.c_contiguous:
+                break
+    else:
+        return  # every argument in C order: so is the result
+    if any(isinstance(v, Tracer) for v in kwargs.values()) or any(
+        isinstance(a, (list, tuple)) for a in args
+    ):
+        return  # (arrays inside lists: not probed)
+    probes = []
+    for a in args:
+        layout = layout_of(a) if isinstance(a, Tracer) and len(a.shape) >= 2 else None
+        if not isinstance(a, Tracer):
+            probes.append(a)
+        elif layout is None:
+            probes.append(np.empty(a.shape, a.dtype))
+        else:
+            probes.append(np.empty_like(layout, dtype=a.dtype))
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = func(*probes, **kwargs)
+    except Exception:  # (garbage values a function refuses: the order stays as computed)
+        return
+    if type(result) is not np.ndarray or result.shape != tuple(out.shape):
+        return
+    layout = None if result.flags.c_contiguous else np.empty_like(result, dtype=np.int8)
+    if type(meta) is Storage:
+        meta.layout = layout
+    elif layout is not None or not is_c_contiguous(out):
+        out._alias = Storage(layout)
+
+
+def is_c_contiguous(x: Any) -> bool:
+    """True if NumPy would hold ``x`` C-contiguous (``np.ascontiguousarray`` returns it)."""
+    layout = layout_of(x)
+    return layout is None or bool(layout.flags.c_contiguous)
 
 
 def layout_hidden(y: Any) -> bool:

@@ -15,7 +15,7 @@ from ..core import (
     per_example_if_needed,
     register_front_end,
 )
-from ..core.views import fresh_args
+from ..core.views import fresh_args, record_numpy_layout
 from ..graph import shape_stand_in
 from ..ops import elementwise as ew
 from ..ops.constants import CONSTANTS
@@ -125,7 +125,9 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
             if module.startswith("numpy.") and module != "numpy"
             else f"numpy.{func.__name__}"
         )
-    return per_example_if_needed(handler, args, kwargs)
+    result = per_example_if_needed(handler, args, kwargs)
+    record_numpy_layout(result, func, args, kwargs)  # (for arguments not in C order)
+    return result
 
 
 def _join_into(func: Any, out: Tracer, args: tuple, kwargs: dict) -> bool:

@@ -52,8 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer
-from ..core.views import layout_of
-from .view_functions import is_c_contiguous
+from ..core.views import is_c_contiguous, layout_of
 
 _original_array = np.array
 _lock = threading.Lock()

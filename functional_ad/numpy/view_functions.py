@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, per_example_if_needed
-from ..core.views import ViewStep, add_view, fresh_args, layout_of, record_copy_layout
+from ..core.views import (
+    ViewStep,
+    add_view,
+    fresh_args,
+    layout_of,
+    record_copy_layout,
+)
 from ..ops.elementwise import is_complex
 from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_index
 from ..ops.registry import shape_of
@@ -66,12 +72,6 @@ def getitem_view(x: Tracer, index: Any) -> Any:
     """``x[index]``: a view of ``x`` for a basic index, as in NumPy."""
     fresh_args((x, index))
     return view_of_index(x, index, per_example_if_needed(getitem, (x, index), {}))
-
-
-def is_c_contiguous(x: Any) -> bool:
-    """True if NumPy would hold ``x`` C-contiguous (``np.ascontiguousarray`` returns it)."""
-    v = layout_of(x)
-    return v is None or bool(v.flags.c_contiguous)
 
 
 def numpy_gives_a_view(x: Any, func: Callable[..., Any], args: tuple, kwargs: dict) -> bool:
