@@ -248,6 +248,15 @@ def layout_of(x: Any) -> Any:
     return v
 
 
+def _probe(x: Any, dtype: Any) -> np.ndarray:
+    """An empty array of ``x``'s shape and of ``dtype``, laid out in memory as NumPy would
+    lay out ``x``: what the layout recorders hand NumPy to ask it for a result's order."""
+    layout = layout_of(x) if isinstance(x, Tracer) else None
+    if layout is None:
+        return np.empty(tuple(x.shape), dtype=dtype)
+    return np.empty_like(layout, dtype=dtype)
+
+
 def record_elementwise_layout(
     out: Any, impl: Callable[..., Any], args: Sequence, params: dict
 ) -> None:
@@ -263,12 +272,9 @@ def record_elementwise_layout(
     ordered = False  # an argument is laid out other than in C order
     for a in args:
         if isinstance(a, Tracer):
-            layout = layout_of(a)
-            if layout is None:
-                probes.append(np.empty(a.shape))
-                continue
-            ordered = ordered or not layout.flags.c_contiguous
-            probes.append(np.empty_like(layout, dtype=np.float64))
+            probe = _probe(a, np.float64)
+            ordered = ordered or not probe.flags.c_contiguous
+            probes.append(probe)
         elif type(a) is np.ndarray and a.ndim > 1:
             ordered = ordered or not a.flags.c_contiguous
             probes.append(np.empty_like(a, dtype=np.float64))
@@ -305,10 +311,7 @@ def record_copy_layout(out: Any, source: Any, numpy_copy: Callable[[Any], Any]) 
         value = value._value
     if type(value) is np.ndarray and value.ndim == len(out.shape):
         return  # the value shows its own order
-    layout = layout_of(source) if isinstance(source, Tracer) else None
-    if layout is None:
-        layout = np.empty(tuple(source.shape), dtype=np.int8)
-    result = numpy_copy(layout)
+    result = numpy_copy(_probe(source, np.int8))
     if (
         type(result) is np.ndarray
         and result.shape == tuple(out.shape)
@@ -341,15 +344,7 @@ def record_numpy_layout(out: Any, func: Callable[..., Any], args: tuple, kwargs:
         isinstance(a, (list, tuple)) for a in args
     ):
         return  # (arrays inside lists: not probed)
-    probes = []
-    for a in args:
-        layout = layout_of(a) if isinstance(a, Tracer) and len(a.shape) >= 2 else None
-        if not isinstance(a, Tracer):
-            probes.append(a)
-        elif layout is None:
-            probes.append(np.empty(a.shape, a.dtype))
-        else:
-            probes.append(np.empty_like(layout, dtype=a.dtype))
+    probes = [_probe(a, a.dtype) if isinstance(a, Tracer) else a for a in args]
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
