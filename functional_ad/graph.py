@@ -342,7 +342,7 @@ class GraphTrace(Trace):
                 return out
             # still traced (as a constant), so that it can be written into like its arguments
             if prim.multiple_results:
-                return tuple(self.pure(o) for o in out)
+                return _laid_out(tuple(self.pure(o) for o in out), prim, args, params)
             constant = self.pure(out)
             if prim.elementwise and layout_hidden(out):  # (vmap beneath: x.T > 0 is transposed)
                 record_elementwise_layout(constant, prim.impl, args, params)
@@ -390,7 +390,7 @@ class GraphTrace(Trace):
             y = self.observer.evaluate(prim, prim.impl, vals, params)
         if not (derived or self.record_all):  # only constants: no derivative flows
             if prim.multiple_results:
-                return tuple(self.pure(yi) for yi in y)
+                return _laid_out(tuple(self.pure(yi) for yi in y), prim, args, params)
             return self.pure(y)
         kind = type(y)
         if prim.reads is not None and (
@@ -410,7 +410,7 @@ class GraphTrace(Trace):
         if prim.multiple_results:
             items = tuple(self._item(node, i, yi) for i, yi in enumerate(y))
             node._items = [weakref.ref(item._node) for item in items]
-            return items
+            return _laid_out(items, prim, args, params)
         out = GraphTracer(self, y, node)
         if prim.elementwise and kind is not np.float64 and layout_hidden(y):
             # (vmap beneath, or compile's stand-ins)
@@ -421,6 +421,16 @@ class GraphTrace(Trace):
         item = Node(tuple_item, [node], [node.value], {"index": index}, value)
         self.nodes.append(item)
         return GraphTracer(self, value, item)
+
+
+def _laid_out(results: tuple, prim: Primitive, args: tuple, params: dict) -> tuple:
+    """The results of an elementwise primitive with several (``np.frexp``, ``np.modf``), each
+    laid out as NumPy lays it out where the values beneath hide it (vmap, compile)."""
+    if prim.elementwise:
+        for i, r in enumerate(results):
+            if layout_hidden(r._value):
+                record_elementwise_layout(r, prim.impl, args, params, i)
+    return results
 
 
 # ============================================================================ public graphs

@@ -1090,3 +1090,77 @@ def test_functions_that_follow_a_transposed_layout_give_numpy_s_copies(op):
         return r * 1.0, s
 
     check(f, TALL.T.copy())
+
+
+# a sweep of NumPy functions over views laid out other than in C order (x.T, x[::2],
+# x[:, ::-1], x.T[::-1]), each followed by a reshape and a write into the result, found these
+_VIEWS = {
+    "c": lambda x: x,
+    "transposed": lambda x: x.T,
+    "reversed": lambda x: x[:, ::-1],
+    "transposed_reversed": lambda x: x.T[::-1],
+}
+
+
+@pytest.mark.parametrize(
+    ("op", "view"),
+    [
+        # lists of arrays were not probed for NumPy's order: C-ordered in NumPy, transposed
+        # here (np.select builds on np.where), and under vmap the other way round
+        (lambda t: np.select([t > 0], [t], 0.25), "transposed"),
+        (lambda t: np.concatenate([t, t], axis=0), "transposed"),
+        (lambda t: np.stack([t, t]), "transposed_reversed"),
+        # probes dropped reversed axes: NumPy gives these C order for x.T[::-1] (it is not
+        # Fortran-contiguous), Fortran order for x.T
+        (lambda t: np.pad(t, 1), "transposed_reversed"),
+        (lambda t: np.array(t, order="A"), "transposed_reversed"),
+        # a view of the handler's own temporary (np.moveaxis at its end) was kept a view, so
+        # its reshape copied where NumPy's new C-ordered array is viewed
+        (lambda t: np.unwrap(t, axis=0), "c"),
+        (lambda t: np.unwrap(t, axis=0), "reversed"),
+        # under vmap: ufunc methods, sign and results of ufuncs with two outputs took C order
+        (lambda t: np.add.accumulate(t, axis=1), "transposed"),
+        (lambda t: np.sign(t) * t, "transposed"),
+        (lambda t: np.modf(t)[0], "transposed"),
+        (lambda t: np.frexp(t)[0], "transposed_reversed"),
+        # NumPy's einsum of a transpose is a view, so the product below is transposed
+        (lambda t: np.einsum("ij->ji", t) * 1.0, "c"),
+        # lists of knots raised AttributeError
+        (lambda t: np.interp(t, [-2.0, 0.0, 2.0], [0.0, 1.0, 3.0]), "transposed"),
+    ],
+    ids=[
+        "select",
+        "concatenate",
+        "stack",
+        "pad",
+        "array_order_A",
+        "unwrap",
+        "unwrap_reversed",
+        "add_accumulate",
+        "sign",
+        "modf",
+        "frexp",
+        "einsum_transpose",
+        "interp_lists",
+    ],
+)
+def test_numpy_functions_of_views_give_numpy_s_layout(op, view):
+    def f(x):
+        s = op(_VIEWS[view](x))
+        r = s.reshape(-1)
+        s[0] = 9.0 * x[0, 1]
+        return r * 1.0, s
+
+    check(f, TALL.T.copy())
+
+
+def test_einsum_of_a_transpose_or_a_diagonal_is_a_view_as_in_numpy():
+    # np.einsum('ij->ji', y) is a view of y in NumPy: a write into it changed y there, and
+    # left y as it was here
+    def f(x):
+        y = x * 1.0
+        s = np.einsum("ij->ji", y)
+        s[0] = 5.0 * x[0, 0]
+        return y, np.einsum("ii->i", y) * 2.0, np.einsum("...ii->...i", y[None]) * 1.0
+
+    check(f, MATRIX)

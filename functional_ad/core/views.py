@@ -254,17 +254,38 @@ def _probe(x: Any, dtype: Any) -> np.ndarray:
     layout = layout_of(x) if isinstance(x, Tracer) else None
     if layout is None:
         return np.empty(tuple(x.shape), dtype=dtype)
-    return np.empty_like(layout, dtype=dtype)
+    return strided_like(layout, dtype)
+
+
+def strided_like(a: np.ndarray, dtype: Any) -> np.ndarray:
+    """An uninitialised array of ``dtype`` with ``a``'s shape and exactly its memory order:
+    reversed and gapped axes too, which ``np.empty_like`` drops (it keeps only the order of
+    the axes). NumPy's functions read them: ``np.pad`` and ``np.array(order='A')`` of a
+    transposed and reversed view are C-ordered, of the transposed view alone Fortran-ordered.
+
+    >>> v = np.empty((2, 3), dtype=np.int8).T[::-1]
+    >>> strided_like(v, np.float64).strides, np.empty_like(v, dtype=np.float64).strides
+    ((-8, 24), (8, 24))
+    """
+    if a.size == 0 or any(s % a.itemsize for s in a.strides):
+        return np.empty_like(a, dtype=dtype)
+    steps = [s // a.itemsize for s in a.strides]
+    span = 1 + sum((n - 1) * abs(s) for n, s in zip(a.shape, steps, strict=True))
+    start = sum((n - 1) * -s for n, s in zip(a.shape, steps, strict=True) if s < 0)
+    itemsize = np.dtype(dtype).itemsize
+    buffer = np.empty(span, dtype=dtype)[start:]
+    return np.lib.stride_tricks.as_strided(buffer, a.shape, tuple(s * itemsize for s in steps))
 
 
 def record_elementwise_layout(
-    out: Any, impl: Callable[..., Any], args: Sequence, params: dict
+    out: Any, impl: Callable[..., Any], args: Sequence, params: dict, index: int | None = None
 ) -> None:
     """Record on ``out``, the result of an elementwise primitive whose value does not show its
     memory order (a vmap batch, compile's stand-in), the order NumPy gives it: ufuncs lay a
     result out like their inputs (order 'K'), so ``np.sin`` of a transposed view is
     transposed and ``np.ascontiguousarray`` of it copies. Asked of NumPy itself, with ``impl``
-    on empty arrays laid out like the arguments; nothing is recorded for C order.
+    on empty arrays laid out like the arguments; nothing is recorded for C order. ``index``
+    picks one result of a ufunc with several (``np.frexp``, ``np.modf``).
     """
     if not isinstance(out, Tracer) or out._alias is not None or len(out.shape) < 2:
         return
@@ -287,6 +308,8 @@ def record_elementwise_layout(
             result = impl(*probes, **params)
     except (TypeError, ValueError):  # an impl that refuses float probes: C order, as before
         return
+    if index is not None:
+        result = result[index]
     if (
         type(result) is np.ndarray
         and result.shape == tuple(out.shape)
@@ -320,6 +343,57 @@ def record_copy_layout(out: Any, source: Any, numpy_copy: Callable[[Any], Any]) 
         out._alias = Storage(np.empty_like(result, dtype=np.int8))
 
 
+def new_arrays(result: Any, args: tuple, kwargs: dict) -> Any:
+    """``result`` of a NumPy function's handler, with every traced view in it of an array the
+    handler made itself (``np.moveaxis`` of a temporary, as ``np.unwrap`` ends) made a root
+    of its own, laid out in C order: NumPy gives a new array there, which a ``reshape``
+    views. Views of the arguments (``np.transpose``, ``np.split``...) stay views.
+    """
+    if type(result) in (list, tuple):
+        return type(result)(new_arrays(r, args, kwargs) for r in result)
+    meta = result._alias if isinstance(result, Tracer) else None
+    if type(meta) is not View or any(
+        meta.root is _root(a) for a in _traced((*args, *kwargs.values()))
+    ):
+        return result
+    own = _value_of(result)
+    own._alias = Storage(None)
+    return own
+
+
+def _root(x: Tracer) -> Tracer:
+    meta = x._alias
+    return meta.root if type(meta) is View else x
+
+
+def _traced(values: Sequence[Any]) -> list[Tracer]:
+    """The tracers among ``values`` and inside the lists and tuples among them."""
+    found = []
+    for v in values:
+        if type(v) in (list, tuple):
+            found += _traced(v)
+        elif isinstance(v, Tracer):
+            found.append(v)
+    return found
+
+
+def _ordered(a: Any) -> bool:
+    """True for a traced array, or a list of them, laid out other than in C order."""
+    if type(a) in (list, tuple):
+        return any(_ordered(item) for item in a)
+    if not isinstance(a, Tracer) or len(a.shape) < 2:
+        return False
+    layout = layout_of(a)
+    return layout is not None and not layout.flags.c_contiguous
+
+
+def _probes(a: Any) -> Any:
+    """``a`` with each traced array in it (in lists and tuples too) replaced by its probe."""
+    if type(a) in (list, tuple):
+        return type(a)(_probes(item) for item in a)
+    return _probe(a, a.dtype) if isinstance(a, Tracer) else a
+
+
 def record_numpy_layout(out: Any, func: Callable[..., Any], args: tuple, kwargs: dict) -> None:
     """Record on ``out = func(*args, **kwargs)`` (a NumPy function's traced result, not a
     view) the memory order NumPy gives it, where an argument is laid out other than in C
@@ -333,27 +407,17 @@ def record_numpy_layout(out: Any, func: Callable[..., Any], args: tuple, kwargs:
     meta = out._alias
     if type(meta) is View or (type(meta) is Storage and meta.views):
         return  # a view, or an array with views: its order is known
-    for a in args:  # (the common case, every argument in C order, returns here quickly)
-        if isinstance(a, Tracer) and len(a.shape) >= 2:
-            layout = layout_of(a)
-            if layout is not None and not layout.flags.c_contiguous:
-                break
-    else:
+    if not any(_ordered(a) for a in (*args, *kwargs.values())):
         return  # every argument in C order: so is the result
-    if any(isinstance(v, Tracer) for v in kwargs.values()) or any(
-        isinstance(a, (list, tuple)) for a in args
-    ):
-        return  # (arrays inside lists: not probed)
-    probes = [_probe(a, a.dtype) if isinstance(a, Tracer) else a for a in args]
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = func(*probes, **kwargs)
+            result = func(*[_probes(a) for a in args], **{k: _probes(v) for k, v in kwargs.items()})
     except Exception:  # (garbage values a function refuses: the order stays as computed)
         return
     if type(result) is not np.ndarray or result.shape != tuple(out.shape):
         return
-    layout = None if result.flags.c_contiguous else np.empty_like(result, dtype=np.int8)
+    layout = None if result.flags.c_contiguous else strided_like(result, np.int8)
     if type(meta) is Storage:
         meta.layout = layout
     elif layout is not None or not is_c_contiguous(out):

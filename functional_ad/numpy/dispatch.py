@@ -15,7 +15,7 @@ from ..core import (
     per_example_if_needed,
     register_front_end,
 )
-from ..core.views import fresh_args, record_numpy_layout
+from ..core.views import fresh_args, new_arrays, record_numpy_layout
 from ..graph import shape_stand_in
 from ..ops import elementwise as ew
 from ..ops.constants import CONSTANTS
@@ -84,7 +84,9 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
     handler = UFUNC_METHODS.get((ufunc, method))
     if handler is None:
         raise _no_rule(f"{_ufunc_name(ufunc)}.{method}")
-    return per_example_if_needed(handler, inputs, kwargs)
+    result = new_arrays(per_example_if_needed(handler, inputs, kwargs), inputs, kwargs)
+    record_numpy_layout(result, getattr(ufunc, method), inputs, kwargs)  # (accumulate of x.T)
+    return result
 
 
 def register_scipy() -> bool:
@@ -125,7 +127,7 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
             if module.startswith("numpy.") and module != "numpy"
             else f"numpy.{func.__name__}"
         )
-    result = per_example_if_needed(handler, args, kwargs)
+    result = new_arrays(per_example_if_needed(handler, args, kwargs), args, kwargs)
     record_numpy_layout(result, func, args, kwargs)  # (for arguments not in C order)
     return result
 

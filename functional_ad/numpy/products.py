@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Tracer
 from ..ops.products import _LETTERS, einsum_p, matmul
 from ..ops.registry import shape_of
 from .registry import implements
@@ -85,7 +86,41 @@ def einsum(
     if dtype is not None:
         arrays = [o.astype(dtype) if hasattr(o, "astype") else np.asarray(o, dtype) for o in arrays]
     ins, result = parse_einsum(subscripts, [shape_of(o) for o in arrays])
+    if (
+        len(arrays) == 1
+        and dtype is None
+        and isinstance(arrays[0], Tracer)
+        and set(ins[0]) <= set(result)  # (nothing summed)
+        and _numpy_views(operands, optimize)
+    ):
+        return _einsum_view(arrays[0], ins[0], result)
     return einsum_p(*arrays, spec=",".join(ins) + "->" + result)
+
+
+def _numpy_views(operands: tuple, optimize: Any) -> bool:
+    """True if NumPy's einsum of these operands is a view of its one array (a transpose or a
+    diagonal, nothing summed: ``np.einsum('ij->ji', a)``, ``np.einsum('ii->i', a)``), asked
+    of NumPy on an empty array of that shape and dtype."""
+    probes = [np.empty(o.shape, o.dtype) if isinstance(o, Tracer) else o for o in operands]
+    array = next(p for p in probes if type(p) is np.ndarray)
+    result = np.einsum(*probes, optimize=optimize)
+    return type(result) is np.ndarray and np.shares_memory(result, array)
+
+
+def _einsum_view(a: Any, labels: str, result: str) -> Any:
+    """The view NumPy's einsum gives of ``a``: a diagonal for each repeated label (the
+    diagonal axis last, as ``np.diagonal`` puts it), then the axes in ``result``'s order.
+    A diagonal is read-only, as ``np.diagonal``'s: a write into it raises (NumPy's einsum
+    writes through it)."""
+    order = list(labels)
+    repeated = [c for c in dict.fromkeys(order) if order.count(c) > 1]
+    for c in repeated:
+        while order.count(c) > 1:
+            i = order.index(c)
+            j = order.index(c, i + 1)
+            a = np.diagonal(a, axis1=i, axis2=j)
+            order = [k for n, k in enumerate(order) if n not in (i, j)] + [c]
+    return np.transpose(a, [order.index(c) for c in result])
 
 
 def constant_result(func: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Tracer
 from ..ops.registry import normalize_axis, shape_of
 from .registry import implements
 
@@ -167,6 +168,8 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     ``fp`` (one-sided at the knots: the segment to the right)."""
     if period is not None:
         raise NotImplementedError("numpy.interp: period= is not supported with traced values")
+    # (NumPy takes lists of knots and values too)
+    xp, fp = (a if isinstance(a, Tracer) else np.asarray(a) for a in (xp, fp))
     n = shape_of(xp)[0]
     if n == 0:
         raise ValueError("array of sample points is empty")

@@ -31,6 +31,7 @@ def _constant(func: Callable[..., Any], batch: Any, multiple: bool = False) -> P
         family=FAMILY,
         batch=batch,
         multiple_results=multiple,
+        elementwise=batch is batch_elementwise,  # (isclose of x.T is laid out as x.T)
     )
 
 

@@ -547,7 +547,9 @@ imag = primitive(
 )
 
 # The angle of a real number is 0 or pi: piecewise constant.
-_real_angle = no_derivative("angle_of_real", np.angle, family=FAMILY, batch=batch_elementwise)
+_real_angle = no_derivative(
+    "angle_of_real", np.angle, family=FAMILY, batch=batch_elementwise, elementwise=True
+)
 
 
 # ---------------------------------------------------------------- piecewise
@@ -581,7 +583,9 @@ absolute = primitive(
 # real only; fabs'(0) = 0
 fabs = unary("fabs", np.fabs, lambda y, x: np.sign(x), reads=(0,), jet=series.linear_rule)
 
-_real_sign = no_derivative("sign", np.sign, family=FAMILY, batch=batch_elementwise)
+_real_sign = no_derivative(
+    "sign", np.sign, family=FAMILY, batch=batch_elementwise, elementwise=True
+)
 
 
 def _wins(a: Any, b: Any, larger: bool, nan_wins: bool) -> Any:
@@ -709,7 +713,11 @@ CONSTANT_UFUNCS = {
 CONSTANT_UFUNCS["sign"] = _real_sign
 
 _round = no_derivative(
-    "round", lambda x, decimals: np.round(x, decimals), family=FAMILY, batch=batch_elementwise
+    "round",
+    lambda x, decimals: np.round(x, decimals),
+    family=FAMILY,
+    batch=batch_elementwise,
+    elementwise=True,
 )
 
 

@@ -120,7 +120,11 @@ class BatchTrace(Trace):
         else:
             out = self.observer.batch(prim, rule, (prim, self.size, vals, tuple(batched)), params)
         if prim.multiple_results:
-            return tuple(BatchTracer(self, o) for o in out)
+            results = tuple(BatchTracer(self, o) for o in out)
+            if prim.elementwise:  # (np.frexp, np.modf)
+                for i, r in enumerate(results):
+                    record_elementwise_layout(r, prim.impl, args, params, i)
+            return results
         result = BatchTracer(self, out)
         if prim.elementwise:  # each example laid out as NumPy lays it out, not as the batch
             record_elementwise_layout(result, prim.impl, args, params)
