@@ -1164,3 +1164,43 @@ def test_einsum_of_a_transpose_or_a_diagonal_is_a_view_as_in_numpy():
         return y, np.einsum("ii->i", y) * 2.0, np.einsum("...ii->...i", y[None]) * 1.0
 
     check(f, MATRIX)
+
+
+def test_a_recorded_order_reaches_the_value_that_ufuncs_read():
+    # np.median(..., keepdims=True) of a permuted 3-d view is laid out as NumPy lays it out
+    # (its order was recorded), but the value computed held C order: the sum below followed
+    # the value, C-ordered where NumPy's follows both operands, so the reshape of it viewed
+    # where NumPy's copies, and the write showed through it
+    def f(x):
+        t = x.transpose(1, 2, 0)
+        s = np.median(t, axis=0, keepdims=True) + t
+        r = s.reshape(-1)
+        s[0] = 9.0 * x[0, 0, 1]
+        return r * 1.0, s
+
+    check(f, np.arange(24.0).reshape(2, 3, 4) * 0.37 - 3.1)
+
+
+def test_a_value_written_into_keeps_the_array_s_order_under_every_transform():
+    # a write computes the new value functionally, in an order of its own: under hvp (its
+    # values two tracers deep) the copy below held Fortran order after the write, so the
+    # sum followed it where NumPy's follows the C-ordered copy, and the reshape of it
+    # copied where NumPy's views
+    def f(x):
+        y = x.T.copy()
+        y[0] = 5.0 * x[0, 1]
+        s = y + 0.0
+        r = s.reshape(-1)
+        s[0] = 9.0 * x[1, 1]
+        return r * 1.0, s
+
+    def g(x):
+        y = x.T.copy()
+        y[:, 0] += x[0]
+        s = np.sin(y)
+        r = s.reshape(-1)
+        s[1] = 9.0 * x[1, 1]
+        return r * 1.0, s
+
+    check(f, TALL.T.copy())
+    check(g, TALL.T.copy())

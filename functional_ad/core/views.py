@@ -182,6 +182,7 @@ def rebind(handle: Tracer, new: Any) -> None:
             handle._alias = Storage(layout)
     for slot in _value_slots(type(handle)):
         object.__setattr__(handle, slot, getattr(new, slot))
+    lay_out_value(handle)  # (the value written may be computed in another order)
 
 
 def add_view(parent: Any, out: Any, step: ViewStep) -> Any:
@@ -358,6 +359,7 @@ def new_arrays(result: Any, args: tuple, kwargs: dict) -> Any:
         return result
     own = _value_of(result)
     own._alias = Storage(None)
+    lay_out_value(own)
     return own
 
 
@@ -422,6 +424,51 @@ def record_numpy_layout(out: Any, func: Callable[..., Any], args: tuple, kwargs:
         meta.layout = layout
     elif layout is not None or not is_c_contiguous(out):
         out._alias = Storage(layout)
+    lay_out_value(out)
+
+
+def lay_out_value(x: Tracer) -> None:
+    """Lay out the plain array under ``x`` (under any number of tracers) as recorded for
+    ``x``, where it is not: a ufunc of it then orders its result as NumPy would
+    (``np.median(t, keepdims=True) + t`` follows both operands' orders, and so does ``y + 1``
+    after a write into ``y``), as does every call on it that reads its order. The tracers
+    between ``x`` and the array are copied, not changed: others may hold them.
+    """
+    meta = x._alias
+    if type(meta) is not Storage:
+        return
+    value = x._value
+    while isinstance(value, Tracer):
+        value = value._value
+    if type(value) is not np.ndarray or value.ndim < 2 or value.shape != tuple(x.shape):
+        return  # (a scalar, or a batch of vmap)
+    if value.size > 1 and 0 in value.strides:
+        return  # (compile's stand-in, or a value held broadcast: no order of its own)
+    layout = meta.layout
+    if layout is None:
+        if not value.flags.c_contiguous:
+            object.__setattr__(x, "_value", _with_array(x._value, np.ascontiguousarray(value)))
+        return
+    steps = tuple(s // layout.itemsize for s in layout.strides)
+    if 0 in (s for s, n in zip(steps, layout.shape, strict=True) if n > 1):
+        return  # (a broadcast order: no array of its own to hold the value)
+    if steps != tuple(s // value.itemsize for s in value.strides):
+        ordered = strided_like(layout, value.dtype)
+        ordered[...] = value
+        object.__setattr__(x, "_value", _with_array(x._value, ordered))
+
+
+def _with_array(value: Any, array: np.ndarray) -> Any:
+    """``value`` (a plain array, or tracers down to one) with ``array`` in place of its
+    plain array: each tracer on the way copied, its aliasing left behind."""
+    if not isinstance(value, Tracer):
+        return array
+    copy = object.__new__(type(value))
+    for slot in _value_slots(type(value)):
+        object.__setattr__(copy, slot, getattr(value, slot))
+    copy._alias = None
+    object.__setattr__(copy, "_value", _with_array(value._value, array))
+    return copy
 
 
 def is_c_contiguous(x: Any) -> bool:
