@@ -757,6 +757,41 @@ def sort(draw: Callable, state: State) -> StepDraw:
     return Step((probe(f"_probe.order({a}, {axis})"), f"{name} = {call}")), (name,)
 
 
+# NumPy functions whose result's memory order follows their argument's, or is C order where
+# an implementation computing it otherwise would hold another, and one that is a view
+_ORDERED_CALLS = (
+    "np.cumsum({a}, axis={k})",
+    "np.add.accumulate({a}, axis={k})",
+    "np.diff({a}, axis={k})",
+    "np.unwrap({a}, axis={k})",
+    "np.median({a}, axis={k}, keepdims=True) + {a}",
+    "np.pad({a}, 1)",
+    "np.select([{a} > {t}], [{a}], {c})",
+    "np.array({a}, order='A')",
+    "np.modf({a})[0]",
+    "np.sign({a}) * {a}",
+    "np.einsum('ij->ji', {a})",
+)
+
+
+def ordered_call(draw: Callable, state: State) -> StepDraw:
+    """A NumPy function whose result a later reshape views or copies by its memory order."""
+    candidates = [n for n in state.arrays() if state.env[n].ndim >= 1]
+    if not candidates:
+        return None
+    a = draw(st.sampled_from(candidates))
+    shape = state.shape(a)
+    template = draw(st.sampled_from(_ORDERED_CALLS))
+    if "einsum" in template and len(shape) != 2:
+        return None
+    k = draw(st.integers(0, len(shape) - 1))
+    if "diff" in template and shape[k] < 2:
+        return None
+    t, c = draw(st.sampled_from(THRESHOLDS)), draw(st.sampled_from(CONSTANTS))
+    name = state.fresh("z")
+    return Step((f"{name} = {template.format(a=a, k=k, t=t, c=c)}",)), (name,)
+
+
 def copy(draw: Callable, state: State) -> StepDraw:
     a = draw(st.sampled_from(state.arrays()))
     form = draw(
@@ -876,6 +911,7 @@ STEP_KINDS: tuple[tuple[Callable[..., StepDraw], int], ...] = (
     (reduction, 2),
     (copy, 1),
     (sort, 1),
+    (ordered_call, 2),
     (unpack, 1),
     (split, 1),
     (array_split, 1),
