@@ -1127,6 +1127,13 @@ _VIEWS = {
         (lambda t: np.einsum("ij->ji", t) * 1.0, "c"),
         # lists of knots raised AttributeError
         (lambda t: np.interp(t, [-2.0, 0.0, 2.0], [0.0, 1.0, 3.0]), "transposed"),
+        # astype ignored order=; np.asarray(order='F') recorded Fortran order over a C value,
+        # which the product below followed
+        (lambda t: t.astype(np.float64, order="F"), "c"),
+        (lambda t: t.astype(np.float64, order="C"), "transposed"),
+        (lambda t: np.asarray(t, order="F") * 1.0, "c"),
+        # np.asfortranarray raised the TypeError of converting a traced value
+        (lambda t: np.asfortranarray(t * 1.0), "c"),
     ],
     ids=[
         "select",
@@ -1142,6 +1149,10 @@ _VIEWS = {
         "frexp",
         "einsum_transpose",
         "interp_lists",
+        "astype_order_F",
+        "astype_order_C",
+        "asarray_order_F",
+        "asfortranarray",
     ],
 )
 def test_numpy_functions_of_views_give_numpy_s_layout(op, view):

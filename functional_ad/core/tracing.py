@@ -871,12 +871,16 @@ class Tracer:
         subok: bool = True,
         copy: bool = True,
     ) -> Any:
-        """A new array of ``dtype``, unless ``copy=False`` and the dtype is already it."""
+        """A new array of ``dtype`` laid out in ``order`` (as ``np.array``'s), unless
+        ``copy=False`` and the array already is both."""
         if not np.can_cast(self.dtype, dtype, casting):
             raise TypeError(
                 f"Cannot cast array data from {np.dtype(self.dtype)!r} to "
                 f"{np.dtype(dtype)!r} according to the rule {casting!r}"
             )
+        if order not in ("K", "k", None):  # (the order of self, then the dtype in it)
+            laid_out = np.array(self, order=order, copy=copy or None)
+            return np.astype(laid_out, dtype, copy=copy and laid_out is self)
         return np.astype(self, dtype, copy=copy)  # type: ignore[call-overload]
 
     # ------------------------------------------------------------------ array methods

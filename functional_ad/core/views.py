@@ -515,6 +515,7 @@ def mark_array(x: Any, layout: Any = None) -> Any:
     ``layout`` is its memory order as NumPy has it (``copy_layout``; None for C order)."""
     if isinstance(x, Tracer) and x._alias is None:
         x._alias = Storage(layout)
+        lay_out_value(x)
     return x
 
 
@@ -524,6 +525,7 @@ def set_layout(x: Any, layout: Any) -> Any:
     ``mark_array``, it is then an array, not a scalar."""
     if isinstance(x, Tracer):
         x._alias = Storage(layout)
+        lay_out_value(x)
     return x
 
 

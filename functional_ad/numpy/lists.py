@@ -6,10 +6,11 @@ its dispatch protocols can see a traced value; the tracer's ``__array__`` then r
 and builds the array with ``np.stack`` instead, so the result is traced and carries its
 derivative:
 
-- ``np.array``, ``np.asarray``, ``np.asanyarray``, ``np.ascontiguousarray`` (nested lists
-  and tuples of traced values, arrays and numbers; the dtype is the one NumPy would pick,
-  or ``dtype=``; ``ndmin=`` is honoured; a traced value itself is returned as is by the
-  ``as*`` functions and copied by ``np.array``);
+- ``np.array``, ``np.asarray``, ``np.asanyarray``, ``np.ascontiguousarray``,
+  ``np.asfortranarray`` (nested lists and tuples of traced values, arrays and numbers; the
+  dtype is the one NumPy would pick, or ``dtype=``; ``ndmin=`` is honoured; a traced value
+  itself is returned as is by the ``as*`` functions when it is laid out as asked, and
+  copied by ``np.array``);
 - ``np.r_[...]`` and ``np.c_[...]`` (NumPy builds them with ``array``);
 - ``np.sum np.prod np.max np.min np.amax np.amin np.mean np.var np.std`` of a list
   (NumPy routes them through ``_wrapreduction`` and ``_methods._mean/_var/_std``);
@@ -31,7 +32,7 @@ with no trace open, NumPy's functions are the originals. So:
 - Cost: with no trace open, none. While a trace is open, code that passes plain data pays one
   extra Python call per wrapped call, other threads included (measured on a 3-element
   array: ``np.asarray`` 92 ns -> 237 ns, ``np.array([1.0, 2.0])`` 580 ns -> 800 ns).
-  Opening the outermost trace and closing it set fifteen module attributes: ``grad`` of
+  Opening the outermost trace and closing it set sixteen module attributes: ``grad`` of
   ``np.sum`` on 3 elements took 24.8 µs per call with fifteen and 24.5 µs with nine.
 - Scope: only these module attributes change, and only while tracing. ``from numpy import
   array`` keeps the original; the original stays reachable as ``np.array.__wrapped__``.
@@ -184,11 +185,12 @@ def _laid_out(x: Any, order: Any) -> bool:
 def _wrap_array(
     original: Callable[..., Any],
     copy_by_default: Any,
-    contiguous: bool = False,
+    contiguous: str | None = None,
     objects: bool = False,
 ) -> Callable[..., Any]:
     """A wrapper of ``np.array``-like ``original`` (dtype is its second parameter); with
-    ``objects``, ``dtype=object`` gives an object array of traced elements."""
+    ``objects``, ``dtype=object`` gives an object array of traced elements; ``contiguous``
+    is the order of ``np.ascontiguousarray`` ("C") and ``np.asfortranarray`` ("F")."""
 
     @functools.wraps(original)
     def wrapper(obj: Any, *args: Any, **kwargs: Any) -> Any:
@@ -205,7 +207,7 @@ def _wrap_array(
         order = kwargs.get("order", args[1] if len(args) > 1 and copy_by_default is None else None)
         if contiguous:  # np.ascontiguousarray: at least 1-d, a copy unless C-contiguous
             ndmin = max(ndmin, 1)
-            order = "C"
+            order = contiguous
         return traced_array(obj, dtype=dtype, copy=copy, ndmin=ndmin, objects=objects, order=order)
 
     return wrapper
@@ -252,7 +254,8 @@ def _targets() -> list[tuple[Any, str, Callable[[Any], Callable[..., Any]]]]:
         (np, "array", lambda f: _wrap_array(f, True)),
         (np, "asarray", lambda f: _wrap_array(f, None)),
         (np, "asanyarray", lambda f: _wrap_array(f, None)),
-        (np, "ascontiguousarray", lambda f: _wrap_array(f, None, contiguous=True)),
+        (np, "ascontiguousarray", lambda f: _wrap_array(f, None, contiguous="C")),
+        (np, "asfortranarray", lambda f: _wrap_array(f, None, contiguous="F")),
         (index_tricks, "array", lambda f: _wrap_array(f, True)),  # np.r_, np.c_
         (fromnumeric, "_wrapreduction", _wrap_reduction),
     ]
