@@ -788,8 +788,18 @@ def ordered_call(draw: Callable, state: State) -> StepDraw:
     if "diff" in template and shape[k] < 2:
         return None
     t, c = draw(st.sampled_from(THRESHOLDS)), draw(st.sampled_from(CONSTANTS))
+    # the kinks, where central differences are not the derivative: the median's ties,
+    # select's threshold, |a| at 0, modf's integers, unwrap's jumps at odd multiples of pi
+    kinks = {
+        "median": f"_probe.order({a}, {k})",
+        "select": f"_probe.compare({a}, {t})",
+        "sign": f"_probe.compare({a}, 0.0)",
+        "modf": f"_probe.compare({a}, np.round({a}))",
+        "unwrap": f"_probe.compare(np.sin(np.diff({a}, axis={k})), 0.0)",
+    }
+    probes = tuple(probe(call) for word, call in kinks.items() if word in template)
     name = state.fresh("z")
-    return Step((f"{name} = {template.format(a=a, k=k, t=t, c=c)}",)), (name,)
+    return Step((*probes, f"{name} = {template.format(a=a, k=k, t=t, c=c)}")), (name,)
 
 
 def copy(draw: Callable, state: State) -> StepDraw:
