@@ -362,8 +362,9 @@ class GraphTrace(Trace):
             elif kind is np.ndarray:
                 if a.flags.writeable:
                     # a plain array the program (or its caller) may write into later:
-                    # the rules must read the values it has now
-                    a = a.copy()
+                    # the rules must read the values it has now (and the call its order:
+                    # a ufunc lays its result out like its operands)
+                    a = a.copy(order="K")
                 vals.append(a)
                 parents.append(None)
                 continue

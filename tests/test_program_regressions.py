@@ -1215,3 +1215,27 @@ def test_a_value_written_into_keeps_the_array_s_order_under_every_transform():
 
     check(f, TALL.T.copy())
     check(g, TALL.T.copy())
+
+
+def test_out_arrays_keep_their_own_order():
+    # a plain Fortran-ordered array beside a traced one was copied in C order (to keep the
+    # values the rules read), so their sum was C-ordered where NumPy's is Fortran-ordered
+    def plain_beside_traced(x):
+        t = x.T
+        o = np.zeros(t.shape[::-1]).T * 1.0 + 0.0 * t
+        s = np.matmul(t, np.eye(2), out=o)
+        r = s.reshape(-1)
+        s[0] = 9.0 * x[0, 1]
+        return r * 1.0, o
+
+    # a C-ordered array written by out= took the order of the value written (x.T's)
+    def c_ordered_out(x):
+        t = x.T
+        o = np.zeros((8, 2))[::2] + 0.0 * t
+        s = np.add(t, 1.0, out=o)
+        r = s.reshape(-1)
+        s[0] = 9.0 * x[0, 1]
+        return r * 1.0, o
+
+    check(plain_beside_traced, TALL.T.copy())
+    check(c_ordered_out, TALL.T.copy())

@@ -176,10 +176,17 @@ def rebind(handle: Tracer, new: Any) -> None:
             raise TypeError(f"cannot rebind a {type(handle).__name__} to a {type(new).__name__}")
     if handle._alias is None:
         # NumPy writes into the array's own memory, which keeps its order: a transposed
-        # result stays transposed whatever the order of the value written (np.add(..., out=v))
-        layout = _layout_now(handle)
-        if layout is not None:
-            handle._alias = Storage(layout)
+        # result stays transposed, and a C-ordered one C-ordered, whatever the order of the
+        # value written (np.add(x.T, 1.0, out=v))
+        if len(handle.shape) > 1:
+            now = layout_of(handle)  # (recorded beneath, under vmap)
+            handle._alias = Storage(
+                None if now is None or now.flags.c_contiguous else strided_like(now, np.int8)
+            )
+        else:
+            layout = _layout_now(handle)
+            if layout is not None:
+                handle._alias = Storage(layout)
     for slot in _value_slots(type(handle)):
         object.__setattr__(handle, slot, getattr(new, slot))
     lay_out_value(handle)  # (the value written may be computed in another order)

@@ -223,8 +223,9 @@ def record(
 
 
 def _owned(x: Any) -> Any:
-    """``x``, or a copy of it if it is a NumPy array somebody could write into."""
-    return x.copy() if type(x) is np.ndarray and x.flags.writeable else x
+    """``x``, or a copy of it (in its memory order) if it is a NumPy array somebody could
+    write into."""
+    return x.copy(order="K") if type(x) is np.ndarray and x.flags.writeable else x
 
 
 def pull_back(rec: _Recording, cotangents: Sequence[Any], consume: bool) -> list[Any]:
