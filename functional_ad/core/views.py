@@ -357,13 +357,16 @@ def new_arrays(result: Any, args: tuple, kwargs: dict) -> Any:
     of its own, laid out in C order: NumPy gives a new array there, which a ``reshape``
     views. Views of the arguments (``np.transpose``, ``np.split``...) stay views.
     """
-    if type(result) in (list, tuple):
+    if isinstance(result, Tracer):
+        meta = result._alias
+        if type(meta) is not View:  # (the common case: a new array)
+            return result
+    elif type(result) in (list, tuple):
         return type(result)(new_arrays(r, args, kwargs) for r in result)
-    meta = result._alias if isinstance(result, Tracer) else None
-    if type(meta) is not View or any(
-        meta.root is _root(a) for a in _traced((*args, *kwargs.values()))
-    ):
+    else:
         return result
+    if any(meta.root is _root(a) for a in _traced((*args, *kwargs.values()))):
+        return result  # a view of an argument
     own = _value_of(result)
     own._alias = Storage(None)
     lay_out_value(own)
@@ -388,12 +391,12 @@ def _traced(values: Sequence[Any]) -> list[Tracer]:
 
 def _ordered(a: Any) -> bool:
     """True for a traced array, or a list of them, laid out other than in C order."""
-    if type(a) in (list, tuple):
-        return any(_ordered(item) for item in a)
-    if not isinstance(a, Tracer) or len(a.shape) < 2:
-        return False
-    layout = layout_of(a)
-    return layout is not None and not layout.flags.c_contiguous
+    if isinstance(a, Tracer):
+        if len(a.shape) < 2:
+            return False
+        layout = layout_of(a)
+        return layout is not None and not layout.flags.c_contiguous
+    return type(a) in (list, tuple) and any(_ordered(item) for item in a)
 
 
 def _probes(a: Any) -> Any:
@@ -416,8 +419,12 @@ def record_numpy_layout(out: Any, func: Callable[..., Any], args: tuple, kwargs:
     meta = out._alias
     if type(meta) is View or (type(meta) is Storage and meta.views):
         return  # a view, or an array with views: its order is known
-    if not any(_ordered(a) for a in (*args, *kwargs.values())):
-        return  # every argument in C order: so is the result
+    for a in args:  # (the common case, every argument in C order, returns here quickly)
+        if _ordered(a):
+            break
+    else:
+        if not any(_ordered(v) for v in kwargs.values()):
+            return  # every argument in C order: so is the result
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
