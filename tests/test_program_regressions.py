@@ -1239,3 +1239,31 @@ def test_out_arrays_keep_their_own_order():
 
     check(plain_beside_traced, TALL.T.copy())
     check(c_ordered_out, TALL.T.copy())
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        np.cov,
+        np.corrcoef,
+        lambda t: np.polyval([1.0, 2.0], t),
+        lambda t: np.polyder(t[0]),
+        lambda t: np.polyint(t[0]),
+        lambda t: np.vander(t[0], 3),
+        lambda t: np.roots(t[0]),
+        lambda t: np.histogram(np.arange(4.0), bins=2, weights=t.ravel()[:4])[0],
+    ],
+    ids=["cov", "corrcoef", "polyval", "polyder", "polyint", "vander", "roots", "histogram"],
+)
+def test_float32_data_gives_numpy_s_dtype(op):
+    # a sweep of float32 inputs found these computed in another precision than NumPy's:
+    # float32 where NumPy promotes to float64 (np.cov, np.polyval with float64 coefficients,
+    # an integer arange in np.polyder, np.polyint and np.vander), complex128 where NumPy's
+    # companion matrix keeps float32 (np.roots), float64 where np.histogram sums in the
+    # weights' dtype; and np.polyder of a constant gave [0.] where NumPy gives []
+    x = TALL.T.astype(np.float32)
+    expected = op(x.copy())
+    got = fad.vjp(op, x)[0]
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert fad.vjp(lambda t: np.polyder(t, 1), np.array([5.0]))[0].shape == (0,)

@@ -15,9 +15,11 @@ from ..ops.indexing import index_add, normalize_index
 from .registry import implements
 
 
-def _weighted_bins(bins_of: np.ndarray, weights: Any, length: int) -> Any:
-    """``out[k] = sum(weights[bins_of == k])`` for ``k < length``, linear in ``weights``."""
-    dtype = np.result_type(weights.dtype if hasattr(weights, "dtype") else weights, np.float64)
+def _weighted_bins(bins_of: np.ndarray, weights: Any, length: int, dtype: Any = None) -> Any:
+    """``out[k] = sum(weights[bins_of == k])`` for ``k < length``, linear in ``weights``;
+    in ``dtype``, or at least float64 (``np.bincount``'s)."""
+    if dtype is None:
+        dtype = np.result_type(weights.dtype if hasattr(weights, "dtype") else weights, np.float64)
     zeros = np.zeros(length, dtype=dtype)
     return index_add(zeros, np.ravel(weights), index=normalize_index((bins_of,)))
 
@@ -81,8 +83,8 @@ def histogram(
     if weights is None:
         hist: Any = counts.astype(np.float64)
     else:
-        w = np.ravel(weights)
-        hist = _weighted_bins(which[inside], w[np.flatnonzero(inside)], len(counts))
+        w = np.ravel(weights)  # (summed in the weights' dtype, as NumPy does)
+        hist = _weighted_bins(which[inside], w[np.flatnonzero(inside)], len(counts), w.dtype)
     if density:
         widths = np.diff(edges)
         hist = hist / widths / np.sum(hist)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import concrete
+from ..core import Tracer, concrete
 from ..ops.registry import shape_of
 from .registry import implements
 
@@ -27,10 +27,12 @@ def _pad_front(p: Any, length: int) -> Any:
 
 @implements(np.polyval)
 def polyval(p: Any, x: Any) -> Any:
-    """``np.polyval``: ``p[0] x^(n-1) + ... + p[n-1]`` by Horner's rule."""
-    p = _vector(p, "polyval")
-    y = np.zeros_like(x) if shape_of(p)[0] == 0 else p[0] * np.ones_like(x)
-    for i in range(1, shape_of(p)[0]):
+    """``np.polyval``: ``p[0] x^(n-1) + ... + p[n-1]`` by Horner's rule, as NumPy runs it
+    (from zeros like ``x``, with NumPy scalars of ``p``'s dtype: float32 ``x`` and float64
+    ``p`` give float64)."""
+    p = _vector(p if isinstance(p, Tracer) else np.asarray(p), "polyval")
+    y = np.zeros_like(x if isinstance(x, Tracer) else np.asanyarray(x))
+    for i in range(shape_of(p)[0]):
         y = y * x + p[i]
     return y
 
@@ -72,11 +74,9 @@ def polyder(p: Any, m: int = 1) -> Any:
     m = int(m)
     if m < 0:
         raise ValueError("Order of derivative must be positive (see polyint)")
-    for _ in range(m):
-        n = shape_of(p)[0] - 1
-        if n <= 0:
-            return np.zeros(1, np.result_type(p.dtype, np.float16)) * p[:1]
-        p = p[:-1] * np.arange(n, 0, -1, dtype=np.result_type(p.dtype, np.float16))
+    p = p if isinstance(p, Tracer) else np.asarray(p)
+    for _ in range(m):  # (an integer arange, as NumPy's: float32 coefficients give float64)
+        p = p[:-1] * np.arange(shape_of(p)[0] - 1, 0, -1)
     return p
 
 
@@ -89,11 +89,12 @@ def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
     constants = np.zeros(m) if k is None else np.atleast_1d(k)
     if shape_of(constants)[0] == 1 and m > 1:
         constants = constants * np.ones(m)
-    for i in range(m):
-        n = shape_of(p)[0]
-        powers = np.arange(n, 0, -1, dtype=np.result_type(p.dtype, np.float16))
-        constant = np.reshape(constants[i], (1,)).astype(np.result_type(p.dtype, np.float16))
-        p = np.concatenate([p / powers, constant])
+    if shape_of(constants)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = p if isinstance(p, Tracer) else np.asarray(p)
+    for i in range(m):  # (an integer arange, as NumPy's: float32 coefficients give float64)
+        powers = np.arange(shape_of(p)[0], 0, -1)
+        p = np.concatenate([p / powers, np.reshape(constants[i], (1,))])
     return p
 
 
@@ -148,7 +149,7 @@ def roots(p: Any) -> Any:
     n = shape_of(p)[0]
     if n > 1:
         first = -p[1:] / p[0]
-        below = np.eye(n - 2, n - 1)
+        below = np.eye(n - 2, n - 1, dtype=first.dtype)  # (float32 stays float32, as in NumPy)
         found = np.linalg.eigvals(np.concatenate([first[None, :], below], axis=0))
     else:
         found = np.zeros(0)
@@ -160,9 +161,13 @@ def roots(p: Any) -> Any:
 @implements(np.vander)
 def vander(x: Any, N: Any = None, increasing: bool = False) -> Any:
     """``np.vander``: columns of powers of ``x`` (by products, so ``x = 0`` is smooth)."""
+    x = x if isinstance(x, Tracer) else np.asarray(x)
     if np.ndim(x) != 1:
         raise ValueError("x must be a one-dimensional array or sequence.")
     n = shape_of(x)[0] if N is None else int(N)
+    dtype = np.promote_types(x.dtype, int)  # (NumPy's: float32 gives float64)
+    if x.dtype != dtype:
+        x = x.astype(dtype)
     columns = []
     power = np.ones_like(x)
     for _ in range(n):
