@@ -1252,8 +1252,28 @@ def test_out_arrays_keep_their_own_order():
         lambda t: np.vander(t[0], 3),
         lambda t: np.roots(t[0]),
         lambda t: np.histogram(np.arange(4.0), bins=2, weights=t.ravel()[:4])[0],
+        # found next: float64 where NumPy keeps the data's float32 (np.gradient with float64
+        # coordinates), float32 where NumPy computes in float64 (np.interp, np.geomspace)
+        lambda t: np.gradient(t, np.array([0.0, 1.0, 3.0, 4.5]), axis=1),
+        lambda t: np.interp(t, np.float32([-2.0, 0.0, 2.0]), np.float32([0.0, 1.0, 3.0])),
+        lambda t: np.geomspace(np.abs(t[0, 0]) + 0.5, np.abs(t[0, 1]) + 1.0, 3),
+        # complex64 roots in conjugate pairs give a real polynomial, as NumPy's
+        lambda t: np.poly(t[0].astype(np.complex64)),
     ],
-    ids=["cov", "corrcoef", "polyval", "polyder", "polyint", "vander", "roots", "histogram"],
+    ids=[
+        "cov",
+        "corrcoef",
+        "polyval",
+        "polyder",
+        "polyint",
+        "vander",
+        "roots",
+        "histogram",
+        "gradient",
+        "interp",
+        "geomspace",
+        "poly",
+    ],
 )
 def test_float32_data_gives_numpy_s_dtype(op):
     # a sweep of float32 inputs found these computed in another precision than NumPy's:

@@ -132,6 +132,10 @@ def poly(seq_of_zeros: Any) -> Any:
     a = np.ones(1, np.result_type(zeros.dtype, np.float16))
     for i in range(shape_of(zeros)[0]):
         a = np.convolve(a, np.stack([np.ones((), zeros.dtype), -zeros[i]]))
+    if np.iscomplexobj(a):  # roots in conjugate pairs: NumPy returns the real part
+        found = np.asarray(concrete(zeros), dtype=complex)
+        if np.all(np.sort(found) == np.sort(found.conjugate())):
+            a = np.real(a)
     return a
 
 

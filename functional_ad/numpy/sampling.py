@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer
-from ..ops.registry import normalize_axis, shape_of
+from ..ops.registry import dtype_of, normalize_axis, shape_of
 from .registry import implements
 
 
@@ -70,6 +70,9 @@ def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype
         signs = None
     if signs is not None and (np.any(signs[0] == 0) or np.any(signs[1] == 0)):
         raise ValueError("Geometric sequence cannot include zero")
+    # (NumPy's result is float64 at least, float32 endpoints included)
+    real = np.result_type(dtype_of(start), dtype_of(stop), np.float64)
+    start, stop = _as(start, real), _as(stop, real)
     sign = np.sign(start) if not isinstance(start, (int, float)) else math.copysign(1, start)
     y, _, _ = _grid(np.log(np.abs(start)), np.log(np.abs(stop)), num, endpoint)
     y = np.exp(y) * sign
@@ -154,11 +157,21 @@ def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> An
         spacings = list(varargs)
     else:
         raise TypeError("invalid number of arguments")
+    # (NumPy writes each into an array of f's dtype, float64 for integers: float32 data
+    # stays float32 with float64 coordinates)
+    dtype = dtype_of(f) if np.issubdtype(dtype_of(f), np.inexact) else np.dtype(np.float64)
     out = [
-        np.moveaxis(_axis_gradient(_slices(f, ax), dx, edge_order), 0, ax)
+        _as(np.moveaxis(_axis_gradient(_slices(f, ax), dx, edge_order), 0, ax), dtype)
         for ax, dx in zip(axes, spacings, strict=True)
     ]
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def _as(a: Any, dtype: Any) -> Any:
+    """``a`` as an array of ``dtype`` (itself if it is one already), a traced value too."""
+    if isinstance(a, Tracer):
+        return a if a.dtype == dtype else a.astype(dtype)
+    return np.asarray(a, dtype)
 
 
 @implements(np.interp)
@@ -168,8 +181,10 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
     ``fp`` (one-sided at the knots: the segment to the right)."""
     if period is not None:
         raise NotImplementedError("numpy.interp: period= is not supported with traced values")
-    # (NumPy takes lists of knots and values too)
-    xp, fp = (a if isinstance(a, Tracer) else np.asarray(a) for a in (xp, fp))
+    # (NumPy takes lists of knots and values too, and computes in float64, or complex128
+    # for complex values, whatever the inputs' dtypes)
+    values = np.complex128 if np.issubdtype(dtype_of(fp), np.complexfloating) else np.float64
+    x, xp, fp = _as(x, np.float64), _as(xp, np.float64), _as(fp, values)
     n = shape_of(xp)[0]
     if n == 0:
         raise ValueError("array of sample points is empty")

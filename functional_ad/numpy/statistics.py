@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ops.registry import normalize_axis, shape_of
+from ..ops.registry import dtype_of, normalize_axis, shape_of
 from .registry import implements
 
 
@@ -28,7 +28,7 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
             other = np.transpose(other)
         x = np.concatenate([x, other], axis=0)
     if dtype is None:  # (NumPy's: at least float64, float32 data included)
-        dtype = np.result_type(*(_dtype(a) for a in (m, y) if a is not None), np.float64)
+        dtype = np.result_type(*(dtype_of(a) for a in (m, y) if a is not None), np.float64)
     x = x.astype(dtype)
     n = shape_of(x)[1]
     ddof = (0 if bias else 1) if ddof is None else ddof
@@ -36,11 +36,6 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     conj = np.conj(centred) if np.iscomplexobj(centred) else centred
     c = centred @ np.transpose(conj) / (n - ddof)
     return np.squeeze(c)
-
-
-def _dtype(a: Any) -> Any:
-    """The dtype of an array, a traced value or a list of numbers."""
-    return a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
 
 
 @implements(np.corrcoef)

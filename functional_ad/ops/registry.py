@@ -67,6 +67,15 @@ def shape_of(x: Any) -> tuple[int, ...]:
     return x.shape if hasattr(x, "shape") else np.shape(x)
 
 
+def dtype_of(x: Any) -> np.dtype:
+    """The dtype of an array, tracer, Python number or list of numbers.
+
+    >>> dtype_of(np.ones(2, np.float32)), dtype_of([1, 2]), dtype_of(1.5)
+    (dtype('float32'), dtype('int64'), dtype('float64'))
+    """
+    return np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes along which ``x`` was broadcast, giving ``x``'s shape."""
     try:  # the common case, kept fast: nothing was broadcast
