@@ -183,6 +183,12 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
         raise NotImplementedError("numpy.interp: period= is not supported with traced values")
     # (NumPy takes lists of knots and values too, and computes in float64, or complex128
     # for complex values, whatever the inputs' dtypes)
+    for a in (x, xp):
+        if not np.can_cast(dtype_of(a), np.float64, "safe"):
+            raise TypeError(
+                f"Cannot cast array data from {dtype_of(a)!r} to dtype('float64') "
+                "according to the rule 'safe'"
+            )
     values = np.complex128 if np.issubdtype(dtype_of(fp), np.complexfloating) else np.float64
     x, xp, fp = _as(x, np.float64), _as(xp, np.float64), _as(fp, values)
     n = shape_of(xp)[0]
