@@ -173,3 +173,29 @@ def test_cdf_derivative_is_the_density_and_ppf_inverts_it(case):
     d_logpdf = fad.grad(lambda x: dist.logpdf(x, *shapes, loc=loc, scale=scale))(x)
     d_pdf = fad.grad(lambda x: dist.pdf(x, *shapes, loc=loc, scale=scale))(x)
     assert np.isclose(d_logpdf * density, d_pdf, rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        lambda d, x: d.norm.cdf(x),
+        lambda d, x: d.norm.logpdf(x, 0.5, 2.0),
+        lambda d, x: d.norm.ppf(x / 3.0),
+        lambda d, x: d.gamma.sf(x, 2.0),
+        lambda d, x: d.poisson.logpmf(3, x),
+    ],
+    ids=["norm.cdf", "norm.logpdf", "norm.ppf", "gamma.sf", "poisson.logpmf"],
+)
+def test_float32_data_gives_scipy_s_double_precision(method):
+    # SciPy's distributions compute in double precision: norm.cdf of float32 data was float32
+    x = np.float32([0.5, 1.0, 2.0])
+    expected = method(st, x)
+    got = fad.vjp(lambda t: method(fs, t), x)[0]
+    assert got.dtype == expected.dtype == np.float64
+    # (SciPy's ppf evaluates float32 quantiles in float32 before widening them: 1e-6 apart)
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    linalg = pytest.importorskip("scipy.linalg")
+    from functional_ad.scipy import linalg as fl
+
+    m = np.float32([[2.0, 0.5], [0.25, 1.0]])
+    assert fad.vjp(fl.det, m)[0].dtype == linalg.det(m).dtype == np.float64

@@ -76,6 +76,20 @@ def dtype_of(x: Any) -> np.dtype:
     return np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
 
 
+def at_least_double(x: Any) -> Any:
+    """``x`` in at least double precision, as SciPy's distributions and ``det`` compute
+    (float32 data gives float64, complex64 complex128); other values as they are.
+
+    >>> at_least_double(np.float32([0.5])).dtype, at_least_double(2)
+    (dtype('float64'), 2)
+    """
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or np.dtype(dtype).kind not in "fc":
+        return x
+    wider = np.promote_types(dtype, np.float64)
+    return x if wider == dtype else x.astype(wider)
+
+
 def unbroadcast(g: Any, x: Any) -> Any:
     """Sum ``g`` over the axes along which ``x`` was broadcast, giving ``x``'s shape."""
     try:  # the common case, kept fast: nothing was broadcast

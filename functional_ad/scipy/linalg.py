@@ -23,6 +23,7 @@ from ..ops.matrix_equations import (
     solve_triangular_p,
     sqrtm_p,
 )
+from ..ops.registry import at_least_double
 from ._require import scipy_module
 
 scipy_module("linalg")
@@ -312,7 +313,7 @@ def det(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
     >>> float(det(np.diag([2.0, 3.0])))
     6.0
     """
-    return np.linalg.det(a)
+    return at_least_double(np.linalg.det(a))  # (SciPy's: float32 data gives float64)
 
 
 def pinv(a: Any, *, atol: Any = None, rtol: Any = None, return_rank: bool = False,

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ...ops.registry import at_least_double
 from .sampling import Sampling
 
 INF = math.inf
@@ -53,11 +54,11 @@ class Continuous(Sampling):
         missing = [n for n in names if n not in values and n not in defaults]
         if missing:
             raise TypeError(f"{self.name}: missing shape parameters {missing}")
-        return [values.get(n, defaults.get(n)) for n in names]
+        return [at_least_double(values.get(n, defaults.get(n))) for n in names]
 
     def _standardize(self, x: Any, args: tuple, kwds: dict) -> tuple[Any, list, Any, Any]:
         *shapes, loc, scale = self._parse(args, kwds, (*self.shapes, "loc", "scale"))
-        return (x - loc) / scale, shapes, loc, scale
+        return (at_least_double(x) - loc) / scale, shapes, loc, scale
 
     def _valid(self, shapes: list, scale: Any) -> Any:
         return self._argcheck(*shapes) & (scale > 0)
@@ -191,6 +192,7 @@ class Continuous(Sampling):
         3.0
         """
         *shapes, loc, scale = self._parse(args, kwds, (*self.shapes, "loc", "scale"))
+        q = at_least_double(q)
         out = self._at_ends(q, loc + scale * self._ppf(q, *shapes), loc, scale, (0, 1))
         return self._nan_unless(self._valid(shapes, scale) & (q >= 0) & (q <= 1), out)
 
@@ -202,6 +204,7 @@ class Continuous(Sampling):
         2.0
         """
         *shapes, loc, scale = self._parse(args, kwds, (*self.shapes, "loc", "scale"))
+        q = at_least_double(q)
         out = self._at_ends(q, loc + scale * self._isf(q, *shapes), loc, scale, (1, 0))
         return self._nan_unless(self._valid(shapes, scale) & (q >= 0) & (q <= 1), out)
 
@@ -250,7 +253,7 @@ class Discrete(Sampling):
 
     def _prepare(self, k: Any, args: tuple, kwds: dict) -> tuple[Any, list, Any, Any]:
         shapes, loc = self._parse(args, kwds)
-        k = k - loc
+        k = at_least_double(k) - loc
         inside = (k >= 0) & (k <= self._upper(*shapes))
         return k, shapes, inside, self._argcheck(*shapes)
 
