@@ -66,7 +66,8 @@ def test_derivatives_complex(row, shapes):
 
 SINGLE = [c for c in CASES if "float32" in c[0].dtypes and c[0].order]
 # the rows whose float32 data NumPy computes in float64
-PROMOTED = {"polyder", "polyint", "vander", "vander[increasing]", "geomspace"}
+PROMOTED = {"polyder", "polyint", "vander", "vander[increasing]", "geomspace", "bincount"}
+PROMOTED |= {f"{name}.at" for name in ("bitwise_and", "bitwise_or", "bitwise_xor", "invert")}
 
 
 @pytest.mark.parametrize("row, shapes", SINGLE, ids=[c[0].case_id(c[1]) for c in SINGLE])
@@ -77,10 +78,9 @@ def test_float32_stays_float32(row, shapes):
     for bar in pullback(cotangent):
         assert np.result_type(bar) == np.float32, (row.name, np.result_type(bar))
     _, tangent = fad.jvp(row.fn, args, tuple(np.ones_like(a) for a in args))
-    # float32, except where NumPy computes float32 data in float64 (np.vander's integer
-    # powers, np.geomspace...): there the output and its tangent are NumPy's float64
-    expected = (np.float64,) if row.name in PROMOTED else (np.float32, np.complex64)
+    # a tangent has its output's dtype, NumPy's: float32, or float64 where NumPy computes
+    # float32 data in float64 (np.vander's integer powers, np.geomspace, x + an int array)
     for leaf, y in zip(fad.tree_leaves(tangent), fad.tree_leaves(row.fn(*args)), strict=True):
-        assert np.result_type(leaf) in expected, (row.name, np.result_type(leaf))
-        if row.name in PROMOTED:
-            assert np.result_type(y) == np.float64, (row.name, np.result_type(y))
+        expected = np.result_type(y)
+        assert np.result_type(leaf) == expected, (row.name, np.result_type(leaf), expected)
+        assert expected in (np.float32, np.complex64) or row.name in PROMOTED, row.name

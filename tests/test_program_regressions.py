@@ -1287,3 +1287,20 @@ def test_float32_data_gives_numpy_s_dtype(op):
     assert got.dtype == expected.dtype and got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     assert fad.vjp(lambda t: np.polyder(t, 1), np.array([5.0]))[0].shape == (0,)
+
+
+def test_a_tangent_has_its_output_s_precision():
+    # float32 x plus a float64 array is float64 in NumPy; its tangent stayed float32 where
+    # the rule passes the tangent through (add, where, concatenate, index_add), and became
+    # float64 where it multiplies (x * ones(3)): jvp and jacfwd now follow the output
+    x, t = np.float32([0.5, 1.0, 2.0]), np.float32([1.0, -1.0, 0.5])
+    for f in (
+        lambda x: x + np.ones(3),
+        lambda x: np.where(x > 1, x, np.zeros(3)),
+        lambda x: np.concatenate([x, np.ones(2)]),
+        lambda x: np.bincount([0, 1, 1], weights=x),
+    ):
+        y, y_dot = fad.jvp(f, (x,), (t,))
+        assert y.dtype == y_dot.dtype == f(x).dtype == np.float64
+        assert fad.jacfwd(f)(x).dtype == np.float64
+    assert fad.jvp(np.sin, (x,), (t,))[1].dtype == np.float32

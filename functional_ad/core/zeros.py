@@ -50,3 +50,20 @@ def add_any(a: Any, b: Any) -> Any:
     if b is None or isinstance(b, Zero):
         return a
     return a + b
+
+
+def in_precision_of(t: Any, y: Any) -> Any:
+    """``t``, a tangent of ``y``, widened to ``y``'s inexact dtype where that is wider: the
+    tangent of a float64 output is float64 (``x + ones(3)`` of a float32 ``x``), of a complex
+    output complex; as it is otherwise, and for values without a dtype.
+
+    >>> in_precision_of(np.float32([1.0]), np.zeros(2)).dtype
+    dtype('float64')
+    """
+    t_dtype, y_dtype = getattr(t, "dtype", None), getattr(y, "dtype", None)
+    if t_dtype is None or y_dtype is None or t_dtype == y_dtype:
+        return t
+    if np.dtype(y_dtype).kind not in "fc":
+        return t
+    wider = np.result_type(t_dtype, y_dtype)
+    return t if wider == t_dtype else t.astype(wider)

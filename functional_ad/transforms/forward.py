@@ -10,7 +10,7 @@ import numpy as np
 from ..core import PLAIN_VALUES, Observer, Primitive, Trace, Tracer, float_pair, new_trace
 from ..core.tree import tree_flatten, tree_unflatten
 from ..core.views import layout_hidden, record_elementwise_layout
-from ..core.zeros import Zero
+from ..core.zeros import Zero, in_precision_of
 from .common import check_like, check_outputs, lower_tree, materialize, prepare_inputs
 
 JVP = Observer.JVP
@@ -74,7 +74,8 @@ def _apply_rules(
                 y_dot = contribution if y_dot is None else y_dot + contribution
     if prim.multiple_results:
         return y_dot
-    return None if isinstance(y_dot, Zero) else y_dot
+    # (a tangent has its output's precision: float32 x plus a float64 array is float64)
+    return None if isinstance(y_dot, Zero) else in_precision_of(y_dot, y)
 
 
 class JVPTrace(Trace):
