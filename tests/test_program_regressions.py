@@ -1304,3 +1304,14 @@ def test_a_tangent_has_its_output_s_precision():
         assert y.dtype == y_dot.dtype == f(x).dtype == np.float64
         assert fad.jacfwd(f)(x).dtype == np.float64
     assert fad.jvp(np.sin, (x,), (t,))[1].dtype == np.float32
+
+
+def test_a_ufunc_reduction_takes_where():
+    # np.add.reduce(x, where=mask) raised "where= without out= leaves the other elements
+    # uninitialised", the rule of a ufunc call, where NumPy's reduction leaves them out
+    mask = np.array([[True, False, True], [True, True, False], [False, True, True]])
+
+    def f(x):
+        return np.add.reduce(x, axis=1, where=mask), np.multiply.reduce(x, axis=0, where=mask)
+
+    check(f, MATRIX)

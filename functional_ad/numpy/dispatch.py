@@ -57,12 +57,14 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
         return ufunc_with_out(
             ufunc, lambda: array_ufunc(self, ufunc, method, inputs, kwargs), out, where
         )
-    if kwargs.get("where", True) is not True:
-        raise NotImplementedError(
-            f"numpy.{ufunc.__name__}: where= without out= leaves the other elements "
-            "uninitialised; pass out= as well (out=np.zeros_like(x), where=mask) or use np.where"
-        )
-    kwargs.pop("where", None)
+    if method != "reduce":  # (a reduction's where= leaves elements out of it: its handler's)
+        if kwargs.get("where", True) is not True:
+            raise NotImplementedError(
+                f"numpy.{ufunc.__name__}: where= without out= leaves the other elements "
+                "uninitialised; pass out= as well (out=np.zeros_like(x), where=mask) or use "
+                "np.where"
+            )
+        kwargs.pop("where", None)
     if method == "__call__":
         handler = NUMPY.get(ufunc)
         if handler is None and register_scipy():
