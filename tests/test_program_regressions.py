@@ -1314,4 +1314,12 @@ def test_a_ufunc_reduction_takes_where():
     def f(x):
         return np.add.reduce(x, axis=1, where=mask), np.multiply.reduce(x, axis=0, where=mask)
 
+    # with out=, where= still masks what is reduced (it was taken for a mask of the write,
+    # and raised ValueError)
+    def into(x):
+        o = np.zeros(3) * x[0]
+        np.add.reduce(x, axis=1, out=o, where=mask)
+        return o
+
     check(f, MATRIX)
+    check(into, MATRIX)

@@ -52,7 +52,8 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
     if out is not None:  # out= is a write: compute, then write into each output array
         from .mutation import ufunc_with_out
 
-        where = kwargs.pop("where", True)
+        # (a reduction's where= masks what it reduces, not what it writes)
+        where = True if method == "reduce" else kwargs.pop("where", True)
         fresh_args(out)
         return ufunc_with_out(
             ufunc, lambda: array_ufunc(self, ufunc, method, inputs, kwargs), out, where
