@@ -403,13 +403,18 @@ def part_view(draw: Callable, state: State) -> StepDraw:
     return _view(draw, state, ("real",))
 
 
+def _pick_array(draw: Callable, state: State, min_ndim: int) -> str | None:
+    """A float array variable with at least ``min_ndim`` axes, or None if there is none."""
+    candidates = [n for n in state.arrays() if state.env[n].ndim >= min_ndim]
+    return draw(st.sampled_from(candidates)) if candidates else None
+
+
 def _view(draw: Callable, state: State, kinds: tuple[str, ...]) -> StepDraw:
     kind = draw(st.sampled_from(kinds))
     min_ndim = 2 if kind in ("swapaxes", "transpose", "diagonal") else 0
-    candidates = [n for n in state.arrays() if state.env[n].ndim >= min_ndim]
-    if not candidates:
+    a = _pick_array(draw, state, min_ndim)
+    if a is None:
         return None
-    a = draw(st.sampled_from(candidates))
     shape = state.shape(a)
     ndim = len(shape)
     if kind == "index":
@@ -485,10 +490,9 @@ def _pieces(draw: Callable, state: State, kind: str) -> StepDraw:
 
 
 def fancy_read(draw: Callable, state: State) -> StepDraw:
-    candidates = [n for n in state.arrays() if state.env[n].ndim >= 1]
-    if not candidates:
+    a = _pick_array(draw, state, 1)
+    if a is None:
         return None
-    a = draw(st.sampled_from(candidates))
     shape = state.shape(a)
     axis = draw(st.integers(0, len(shape) - 1))
     index = _int_list(draw, shape[axis])
@@ -746,10 +750,9 @@ def _is_cube(shape: tuple[int, ...]) -> bool:
 
 def sort(draw: Callable, state: State) -> StepDraw:
     """np.sort along an axis (or of the flattened array): ties exchange slots."""
-    candidates = [n for n in state.arrays() if state.env[n].ndim >= 1]
-    if not candidates:
+    a = _pick_array(draw, state, 1)
+    if a is None:
         return None
-    a = draw(st.sampled_from(candidates))
     ndim = state.env[a].ndim
     axis = draw(st.sampled_from((-1, None, *range(ndim))))
     name = state.fresh("z")
@@ -776,10 +779,9 @@ _ORDERED_CALLS = (
 
 def ordered_call(draw: Callable, state: State) -> StepDraw:
     """A NumPy function whose result a later reshape views or copies by its memory order."""
-    candidates = [n for n in state.arrays() if state.env[n].ndim >= 1]
-    if not candidates:
+    a = _pick_array(draw, state, 1)
+    if a is None:
         return None
-    a = draw(st.sampled_from(candidates))
     shape = state.shape(a)
     template = draw(st.sampled_from(_ORDERED_CALLS))
     if "einsum" in template and len(shape) != 2:
