@@ -1,5 +1,5 @@
 """The speed targets: eager and compiled against the NumPy forward, the hand-written derivative,
-HIPS autograd, and JAX jit where it is installed, in one run.
+HIPS autograd, and JAX jit and torch.autograd where they are installed, in one run.
 
 Run from the repository root:
 
@@ -70,6 +70,13 @@ except ImportError:  # JAX is an optional comparator, never a dependency
 else:
     jax.config.update("jax_enable_x64", True)
 
+try:
+    import torch
+except ImportError:  # PyTorch is an optional comparator of W1, never a dependency
+    torch = None
+else:
+    torch.set_num_threads(1)
+
 
 INF = float("inf")
 
@@ -116,6 +123,33 @@ def with_jax(build: Callable[[], Callable[[], object]]) -> Callable[[], object] 
     return timed
 
 
+def torch_grad(f: Callable, x: object, order: int = 1) -> Callable[[], object]:
+    """The derivative of ``f`` at ``x`` by ``torch.autograd.grad`` (the ``order``-th one of a
+    scalar function by nesting it with ``create_graph``, as PyTorch users write it), returned
+    as a NumPy array. Call only with PyTorch installed."""
+    leaf = torch.tensor(x, dtype=torch.float64, requires_grad=True)  # type: ignore[union-attr]
+    grad = torch.autograd.grad  # type: ignore[union-attr]
+
+    def derivative() -> object:
+        y = f(leaf)
+        for k in range(order):
+            (y,) = grad(y, leaf, create_graph=k < order - 1)
+        return y.detach().numpy()
+
+    return derivative
+
+
+def with_torch(
+    build: Callable[[], Callable[[], object]], expected: object
+) -> Callable[[], object] | None:
+    """A PyTorch call made by ``build``, checked against ``expected``; ``None`` without it."""
+    if torch is None:
+        return None
+    timed = build()
+    check_close("torch.autograd", timed(), expected)
+    return timed
+
+
 def with_autograd(build: Callable[[], Callable[[], object]]) -> Callable[[], object] | None:
     """An autograd call made by ``build``; ``None`` without autograd."""
     return None if autograd is None else build()
@@ -135,26 +169,34 @@ def w1() -> Workload:
             "eager": checked("grad", fad.grad(chain), (x,), expected),
             "compiled": checked("compile(grad)", fad.compile(fad.grad(chain)), (x,), expected),
             "autograd": with_autograd(lambda: call(autograd.grad(make_chain(anp, ops)), x)),
+            "torch": with_torch(lambda: torch_grad(make_chain(torch, ops), x), expected),
             "jax": with_jax(lambda: jitted(jax.grad(make_chain(jnp, ops)), x)),
         }
 
+    # the target is 'eager <= 0.4x torch.autograd'; without PyTorch, HIPS autograd stands in
+    ratios = [("eager / fwd", "eager", "fwd", 6.0), ("compiled / hand", "compiled", "hand", 1.0)]
+    notes = []
+    if torch is not None:
+        ratios += [
+            ("eager / torch.autograd", "eager", "torch", 0.4),
+            ("eager / autograd", "eager", "autograd", INF),
+        ]
+    else:
+        ratios.append(("eager / autograd", "eager", "autograd", 0.28))
+        notes.append(
+            "eager / autograd stands in for 'eager <= 0.4x torch.autograd' (torch is not "
+            "installed): torch.autograd measured 9.0 us/op against autograd's 12.9, so the bound "
+            "is 0.4 x 9.0 / 12.9 = 0.28"
+        )
     return Workload(
         "W1 grad, 100-op chain, n=3",
         calls,
-        [
-            ("eager / fwd", "eager", "fwd", 6.0),
-            ("compiled / hand", "compiled", "hand", 1.0),
-            ("eager / autograd", "eager", "autograd", 0.28),
-        ],
+        ratios,
         (
             lambda: call(fad.compile(fad.grad(chain)), x),
             lambda: jitted(jax.grad(make_chain(jnp, ops)), x),
         ),
-        [
-            "eager / autograd stands in for 'eager <= 0.4x torch.autograd' (torch is not "
-            "installed): torch.autograd measured 9.0 us/op against autograd's 12.9, so the bound "
-            "is 0.4 x 9.0 / 12.9 = 0.28"
-        ],
+        notes,
     )
 
 
@@ -169,13 +211,18 @@ def w2() -> Workload:
             "hand": call(chain_gradient, x, ops),
             "eager": checked("grad", fad.grad(chain), (x,), expected),
             "compiled": checked("compile(grad)", fad.compile(fad.grad(chain)), (x,), expected),
+            "torch": with_torch(lambda: torch_grad(make_chain(torch, ops), x), expected),
             "jax": with_jax(lambda: jitted(jax.grad(make_chain(jnp, ops)), x)),
         }
 
     return Workload(
         "W2 grad, 10-op chain, n=1e6",
         calls,
-        [("eager / hand", "eager", "hand", 1.0), ("compiled / fwd", "compiled", "fwd", 1.6)],
+        [
+            ("eager / hand", "eager", "hand", 1.0),
+            ("compiled / fwd", "compiled", "fwd", 1.6),
+            ("torch.autograd / fwd", "torch", "fwd", INF),
+        ],
         (
             lambda: call(fad.compile(fad.grad(chain)), x),
             lambda: jitted(jax.grad(make_chain(jnp, ops)), x),
@@ -286,6 +333,7 @@ def w6() -> Workload:
                 "compile(grad)", fad.compile(fad.grad(rosenbrock)), (x,), grad
             ),
             "compiled hvp": checked("compile(hvp)", fad.compile(hvp), (x, v), product),
+            "torch grad": with_torch(lambda: torch_grad(make_rosenbrock(torch), x), grad),
             "jax": with_jax(lambda: jitted(jax.grad(make_rosenbrock(jnp)), x)),
         }
 
@@ -294,6 +342,7 @@ def w6() -> Workload:
         calls,
         [
             ("eager grad / fwd", "grad", "fwd", INF),
+            ("torch.autograd grad / fwd", "torch grad", "fwd", INF),
             ("compiled grad / fwd", "compiled grad", "fwd", 1.0),
             ("eager hvp / grad", "hvp", "grad", 1.8),
             ("compiled hvp / grad", "compiled hvp", "compiled grad", 1.4),
@@ -316,6 +365,7 @@ def w7() -> Workload:
             "eager": checked("grad", fad.grad(loop), (x,), expected),
             "compiled": checked("compile(grad)", fad.compile(fad.grad(loop)), (x,), expected),
             "autograd": with_autograd(lambda: call(autograd.grad(make_scalar_loop(anp, steps)), x)),
+            "torch": with_torch(lambda: torch_grad(make_scalar_loop(torch, steps), x), expected),
         }
 
     return Workload(
@@ -323,6 +373,7 @@ def w7() -> Workload:
         calls,
         [
             ("eager / autograd", "eager", "autograd", 0.12),
+            ("eager / torch.autograd", "eager", "torch", INF),
             ("compiled / hand", "compiled", "hand", 2.0),
         ],
         (lambda: call(fad.compile(fad.grad(loop)), x), None),
@@ -349,6 +400,7 @@ def w8() -> Workload:
             if derivative is None
             else checked("derivative(order=4)", derivative(np.tanh, order=4), (x,), expected),
             "autograd": with_autograd(lambda: call(_nested(autograd.grad, anp.tanh, 4), x)),
+            "torch": with_torch(lambda: torch_grad(torch.tanh, x, order=4), expected),
             "jax": with_jax(lambda: jitted(_nested(jax.grad, jnp.tanh, 4), x)),
         }
 
@@ -357,6 +409,7 @@ def w8() -> Workload:
         calls,
         [
             ("eager nested grad / autograd", "eager", "autograd", 0.12),
+            ("eager nested grad / torch.autograd", "eager", "torch", INF),
             ("compiled / JAX jit", "compiled", "jax", 0.7),
             ("Taylor mode / autograd", "taylor", "autograd", 0.03),
         ],
@@ -491,6 +544,8 @@ def main(argv: list[str] | None = None) -> int:
     timing = Timing(3 if options.quick else options.repeats, harness.CLOCKS[options.clock])
     print(harness.describe_environment(), flush=True)
     print(f"JAX: {jax.__version__ if jax is not None else 'not installed (its rows are skipped)'}")
+    torch_version = torch.__version__ if torch is not None else "not installed"
+    print(f"PyTorch: {torch_version} (without it, W1's bound against it is taken on autograd)")
     print(f"medians of {timing.repeats} rounds, {options.clock} clock, one thread per library\n")
     harness.settle_allocator()
     workloads = [WORKLOADS[name]() for name in chosen]

@@ -23,8 +23,10 @@ from . import series
 from .batching import batch_elementwise
 from .registry import (
     broadcast_like,
+    negated,
     no_derivative,
     primitive,
+    product,
     scaled_product,
     shape_of,
     unbroadcast,
@@ -215,7 +217,7 @@ sub = primitive(
     "sub",
     np.subtract,
     jvp_joint=_sub_jvp,
-    vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(-g, z)),
+    vjp=(lambda g, y, x, z: unbroadcast(g, x), lambda g, y, x, z: unbroadcast(negated(g), z)),
     reads=((), ()),
     family=FAMILY,
     batch=batch_elementwise,
@@ -250,7 +252,10 @@ mul = primitive(
     "mul",
     np.multiply,
     jvp_joint=_mul_jvp,
-    vjp=(lambda g, y, x, z: unbroadcast(g * z, x), lambda g, y, x, z: unbroadcast(x * g, z)),
+    vjp=(
+        lambda g, y, x, z: unbroadcast(product(g, z), x),
+        lambda g, y, x, z: unbroadcast(product(x, g), z),
+    ),
     reads=((1,), (0,)),
     family=FAMILY,
     batch=batch_elementwise,
@@ -258,14 +263,21 @@ mul = primitive(
     scalar_impl=operator.mul,
     jet=series.multilinear_rule,
 )
+
+
+def _div_dz(t: Any, y: Any, x: Any, z: Any) -> Any:
+    # -t y / z. A tangent traced where the values are not (under jacfwd, a batch of tangents)
+    # meets one product: the factor -y / z of the values first
+    if isinstance(t, Tracer) and not isinstance(y, Tracer) and not isinstance(z, Tracer):
+        return broadcast_like(t * -(y / z), y)
+    return broadcast_like(-t * y / z, y)
+
+
 # d(x/z) = dx/z - y dz/z
 div = primitive(
     "div",
     np.true_divide,
-    jvp=(
-        lambda t, y, x, z: broadcast_like(t / z, y),
-        lambda t, y, x, z: broadcast_like(-t * y / z, y),
-    ),
+    jvp=(lambda t, y, x, z: broadcast_like(t / z, y), _div_dz),
     vjp=(
         lambda g, y, x, z: unbroadcast(g / z, x),
         lambda g, y, x, z: unbroadcast(-g * y / z, z),
@@ -277,7 +289,7 @@ div = primitive(
     scalar_impl=operator.truediv,
     jet=series.div_rule,
 )
-neg = linear("neg", np.negative, lambda t: -t)
+neg = linear("neg", np.negative, negated)
 pos = linear("pos", np.positive, lambda t: t)
 
 

@@ -121,6 +121,50 @@ def broadcast_like(t: Any, y: Any) -> Any:
     return t if shape_of(t) == shape else np.broadcast_to(t, shape)
 
 
+_SCALARS = frozenset({float, int, np.float64, np.float32, np.float16})
+
+
+def _uniform(a: np.ndarray) -> bool:
+    """A view holding one value broadcast (all strides zero): a sum's cotangent."""
+    return a.base is not None and a.size > 1 and not any(a.strides)
+
+
+def _one(a: np.ndarray) -> np.ndarray:
+    """The first element of ``a`` as an array of ``a``'s dtype and rank: an operation on it
+    computes and promotes exactly as on ``a`` (whatever NumPy's promotion rules)."""
+    return a[(slice(0, 1),) * a.ndim]
+
+
+def product(a: Any, b: Any) -> Any:
+    """``a * b``. A plain array holding one value broadcast (the cotangent of a sum, of a
+    mean) times a real scalar, in either order, gives that value times the scalar broadcast
+    the same way: one multiplication instead of one per element.
+
+    >>> g = np.broadcast_to(np.float64(1.0), (3,))
+    >>> r = product(2, g)
+    >>> r, r.strides
+    (array([2., 2., 2.]), (0,))
+    """
+    if type(a) is np.ndarray:
+        if type(b) in _SCALARS and _uniform(a):
+            return np.broadcast_to(_one(a) * b, a.shape)
+    elif type(b) is np.ndarray and type(a) in _SCALARS and _uniform(b):
+        return np.broadcast_to(a * _one(b), b.shape)
+    return a * b
+
+
+def negated(a: Any) -> Any:
+    """``-a``, of a plain array holding one value broadcast: that value negated, broadcast the
+    same way (see ``product``).
+
+    >>> negated(np.broadcast_to(np.float64(1.5), (2, 2))).strides
+    (0, 0)
+    """
+    if type(a) is np.ndarray and _uniform(a):
+        return np.broadcast_to(-_one(a), a.shape)
+    return -a
+
+
 def scaled_product(c: float, a: Any, b: Any) -> Any:
     """``c * a * b`` with the scalar ``c`` applied where it costs least.
 
@@ -131,11 +175,11 @@ def scaled_product(c: float, a: Any, b: Any) -> Any:
     operations, but the scaled factor is not held beside both operands and their product.
     """
     if isinstance(a, Tracer) is not isinstance(b, Tracer):
-        return (c * a) * b if isinstance(b, Tracer) else a * (c * b)
+        return product(c, a) * b if isinstance(b, Tracer) else a * product(c, b)
     a_size, b_size = getattr(a, "size", 1), getattr(b, "size", 1)
     if a_size == b_size and isinstance(a, Tracer):
         return (a * b) * c
-    return (c * a) * b if a_size <= b_size else a * (c * b)
+    return product(c, a) * b if a_size <= b_size else a * product(c, b)
 
 
 @overload
