@@ -1323,3 +1323,88 @@ def test_a_ufunc_reduction_takes_where():
 
     check(f, MATRIX)
     check(into, MATRIX)
+
+
+# ----------------------------------------------------------------------------- axes
+
+
+def test_gradient_along_axes_in_the_order_given():
+    # np.gradient(f, dx, dy, axis=(1, 0)) is the derivative along axis 1 (step dx) first:
+    # the axes were sorted, so the two results, and the steps, were swapped, silently
+    grid = np.arange(12.0).reshape(3, 4) ** 2 / 7
+    check(lambda f: np.stack(np.gradient(f, 0.5, 2.0, axis=(1, 0))), grid)
+    check(lambda f: np.stack(np.gradient(f, axis=(1, -2))), grid)
+    check(lambda f: np.gradient(f, 0.5, axis=(1,)), grid)
+
+
+def test_nanargmax_and_nanargmin():
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, 5.0, -1.0]])
+    check(lambda x: x * np.nanargmax(x, axis=1, keepdims=True), x)
+    check(lambda x: x * np.nanargmin(x), x)
+    all_nan = np.array([[np.nan, np.nan], [1.0, 2.0]])
+    for transform in (
+        lambda f, x: fad.jvp(f, (x,), (x,)),
+        lambda f, x: fad.vmap(f)(np.stack([x, x])),
+        lambda f, x: fad.compile(f)(x),
+    ):
+        with pytest.raises(ValueError, match="All-NaN slice"):
+            transform(lambda x: x * np.nanargmax(x, axis=1, keepdims=True), all_nan)
+
+
+def test_fill_of_a_numpy_scalar_changes_nothing():
+    # np.sin of a 0-d array is a NumPy scalar, whose fill() converts the value and changes
+    # nothing; it raised TypeError here (found by a 20-minute run of the differential test)
+    def f(x):
+        y = x.copy()
+        if np.sum(x) > 0.3:
+            y = np.sin(y)
+        else:
+            y += 2.0
+        y.fill(2.0)
+        return y
+
+    check(f, np.array(0.9), branch=True)
+    check(f, np.array(-0.4), branch=True)
+    with pytest.raises(ValueError):
+        fad.grad(lambda x: np.sin(x).fill("a"))(np.array(0.9))
+
+
+def test_whole_array_predicates_used_as_numbers():
+    # np.allclose, np.array_equal and np.count_nonzero(x) return a Python bool or int in
+    # NumPy; traced, their value had no shape and any use of it raised AttributeError
+    check(lambda x: x * np.allclose(x, x + 1e-9, atol=1e-7), VECTOR)
+    check(lambda x: x * np.array_equal(x, x[::-1]), VECTOR)
+    check(lambda x: x * np.count_nonzero(x > 0), VECTOR)
+
+
+def test_einsum_dtype_casting_and_order():
+    # casting= and order= were taken and ignored: a dtype NumPy refuses to cast to under
+    # casting='safe' (its default) gave a value, and order='F' a C-ordered result that a
+    # reshape viewed where NumPy's copies (the write below showed through it). NumPy's view
+    # of one operand ignores dtype=, here too
+    def written(spec, order):
+        def f(x):
+            y = np.einsum(spec, x, x, order=order)
+            z = y.reshape(-1)
+            y[0, 0] = 100.0
+            return z
+
+        return f
+
+    fortran = np.asfortranarray(TALL)
+    for order in ("F", "A", "C"):
+        f = written("ij,kj->ik", order)
+        check(f, TALL)
+        # (central differences perturb a C-ordered copy: the Fortran-ordered input is
+        # checked against NumPy's values only)
+        np.testing.assert_array_equal(fad.jvp(f, (fortran,), (fortran,))[0], f(fortran))
+        np.testing.assert_array_equal(fad.vmap(f)(np.stack([fortran, fortran]))[1], f(fortran))
+    single = lambda x: np.einsum("ij->j", x, dtype=np.float32, casting="same_kind")
+    value = fad.jvp(single, (TALL,), (TALL,))[0]
+    assert value.dtype == np.float32
+    np.testing.assert_array_equal(value, single(TALL))
+    check(lambda x: np.einsum("ij->ji", x, dtype=np.float32), TALL)
+    with pytest.raises(TypeError, match="according to the rule 'safe'"):
+        fad.grad(lambda x: np.sum(np.einsum("ij->j", x, dtype=np.float32)))(TALL)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'axis'"):
+        fad.grad(lambda x: np.sum(np.einsum("ij->j", x, axis=0)))(TALL)

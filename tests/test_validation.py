@@ -122,3 +122,98 @@ def test_vjp_results_do_not_alias_the_cotangent():
     (result,) = pullback(u)
     result += 1.0
     np.testing.assert_allclose(u, 1.0)
+
+
+# every call NumPy refuses for its axis: a tuple where one axis is taken, a float, a string,
+# an axis out of range or named twice. Each returned a value here, silently (the first of a
+# tuple, the axis wrapped modulo the rank, a float truncated)
+_CUBE = np.arange(1.0, 25.0).reshape(2, 3, 4) / 7
+_REFUSED = [
+    ("cumsum", lambda x: np.cumsum(x, axis=(0, 1))),
+    ("cumprod", lambda x: np.cumprod(x, axis=(1,))),
+    ("nancumsum", lambda x: np.nancumsum(x, axis=(0, 1))),
+    ("argmax", lambda x: x.sum() * np.argmax(x, axis=(0, 1))),
+    ("argmin", lambda x: x.sum() * np.argmin(x, axis=1.0)),
+    ("diff", lambda x: np.diff(x, axis=(0, 1))),
+    ("trapezoid", lambda x: np.trapezoid(x, axis=(1,))),
+    ("sort", lambda x: np.sort(x, axis="1")),
+    ("take", lambda x: np.take(x, [0, 1], axis=(0, 1))),
+    ("repeat", lambda x: np.repeat(x, 2, axis=(1,))),
+    ("concatenate out of range", lambda x: np.concatenate([x, x], axis=3)),
+    ("concatenate float", lambda x: np.concatenate([x, x], axis=1.0)),
+    ("stack out of range", lambda x: np.stack([x, x], axis=-5)),
+    ("append out of range", lambda x: np.append(x, x, axis=3)),
+    ("split", lambda x: np.split(x, 2, axis=(0, 1))[0]),
+    ("add.accumulate", lambda x: np.add.accumulate(x, axis=(0, 1))),
+    ("take_along_axis", lambda x: np.take_along_axis(x, np.zeros((1, 1, 1), int), axis=(0,))),
+    ("apply_along_axis", lambda x: np.apply_along_axis(np.sum, 3, x)),
+    ("moveaxis out of range", lambda x: np.moveaxis(x, 3, 0)),
+    ("moveaxis repeated", lambda x: np.moveaxis(x, (0, 0), (1, 2))),
+    ("swapaxes", lambda x: np.swapaxes(x, 3, 0)),
+    ("expand_dims repeated", lambda x: np.expand_dims(x, (0, 0))),
+    ("squeeze repeated", lambda x: np.squeeze(x[:1], axis=(0, 0))),
+    ("flip repeated", lambda x: np.flip(x, axis=(1, -2))),
+    ("sum repeated", lambda x: np.sum(x, axis=(0, -3))),
+    ("roll float", lambda x: np.roll(x, 1, axis=1.0)),
+    ("unwrap", lambda x: np.unwrap(x, axis=(1,))),
+    ("cross", lambda x: np.cross(x[:, :, :3], x[:, :, 1:], axis=(2,))),
+    ("vecdot", lambda x: np.vecdot(x, x, axis=(0, 1))),
+    ("trace", lambda x: np.trace(x, axis1=(0,), axis2=2)),
+    ("diagonal", lambda x: np.diagonal(x, axis1=0, axis2=3)),
+    ("tensordot out of range", lambda x: np.tensordot(x, x, axes=(3, 3))),
+    ("tensordot repeated", lambda x: np.tensordot(x, x, axes=((0, 0), (1, 1)))),
+    ("tensordot mismatch", lambda x: np.tensordot(x, x, axes=(1, 2))),
+    ("fft float", lambda x: np.fft.fft(x, axis=1.0)),
+    ("gradient repeated", lambda x: np.gradient(x, axis=(0, 0))[0]),
+]
+
+
+@pytest.mark.parametrize("f", [f for _, f in _REFUSED], ids=[name for name, _ in _REFUSED])
+def test_an_axis_numpy_refuses_raises_its_error(f):
+    with pytest.raises((TypeError, ValueError, IndexError)) as numpy_error:
+        f(_CUBE)
+    kind = type(numpy_error.value)
+    with pytest.raises(kind):
+        fad.jvp(f, (_CUBE,), (_CUBE,))
+    with pytest.raises(kind):
+        fad.vmap(f)(np.stack([_CUBE, _CUBE]))
+    with pytest.raises(kind):
+        fad.grad(lambda x: np.sum(np.abs(f(x))))(_CUBE)
+
+
+def test_an_axis_in_a_tuple_where_numpy_takes_one():
+    # ufunc.accumulate and np.cumulative_sum take one axis in a tuple; np.roll an axis per
+    # shift; np.unstack one axis as np.moveaxis does
+    x = np.arange(1.0, 7.0).reshape(2, 3)
+    for f in (
+        lambda x: np.add.accumulate(x, axis=(1,)),
+        lambda x: np.multiply.accumulate(x, axis=(0,)),
+        lambda x: np.maximum.accumulate(x, axis=(1,)),
+        lambda x: np.cumulative_sum(x, axis=(1,)),
+        lambda x: np.roll(x, [1, 2], axis=(0, 1)),
+        lambda x: np.roll(x, 1, axis=True),
+        lambda x: np.unstack(x, axis=(1,))[2],
+        lambda x: np.fft.fftshift(x, axes=np.int64(1)),
+        lambda x: np.tensordot(x, x.T, axes=np.int64(1)),
+    ):
+        expected = f(x)
+        np.testing.assert_array_equal(fad.jvp(f, (x,), (x,))[0], expected)
+        np.testing.assert_array_equal(fad.vmap(f)(np.stack([x, x]))[1], expected)
+
+
+@pytest.mark.parametrize(
+    "mode, keywords",
+    [
+        ("constant", {"end_values": 3.0}),
+        ("mean", {"constant_values": 1.0}),
+        ("linear_ramp", {"stat_length": 2}),
+        ("edge", {"constant_values": 1.0}),
+    ],
+)
+def test_pad_keywords_its_mode_does_not_take_raise(mode, keywords):
+    # they were ignored for the modes padded here by blocks (NumPy raises)
+    x = np.arange(1.0, 4.0)
+    with pytest.raises(ValueError, match="unsupported keyword arguments"):
+        np.pad(x, 1, mode=mode, **keywords)
+    with pytest.raises(ValueError, match=f"unsupported keyword arguments for mode '{mode}'"):
+        fad.grad(lambda x: np.sum(np.pad(x, 1, mode=mode, **keywords)))(x)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer, concrete
-from ..ops.registry import shape_of
+from ..ops.registry import shape_of, single_axis
 from .registry import implements
 
 
@@ -66,7 +66,7 @@ def apply_along_axis(func1d: Callable[..., Any], axis: int, arr: Any, *args: Any
     """``np.apply_along_axis``: ``func1d`` on each 1-D slice along ``axis``, results stacked
     where the axis was (a loop over the other indices)."""
     ndim = np.ndim(arr)
-    axis = int(axis) % ndim
+    axis = single_axis(axis, ndim)
     moved = np.moveaxis(arr, axis, -1)
     outer = shape_of(moved)[:-1]
     results = [func1d(moved[index], *args, **kwargs) for index in np.ndindex(*outer)]

@@ -20,8 +20,10 @@ from ..ops.gather import argmin as argmin_p
 from ..ops.gather import argpartition as argpartition_p
 from ..ops.gather import argsort as argsort_p
 from ..ops.gather import gather
+from ..ops.gather import nanargmax as nanargmax_p
+from ..ops.gather import nanargmin as nanargmin_p
 from ..ops.indexing import getitem, index_add, normalize_index, take_along
-from ..ops.registry import normalize_axis, shape_of
+from ..ops.registry import normalize_axis, shape_of, single_axis
 from ..ops.shape import where_p
 from .registry import NUMPY, implements
 from .shape import broadcast_to, concatenate, moveaxis, ravel, reshape, transpose
@@ -43,7 +45,7 @@ def index_values(indices: Any) -> np.ndarray:
 
 
 def _axis(axis: Any, ndim: int) -> int:
-    return normalize_axis(axis, ndim)[0]
+    return single_axis(axis, ndim)
 
 
 def _along(axis: int, index: Any) -> tuple:
@@ -128,6 +130,8 @@ NUMPY.update(
         np.argpartition: _argpartition,
         np.argmax: _arg_extremum(argmax_p, "argmax"),
         np.argmin: _arg_extremum(argmin_p, "argmin"),
+        np.nanargmax: _arg_extremum(nanargmax_p, "nanargmax"),
+        np.nanargmin: _arg_extremum(nanargmin_p, "nanargmin"),
     }
 )
 
@@ -243,8 +247,10 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
     shifts: dict[int, int] = {}
-    for s, ax in np.broadcast(np.asarray(concrete(shift)), np.asarray(axis)):
-        ax = _axis(int(ax), np.ndim(a))
+    # (shifts broadcast against the axes, each axis as given: np.roll(x, 1, axis=1.0) raises)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    for s, k in np.broadcast(np.asarray(concrete(shift)), np.arange(len(axes))):
+        ax = _axis(axes[k], np.ndim(a))
         shifts[ax] = shifts.get(ax, 0) + int(s)
     for ax, s in shifts.items():
         n = shape_of(a)[ax]
@@ -507,6 +513,14 @@ def tile(A: Any, reps: Any) -> Any:
 
 _GATHER_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
 _STAT_PAD_MODES = ("maximum", "minimum", "mean", "median")
+# the keywords each mode takes (the others raise, as in NumPy)
+_PAD_KEYWORDS = {
+    "constant": ("constant_values",),
+    "linear_ramp": ("end_values",),
+    **dict.fromkeys(_STAT_PAD_MODES, ("stat_length",)),
+    **dict.fromkeys(("reflect", "symmetric"), ("reflect_type",)),
+    **dict.fromkeys(("edge", "wrap", "empty"), ()),
+}
 
 
 @implements(np.pad)
@@ -514,6 +528,10 @@ def pad(array: Any, pad_width: Any, mode: Any = "constant", **kwargs: Any) -> An
     """``np.pad`` for the modes 'constant', 'edge', 'reflect', 'symmetric', 'wrap', 'maximum',
     'minimum', 'mean', 'median' and 'linear_ramp', one axis after another as NumPy pads."""
     x = as_array(array)
+    if isinstance(mode, str) and mode in _PAD_KEYWORDS:  # (NumPy's check of the keywords)
+        unsupported = set(kwargs) - set(_PAD_KEYWORDS[mode])
+        if unsupported:
+            raise ValueError(f"unsupported keyword arguments for mode '{mode}': {unsupported}")
     ndim = np.ndim(x)
     widths = np.broadcast_to(np.asarray(concrete(pad_width), dtype=np.int64), (ndim, 2))
     if np.any(widths < 0):

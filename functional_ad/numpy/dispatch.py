@@ -19,6 +19,7 @@ from ..core.views import fresh_args, new_arrays, record_numpy_layout
 from ..graph import shape_stand_in
 from ..ops import elementwise as ew
 from ..ops.constants import CONSTANTS
+from ..ops.registry import single_axis
 from .registry import NUMPY, UFUNC_METHODS
 
 
@@ -151,7 +152,7 @@ def _join_into(func: Any, out: Tracer, args: tuple, kwargs: dict) -> bool:
         return False
     shape = tuple(out.shape)
     stacked = func is np.stack  # each array fills one index of a new axis
-    axis = int(axis) % max(len(shape), 1)
+    axis = single_axis(axis, len(shape))
     others = shape[:axis] + shape[axis + 1 :]
     shapes = [tuple(np.shape(a)) for a in arrays]
     if stacked:

@@ -47,6 +47,7 @@ from ..ops.elementwise import (
     sub,
 )
 from ..ops.registry import (
+    accumulation_axis,
     normalize_axis,
     shape_of,
 )
@@ -262,7 +263,7 @@ def _accumulate(prim: Primitive, name: str) -> Callable[..., Any]:
             a = a.astype(dtype)
         if np.ndim(a) == 0:
             raise TypeError("cannot accumulate on a scalar")
-        return prim(a, axis=normalize_axis(axis, np.ndim(a))[0])
+        return prim(a, axis=accumulation_axis(axis, np.ndim(a)))
 
     handler.__name__ = f"{name}_accumulate"
     handler.__doc__ = f"``np.{name}.accumulate``: the running {name} along ``axis``."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,10 @@ def _norm(norm: str | None) -> str:
 
 def _axis(a: Any, axis: int) -> int:
     ndim = np.ndim(a)
+    axis = operator.index(axis)  # (NumPy's TypeError for a float)
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(axis, ndim)
-    return int(axis) % ndim
+    return axis % ndim
 
 
 def _length(n: Any, default: int) -> int:
@@ -204,7 +206,9 @@ def _roll(x: Any, shift: int, axis: int) -> Any:
 
 def _shift(x: Any, axes: Any, sign: int) -> Any:
     ndim = np.ndim(x)
-    axes = range(ndim) if axes is None else ([axes] if isinstance(axes, int) else axes)
+    axes = (
+        range(ndim) if axes is None else ([axes] if isinstance(axes, (int, np.integer)) else axes)
+    )
     for ax in axes:
         ax = _axis(x, ax)
         x = _roll(x, sign * (shape_of(x)[ax] // 2), ax)

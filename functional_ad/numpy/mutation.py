@@ -372,6 +372,11 @@ def fill(self: Any, value: Any) -> None:
     """``x.fill(value)``: every element becomes ``value``."""
     if np.ndim(value) != 0:
         raise ValueError("fill: the value must be a scalar")
+    if numpy_scalar(self):
+        # NumPy's scalars are immutable: their fill converts the value (with its errors) and
+        # changes nothing (np.sin of a 0-d array is a scalar)
+        np.dtype(self.dtype).type(0).fill(0 if isinstance(value, Tracer) else value)
+        return
     write_into(self, value, "fill", casting="unsafe")
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from ..core import Tracer
+from ..core.views import layout_of
 from ..ops.products import _LETTERS, einsum_p, matmul
-from ..ops.registry import shape_of
+from ..ops.registry import dtype_of, ordered_axes, shape_of, single_axis
 from .registry import implements
 
 implements(np.matmul)(matmul)
@@ -74,7 +76,12 @@ def _from_sublists(args: tuple) -> tuple[str, list]:
 
 @implements(np.einsum)
 def einsum(
-    *operands: Any, out: Any = None, optimize: Any = False, dtype: Any = None, **kwargs: Any
+    *operands: Any,
+    out: Any = None,
+    optimize: Any = False,
+    dtype: Any = None,
+    order: str = "K",
+    casting: str = "safe",
 ) -> Any:
     """``np.einsum``: explicit, implicit, ellipsis, diagonal and interleaved (sublist) forms."""
     if out is not None:
@@ -83,27 +90,44 @@ def einsum(
         subscripts, arrays = operands[0], list(operands[1:])
     else:
         subscripts, arrays = _from_sublists(operands)
-    if dtype is not None:
-        arrays = [o.astype(dtype) if hasattr(o, "astype") else np.asarray(o, dtype) for o in arrays]
     ins, result = parse_einsum(subscripts, [shape_of(o) for o in arrays])
     if (
         len(arrays) == 1
-        and dtype is None
         and isinstance(arrays[0], Tracer)
         and set(ins[0]) <= set(result)  # (nothing summed)
-        and _numpy_views(operands, optimize)
+        and _numpy_views(operands, optimize, dtype, order, casting)
     ):
-        return _einsum_view(arrays[0], ins[0], result)
-    return einsum_p(*arrays, spec=",".join(ins) + "->" + result)
+        return _einsum_view(arrays[0], ins[0], result)  # (NumPy's view ignores dtype=)
+    if dtype is not None:
+        for i, o in enumerate(arrays):
+            if not np.can_cast(dtype_of(o), dtype, casting):  # type: ignore[arg-type]
+                raise TypeError(
+                    f"Iterator operand {i} dtype could not be cast from {dtype_of(o)!r} to "
+                    f"{np.dtype(dtype)!r} according to the rule {casting!r}"
+                )
+        arrays = [o.astype(dtype) if hasattr(o, "astype") else np.asarray(o, dtype) for o in arrays]
+    y = einsum_p(*arrays, spec=",".join(ins) + "->" + result)
+    # ('K', the default, follows the operands' layouts as the dispatch records it)
+    if order == "F" or (order == "A" and all(_fortran(o) for o in arrays)):
+        y = np.asfortranarray(y)
+    return y
 
 
-def _numpy_views(operands: tuple, optimize: Any) -> bool:
+def _fortran(x: Any) -> bool:
+    """Whether NumPy holds ``x`` Fortran-contiguous."""
+    layout = layout_of(x) if isinstance(x, Tracer) else np.asarray(x)
+    return bool(np.ndim(x) < 2 or (layout is not None and layout.flags.f_contiguous))
+
+
+def _numpy_views(operands: tuple, optimize: Any, dtype: Any, order: str, casting: str) -> bool:
     """True if NumPy's einsum of these operands is a view of its one array (a transpose or a
     diagonal, nothing summed: ``np.einsum('ij->ji', a)``, ``np.einsum('ii->i', a)``), asked
     of NumPy on an empty array of that shape and dtype."""
     probes = [np.empty(o.shape, o.dtype) if isinstance(o, Tracer) else o for o in operands]
     array = next(p for p in probes if type(p) is np.ndarray)
-    result = np.einsum(*probes, optimize=optimize)
+    result = np.einsum(  # type: ignore[call-overload]
+        *probes, optimize=optimize, dtype=dtype, order=order, casting=casting
+    )
     return type(result) is np.ndarray and np.shares_memory(result, array)
 
 
@@ -187,13 +211,19 @@ def vdot(a: Any, b: Any) -> Any:
 def tensordot(a: Any, b: Any, axes: Any = 2) -> Any:
     """``np.tensordot`` with an integer or a pair of axis lists."""
     a_nd, b_nd = np.ndim(a), np.ndim(b)
-    if isinstance(axes, (int, np.integer)):
-        a_axes = list(range(a_nd - int(axes), a_nd))
-        b_axes = list(range(int(axes)))
+    if isinstance(axes, (int, np.integer)):  # the last n axes of a with the first n of b
+        n = operator.index(axes)
+        a_axes, b_axes = list(range(-n, 0)), list(range(n))
     else:
-        a_axes, b_axes = (list(np.atleast_1d(ax)) for ax in axes)
-    a_axes = [int(i) % a_nd for i in a_axes]
-    b_axes = [int(i) % b_nd for i in b_axes]
+        a_axes, b_axes = axes
+    duplicate = "duplicate axes are not allowed in tensordot"
+    a_axes = list(ordered_axes(a_axes, a_nd, duplicate))
+    b_axes = list(ordered_axes(b_axes, b_nd, duplicate))
+    a_shape, b_shape = shape_of(a), shape_of(b)
+    if len(a_axes) != len(b_axes) or any(
+        a_shape[i] != b_shape[j] for i, j in zip(a_axes, b_axes, strict=True)
+    ):
+        raise ValueError("shape-mismatch for sum")
     a_sub = list(_LETTERS[:a_nd])
     b_sub = list(_LETTERS[a_nd : a_nd + b_nd])
     for i, j in zip(a_axes, b_axes, strict=True):
@@ -234,6 +264,8 @@ def cross(
     """``np.cross`` of 3-vectors (and of 2-vectors, taken with a zero third component)."""
     if axis is not None:
         axisa = axisb = axisc = axis
+    axisa, axisb = single_axis(axisa, np.ndim(a)), single_axis(axisb, np.ndim(b))
+    axisc = operator.index(axisc)  # (its range is checked by the result's moveaxis)
     ca, cb = _components(a, axisa), _components(b, axisb)
     z = ca[0] * cb[1] - ca[1] * cb[0]
     if len(ca) == 2 and len(cb) == 2:
@@ -250,7 +282,8 @@ def cross(
 
 def _vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
     """``sum(conj(x1) * x2)`` over ``axis``."""
-    return np.sum(np.conj(x1) * x2, axis=axis)
+    product = np.conj(x1) * x2
+    return np.sum(product, axis=single_axis(axis, np.ndim(product)))
 
 
 def _matvec(x1: Any, x2: Any) -> Any:

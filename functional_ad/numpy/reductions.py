@@ -10,7 +10,7 @@ import numpy as np
 from ..core import ConcreteValueError, Tracer, concrete
 from ..ops.gather import gather
 from ..ops.reductions import cumprod_p, cumsum_p, reduce_max, reduce_min, reduce_prod, reduce_sum
-from ..ops.registry import normalize_axis, shape_of
+from ..ops.registry import accumulation_axis, normalize_axis, shape_of, single_axis
 from .registry import UFUNC_METHODS, implements
 from .shape import present
 
@@ -598,7 +598,7 @@ def _scan(prim: Any, name: str) -> Any:
             a = a.astype(dtype)
         if axis is None:
             a, axis = np.reshape(a, (-1,)), 0
-        return prim(a, axis=normalize_axis(axis, np.ndim(a))[0])
+        return prim(a, axis=single_axis(axis, np.ndim(a)))
 
     handler.__name__ = name
     handler.__doc__ = f"``np.{name}`` along ``axis`` (flattened when ``axis`` is None)."
@@ -626,7 +626,7 @@ def _cumulative(scan: Any, name: str, first: float) -> Any:
             if np.ndim(x) > 1:
                 raise ValueError("axis must be specified for multi-dimensional arrays")
             axis = 0
-        axis = normalize_axis(axis, np.ndim(x))[0]
+        axis = accumulation_axis(axis, np.ndim(x))
         y = scan(x, axis, dtype, out)
         if include_initial:
             shape = shape_of(y)[:axis] + (1,) + shape_of(y)[axis + 1 :]
@@ -659,9 +659,11 @@ implements(np.nancumprod)(_nan_scan(cumprod, 1))
 
 UFUNC_METHODS.update(
     {
-        (np.add, "accumulate"): lambda a, axis=0, dtype=None, out=None: cumsum(a, axis, dtype, out),
+        (np.add, "accumulate"): lambda a, axis=0, dtype=None, out=None: cumsum(
+            a, accumulation_axis(axis, np.ndim(a)), dtype, out
+        ),
         (np.multiply, "accumulate"): lambda a, axis=0, dtype=None, out=None: cumprod(
-            a, axis, dtype, out
+            a, accumulation_axis(axis, np.ndim(a)), dtype, out
         ),
     }
 )
@@ -677,7 +679,7 @@ def diff(
         raise ValueError(f"order must be non-negative but got {n!r}")
     if np.ndim(a) == 0:
         raise ValueError("diff requires input that is at least one dimensional")
-    axis = normalize_axis(axis, np.ndim(a))[0]
+    axis = single_axis(axis, np.ndim(a))
     pieces = []
     for extra in (prepend, a, append):
         if extra is _NO_VALUE:
@@ -723,7 +725,7 @@ def trapezoid(y: Any, x: Any = None, dx: Any = 1.0, axis: int = -1) -> Any:
     """``np.trapezoid``: ``sum(dx * (y[1:] + y[:-1]) / 2)`` along ``axis``; ``y``, ``x`` and
     ``dx`` may be traced."""
     y = _as_array(y)
-    axis = normalize_axis(axis, np.ndim(y))[0]
+    axis = single_axis(axis, np.ndim(y))
     if x is None:
         widths = dx
     else:

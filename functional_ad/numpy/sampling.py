@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer
-from ..ops.registry import dtype_of, normalize_axis, shape_of
+from ..ops.registry import dtype_of, ordered_axes, shape_of, single_axis
 from .registry import implements
 
 
@@ -143,10 +143,9 @@ def _axis_gradient(f: Any, spacing: Any, edge_order: int) -> Any:
 def gradient(f: Any, *varargs: Any, axis: Any = None, edge_order: int = 1) -> Any:
     """``np.gradient``: second-order central differences inside, one-sided differences of
     ``edge_order`` at the edges, for scalar steps or coordinate arrays (traced or not)."""
-    axes = normalize_axis(axis, np.ndim(f))
-    axes = tuple(range(np.ndim(f))) if axes is None else axes
-    if axis is not None and isinstance(axis, (int, np.integer)):
-        axes = (int(axis) % np.ndim(f),)
+    # (in the order given: np.gradient(f, axis=(1, 0)) is the derivative along 1 first)
+    ndim = np.ndim(f)
+    axes = range(ndim) if axis is None else ordered_axes(axis, ndim, "duplicate value in 'axis'")
     if edge_order not in (1, 2):
         raise ValueError("'edge_order' greater than 2 not supported")
     if not varargs:
@@ -213,7 +212,8 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
 def unwrap(p: Any, discont: Any = None, axis: int = -1, *, period: float = 2 * math.pi) -> Any:
     """``np.unwrap``: jumps larger than ``discont`` corrected by multiples of ``period``;
     the corrections are piecewise constant, so the derivative passes through unchanged."""
-    p = np.moveaxis(p * 1.0, axis, -1)
+    p = p * 1.0
+    p = np.moveaxis(p, single_axis(axis, np.ndim(p)), -1)
     if discont is None:
         discont = period / 2
     dd = np.diff(p, axis=-1)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..core.views import layout_of, mark_array
-from ..ops.registry import normalize_axis, shape_of
+from ..ops.registry import normalize_axis, ordered_axes, shape_of, single_axis
 from ..ops.shape import broadcast_to_p, concatenate_p, reshape_p, transpose_p, where_p
 from .registry import implements
 
@@ -100,9 +100,8 @@ def memory_axes(a: Any) -> tuple[int, ...]:
 @implements(np.expand_dims)
 def expand_dims(a: Any, axis: Any) -> Any:
     """``np.expand_dims`` with one or several axes."""
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    ndim = np.ndim(a) + len(axes)
-    positions = sorted(int(i) % ndim for i in axes)
+    ndim = np.ndim(a) + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    positions = sorted(ordered_axes(axis, ndim, "repeated axis"))
     shape = list(shape_of(a))
     for p in positions:
         shape.insert(p, 1)
@@ -140,7 +139,7 @@ def concatenate(
     if dtype is not None:
         arrays = [a.astype(dtype) for a in arrays]
     ndim = np.ndim(arrays[0])
-    return concatenate_p(*arrays, axis=int(axis) % max(ndim, 1))
+    return concatenate_p(*arrays, axis=single_axis(axis, ndim))
 
 
 @implements(np.stack)
@@ -156,7 +155,7 @@ def stack(
     if not arrays:
         raise ValueError("need at least one array to stack")
     ndim = np.ndim(arrays[0]) + 1
-    axis = int(axis) % ndim
+    axis = single_axis(axis, ndim)
     return concatenate([expand_dims(a, axis) for a in arrays], axis=axis, dtype=dtype)
 
 
@@ -164,8 +163,12 @@ def stack(
 def moveaxis(a: Any, source: Any, destination: Any) -> Any:
     """``np.moveaxis``."""
     ndim = np.ndim(a)
-    src = [int(s) % ndim for s in np.atleast_1d(source)]
-    dst = [int(d) % ndim for d in np.atleast_1d(destination)]
+    src = list(ordered_axes(source, ndim, "repeated axis in `source` argument"))
+    dst = list(ordered_axes(destination, ndim, "repeated axis in `destination` argument"))
+    if len(src) != len(dst):
+        raise ValueError(
+            "`source` and `destination` arguments must have the same number of elements"
+        )
     order = [i for i in range(ndim) if i not in src]
     for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
@@ -176,7 +179,7 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Any:
 def swapaxes(a: Any, axis1: int, axis2: int) -> Any:
     """``np.swapaxes``."""
     order = list(range(np.ndim(a)))
-    i, j = int(axis1) % len(order), int(axis2) % len(order)
+    i, j = single_axis(axis1, len(order)), single_axis(axis2, len(order))
     order[i], order[j] = order[j], order[i]
     return transpose(a, order)
 
@@ -293,7 +296,13 @@ def unstack(x: Any, /, *, axis: int = 0) -> tuple[Any, ...]:
     """``np.unstack``: the slices along ``axis``, as a tuple."""
     from ..ops.indexing import getitem
 
-    axis = normalize_axis(axis, np.ndim(x))[0]
+    # (as np.moveaxis(x, axis, 0) takes it: one axis, alone or in a tuple)
+    axes = ordered_axes(axis, np.ndim(x), "repeated axis in `source` argument")
+    if len(axes) != 1:
+        raise ValueError(
+            "`source` and `destination` arguments must have the same number of elements"
+        )
+    (axis,) = axes
     return tuple(getitem(x, (slice(None),) * axis + (i,)) for i in range(shape_of(x)[axis]))
 
 
@@ -309,7 +318,7 @@ def matrix_transpose(x: Any, /) -> Any:
 def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
     """``np.rollaxis`` (as ``moveaxis``)."""
     ndim = np.ndim(a)
-    axis = normalize_axis(axis, ndim)[0]
+    axis = single_axis(axis, ndim)
     start = start + ndim if start < 0 else start
     if not 0 <= start <= ndim:
         raise np.exceptions.AxisError(f"start={start} out of range for {ndim} dimensions")
@@ -332,7 +341,7 @@ def _split_at(ary: Any, points: Sequence[int], axis: int) -> list[Any]:
 def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     """``np.array_split``: slices of nearly equal length, or cut at the given indices."""
     ary = _as_array(ary)
-    axis = normalize_axis(axis, np.ndim(ary))[0]
+    axis = single_axis(axis, np.ndim(ary))
     total = shape_of(ary)[axis]
     if np.ndim(indices_or_sections) == 0:
         sections = int(indices_or_sections)
@@ -350,7 +359,7 @@ def array_split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
     """``np.split``: as ``array_split``, but sections must divide the axis evenly."""
     if np.ndim(indices_or_sections) == 0:
-        axis_n = normalize_axis(axis, np.ndim(ary))[0]
+        axis_n = single_axis(axis, np.ndim(ary))
         if shape_of(ary)[axis_n] % int(indices_or_sections):
             raise ValueError("array split does not result in an equal division")
     return array_split(ary, indices_or_sections, axis)

@@ -22,12 +22,18 @@ from .registry import no_derivative
 FAMILY = "constants"
 
 
+def _scalar(value: Any) -> Any:
+    """A Python bool or int result (``np.allclose``, ``np.count_nonzero(x)``) as NumPy's
+    scalar: a traced value has a shape and a dtype."""
+    return np.asarray(value)[()] if isinstance(value, (bool, int)) else value
+
+
 def _constant(func: Callable[..., Any], batch: Any, multiple: bool = False) -> Primitive:
     return no_derivative(
         func.__name__,
         (lambda *args, **params: tuple(func(*args, **params)))
         if multiple
-        else (lambda *args, **params: func(*args, **params)),
+        else (lambda *args, **params: _scalar(func(*args, **params))),
         family=FAMILY,
         batch=batch,
         multiple_results=multiple,

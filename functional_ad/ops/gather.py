@@ -8,6 +8,7 @@ primitive, and vmap and compile see it whole instead of a value read at trace ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -153,18 +154,23 @@ argpartition = no_derivative(
     family=FAMILY,
     batch=_flattening_axis,
 )
-argmax = no_derivative(
-    "argmax",
-    lambda x, axis, keepdims: np.argmax(x, axis=axis, keepdims=keepdims),
-    family=FAMILY,
-    batch=_flattening_axis,
-)
-argmin = no_derivative(
-    "argmin",
-    lambda x, axis, keepdims: np.argmin(x, axis=axis, keepdims=keepdims),
-    family=FAMILY,
-    batch=_flattening_axis,
-)
+
+
+def _index_of_extremum(func: Callable[..., Any]) -> Primitive:
+    """``np.argmax``-like ``func(x, axis, keepdims)`` as a primitive without derivative
+    (NumPy's own function: ``nanargmax`` of an all-NaN slice raises its ValueError)."""
+    return no_derivative(
+        func.__name__,
+        lambda x, axis, keepdims: func(x, axis=axis, keepdims=keepdims),
+        family=FAMILY,
+        batch=_flattening_axis,
+    )
+
+
+argmax = _index_of_extremum(np.argmax)
+argmin = _index_of_extremum(np.argmin)
+nanargmax = _index_of_extremum(np.nanargmax)
+nanargmin = _index_of_extremum(np.nanargmin)
 
 
 def _take_add_impl(indices: Any, values: Any, axis: int, shape: tuple) -> Any:

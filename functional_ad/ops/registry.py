@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any, SupportsIndex, overload
 
@@ -187,14 +188,67 @@ def normalize_axis(axis: None, ndim: int) -> None: ...
 @overload
 def normalize_axis(axis: SupportsIndex | Sequence[SupportsIndex], ndim: int) -> tuple[int, ...]: ...
 def normalize_axis(axis: Any, ndim: int) -> tuple[int, ...] | None:
-    """``axis`` as a sorted tuple of non-negative ints (``None`` stays ``None``)."""
+    """``axis`` as a sorted tuple of non-negative ints (``None`` stays ``None``), with
+    NumPy's errors: ``TypeError`` for an axis that is not an integer (a float, a string),
+    ``AxisError`` out of range, ``ValueError`` for an axis named twice.
+
+    >>> normalize_axis((-1, 0), 3)
+    (0, 2)
+    >>> normalize_axis((0, -3), 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: duplicate value in 'axis'
+    """
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        a = int(a)
-        if not -ndim <= a < max(ndim, 1):
-            raise np.exceptions.AxisError(a, ndim)
-        out.append(a % ndim if ndim else 0)
-    return tuple(sorted(out))
+    return tuple(sorted(ordered_axes(axis, ndim, "duplicate value in 'axis'")))
+
+
+def accumulation_axis(axis: Any, ndim: int) -> int:
+    """The axis of a running sum or product (``ufunc.accumulate``, ``np.cumulative_sum``):
+    one axis, given alone or in a tuple (``None``: the one axis of a 1-d array), as NumPy
+    takes it.
+
+    >>> accumulation_axis((1,), 2)
+    1
+    """
+    if axis is None:
+        axis = tuple(range(ndim))
+    if isinstance(axis, tuple):
+        if len(axis) != 1:
+            raise ValueError("accumulate does not allow multiple axes")
+        (axis,) = axis
+    return single_axis(axis, ndim)
+
+
+def ordered_axes(axis: Any, ndim: int, repeated: str) -> tuple[int, ...]:
+    """One axis or a tuple or list of them as non-negative ints in the order given (the
+    ``source`` of ``np.moveaxis``), with ``single_axis``'s errors and ``ValueError(repeated)``
+    for an axis named twice.
+
+    >>> ordered_axes([2, -3], 3, "repeated axis")
+    (2, 0)
+    """
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = tuple(single_axis(a, ndim) for a in axes)
+    if len(set(out)) != len(out):
+        raise ValueError(repeated)
+    return out
+
+
+def single_axis(axis: Any, ndim: int) -> int:
+    """One ``axis`` as a non-negative int, with NumPy's errors: ``TypeError`` for anything
+    but an integer (a tuple where one axis is taken, a float, a string), and ``AxisError``
+    out of range. A 0-d array takes axis 0 or -1, as NumPy's reductions do.
+
+    >>> single_axis(-1, 3)
+    2
+    >>> single_axis((0, 1), 3)
+    Traceback (most recent call last):
+    ...
+    TypeError: 'tuple' object cannot be interpreted as an integer
+    """
+    a = operator.index(axis)
+    if not -max(ndim, 1) <= a < max(ndim, 1):
+        raise np.exceptions.AxisError(a, ndim)
+    return a % ndim if ndim else 0

@@ -306,6 +306,16 @@ ROWS = [
         lambda x: np.take_along_axis(x, np.argmin(x, axis=0, keepdims=True), 0),
         shapes=[(3,), (2, 3)],
     ),
+    OpCase(
+        "nanargmax",
+        lambda x: x * np.nanargmax(x, axis=-1, keepdims=True).astype(x.dtype),
+        shapes=[(3,), (2, 3)],
+    ),
+    OpCase(
+        "nanargmin",
+        lambda x: np.take_along_axis(x, np.nanargmin(x, axis=0, keepdims=True), 0),
+        shapes=[(3,), (2, 3)],
+    ),
     # value-dependent: the output's shape (nonzero) or indices read from values (searchsorted)
     # are fixed while tracing, so compile cannot replay them and vmap cannot batch nonzero
     OpCase(
