@@ -9,10 +9,12 @@ and matrix functions of ``ops/matrix_equations.py``).
 
 from __future__ import annotations
 
-from typing import Any
+import operator
+from typing import Any, Literal
 
 import numpy as np
 
+from ..core import concrete
 from ..ops.matrix_equations import (
     expm_p,
     frechet,
@@ -36,21 +38,63 @@ def _no_option(name: str, option: str) -> NotImplementedError:
     )
 
 
+# SciPy's assume_a: the structures whose solver reads part of ``a`` only, and the others
+_SYMMETRIC = ("sym", "symmetric")
+_HERMITIAN = ("her", "hermitian")
+_POSITIVE = ("pos", "positive definite")
+_TRIANGULAR = {"upper triangular": False, "lower triangular": True}  # -> lower
+_GENERAL = (None, "gen", "general", "banded")  # ('banded': its bands are found in a itself)
+
+
 def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
           overwrite_b: bool = False, check_finite: bool = True, assume_a: Any = None,
           transposed: bool = False) -> Any:  # fmt: skip
     """Return ``x`` with ``a @ x = b`` (``b`` of shape ``(n,)`` or ``(n, k)``).
 
+    As SciPy's solvers, a structure ``assume_a`` reads only its part of ``a``: one triangle
+    (``lower``) for 'sym', 'her' and 'pos', the diagonal for 'diagonal', three diagonals for
+    'tridiagonal', a triangle for 'upper triangular' and 'lower triangular'. The derivative
+    flows to that part only.
+
     >>> import numpy as np
     >>> solve(np.array([[2.0, 0.0], [0.0, 4.0]]), np.array([2.0, 2.0]))
     array([1. , 0.5])
+    >>> solve(np.array([[2.0, 1.0], [9.0, 2.0]]), np.array([3.0, 3.0]), assume_a="sym")
+    array([1., 1.])
     """
+    if assume_a in _TRIANGULAR:
+        return solve_triangular(a, b, trans=int(bool(transposed)), lower=_TRIANGULAR[assume_a])
+    if assume_a in _POSITIVE:
+        c = cholesky(a, lower=lower)
+        return cho_solve((c, lower), b)  # (a Hermitian a: its own transpose)
+    if assume_a in _SYMMETRIC or assume_a in _HERMITIAN:
+        a = _from_triangle(a, lower, hermitian=assume_a in _HERMITIAN)
+    elif assume_a == "diagonal":
+        a = _diagonal_matrix(a)
+    elif assume_a == "tridiagonal":
+        a = np.triu(np.tril(a, 1), -1)
+    elif assume_a not in _GENERAL:
+        raise ValueError(f"{assume_a} is not a recognized matrix structure")
     if transposed:
         a = np.swapaxes(a, -1, -2)
-    if assume_a in ("pos", "positive definite"):
-        c = cholesky(a, lower=True)
-        return cho_solve((c, True), b)
     return np.linalg.solve(a, b)
+
+
+def _from_triangle(a: Any, lower: bool, hermitian: bool) -> Any:
+    """The symmetric (Hermitian) matrix held in one triangle of ``a``, as LAPACK reads it (a
+    Hermitian diagonal's imaginary part is taken for zero)."""
+    part = np.tril(a, -1) if lower else np.triu(a, 1)
+    other = np.swapaxes(np.conj(part) if hermitian else part, -1, -2)
+    diagonal = np.diagonal(a, axis1=-2, axis2=-1)
+    return part + other + _diagonal_matrix(np.real(diagonal) if hermitian else diagonal, a)
+
+
+def _diagonal_matrix(d: Any, like: Any = None) -> Any:
+    """The matrix with the diagonal of ``d`` (a matrix) or ``d`` (a vector, shaped ``like``)."""
+    if like is None:
+        like, d = d, np.diagonal(d, axis1=-2, axis2=-1)
+    n = np.shape(like)[-1]
+    return np.eye(n, dtype=np.result_type(d)) * np.expand_dims(d, -1)
 
 
 def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False,
@@ -113,10 +157,10 @@ def cho_solve(c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False,
     array([1., 1.])
     """
     c, lower = c_and_lower
-    if lower:  # L Lᵀ x = b
+    if lower:  # L Lᴴ x = b
         y = solve_triangular(c, b, lower=True)
-        return solve_triangular(c, y, trans=1, lower=True)
-    y = solve_triangular(c, b, trans=1, lower=False)  # Uᵀ U x = b
+        return solve_triangular(c, y, trans=2, lower=True)
+    y = solve_triangular(c, b, trans=2, lower=False)  # Uᴴ U x = b
     return solve_triangular(c, y, lower=False)
 
 
@@ -271,28 +315,78 @@ def svdvals(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any
 
 
 def eigh(a: Any, b: Any = None, *, lower: bool = True, eigvals_only: bool = False,
-         **options: Any) -> Any:  # fmt: skip
-    """Return ``(w, v)`` for a symmetric/Hermitian ``a`` (only ``w`` with ``eigvals_only``).
+         overwrite_a: bool = False, overwrite_b: bool = False, type: int = 1,
+         check_finite: bool = True, subset_by_index: Any = None, subset_by_value: Any = None,
+         driver: Any = None) -> Any:  # fmt: skip
+    """Return ``(w, v)`` for a symmetric/Hermitian ``a`` (only ``w`` with ``eigvals_only``):
+    all of them, the ones ``subset_by_index=[lo, hi]`` names (inclusive) or those in the
+    half-open interval ``subset_by_value=(vl, vh]``, in ascending order.
 
     >>> import numpy as np
     >>> eigh(np.diag([2.0, 1.0]), eigvals_only=True)
     array([1., 2.])
+    >>> eigh(np.diag([3.0, 1.0, 2.0]), eigvals_only=True, subset_by_value=[1.5, 5.0])
+    array([2., 3.])
     """
     if b is not None:
         raise _no_option("eigh", "the generalized problem (b=...)")
+    if subset_by_index is not None and subset_by_value is not None:
+        raise ValueError("Either index or value subset can be requested.")
+    uplo: Literal["L", "U"] = "L" if lower else "U"
     if eigvals_only:
-        return np.linalg.eigvalsh(a, UPLO="L" if lower else "U")
-    return np.linalg.eigh(a, UPLO="L" if lower else "U")
+        w, v = np.linalg.eigvalsh(a, UPLO=uplo), None
+    else:
+        w, v = np.linalg.eigh(a, UPLO=uplo)
+    chosen = _subset(w, subset_by_index, subset_by_value)
+    if chosen is not None:
+        w = w[..., chosen]
+        v = None if v is None else v[..., chosen]
+    return w if eigvals_only else (w, v)
 
 
-def eigvalsh(a: Any, b: Any = None, *, lower: bool = True, **options: Any) -> Any:
-    """Return the eigenvalues of a symmetric/Hermitian ``a``, in ascending order.
+def _subset(w: Any, by_index: Any, by_value: Any) -> Any:
+    """The positions of the eigenvalues ``w`` (ascending) that SciPy's subset keeps, or None."""
+    n = np.shape(w)[-1]
+    if by_index is not None:
+        lo, hi = (operator.index(i) for i in by_index)
+        if not 0 <= lo <= hi < n:
+            raise ValueError(
+                "Requested eigenvalue indices are not valid. Valid range is "
+                f"[0, {n - 1}] and start <= end, but start={lo}, end={hi} is given"
+            )
+        return slice(lo, hi + 1)
+    if by_value is not None:
+        low, high = by_value
+        if not low < high:
+            raise ValueError("Requested eigenvalue interval is not valid.")
+        values = concrete(w)  # (how many are kept depends on the values: not under vmap)
+        if np.ndim(values) != 1:
+            raise NotImplementedError(
+                "functional_ad.scipy.linalg.eigh: subset_by_value of a stack of matrices"
+            )
+        return np.flatnonzero((values > low) & (values <= high))
+    return None
+
+
+def eigvalsh(a: Any, b: Any = None, *, lower: bool = True, overwrite_a: bool = False,
+             overwrite_b: bool = False, type: int = 1, check_finite: bool = True,
+             subset_by_index: Any = None, subset_by_value: Any = None,
+             driver: Any = None) -> Any:  # fmt: skip
+    """Return the eigenvalues of a symmetric/Hermitian ``a``, in ascending order (a subset as
+    ``eigh`` takes it).
 
     >>> import numpy as np
     >>> eigvalsh(np.array([[2.0, 1.0], [1.0, 2.0]]))
     array([1., 3.])
     """
-    return eigh(a, b, lower=lower, eigvals_only=True)
+    return eigh(
+        a,
+        b,
+        lower=lower,
+        eigvals_only=True,
+        subset_by_index=subset_by_index,
+        subset_by_value=subset_by_value,
+    )
 
 
 def inv(a: Any, overwrite_a: bool = False, check_finite: bool = True) -> Any:
