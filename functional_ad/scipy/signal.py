@@ -153,6 +153,7 @@ def lfilter(b: Any, a: Any, x: Any, axis: int = -1, zi: Any = None) -> Any:
     """
     if zi is not None:
         raise _no_option("lfilter", "zi= (initial conditions)")
+    b, a = np.atleast_1d(b), np.atleast_1d(a)  # (a scalar b or a, as SciPy takes them)
     if np.ndim(b) != 1 or np.ndim(a) != 1:
         raise ValueError("lfilter: b and a must be 1-D")
     moved = np.moveaxis(x, axis, -1)

@@ -1,6 +1,8 @@
-"""functional_ad.scipy.linalg reads what SciPy reads: a structure ``assume_a`` or ``lower``
-reads part of the matrix, a subset of eigenvalues is that subset. Values against SciPy,
-tangents along directions that are not symmetric against central differences of SciPy."""
+"""SciPy's options mean what they mean in SciPy: in ``functional_ad.scipy.linalg`` a
+structure ``assume_a`` or ``lower`` reads part of the matrix and a subset of eigenvalues is
+that subset; ``functional_ad.scipy.signal.lfilter`` takes scalar coefficients. Values against
+SciPy, tangents (along directions that are not symmetric) against central differences of
+SciPy."""
 
 from __future__ import annotations
 
@@ -108,3 +110,21 @@ def test_eigh_subsets_are_the_subset(subset):
         fsl.eigh(SPD, subset_by_index=[2, 9])
     with pytest.raises(TypeError):  # (an option SciPy does not have)
         fsl.eigh(SPD, subset=[1, 2])
+
+
+def test_lfilter_takes_a_scalar_numerator_or_denominator():
+    # SciPy takes b or a as a scalar (an FIR filter is lfilter(b, 1.0, x)); it raised here
+    signal = pytest.importorskip("scipy.signal")
+    import functional_ad.scipy.signal as fss
+
+    x = RNG.standard_normal(12)
+    taps = np.array([1.0, -2.0, 0.5])
+    for b, a in [(taps, 1.0), (2.0, np.array([1.0, -0.5]))]:
+        value = fad.jvp(lambda x, b=b, a=a: fss.lfilter(b, a, x), (x,), (x,))[0]
+        np.testing.assert_allclose(value, signal.lfilter(b, a, x), rtol=1e-12)
+    slope = fad.grad(lambda a: np.sum(fss.lfilter(taps, a, x)))(np.float64(2.0))
+    h = 1e-6
+    fd = (np.sum(signal.lfilter(taps, 2.0 + h, x)) - np.sum(signal.lfilter(taps, 2.0 - h, x))) / (
+        2 * h
+    )
+    np.testing.assert_allclose(slope, fd, rtol=1e-6)
