@@ -1408,3 +1408,30 @@ def test_einsum_dtype_casting_and_order():
         fad.grad(lambda x: np.sum(np.einsum("ij->j", x, dtype=np.float32)))(TALL)
     with pytest.raises(TypeError, match="unexpected keyword argument 'axis'"):
         fad.grad(lambda x: np.sum(np.einsum("ij->j", x, axis=0)))(TALL)
+
+
+def test_array_methods_numpy_has():
+    # x.view(), x.partition(kth) in place, divmod(x, y), x.take(..., mode=) and
+    # x.reshape(..., copy=True) raised AttributeError or TypeError on traced values
+    def viewed(x):
+        y = x.view()
+        y[0] = 2.0 * y[1]
+        return x * 1.0
+
+    def partitioned(x):
+        y = x.copy()
+        y.partition(2)
+        return y
+
+    def copied(x):
+        y = x.reshape((2, 3), copy=True)
+        y[0, 0] = 7.0
+        return x + y.sum()
+
+    check(viewed, VECTOR)
+    check(partitioned, VECTOR)
+    check(lambda x: divmod(x, 0.37)[1] + divmod(2.5, x + 2.0)[0], VECTOR)
+    check(lambda x: x.take([0, 9, -8], mode="clip") + x.take([1, 7], mode="wrap").sum(), VECTOR)
+    check(copied, VECTOR)
+    with pytest.raises(NotImplementedError, match="reinterpreting its bytes"):
+        fad.grad(lambda x: np.sum(x.view(np.int64)))(VECTOR)

@@ -165,6 +165,10 @@ _REFUSED = [
     ("tensordot mismatch", lambda x: np.tensordot(x, x, axes=(1, 2))),
     ("fft float", lambda x: np.fft.fft(x, axis=1.0)),
     ("gradient repeated", lambda x: np.gradient(x, axis=(0, 0))[0]),
+    ("transpose repeated", lambda x: np.transpose(x, (0, 0, 1))),
+    ("transpose out of range", lambda x: np.transpose(x, (0, 1, 5))),
+    ("transpose too few", lambda x: np.transpose(x, (0, 1))),
+    ("reshape copy=False", lambda x: np.reshape(x.transpose(2, 0, 1), (24,), copy=False)),
 ]
 
 

@@ -747,6 +747,7 @@ class Tracer:
     __truediv__, __rtruediv__ = _binary(np.true_divide)
     __floordiv__, __rfloordiv__ = _binary(np.floor_divide)
     __mod__, __rmod__ = _binary(np.remainder)
+    __divmod__, __rdivmod__ = _binary(np.divmod)
     __rpow__ = _binary(np.power)[1]
     __and__, __rand__ = _binary(np.bitwise_and)
     __or__, __ror__ = _binary(np.bitwise_or)
@@ -810,6 +811,12 @@ class Tracer:
     def sort(self, axis: int = -1, kind: Any = None, order: Any = None) -> None:
         """Sort in place along ``axis``."""
         _front_end.sort(self, axis=axis, kind=kind, order=order)
+
+    def partition(
+        self, kth: Any, axis: int = -1, kind: Any = "introselect", order: Any = None
+    ) -> None:
+        """Partition in place along ``axis`` (``np.partition``'s result written back)."""
+        _front_end.setitem(self, Ellipsis, np.partition(self, kth, axis, kind, order))
 
     def put(self, indices: Any, values: Any, mode: Any = "raise") -> None:
         """``np.put(x, indices, values, mode)``: write into the flattened array."""
@@ -951,11 +958,23 @@ class Tracer:
     def conjugate(self) -> Any:
         return np.conjugate(self)
 
+    def view(self, dtype: Any = None, type: Any = None) -> Any:
+        """A view of the same memory (``x.view()``); reinterpreting the bytes as another
+        dtype or array type has no derivative and raises."""
+        if dtype is not None or type is not None:
+            raise NotImplementedError(
+                "x.view(dtype) of a traced value: reinterpreting its bytes has no derivative; "
+                "use x.astype(dtype) to convert the values"
+            )
+        return self[...]
+
     def copy(self, order: Any = "C") -> Any:
         return np.copy(self, order=order)  # (ndarray.copy's order is 'C', np.copy's 'K')
 
-    def reshape(self, *shape: Any, order: Any = "C") -> Any:
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+    def reshape(self, *shape: Any, order: Any = "C", copy: Any = None) -> Any:
+        if copy is None:
+            return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
 
     def ravel(self, order: Any = "C") -> Any:
         return np.ravel(self, order)
@@ -985,8 +1004,8 @@ class Tracer:
     def repeat(self, repeats: Any, axis: Any = None) -> Any:
         return np.repeat(self, repeats, axis)
 
-    def take(self, indices: Any, axis: Any = None) -> Any:
-        return np.take(self, indices, axis)
+    def take(self, indices: Any, axis: Any = None, out: Any = None, mode: Any = "raise") -> Any:
+        return np.take(self, indices, axis, out, mode)
 
     def compress(self, condition: Any, axis: Any = None) -> Any:
         return np.compress(condition, self, axis)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Tracer
 from ..core.views import layout_of, mark_array
 from ..ops.registry import normalize_axis, ordered_axes, shape_of, single_axis
 from ..ops.shape import broadcast_to_p, concatenate_p, reshape_p, transpose_p, where_p
@@ -26,6 +27,12 @@ def reshape(
     if order == "A":
         order = any_order(a)
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if copy:  # a new array laid out in that order, as NumPy's
+        return np.copy(reshape(a, shape, order), order=order)  # type: ignore[call-overload]
+    if copy is not None:  # (copy=False: NumPy's ValueError where only a copy would do)
+        layout = layout_of(a) if isinstance(a, Tracer) else np.asarray(a)
+        probe = np.empty(shape_of(a), np.int8) if layout is None else layout
+        np.reshape(probe, shape, order=order, copy=False)  # type: ignore[call-overload]
     if order == "F":
         return transpose(reshape(transpose(a), shape[::-1]))
     if -1 in shape:
@@ -41,7 +48,12 @@ def reshape(
 def transpose(a: Any, axes: Any = None) -> Any:
     """``np.transpose``; reverses the axes when ``axes`` is None."""
     ndim = np.ndim(a)
-    axes = tuple(range(ndim))[::-1] if axes is None else tuple(int(i) % ndim for i in axes)
+    if axes is None:
+        axes = tuple(range(ndim))[::-1]
+    else:
+        axes = ordered_axes(tuple(axes), ndim, "repeated axis in transpose")
+        if len(axes) != ndim:
+            raise ValueError("axes don't match array")
     if axes == tuple(range(ndim)):
         return a
     return transpose_p(a, axes=axes)
