@@ -1435,3 +1435,17 @@ def test_array_methods_numpy_has():
     check(copied, VECTOR)
     with pytest.raises(NotImplementedError, match="reinterpreting its bytes"):
         fad.grad(lambda x: np.sum(x.view(np.int64)))(VECTOR)
+
+
+def test_linalg_trace_sums_in_its_dtype():
+    # np.linalg.trace(x, dtype=np.float32) sums in float32; it summed in float64 and cast the
+    # result, a last-bit difference from NumPy
+    stack = np.random.default_rng(1).standard_normal((2, 4, 4)) + 4 * np.eye(4)
+
+    def f(x):
+        return np.linalg.trace(x, offset=-1, dtype=np.float32)
+
+    expected = f(stack)
+    for got in (fad.jvp(f, (stack,), (stack,))[0], fad.vmap(f)(np.stack([stack, stack]))[1]):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, expected)

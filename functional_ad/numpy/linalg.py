@@ -440,8 +440,7 @@ def diagonal(x: Any, /, *, offset: int = 0) -> Any:
 @implements(np.linalg.trace)
 def trace(x: Any, /, *, offset: int = 0, dtype: Any = None) -> Any:
     """``np.linalg.trace`` over the last two axes."""
-    out = np.sum(diagonal(x, offset=offset), axis=-1)
-    return out if dtype is None else out.astype(dtype)
+    return np.sum(diagonal(x, offset=offset), axis=-1, dtype=dtype)  # (summed in dtype)
 
 
 @implements(np.linalg.matrix_rank)
