@@ -1,8 +1,8 @@
 """SciPy's options mean what they mean in SciPy: in ``functional_ad.scipy.linalg`` a
 structure ``assume_a`` or ``lower`` reads part of the matrix and a subset of eigenvalues is
-that subset; ``functional_ad.scipy.signal.lfilter`` takes scalar coefficients. Values against
-SciPy, tangents (along directions that are not symmetric) against central differences of
-SciPy."""
+that subset; ``functional_ad.scipy.signal.lfilter`` takes scalar coefficients;
+``functional_ad.scipy.integrate.solve_ivp`` starts at ``t_span[0]``. Values against SciPy,
+tangents (along directions that are not symmetric) against central differences of SciPy."""
 
 from __future__ import annotations
 
@@ -128,3 +128,57 @@ def test_lfilter_takes_a_scalar_numerator_or_denominator():
         2 * h
     )
     np.testing.assert_allclose(slope, fd, rtol=1e-6)
+
+
+def test_solve_ivp_starts_at_the_start_of_t_span():
+    # the solution started at t_eval[0] whatever t_span said: a t_eval that begins after
+    # t_span[0] gave y0 at t_eval[0], and every later value shifted, silently
+    integrate = pytest.importorskip("scipy.integrate")
+    import functional_ad.scipy.integrate as fsi
+
+    times = np.array([0.5, 1.0, 2.0, 3.0])
+
+    def decay(t, y, k):
+        return -k * y
+
+    def ours(p):
+        return fsi.solve_ivp(decay, (0.0, 3.0), p[:2], t_eval=times, args=(p[2],),
+                             rtol=1e-10, atol=1e-12).y  # fmt: skip
+
+    def theirs(p):
+        return integrate.solve_ivp(decay, (0.0, 3.0), p[:2], t_eval=times, args=(p[2],),
+                                   rtol=1e-10, atol=1e-12).y  # fmt: skip
+
+    p = np.array([1.0, 2.0, 0.7])
+    value, tangent = fad.jvp(ours, (p,), (np.array([0.3, -0.2, 0.5]),))
+    np.testing.assert_allclose(value, theirs(p), rtol=1e-8)
+    h = 1e-6
+    step = h * np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(tangent, (theirs(p + step) - theirs(p - step)) / (2 * h), rtol=1e-5)
+    backwards = fsi.solve_ivp(decay, (3.0, 0.0), p[:1], t_eval=times[::-1], args=(0.7,),
+                              rtol=1e-10, atol=1e-12).y  # fmt: skip
+    expected = integrate.solve_ivp(decay, (3.0, 0.0), p[:1], t_eval=times[::-1], args=(0.7,),
+                                   rtol=1e-10, atol=1e-12).y  # fmt: skip
+    np.testing.assert_allclose(backwards, expected, rtol=1e-8)
+    for t_eval, message in [([1.5, 3.5], "not within"), ([2.0, 1.0], "not properly sorted")]:
+        with pytest.raises(ValueError, match=message):
+            fsi.solve_ivp(decay, (0.0, 3.0), p[:1], t_eval=np.array(t_eval), args=(0.7,))
+
+
+def test_odeint_of_a_scalar_state_with_traced_parameters():
+    # a scalar y0 (one state, as SciPy takes it) raised ValueError in the tangent pass
+    integrate = pytest.importorskip("scipy.integrate")
+    import functional_ad.scipy.integrate as fsi
+
+    times = np.array([0.0, 1.0, 2.0])
+
+    def ours(k):
+        return fsi.odeint(lambda y, t, k: -k * y, 1.0, times, args=(k,), rtol=1e-10, atol=1e-12)
+
+    def theirs(k):
+        return integrate.odeint(lambda y, t, k: -k * y, 1.0, times, args=(k,), rtol=1e-10,
+                                atol=1e-12)  # fmt: skip
+
+    value, slope = fad.jvp(ours, (np.float64(0.7),), (np.float64(1.0),))
+    np.testing.assert_allclose(value, theirs(0.7), rtol=1e-8)
+    np.testing.assert_allclose(slope, (theirs(0.7 + 1e-6) - theirs(0.7 - 1e-6)) / 2e-6, rtol=1e-5)

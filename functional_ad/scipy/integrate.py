@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import concrete
 from ..transforms import jacfwd
 from ..transforms.custom import custom_jvp
 from ._require import scipy_module
@@ -42,7 +43,8 @@ def odeint(func: Callable[..., Any], y0: Any, t: Any, args: tuple = (), rtol: An
         )
     args = args if isinstance(args, tuple) else (args,)
     rhs = (lambda y, t, *a: func(t, y, *a)) if tfirst else func
-    return ode_p(y0, t, *args, func=rhs, method="odeint", rtol=rtol, atol=atol)
+    # (a scalar y0 is one state, as in SciPy: the result has shape (len(t), 1))
+    return ode_p(np.atleast_1d(y0), t, *args, func=rhs, method="odeint", rtol=rtol, atol=atol)
 
 
 class OdeResult(dict):
@@ -82,17 +84,33 @@ def solve_ivp(fun: Callable[..., Any], t_span: Any, y0: Any, method: str = "RK45
             f"functional_ad.scipy.integrate.solve_ivp: options {sorted(options)} are not "
             "supported with traced values"
         )
+    if np.ndim(y0) != 1:
+        raise ValueError("`y0` must be 1-dimensional.")
     args = () if args is None else (args if isinstance(args, tuple) else (args,))
+    # the solution starts at t_span[0]: a first time before t_eval's when they differ
+    t0, t1 = t_span
+    start = _check_times(float(concrete(t0)), float(concrete(t1)), np.asarray(concrete(t_eval)))
+    times = t_eval if start else np.concatenate([np.reshape(t0, (1,)) * 1.0, t_eval])
     ys = ode_p(
         y0,
-        t_eval,
+        times,
         *args,
         func=lambda y, t, *a: fun(t, y, *a),
         method=method,
         rtol=rtol,
         atol=atol,
     )
-    return OdeResult(t=t_eval, y=np.transpose(ys), success=True, status=0)
+    return OdeResult(t=t_eval, y=np.transpose(ys if start else ys[1:]), success=True, status=0)
+
+
+def _check_times(t0: float, t1: float, t_eval: np.ndarray) -> bool:
+    """SciPy's checks of ``t_eval`` against ``t_span = (t0, t1)``; whether it starts at t0."""
+    if np.any(t_eval < min(t0, t1)) or np.any(t_eval > max(t0, t1)):
+        raise ValueError("Values in `t_eval` are not within `t_span`.")
+    steps = np.diff(t_eval)
+    if np.any(steps <= 0 if t1 > t0 else steps >= 0):
+        raise ValueError("Values in `t_eval` are not properly sorted.")
+    return bool(t_eval.size and t_eval[0] == t0)
 
 
 def trapezoid(y: Any, x: Any = None, dx: float = 1.0, axis: int = -1) -> Any:
