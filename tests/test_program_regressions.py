@@ -1449,3 +1449,13 @@ def test_linalg_trace_sums_in_its_dtype():
     for got in (fad.jvp(f, (stack,), (stack,))[0], fad.vmap(f)(np.stack([stack, stack]))[1]):
         assert got.dtype == np.float32
         np.testing.assert_array_equal(got, expected)
+
+
+def test_nan_to_num_without_a_copy_replaces_in_place():
+    # np.nan_to_num(x, copy=False) replaces x's values: copy= was ignored, x kept its NaN
+    def f(x):
+        y = np.log(x)  # (NaN for the negative entries)
+        np.nan_to_num(y, copy=False, nan=-1.0)
+        return y * x
+
+    check(f, VECTOR)

@@ -1,7 +1,9 @@
 """SciPy's options mean what they mean in SciPy: in ``functional_ad.scipy.linalg`` a
 structure ``assume_a`` or ``lower`` reads part of the matrix and a subset of eigenvalues is
 that subset; ``functional_ad.scipy.signal.lfilter`` takes scalar coefficients;
-``functional_ad.scipy.integrate.solve_ivp`` starts at ``t_span[0]``. Values against SciPy,
+``functional_ad.scipy.integrate.solve_ivp`` starts at ``t_span[0]``; ``logm`` and ``sqrtm``
+with ``disp=False`` return SciPy's error estimate; ``minimize`` and ``root`` call the
+callback. Values against SciPy,
 tangents (along directions that are not symmetric) against central differences of SciPy."""
 
 from __future__ import annotations
@@ -182,3 +184,34 @@ def test_odeint_of_a_scalar_state_with_traced_parameters():
     value, slope = fad.jvp(ours, (np.float64(0.7),), (np.float64(1.0),))
     np.testing.assert_allclose(value, theirs(0.7), rtol=1e-8)
     np.testing.assert_allclose(slope, (theirs(0.7 + 1e-6) - theirs(0.7 - 1e-6)) / 2e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["logm", "sqrtm"])
+def test_matrix_functions_with_disp_false_return_the_error_estimate(name):
+    # disp=False was ignored: the matrix came back alone where SciPy returns (matrix, errest),
+    # so `f, err = logm(a, disp=False)` unpacked the rows of a 2 x 2 result, silently
+    a = np.array([[2.0, 0.3], [0.1, 1.5]])
+    with pytest.warns(DeprecationWarning):  # (SciPy deprecates disp)
+        expected, expected_error = getattr(sl, name)(a, disp=False)
+    value, error = getattr(fsl, name)(a, disp=False)
+    np.testing.assert_allclose(value, expected, rtol=1e-12)
+    np.testing.assert_allclose(error, expected_error, rtol=1e-6, atol=1e-30)
+    traced = fad.jvp(lambda a: getattr(fsl, name)(a, disp=False)[0], (a,), (a,))[0]
+    np.testing.assert_allclose(traced, expected, rtol=1e-12)
+
+
+def test_minimize_and_root_call_the_callback():
+    # callback= was taken and never called
+    optimize = pytest.importorskip("scipy.optimize")
+    import functional_ad.scipy.optimize as fso
+
+    seen, expected = [], []
+    fso.minimize(lambda x, c: np.sum((x - c) ** 4), np.zeros(2), args=(np.ones(2),),
+                 callback=lambda xk: seen.append(np.copy(xk)))  # fmt: skip
+    optimize.minimize(lambda x, c: np.sum((x - c) ** 4), np.zeros(2), args=(np.ones(2),),
+                      callback=lambda xk: expected.append(np.copy(xk)))  # fmt: skip
+    assert len(seen) == len(expected) > 1
+    steps = []
+    fso.root(lambda x, c: x**3 - c, np.ones(2), args=(np.array([2.0, 3.0]),), method="krylov",
+             callback=lambda x, f: steps.append(np.copy(x)))  # fmt: skip
+    assert steps

@@ -221,3 +221,28 @@ def test_pad_keywords_its_mode_does_not_take_raise(mode, keywords):
         np.pad(x, 1, mode=mode, **keywords)
     with pytest.raises(ValueError, match=f"unsupported keyword arguments for mode '{mode}'"):
         fad.grad(lambda x: np.sum(np.pad(x, 1, mode=mode, **keywords)))(x)
+
+
+@pytest.mark.parametrize(
+    "join",
+    [
+        lambda x: np.concatenate([x, x], dtype=int),
+        lambda x: np.stack([x, x], dtype=np.int32),
+        lambda x: np.hstack([x, x], dtype=bool),
+        lambda x: np.vstack([x, x], dtype=np.int64),
+    ],
+    ids=["concatenate", "stack", "hstack", "vstack"],
+)
+def test_a_join_refuses_a_dtype_its_casting_rule_refuses(join):
+    # casting= (default 'same_kind') was ignored: float data joined as int gave a value
+    with pytest.raises(TypeError, match="according to the rule 'same_kind'"):
+        join(X)
+    with pytest.raises(TypeError, match="according to the rule 'same_kind'"):
+        fad.jvp(join, (X,), (X,))
+    assert fad.jvp(lambda x: np.concatenate([x, x], dtype=int, casting="unsafe"), (X,),
+                   (X,))[0].dtype == np.int_  # fmt: skip
+
+
+def test_linspace_refuses_a_device_other_than_the_cpu():
+    with pytest.raises(ValueError, match='Only "cpu" is allowed'):
+        fad.grad(lambda x: np.sum(np.linspace(0.0, x, 3, device="gpu")))(1.0)

@@ -39,6 +39,8 @@ def _place_axis(y: Any, axis: int) -> Any:
 def linspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype: Any = None, axis: int = 0, *, device: Any = None) -> Any:  # fmt: skip
     """``np.linspace`` with traced endpoints: ``start + (stop - start) i / div``."""
+    if device not in (None, "cpu"):
+        raise ValueError(f'Device not understood. Only "cpu" is allowed, but received: {device}')
     y, step, _ = _grid(start, stop, num, endpoint)
     y = _place_axis(y, axis)
     if dtype is not None:

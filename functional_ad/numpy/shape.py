@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core import Tracer
 from ..core.views import layout_of, mark_array
-from ..ops.registry import normalize_axis, ordered_axes, shape_of, single_axis
+from ..ops.registry import dtype_of, normalize_axis, ordered_axes, shape_of, single_axis
 from ..ops.shape import broadcast_to_p, concatenate_p, reshape_p, transpose_p, where_p
 from .registry import implements
 
@@ -149,6 +149,12 @@ def concatenate(
     if axis is None:
         arrays, axis = [ravel(a) for a in arrays], 0
     if dtype is not None:
+        for a in arrays:  # (NumPy's check: each array cast to dtype under casting)
+            if not np.can_cast(dtype_of(a), dtype, casting):  # type: ignore[arg-type]
+                raise TypeError(
+                    f"Cannot cast array data from {dtype_of(a)!r} to {np.dtype(dtype)!r} "
+                    f"according to the rule {casting!r}"
+                )
         arrays = [a.astype(dtype) for a in arrays]
     ndim = np.ndim(arrays[0])
     return concatenate_p(*arrays, axis=single_axis(axis, ndim))
@@ -168,7 +174,9 @@ def stack(
         raise ValueError("need at least one array to stack")
     ndim = np.ndim(arrays[0]) + 1
     axis = single_axis(axis, ndim)
-    return concatenate([expand_dims(a, axis) for a in arrays], axis=axis, dtype=dtype)
+    return concatenate(
+        [expand_dims(a, axis) for a in arrays], axis=axis, dtype=dtype, casting=casting
+    )
 
 
 @implements(np.moveaxis)
@@ -277,13 +285,18 @@ def hstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind")
     """``np.hstack``: join along the second axis (the first for 1-d inputs)."""
     arrays = [atleast_1d(a) for a in _check_sequence(tup, "hstack")]
     axis = 0 if arrays and np.ndim(arrays[0]) == 1 else 1
-    return concatenate(arrays, axis=axis, dtype=dtype)
+    return concatenate(arrays, axis=axis, dtype=dtype, casting=casting)
 
 
 @implements(np.vstack)  # (np.row_stack: vstack itself before NumPy 2, a caller of it since)
 def vstack(tup: Sequence[Any], *, dtype: Any = None, casting: str = "same_kind") -> Any:
     """``np.vstack``: join along the first axis after ``atleast_2d``."""
-    return concatenate([atleast_2d(a) for a in _check_sequence(tup, "vstack")], axis=0, dtype=dtype)
+    return concatenate(
+        [atleast_2d(a) for a in _check_sequence(tup, "vstack")],
+        axis=0,
+        dtype=dtype,
+        casting=casting,
+    )
 
 
 @implements(np.dstack)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import Tracer
 from ..ops.registry import dtype_of, normalize_axis, shape_of
 from .registry import implements
 
@@ -55,7 +56,11 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
 def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None,
                neginf: Any = None) -> Any:  # fmt: skip
     """``np.nan_to_num``: NaN and infinities replaced (derivative 1 where finite, 0 where
-    replaced); real and imaginary parts separately for complex values."""
+    replaced); real and imaginary parts separately for complex values. With ``copy=False``
+    a traced array is replaced in place, as NumPy replaces an array's values."""
+    if not copy and isinstance(x, Tracer) and np.ndim(x) > 0:
+        x[...] = nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+        return x
     if np.iscomplexobj(x):
         real = nan_to_num(np.real(x), nan=nan, posinf=posinf, neginf=neginf)
         imag = nan_to_num(np.imag(x), nan=nan, posinf=posinf, neginf=neginf)

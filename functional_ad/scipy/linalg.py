@@ -451,25 +451,38 @@ def expm_frechet(A: Any, E: Any, method: Any = None, compute_expm: bool = True,
 
 
 def logm(A: Any, disp: bool = True) -> Any:
-    """Return the principal matrix logarithm of ``A``.
+    """Return the principal matrix logarithm ``F`` of ``A``; with ``disp=False``, as SciPy,
+    ``(F, errest)`` with SciPy's error estimate ``‖expm(F) - A‖₁ / ‖A‖₁``.
 
     >>> import numpy as np
     >>> np.round(logm(np.diag([1.0, np.e])), 12)
     array([[0., 0.],
            [0., 1.]])
     """
-    return logm_p(A)
+    F = logm_p(A)
+    if disp:
+        return F
+    return F, _norm(expm_p(F) - A, 1) / _norm(A, 1)
 
 
 def sqrtm(A: Any, disp: bool = True, blocksize: int = 64) -> Any:
-    """Return the principal square root ``X`` of ``A`` (``X @ X = A``).
+    """Return the principal square root ``X`` of ``A`` (``X @ X = A``); with ``disp=False``,
+    as SciPy, ``(X, errest)`` with SciPy's estimate ``‖X X - A‖_F² / ‖A‖_F``.
 
     >>> import numpy as np
     >>> sqrtm(np.diag([4.0, 9.0]))
     array([[2., 0.],
            [0., 3.]])
     """
-    return sqrtm_p(A)
+    X = sqrtm_p(A)
+    if disp:
+        return X
+    return X, _norm(X @ X - A, "fro") ** 2 / _norm(A, "fro")
+
+
+def _norm(a: Any, order: Any) -> Any:
+    """The matrix norm of each matrix in ``a``."""
+    return np.linalg.norm(a, order, axis=(-2, -1))
 
 
 def solve_sylvester(a: Any, b: Any, q: Any) -> Any:

@@ -172,7 +172,14 @@ def root(
 
     def run(start: Any, params: tuple) -> Any:
         return _optimize.root(
-            fun, start, args=params, method=method, jac=jacobian, tol=tol, options=options
+            fun,
+            start,
+            args=params,
+            method=method,
+            jac=jacobian,
+            tol=tol,
+            callback=callback,  # (SciPy calls it where the method takes one)
+            options=options,
         )
 
     return _solution("root", fun, run, x0, args)
@@ -220,6 +227,7 @@ def minimize(
             hess=hess,
             hessp=hessp,
             tol=tol,
+            callback=callback,  # (SciPy calls it with the iterates, plain arrays)
             options=options,
         )
 
