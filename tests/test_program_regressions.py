@@ -1459,3 +1459,38 @@ def test_nan_to_num_without_a_copy_replaces_in_place():
         return y * x
 
     check(f, VECTOR)
+
+
+def test_a_reduction_into_a_wider_out_accumulates_in_its_dtype():
+    # np.sum of float32 data into a float64 out= sums in float64 in NumPy; it summed in
+    # float32 and wrote the result (found by a 20-minute run of the differential test)
+    def f(x):
+        y = x.copy()
+        y[:] = 2.0
+        v2 = x.diagonal()
+        z4 = v2 + 0.25 * np.arange(1)
+        np.sum(x, axis=-1, out=z4)
+        return y, v2, z4
+
+    check(f, np.array([[0.0473, 1.8019]], dtype=np.float32))
+
+    def into_float64(reduce):
+        def g(v):
+            z = np.zeros_like(v, dtype=np.float64)
+            reduce(v, z)
+            return z
+
+        return g
+
+    data = np.float32([0.0473, 1.8019, -0.3371])
+    for reduce in (
+        lambda v, z: np.add.accumulate(v, out=z),
+        lambda v, z: np.cumsum(v, out=z),
+        lambda v, z: np.add.reduce(v, out=z[:1], keepdims=True),
+        lambda v, z: np.mean(v, out=z[:1], keepdims=True),
+        lambda v, z: np.prod(v, out=z[:1], keepdims=True),
+    ):
+        g = into_float64(reduce)
+        expected = g(data)
+        for got in (fad.jvp(g, (data,), (data,))[0], fad.vmap(g)(np.stack([data, data]))[1]):
+            np.testing.assert_array_equal(got, expected)

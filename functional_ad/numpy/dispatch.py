@@ -56,9 +56,15 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
         # (a reduction's where= masks what it reduces, not what it writes)
         where = True if method == "reduce" else kwargs.pop("where", True)
         fresh_args(out)
-        return ufunc_with_out(
-            ufunc, lambda: array_ufunc(self, ufunc, method, inputs, kwargs), out, where
-        )
+
+        def compute() -> Any:
+            result = array_ufunc(self, ufunc, method, inputs, kwargs)
+            wider = _accumulator(method, kwargs, result, out[0]) if len(out) == 1 else None
+            if wider is None:  # (NumPy reduces in a wider out's dtype)
+                return result
+            return array_ufunc(self, ufunc, method, inputs, {**kwargs, "dtype": wider})
+
+        return ufunc_with_out(ufunc, compute, out, where)
     if method != "reduce":  # (a reduction's where= leaves elements out of it: its handler's)
         if kwargs.get("where", True) is not True:
             raise NotImplementedError(
@@ -119,6 +125,9 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
             if _join_into(func, out, args, kwargs):
                 return out
         result = array_function(self, func, types, args, kwargs)
+        wider = _accumulator(func, kwargs, result, out)
+        if wider is not None:  # (NumPy accumulates in a wider out's dtype)
+            result = array_function(self, func, types, args, {**kwargs, "dtype": wider})
         casting = kwargs.get("casting", "unsafe" if func in _REDUCTIONS else "same_kind")
         return write_into(out, result, f"numpy.{func.__name__}", casting)
     handler = NUMPY.get(func)
@@ -181,6 +190,43 @@ def astype(x: Any, dtype: Any, /, *, copy: bool = True, device: Any = None) -> A
 
 
 NUMPY[np.astype] = astype
+
+
+# NumPy functions that accumulate in their out='s dtype where it is wider than the result's
+_ACCUMULATING = {
+    np.sum,
+    np.prod,
+    np.mean,
+    np.cumsum,
+    np.cumprod,
+    np.nansum,
+    np.nanprod,
+    np.nanmean,
+    np.nancumsum,
+    np.nancumprod,
+    np.trace,
+}
+
+
+def _accumulator(func: Any, kwargs: dict, result: Any, out: Any) -> Any:
+    """The dtype NumPy accumulates ``func`` in when it writes into ``out`` with no
+    ``dtype=``: ``out``'s where it is wider than the result's (the sum of float32 data into
+    a float64 ``out`` is computed in float64), else ``None``.
+
+    >>> _accumulator(np.sum, {}, np.float32(1.0), np.zeros(()))
+    dtype('float64')
+    """
+    if func not in _ACCUMULATING and func not in _UFUNC_ACCUMULATING:
+        return None
+    if kwargs.get("dtype") is not None or not hasattr(out, "dtype"):
+        return None
+    have, want = np.dtype(result.dtype), np.dtype(out.dtype)
+    wider = np.promote_types(have, want)
+    return wider if wider != have else None
+
+
+# ufunc methods that accumulate likewise (reduce, accumulate)
+_UFUNC_ACCUMULATING = {"reduce", "accumulate"}
 
 
 # NumPy functions whose out= casts with the "unsafe" rule (the others use "same_kind")
