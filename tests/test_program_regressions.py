@@ -1494,3 +1494,19 @@ def test_a_reduction_into_a_wider_out_accumulates_in_its_dtype():
         expected = g(data)
         for got in (fad.jvp(g, (data,), (data,))[0], fad.vmap(g)(np.stack([data, data]))[1]):
             np.testing.assert_array_equal(got, expected)
+
+
+def test_clip_with_a_nan_bound_is_nan():
+    # NumPy's clip is minimum(maximum(a, a_min), a_max): a NaN bound gives NaN; comparisons
+    # with NaN are false, so the bound was ignored here, silently
+    bounds = np.array([np.nan, -0.5, 0.0, np.nan, 0.2, -1.0])
+    check(lambda x: np.nan_to_num(np.clip(x, np.nan, 1.0), nan=-7.0) + x, VECTOR)
+    check(lambda x: np.nan_to_num(np.clip(x, bounds, 1.0), nan=-7.0) + x, VECTOR)
+    check(lambda x: np.nan_to_num(np.clip(x, -0.5, bounds), nan=-7.0) + x, VECTOR)
+
+
+def test_searchsorted_with_a_sorter_and_diff_of_booleans():
+    # np.searchsorted(a, v, sorter=np.argsort(a)) of a traced a recursed without end; np.diff
+    # of booleans (NumPy's not_equal) raised TypeError
+    check(lambda x: x * np.searchsorted(x, 0.5, sorter=np.argsort(x)), VECTOR)
+    check(lambda x: x[1:] * np.diff(x > 0), VECTOR)

@@ -282,6 +282,10 @@ def _constant(func: Any) -> Any:
     prim = CONSTANTS[func.__name__]
 
     def handler(*args: Any, **kwargs: Any) -> Any:
+        if func is np.searchsorted and "sorter" in kwargs:
+            # (an index array computed from traced values, np.argsort(a): an argument, which
+            # traces and vmap follow, not a parameter)
+            args = (*args, kwargs.pop("side", "left"), kwargs.pop("sorter"))
         returns_more = any(k.startswith("return_") and v for k, v in kwargs.items())
         if returns_more or any(isinstance(a, (list, tuple)) for a in args):
             return func(

@@ -693,8 +693,10 @@ def diff(
     if len(pieces) > 1:
         a = np.concatenate(pieces, axis=axis)
     before = (slice(None),) * axis
+    # (NumPy's difference of booleans is not_equal: subtracting booleans raises)
+    op = np.not_equal if np.dtype(a.dtype) == np.bool_ else np.subtract
     for _ in range(n):
-        a = a[before + (slice(1, None),)] - a[before + (slice(None, -1),)]
+        a = op(a[before + (slice(1, None),)], a[before + (slice(None, -1),)])
     return a
 
 

@@ -223,14 +223,22 @@ def clip(
     max: Any = None,
     **kwargs: Any,
 ) -> Any:
-    """``np.clip``: the derivative is 1 inside ``[a_min, a_max]`` (bounds included), else 0."""
+    """``np.clip``: the derivative is 1 inside ``[a_min, a_max]`` (bounds included), else 0.
+    A NaN bound gives NaN, as NumPy's ``minimum(maximum(a, a_min), a_max)`` does."""
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
     if lo is not None:
-        a = where_p(a < lo, lo, a)
+        a = _nan_bound(where_p(a < lo, lo, a), lo)
     if hi is not None:
-        a = where_p(a > hi, hi, a)
+        a = _nan_bound(where_p(a > hi, hi, a), hi)
     return a
+
+
+def _nan_bound(a: Any, bound: Any) -> Any:
+    """``a`` with NaN where ``bound`` is NaN (comparisons with NaN are false)."""
+    if isinstance(bound, (int, float, np.integer, np.floating)) and not np.isnan(bound):
+        return a  # (the common case: a number)
+    return where_p(np.isnan(bound), bound, a)
 
 
 def _atleast_nd(n: int) -> Any:
