@@ -972,9 +972,9 @@ class Tracer:
         return np.copy(self, order=order)  # (ndarray.copy's order is 'C', np.copy's 'K')
 
     def reshape(self, *shape: Any, order: Any = "C", copy: Any = None) -> Any:
-        if copy is None:
-            return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order)
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape, order=order, copy=copy)
+        # (copy= only when given: NumPy before 2.1 has no such keyword)
+        keywords = {"order": order} if copy is None else {"order": order, "copy": copy}
+        return np.reshape(self, shape[0] if len(shape) == 1 else shape, **keywords)
 
     def ravel(self, order: Any = "C") -> Any:
         return np.ravel(self, order)

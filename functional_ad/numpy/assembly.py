@@ -44,10 +44,6 @@ def index_values(indices: Any) -> np.ndarray:
     return indices.astype(np.intp, copy=False)
 
 
-def _axis(axis: Any, ndim: int) -> int:
-    return single_axis(axis, ndim)
-
-
 def _along(axis: int, index: Any) -> tuple:
     return (slice(None),) * axis + (index,)
 
@@ -79,7 +75,7 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Any:
     ndim = np.ndim(arr)
     if np.ndim(indices) != ndim:
         raise ValueError("`indices` and `arr` must have the same number of dimensions")
-    axis = _axis(axis, ndim)
+    axis = single_axis(axis, ndim)
     # arr broadcasts against indices outside ``axis``; do it first so the transpose sums back
     shape = tuple(
         n if d == axis else np.broadcast_shapes((n,), (m,))[0]
@@ -98,7 +94,7 @@ def _argsort(
     if order is not None:
         raise NotImplementedError("numpy.argsort: order= is not supported with traced values")
     return argsort_p(
-        a, axis=None if axis is None else _axis(axis, np.ndim(a)), kind=kind, stable=stable
+        a, axis=None if axis is None else single_axis(axis, np.ndim(a)), kind=kind, stable=stable
     )
 
 
@@ -109,14 +105,14 @@ def _argpartition(
     if order is not None:
         raise NotImplementedError("numpy.argpartition: order= is not supported with traced values")
     kth = int(kth) if np.ndim(kth) == 0 else tuple(int(k) for k in kth)
-    return argpartition_p(a, kth=kth, axis=None if axis is None else _axis(axis, np.ndim(a)))
+    return argpartition_p(a, kth=kth, axis=None if axis is None else single_axis(axis, np.ndim(a)))
 
 
 def _arg_extremum(prim: Any, name: str) -> Any:
     def handler(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = False) -> Any:
         if out is not None:
             raise TypeError(f"numpy.{name}: out= is not supported with traced values")
-        axis = None if axis is None else _axis(axis, np.ndim(a))
+        axis = None if axis is None else single_axis(axis, np.ndim(a))
         return prim(a, axis=axis, keepdims=keepdims is not np._NoValue and bool(keepdims))
 
     handler.__name__ = name
@@ -144,7 +140,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *, stable:
     a = as_array(a)
     if axis is None:
         a, axis = ravel(a), -1
-    axis = _axis(axis, np.ndim(a))
+    axis = single_axis(axis, np.ndim(a))
     return gather(a, _argsort(a, axis, kind, stable=stable), axis=axis)
 
 
@@ -158,7 +154,7 @@ def partition(
     a = as_array(a)
     if axis is None:
         a, axis = ravel(a), -1
-    axis = _axis(axis, np.ndim(a))
+    axis = single_axis(axis, np.ndim(a))
     return gather(a, _argpartition(a, kth, axis, kind), axis=axis)
 
 
@@ -188,7 +184,7 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
     idx = index_values(indices)
     if axis is None:
         a, axis = ravel(a), 0
-    axis = _axis(axis, np.ndim(a))
+    axis = single_axis(axis, np.ndim(a))
     n = shape_of(a)[axis]
     if mode == "wrap":
         idx = np.mod(idx, n)
@@ -205,7 +201,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Any:
     a = as_array(a)
     if axis is None:
         a, axis = ravel(a), 0
-    axis = _axis(axis, np.ndim(a))
+    axis = single_axis(axis, np.ndim(a))
     idx = np.repeat(np.arange(shape_of(a)[axis]), index_values(repeats))
     return take_along(a, idx, axis)
 
@@ -250,7 +246,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Any:
     # (shifts broadcast against the axes, each axis as given: np.roll(x, 1, axis=1.0) raises)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     for s, k in np.broadcast(np.asarray(concrete(shift)), np.arange(len(axes))):
-        ax = _axis(axes[k], np.ndim(a))
+        ax = single_axis(axes[k], np.ndim(a))
         shifts[ax] = shifts.get(ax, 0) + int(s)
     for ax, s in shifts.items():
         n = shape_of(a)[ax]
@@ -297,7 +293,7 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     ndim = np.ndim(a)
     if ndim < 2:
         raise ValueError("diag requires an array of at least two dimensions")
-    a1, a2 = _axis(axis1, ndim), _axis(axis2, ndim)
+    a1, a2 = single_axis(axis1, ndim), single_axis(axis2, ndim)
     if a1 == a2:
         raise ValueError("axis1 and axis2 cannot be the same")
     a = moveaxis(a, (a1, a2), (-2, -1))
@@ -408,7 +404,7 @@ def compress(condition: Any, a: Any, axis: Any = None, out: Any = None) -> Any:
     if axis is None:
         a, axis = ravel(a), 0
     keep = np.flatnonzero(np.asarray(concrete(condition)))
-    axis = _axis(axis, np.ndim(a))
+    axis = single_axis(axis, np.ndim(a))
     if keep.size and keep[-1] >= shape_of(a)[axis]:
         raise IndexError(
             f"index {keep[-1]} is out of bounds for axis {axis} with size {shape_of(a)[axis]}"

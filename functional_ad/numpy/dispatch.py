@@ -59,7 +59,8 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
 
         def compute() -> Any:
             result = array_ufunc(self, ufunc, method, inputs, kwargs)
-            wider = _accumulator(method, kwargs, result, out[0]) if len(out) == 1 else None
+            accumulates = method in ("reduce", "accumulate") and len(out) == 1
+            wider = _accumulator(kwargs, result, out[0]) if accumulates else None
             if wider is None:  # (NumPy reduces in a wider out's dtype)
                 return result
             return array_ufunc(self, ufunc, method, inputs, {**kwargs, "dtype": wider})
@@ -125,7 +126,7 @@ def array_function(self: Tracer, func: Any, types: Any, args: tuple, kwargs: dic
             if _join_into(func, out, args, kwargs):
                 return out
         result = array_function(self, func, types, args, kwargs)
-        wider = _accumulator(func, kwargs, result, out)
+        wider = _accumulator(kwargs, result, out) if func in _ACCUMULATING else None
         if wider is not None:  # (NumPy accumulates in a wider out's dtype)
             result = array_function(self, func, types, args, {**kwargs, "dtype": wider})
         casting = kwargs.get("casting", "unsafe" if func in _REDUCTIONS else "same_kind")
@@ -208,25 +209,19 @@ _ACCUMULATING = {
 }
 
 
-def _accumulator(func: Any, kwargs: dict, result: Any, out: Any) -> Any:
-    """The dtype NumPy accumulates ``func`` in when it writes into ``out`` with no
+def _accumulator(kwargs: dict, result: Any, out: Any) -> Any:
+    """The dtype NumPy accumulates a reduction in when it writes into ``out`` with no
     ``dtype=``: ``out``'s where it is wider than the result's (the sum of float32 data into
     a float64 ``out`` is computed in float64), else ``None``.
 
-    >>> _accumulator(np.sum, {}, np.float32(1.0), np.zeros(()))
+    >>> _accumulator({}, np.float32(1.0), np.zeros(()))
     dtype('float64')
     """
-    if func not in _ACCUMULATING and func not in _UFUNC_ACCUMULATING:
-        return None
     if kwargs.get("dtype") is not None or not hasattr(out, "dtype"):
         return None
     have, want = np.dtype(result.dtype), np.dtype(out.dtype)
     wider = np.promote_types(have, want)
     return wider if wider != have else None
-
-
-# ufunc methods that accumulate likewise (reduce, accumulate)
-_UFUNC_ACCUMULATING = {"reduce", "accumulate"}
 
 
 # NumPy functions whose out= casts with the "unsafe" rule (the others use "same_kind")

@@ -70,7 +70,7 @@ def solve(a: Any, b: Any, lower: bool = False, overwrite_a: bool = False,
     if assume_a in _SYMMETRIC or assume_a in _HERMITIAN:
         a = _from_triangle(a, lower, hermitian=assume_a in _HERMITIAN)
     elif assume_a == "diagonal":
-        a = _diagonal_matrix(a)
+        a = _diagonal_matrix(np.diagonal(a, axis1=-2, axis2=-1))
     elif assume_a == "tridiagonal":
         a = np.triu(np.tril(a, 1), -1)
     elif assume_a not in _GENERAL:
@@ -86,15 +86,12 @@ def _from_triangle(a: Any, lower: bool, hermitian: bool) -> Any:
     part = np.tril(a, -1) if lower else np.triu(a, 1)
     other = np.swapaxes(np.conj(part) if hermitian else part, -1, -2)
     diagonal = np.diagonal(a, axis1=-2, axis2=-1)
-    return part + other + _diagonal_matrix(np.real(diagonal) if hermitian else diagonal, a)
+    return part + other + _diagonal_matrix(np.real(diagonal) if hermitian else diagonal)
 
 
-def _diagonal_matrix(d: Any, like: Any = None) -> Any:
-    """The matrix with the diagonal of ``d`` (a matrix) or ``d`` (a vector, shaped ``like``)."""
-    if like is None:
-        like, d = d, np.diagonal(d, axis1=-2, axis2=-1)
-    n = np.shape(like)[-1]
-    return np.eye(n, dtype=np.result_type(d)) * np.expand_dims(d, -1)
+def _diagonal_matrix(d: Any) -> Any:
+    """The (stack of) diagonal matrices with the diagonals ``d``."""
+    return np.eye(np.shape(d)[-1], dtype=np.result_type(d)) * np.expand_dims(d, -1)
 
 
 def solve_triangular(a: Any, b: Any, trans: Any = 0, lower: bool = False,
