@@ -138,3 +138,16 @@ def test_real_if_close():
     assert y.dtype == np.complex128 and y_dot.dtype == np.complex128  # not close: kept complex
     with pytest.raises(fad.ConcreteValueError):
         fad.compile(lambda x: np.real_if_close(x * (1 + 0j)))(x)
+
+
+def test_vecdot_takes_the_vectors_at_axis_of_each_operand():
+    # a gufunc's axis names each operand's own core axis before the others broadcast: the
+    # product was broadcast first and summed over the axis of the result, silently wrong
+    a, v = np.arange(12.0).reshape(3, 4), np.array([1.0, -2.0, 0.5])
+    for vecdot in (np.vecdot, np.linalg.vecdot):
+        want = vecdot(a, v, axis=0)
+        np.testing.assert_array_equal(traced_value(lambda a, v: vecdot(a, v, axis=0), a, v), want)
+        np.testing.assert_array_equal(fad.jacobian(lambda v: vecdot(a, v, axis=0))(v), a.T)
+    for x, y in ((np.zeros(()), v), (a, np.ones(4))):
+        with pytest.raises(ValueError, match="vecdot"):
+            fad.jvp(lambda x: np.vecdot(x, y, axis=0), (x,), (x,))

@@ -27,6 +27,7 @@ LOOPED = {
     "argwhere": "output shape depends on the values",
     "unique": "output shape depends on the values",
     "searchsorted": "one sorted array per call",
+    "lexsort": "sorts each example's keys together",
     "allclose": "reduces the whole array",
     "array_equal": "reduces the whole array",
     "array_equiv": "reduces the whole array",

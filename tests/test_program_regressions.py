@@ -1510,3 +1510,38 @@ def test_searchsorted_with_a_sorter_and_diff_of_booleans():
     # of booleans (NumPy's not_equal) raised TypeError
     check(lambda x: x * np.searchsorted(x, 0.5, sorter=np.argsort(x)), VECTOR)
     check(lambda x: x[1:] * np.diff(x > 0), VECTOR)
+
+
+def test_a_reshape_in_fortran_order_under_vmap_is_a_copy():
+    # NumPy copies a C-ordered array reshaped or raveled in Fortran order: under vmap a C
+    # example was taken for a view, so the write reached the parent, silently
+    def written(view_of):
+        def f(x):
+            y = x * 1.0
+            view_of(y)[1] = 5.0
+            return y
+
+        return f
+
+    for view_of in (
+        lambda y: y.reshape(-1, order="F"),
+        lambda y: np.reshape(y, y.shape[::-1], order="F")[0],
+        lambda y: np.ravel(y, order="F"),
+        lambda y: y.reshape(-1, order="f"),  # (NumPy reads the order in either case)
+        lambda y: np.ravel(y.T, order="k"),
+    ):
+        check(written(view_of), MATRIX)
+
+
+def test_vmap_of_compile_records_the_layout_of_its_examples():
+    # compiled under vmap, a function was recorded as if each example were C-ordered: a batch
+    # in Fortran order has examples that np.ravel(order="K") views, and the write was lost
+    def f(a):
+        a = a * 1.0  # laid out like the example
+        np.ravel(a, order="K")[1] = 7.0
+        return a
+
+    compiled = fad.compile(f)
+    for batch in (np.arange(1.0, 13.0).reshape(2, 2, 3), np.arange(1.0, 13.0).reshape(3, 2, 2).T):
+        expected = np.stack([f(example) for example in batch])
+        np.testing.assert_array_equal(fad.vmap(compiled)(batch), expected)

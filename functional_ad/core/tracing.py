@@ -1052,24 +1052,40 @@ def is_tracing() -> bool:
     return _open_traces > 0
 
 
-@contextlib.contextmanager
-def new_trace(cls: type[Trace], transform: str, *args: Any) -> Iterator[Any]:
-    """Open a trace of ``cls`` above every existing one; end it on exit, even on error."""
-    trace = cls(next(_levels), transform, *args)
-    observer = trace.observer = current_observer
-    _opened()
-    token = _active_traces.set(_active_traces.get() + (trace,))
-    try:
+class new_trace:
+    """Open a trace of ``cls`` above every existing one; end it on exit, even on error.
+
+    ``with new_trace(GraphTrace, "grad") as trace:`` (a class rather than a generator: it
+    opens and closes once per transform call).
+    """
+
+    __slots__ = ("_cls", "_transform", "_args", "_trace", "_token", "_observer")
+
+    def __init__(self, cls: type[Trace], transform: str, *args: Any) -> None:
+        self._cls, self._transform, self._args = cls, transform, args
+
+    def __enter__(self) -> Any:
+        trace = self._cls(next(_levels), self._transform, *self._args)
+        observer = self._observer = trace.observer = current_observer
+        _opened()
+        self._token = _active_traces.set(_active_traces.get() + (trace,))
+        self._trace = trace
         if observer is not None:
-            observer.trace_opened(trace)
-        yield trace
-    finally:
+            try:
+                observer.trace_opened(trace)
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
+        return trace
+
+    def __exit__(self, *exc_info: Any) -> None:
+        trace = self._trace
         trace.active = False
         trace.ended = True
-        _active_traces.reset(token)
+        _active_traces.reset(self._token)
         _closed()
-        if observer is not None:
-            observer.trace_closed(trace)
+        if self._observer is not None:
+            self._observer.trace_closed(trace)
 
 
 def active_traces() -> tuple[Trace, ...]:

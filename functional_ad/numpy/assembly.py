@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ..core import Tracer, concrete
+from ..core import ConcreteValueError, Tracer, concrete
 from ..ops.gather import argmax as argmax_p
 from ..ops.gather import argmin as argmin_p
 from ..ops.gather import argpartition as argpartition_p
@@ -372,6 +372,58 @@ def select(condlist: Sequence[Any], choicelist: Sequence[Any], default: Any = 0)
         result = where_p(cond, choice, result)
     result = broadcast_to(as_array(result), shape)
     return result if result.dtype == dtype else result.astype(dtype)
+
+
+@implements(np.piecewise)
+def piecewise(x: Any, condlist: Any, funclist: Sequence[Any], *args: Any, **kw: Any) -> Any:
+    """``np.piecewise``: ``funclist[k]`` applied to the elements where ``condlist[k]`` holds
+    (a value written there if it is not callable), one more function for the elements no
+    condition selects, zeros elsewhere. NumPy's own steps on traced values: each function
+    sees only its elements (a mask read), so a branch's values elsewhere never enter.
+    """
+    x = as_array(x)
+    n_funcs = len(funclist)
+    if np.isscalar(condlist) or (
+        len(shape_of(x)) != 0 and not _array_like(condlist[0])  # one condition, not a list
+    ):
+        condlist = [condlist]
+    condlist = np.asarray(condlist, dtype=bool)
+    n = len(condlist)
+    if n == n_funcs - 1:  # the elements no condition selects
+        otherwise = ~np.any(condlist, axis=0, keepdims=True)
+        condlist = np.concatenate([condlist, otherwise], axis=0)
+        n += 1
+    elif n != n_funcs:
+        raise ValueError(f"with {n} condition(s), either {n} or {n + 1} functions are expected")
+    try:  # how many elements each function sees is known per example only
+        concrete(condlist)
+    except ConcreteValueError as error:  # vmap runs this once per example; compile cannot
+        if getattr(error.trace, "map_examples", None) is not None:
+            raise
+        raise ConcreteValueError(
+            error.trace,
+            f"{error.trace.transform}: numpy.piecewise applies each function to the elements "
+            "its condition selects, a number that depends on the values. Write "
+            "np.where(cond, f(x), g(x)) (each function on every element), or pass x as static "
+            "(compile(f, static_argnums=...)).",
+        ) from None
+    y = np.zeros_like(x)
+    for cond, func in zip(condlist, funclist, strict=False):
+        if not callable(func):
+            y[cond] = func
+        else:
+            values = x[cond]
+            if values.size > 0:
+                y[cond] = func(values, *args, **kw)
+    return y
+
+
+def _array_like(condition: Any) -> bool:
+    """True where NumPy's piecewise sees a list or an array (a condition), not a scalar: a
+    traced condition of one dimension or more is an array."""
+    return isinstance(condition, (list, np.ndarray)) or (
+        isinstance(condition, Tracer) and len(condition.shape) > 0
+    )
 
 
 @implements(np.choose)

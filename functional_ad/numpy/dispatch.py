@@ -281,6 +281,9 @@ def _constant(func: Any) -> Any:
             # (an index array computed from traced values, np.argsort(a): an argument, which
             # traces and vmap follow, not a parameter)
             args = (*args, kwargs.pop("side", "left"), kwargs.pop("sorter"))
+        if func is np.lexsort and args and _keys_of_one_dtype(args[0]):
+            # the keys as one array (its last row the primary key, as for the sequence)
+            args = (np.stack(args[0]), *args[1:])
         returns_more = any(k.startswith("return_") and v for k, v in kwargs.items())
         if returns_more or any(isinstance(a, (list, tuple)) for a in args):
             return func(
@@ -292,6 +295,16 @@ def _constant(func: Any) -> Any:
     handler.__name__ = func.__name__
     handler.__doc__ = f"``np.{func.__name__}``: a constant for every transform."
     return handler
+
+
+def _keys_of_one_dtype(keys: Any) -> bool:
+    """True for a list or tuple of ``np.lexsort`` keys alike in shape and dtype (stacking
+    them changes no value), some traced."""
+    if not isinstance(keys, (list, tuple)) or not keys:
+        return False
+    if not any(isinstance(k, Tracer) for k in keys):
+        return False
+    return len({(tuple(np.shape(k)), np.result_type(k)) for k in keys}) == 1
 
 
 def _deep_concrete(x: Any) -> Any:
@@ -318,6 +331,7 @@ for _f in [
     np.nonzero,
     np.flatnonzero,
     np.searchsorted,
+    np.lexsort,
     np.isclose,
     np.allclose,
     np.array_equal,

@@ -57,7 +57,7 @@ from ..core.views import is_c_contiguous, layout_of
 
 _original_array = np.array
 _lock = threading.Lock()
-_installed: list[tuple[Any, str, Any]] = []  # (module, attribute, original)
+_installed: list[tuple[Any, str, Any, Any]] = []  # (module, attribute, original, wrapper)
 
 
 # ----------------------------------------------------------------------------- building
@@ -300,17 +300,17 @@ def install() -> None:
             for module, attribute, make_wrapper in _targets():
                 original = getattr(module, attribute)
                 _patches.append((module, attribute, original, make_wrapper(original)))
-        for module, attribute, original, wrapper in _patches:
+        for module, attribute, _, wrapper in _patches:
             setattr(module, attribute, wrapper)
-            _installed.append((module, attribute, original))
+        _installed.extend(_patches)
 
 
 def uninstall() -> None:
     """Restore NumPy's original functions (called when the last trace closes)."""
     with _lock:
-        while _installed:
-            module, attribute, original = _installed.pop()
+        for module, attribute, original, _ in reversed(_installed):
             setattr(module, attribute, original)
+        _installed.clear()
 
 
 def installed() -> bool:

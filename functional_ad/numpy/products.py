@@ -281,9 +281,24 @@ def cross(
 
 
 def _vecdot(x1: Any, x2: Any, axis: int = -1) -> Any:
-    """``sum(conj(x1) * x2)`` over ``axis``."""
-    product = np.conj(x1) * x2
-    return np.sum(product, axis=single_axis(axis, np.ndim(product)))
+    """``sum(conj(x1) * x2)`` over the vectors at ``axis`` of each operand: a gufunc's core
+    axis, taken from each operand before the others broadcast."""
+    vectors = []
+    for k, x in enumerate((x1, x2)):
+        ndim = np.ndim(x)
+        if ndim == 0:
+            raise ValueError(
+                f"vecdot: Input operand {k} does not have enough dimensions (has 0, gufunc "
+                "core with signature (n),(n)->() requires 1)"
+            )
+        vectors.append(np.moveaxis(x, single_axis(axis, ndim), -1))
+    n1, n2 = shape_of(vectors[0])[-1], shape_of(vectors[1])[-1]
+    if n1 != n2:
+        raise ValueError(
+            "vecdot: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
+            f"signature (n),(n)->() (size {n2} is different from {n1})"
+        )
+    return np.sum(np.conj(vectors[0]) * vectors[1], axis=-1)
 
 
 def _matvec(x1: Any, x2: Any) -> Any:

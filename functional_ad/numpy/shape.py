@@ -22,8 +22,9 @@ def reshape(
     order, reversed back); ``'A'`` is Fortran order for an array NumPy holds
     Fortran-contiguous (and not C-contiguous), C order otherwise."""
     shape = newshape if shape is None else shape
-    if order not in ("C", "F", "A"):
-        raise ValueError(f"order must be one of 'C', 'F', 'A' (got {order!r})")
+    order = _order_name(order)
+    if order == "K":
+        raise ValueError("order 'K' is not permitted for reshaping")
     if order == "A":
         order = any_order(a)
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
@@ -73,12 +74,24 @@ def ravel(a: Any, order: str = "C") -> Any:
     """``np.ravel`` in C, Fortran or ``'A'`` order (as ``reshape``), or ``'K'``: the elements
     in the order they lie in memory as NumPy holds ``a`` (its axes from the largest stride to
     the smallest; along a negative stride in index order, as NumPy reads it)."""
+    order = _order_name(order)
     if order == "K":
         axes = memory_axes(a)
         if axes != tuple(range(len(axes))):
             return reshape(transpose(a, axes), (-1,))
         order = "C"
     return reshape(a, (-1,), order)
+
+
+def _order_name(order: Any) -> str:
+    """A memory order as NumPy reads it: ``None`` is "C", and case does not count."""
+    if order is None:
+        return "C"
+    if not isinstance(order, str):
+        raise TypeError(f"order must be str, not {type(order).__name__}")
+    if order.upper() in ("C", "F", "A", "K"):
+        return order.upper()
+    raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
 
 
 def any_order(a: Any) -> str:

@@ -78,8 +78,10 @@ def numpy_gives_a_view(x: Any, func: Callable[..., Any], args: tuple, kwargs: di
     """True if ``func(x, *args, **kwargs)`` is a view in NumPy, asked of NumPy itself on an
     array laid out as ``x`` would be (``reshape`` and ``ravel`` copy only some layouts)."""
     v = layout_of(x)
-    if v is None:
-        return True
+    if v is None:  # C order (also where vmap's batch or compile's stand-ins hide the layout)
+        if _order(func, args, kwargs) != "F":
+            return True  # C order read in C order: always a view
+        v = np.empty(shape_of(x), dtype=np.int8)
     return bool(np.may_share_memory(func(v, *args, **kwargs), v))
 
 
@@ -151,13 +153,21 @@ for _name, _kind in [
         _KINDS[getattr(np, _name)] = _kind
 
 
-def _reshape_back(func: Any, x: Any, args: tuple, kwargs: dict) -> Callable[[Any, Any], Any]:
-    """How a changed view made by a reshaping function goes back into its parent: reshaped in
-    the order the elements were read (``ravel(order='K')``: in the parent's memory order)."""
+def _order(func: Any, args: tuple, kwargs: dict) -> Any:
+    """The ``order`` a call of ``np.reshape`` or ``np.ravel`` reads elements in (``args``
+    after the array), upper case as NumPy reads it ("f" is "F"); "C" for the other
+    reshaping functions."""
     order = "C"
     if func is np.reshape or func is np.ravel:
         position = 1 if func is np.reshape else 0
         order = kwargs.get("order", args[position] if len(args) > position else "C")
+    return "C" if order is None else str(order).upper()
+
+
+def _reshape_back(func: Any, x: Any, args: tuple, kwargs: dict) -> Callable[[Any, Any], Any]:
+    """How a changed view made by a reshaping function goes back into its parent: reshaped in
+    the order the elements were read (``ravel(order='K')``: in the parent's memory order)."""
+    order = _order(func, args, kwargs)
     if order == "A":
         order = any_order(x)
     if order == "K":

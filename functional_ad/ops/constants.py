@@ -50,6 +50,7 @@ CONSTANTS: dict[str, Primitive] = {
     # whole-array functions (axis=None means every axis, sorter= and side= apply to one
     # sorted array): one call per example
     "searchsorted": _constant(np.searchsorted, batch_by_loop),
+    "lexsort": _constant(np.lexsort, batch_by_loop),
     "allclose": _constant(np.allclose, batch_by_loop),
     "array_equal": _constant(np.array_equal, batch_by_loop),
     "array_equiv": _constant(np.array_equiv, batch_by_loop),

@@ -115,8 +115,32 @@ def _bound(b: Any) -> Any:
     return b
 
 
+_PLAIN_BOUNDS = frozenset({int, type(None)})
+
+
+def _plain_index(index: Any) -> tuple | None:
+    """``index`` as a tuple if it holds only ints, slices of int bounds, None and Ellipsis
+    (already normalized: the common case, checked without converting anything), else None."""
+    parts = index if type(index) is tuple else (index,)
+    for i in parts:
+        kind = type(i)
+        if kind is slice:
+            if not (
+                type(i.start) in _PLAIN_BOUNDS
+                and type(i.stop) in _PLAIN_BOUNDS
+                and type(i.step) in _PLAIN_BOUNDS
+            ):
+                return None
+        elif kind is not int and i is not None and i is not Ellipsis:
+            return None
+    return parts
+
+
 def normalize_index(index: Any) -> tuple:
     """An index as a tuple of ints, slices, None, Ellipsis and concrete NumPy arrays."""
+    plain = _plain_index(index)
+    if plain is not None:
+        return plain
     if not isinstance(index, tuple):
         index = (index,)
     out = []
@@ -238,6 +262,9 @@ def getitem(x: Any, index: Any) -> Any:
     An integer index array whose values are unknown while tracing (batched by ``vmap``,
     recorded by ``compile``) on one axis becomes a ``take`` with the indices as an argument.
     """
+    plain = _plain_index(index)
+    if plain is not None:
+        return getitem_p(x, index=plain)
     parts = index if isinstance(index, tuple) else (index,)
     if any(_replayed(i) for i in parts):  # a recorded graph must not keep today's index
         axis = _single_traced_axis(x, index)

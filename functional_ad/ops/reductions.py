@@ -14,7 +14,7 @@ import numpy as np
 from ..core import Primitive
 from . import series
 from .batching import shift_axis_param
-from .registry import primitive, shape_of
+from .registry import broadcast_one, primitive, shape_of
 
 FAMILY = "reductions"
 
@@ -31,7 +31,7 @@ def expand_reduced(g: Any, x_shape: tuple, axis: tuple | None, keepdims: bool) -
     if not keepdims and axis is not None:
         kept = tuple(1 if i in axis else n for i, n in enumerate(x_shape))
         g = np.reshape(g, kept)
-    return np.broadcast_to(g, x_shape)
+    return broadcast_one(g, x_shape)
 
 
 def _sum_impl(x: Any, axis: tuple | None, keepdims: bool) -> Any:

@@ -136,6 +136,21 @@ def _one(a: np.ndarray) -> np.ndarray:
     return a[(slice(0, 1),) * a.ndim]
 
 
+def broadcast_one(a: Any, shape: tuple) -> Any:
+    """``np.broadcast_to(a, shape)`` for ``a`` of one element: a read-only view with every
+    stride zero. A plain array is viewed directly (NumPy's function costs four times more).
+
+    >>> r = broadcast_one(np.array(2.0), (2, 3))
+    >>> r.strides, r.flags.writeable, float(r[1, 2])
+    ((0, 0), False, 2.0)
+    """
+    if type(a) is np.ndarray and a.size == 1 and a.ndim <= len(shape) and 0 not in shape:
+        view = np.ndarray(shape, a.dtype, a, 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(a, shape)
+
+
 def product(a: Any, b: Any) -> Any:
     """``a * b``. A plain array holding one value broadcast (the cotangent of a sum, of a
     mean) times a real scalar, in either order, gives that value times the scalar broadcast
@@ -148,9 +163,9 @@ def product(a: Any, b: Any) -> Any:
     """
     if type(a) is np.ndarray:
         if type(b) in _SCALARS and _uniform(a):
-            return np.broadcast_to(_one(a) * b, a.shape)
+            return broadcast_one(_one(a) * b, a.shape)
     elif type(b) is np.ndarray and type(a) in _SCALARS and _uniform(b):
-        return np.broadcast_to(a * _one(b), b.shape)
+        return broadcast_one(a * _one(b), b.shape)
     return a * b
 
 
@@ -162,7 +177,7 @@ def negated(a: Any) -> Any:
     (0, 0)
     """
     if type(a) is np.ndarray and _uniform(a):
-        return np.broadcast_to(-_one(a), a.shape)
+        return broadcast_one(-_one(a), a.shape)
     return -a
 
 

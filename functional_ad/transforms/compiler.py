@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core import ConcreteValueError, Primitive, Tracer, concrete, new_trace
 from ..core.tree import tree_flatten, tree_leaves, tree_unflatten
-from ..core.views import layout_of
+from ..core.views import layout_of, strided_like
 from ..graph import (
     Const,
     Graph,
@@ -642,6 +642,11 @@ def _layout_key(x: Any) -> Hashable:
     >>> _layout_key(np.ones((2, 3))), _layout_key(np.ones((2, 3)).T)
     (None, (8, 24))
     """
+    if isinstance(x, Tracer):  # (vmap(compile(f)), grad(compile(f)): its NumPy layout)
+        layout = layout_of(x)
+        if layout is None or layout.flags.c_contiguous:
+            return None
+        return "traced", tuple(s // layout.itemsize for s in layout.strides)
     if type(x) is not np.ndarray or x.flags.c_contiguous:
         return None
     return x.strides
@@ -736,11 +741,22 @@ def _kwarg_key(name: str, keyword: str, value: Any) -> Hashable:
 
 
 def _example_value(x: Any) -> Any:
-    """A plain array to record with: the argument's value, or zeros where it has none."""
+    """A plain array to record with: the argument's value, or zeros where it has none, laid
+    out in memory as NumPy lays out the argument (a traced one hides it: a vmap example, a
+    written view), so that views and copies are recorded as NumPy makes them."""
     try:
-        return np.asarray(concrete(x))
+        value = np.asarray(concrete(x))
     except ConcreteValueError:  # e.g. compiled under vmap: one value per example
-        return np.array(shape_stand_in(x))
+        value = np.array(shape_stand_in(x))
+    if isinstance(x, Tracer) and value.ndim:
+        layout = layout_of(x)
+        if layout is None:
+            return np.ascontiguousarray(value)
+        if layout.shape == value.shape and layout.strides != value.strides:
+            laid_out = strided_like(layout, value.dtype)
+            laid_out[...] = value
+            return laid_out
+    return value
 
 
 def compile(

@@ -311,9 +311,10 @@ def _expand(
     order: int,
     transform: str,
     kwargs: dict,
+    last_only: bool = False,
 ) -> tuple[Any, list, list]:
     """Run ``fun`` on Taylor tracers: the tree of its output, its leaves and each leaf's
-    list of coefficients in JAX's convention."""
+    list of coefficients in JAX's convention (with ``last_only``, the list of the last)."""
     with new_trace(JetTrace, transform, order) as trace:
         ins = [
             x if s is None else JetTracer(trace, x, s) for x, s in zip(xs, ins_series, strict=True)
@@ -330,7 +331,7 @@ def _expand(
     for y, s in zip(ys, series_out, strict=True):
         shape = y.shape if isinstance(y, (np.ndarray, np.generic)) else np.shape(y)
         terms = []
-        for k in range(1, order + 1):
+        for k in range(order if last_only else 1, order + 1):
             c = None if s is None else s[k - 1]
             if c is None:
                 c = np.zeros(shape, tangent_dtype(y))
@@ -396,7 +397,7 @@ def derivative(f: Callable[..., Any], order: int = 1) -> Callable[..., Any]:
         if k == 0:
             return f(x, **kwargs)
         series = None if isinstance(v, Zero) else [v] + [None] * (k - 1)
-        out_tree, _, terms = _expand(f, [x], [series], k, "derivative", kwargs)
+        out_tree, _, terms = _expand(f, [x], [series], k, "derivative", kwargs, last_only=True)
         return tree_unflatten(out_tree, [leaf_terms[-1] for leaf_terms in terms])
 
     return derivative_f

@@ -78,6 +78,14 @@ ROWS = [
         complex=True,
     ),
     OpCase("vecdot", np.vecdot, arity=2, shapes=[((2, 3), (3,))], complex=True),
+    OpCase(
+        # the vectors at `axis` of each operand, before the others broadcast (a gufunc's axis)
+        "vecdot[axis]",
+        lambda a, b: np.vecdot(a, b, axis=0),
+        arity=2,
+        shapes=[((3, 4), (3,)), ((3, 2, 4), (3, 4))],
+        complex=True,
+    ),
     OpCase("matvec", np.matvec, arity=2, shapes=[((2, 3), (3,)), ((2, 3, 3), (3,))], complex=True),
     OpCase("vecmat", np.vecmat, arity=2, shapes=[((3,), (2, 3, 2))], complex=True),
     OpCase(

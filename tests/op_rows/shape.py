@@ -237,6 +237,21 @@ ROWS = [
         shapes=B,
     ),
     OpCase(
+        "piecewise",
+        lambda x: np.piecewise(x, [x < -0.5, x > 0.5], [lambda v: v**3, np.sin, lambda v: 2 * v]),
+        shapes=[(), (3,), (2, 3)],
+        tags=("data-dependent shape",),  # each function sees the elements selected
+    ),
+    OpCase(
+        "piecewise[values]",
+        lambda x, y: (
+            np.piecewise(x * y, [x > 0], [0.5, np.exp]) + np.piecewise(y, [y < 0], [np.cos])
+        ),
+        arity=2,
+        shapes=[((3,), (3,)), ((2, 3), (3,))],
+        tags=("data-dependent shape",),
+    ),
+    OpCase(
         "choose",
         lambda x, y: np.choose(_int_like(x, [0, 1, 1]), [x, y]),
         arity=2,
@@ -304,6 +319,11 @@ ROWS = [
     OpCase(
         "argmin",
         lambda x: np.take_along_axis(x, np.argmin(x, axis=0, keepdims=True), 0),
+        shapes=[(3,), (2, 3)],
+    ),
+    OpCase(
+        "lexsort",
+        lambda x: np.take_along_axis(x, np.lexsort((x, np.floor(x))), -1) * x,
         shapes=[(3,), (2, 3)],
     ),
     OpCase(

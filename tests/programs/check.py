@@ -661,6 +661,8 @@ def check_vmap(s: Subject) -> None:
         return
     if not _same(expected, got, exact=False, tol=AGREE_TOL[s.dtype]):
         s.fail("vmap", "differs from a loop of plain NumPy", expected, got)
+    if batch.ndim > 2:  # examples of two axes or more, each laid out in Fortran order too
+        _check_vmap_fortran(s, batch, refusals)
     if s.mask_read:
         return  # vmap(grad(f)) of a value-dependent shape raises ConcreteValueError (documented)
     fs = scalar_of(s.f)
@@ -672,6 +674,27 @@ def check_vmap(s: Subject) -> None:
         return
     if not _close(loop, grads, AGREE_TOL[s.dtype]) or np.shape(grads) != loop.shape:
         s.fail("vmap(grad)", "differs from a loop of grad", loop, grads)
+
+
+def _check_vmap_fortran(s: Subject, batch: np.ndarray, refusals: tuple[type, ...]) -> None:
+    """vmap(f) and vmap(compile(f)) over a batch whose examples are in Fortran order equal a
+    loop of plain f on those examples (views, copies and writes follow each one's layout)."""
+    axes = tuple(range(batch.ndim - 1, 0, -1))
+    fortran = np.ascontiguousarray(batch.transpose(0, *axes)).transpose(0, *axes)
+    per_example = [s.plain(x) for x in fortran]  # (a copy keeps the example's order)
+    expected = tuple(np.stack(leaves) for leaves in zip(*per_example, strict=True))
+    compile_refusals = refusals + ((fad.ConcreteValueError,) if s.mask_read or s.branch else ())
+    for label, run, refused in (
+        ("vmap (Fortran-ordered examples)", lambda: fad.vmap(s.f)(fortran), refusals),
+        (
+            "vmap(compile) (Fortran-ordered examples)",
+            lambda: fad.vmap(fad.compile(s.f))(fortran),
+            compile_refusals,
+        ),
+    ):
+        got = s.call_or_refuse(label, run, refused)
+        if got is not REFUSED and not _same(expected, got, exact=False, tol=AGREE_TOL[s.dtype]):
+            s.fail(label, "differs from a loop of plain NumPy", expected, got)
 
 
 def check_compile(s: Subject, backend: str | None = None) -> None:
