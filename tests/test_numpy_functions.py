@@ -67,11 +67,8 @@ def test_grids_have_exact_endpoints_and_numpys_values():
 
 
 def test_unsupported_options_raise():
+    # (np.interp's period= and np.cov's weights are supported: tests below)
     x = np.linspace(0.0, 1.0, 5)
-    with pytest.raises(NotImplementedError, match="period"):
-        traced_value(lambda x: np.interp(x, x, x, period=1.0), x)
-    with pytest.raises(NotImplementedError, match="weights"):
-        traced_value(lambda x: np.cov(x, fweights=np.ones(5, int)), x)
     with pytest.raises(NotImplementedError, match="full=True"):
         traced_value(lambda x: np.polyfit(x, x, 1, full=True), x)
     with pytest.raises(NotImplementedError, match="linear"):
@@ -151,3 +148,85 @@ def test_vecdot_takes_the_vectors_at_axis_of_each_operand():
     for x, y in ((np.zeros(()), v), (a, np.ones(4))):
         with pytest.raises(ValueError, match="vecdot"):
             fad.jvp(lambda x: np.vecdot(x, y, axis=0), (x,), (x,))
+
+
+def test_weighted_covariance_follows_numpy():
+    # fweights repeat observations, aweights weigh them; both enter the mean and the
+    # normalization as NumPy's cov writes them, and aweights are differentiable
+    x = np.array([[0.3, -1.2, 2.0, 0.7], [1.1, 0.4, -0.5, 2.2]])
+    f, a = np.array([1, 2, 1, 3]), np.array([0.5, 1.5, 1.0, 2.0])
+    for kwargs in ({"fweights": f}, {"aweights": a}, {"fweights": f, "aweights": a, "ddof": 2}):
+        want = np.cov(x, **kwargs)
+        np.testing.assert_allclose(traced_value(lambda x: np.cov(x, **kwargs), x), want)
+    g = fad.grad(lambda a: np.sum(np.cov(x, aweights=a)))(a)
+    h = 1e-6
+    central = [(np.sum(np.cov(x, aweights=a + h * e)) - np.sum(np.cov(x, aweights=a - h * e)))
+               / (2 * h) for e in np.eye(4)]  # fmt: skip
+    np.testing.assert_allclose(g, central, rtol=1e-6)
+    for bad, error in (
+        ([1, 2.5, 1, 3], TypeError),
+        ([1, -2, 1, 3], ValueError),
+        ([1, 2], RuntimeError),
+    ):
+        with pytest.raises(error):
+            np.cov(x, fweights=np.array(bad))
+        with pytest.raises(error):
+            traced_value(lambda x: np.cov(x, fweights=np.array(bad)), x)
+
+
+def test_periodic_interpolation_follows_numpy():
+    x = np.array([-200.0, -10.0, 5.0, 179.0, 400.0])
+    xp, fp = np.array([190.0, -170.0, 0.0, 90.0]), np.array([1.0, 2.0, -1.0, 0.5])
+    want = np.interp(x, xp, fp, period=360)
+    np.testing.assert_allclose(
+        traced_value(lambda x, xp, fp: np.interp(x, xp, fp, period=360), x, xp, fp), want
+    )
+    with pytest.raises(ValueError, match="period"):
+        traced_value(lambda x: np.interp(x, xp, fp, period=0), x)
+
+
+def test_put_along_axis_and_apply_over_axes_follow_numpy():
+    a = np.arange(12.0).reshape(3, 4)
+    index = np.array([[1], [3], [0]])
+
+    def put(a, values, axis=1, index=index):
+        out = a + np.zeros_like(values, shape=a.shape)  # (traced if either is)
+        np.put_along_axis(out, index, values, axis)
+        return out
+
+    for values in (9.0, np.array([[7.0], [8.0], [9.0]])):
+        np.testing.assert_array_equal(traced_value(lambda a: put(a, values), a), put(a, values))
+    flat = np.array([0, 5, 11])
+    np.testing.assert_array_equal(
+        traced_value(lambda a: put(a, -1.0, None, flat), a), put(a, -1.0, None, flat)
+    )
+    # the values written get the derivative, the overwritten elements none
+    jac = fad.jacobian(lambda v: put(a, v))(np.array([[7.0], [8.0], [9.0]]))
+    assert jac.shape == (3, 4, 3, 1) and jac[0, 1, 0, 0] == 1.0 and jac.sum() == 3.0
+    for bad, error in ((np.array([[0.0]] * 3), IndexError), (np.array([0, 1]), ValueError)):
+        with pytest.raises(error):
+            traced_value(lambda a: put(a, 1.0, 1, bad), a)
+    t = np.arange(24.0).reshape(2, 3, 4)
+    for axes in ([0, 2], -1, (1,)):
+        want = np.apply_over_axes(np.sum, t, axes)
+        np.testing.assert_array_equal(
+            traced_value(lambda t: np.apply_over_axes(np.sum, t, axes), t), want
+        )
+
+
+def test_histogramdd_and_histogram2d_follow_numpy():
+    rng = np.random.default_rng(2)
+    points, weights = rng.standard_normal((40, 2)), rng.uniform(0.5, 1.5, 40)
+    for f in (
+        lambda p, w: np.histogramdd(p, bins=3, weights=w),
+        lambda p, w: np.histogramdd([p[:, 0], p[:, 1]], bins=(2, 3), density=True),
+        lambda p, w: np.histogram2d(p[:, 0], p[:, 1], bins=np.linspace(-3, 3, 4), weights=w),
+    ):
+        got, want = traced_value(f, points, weights), f(points, weights)
+        for g, w in zip(fad.tree_leaves(got), fad.tree_leaves(want), strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+    # each weight lands in one bin: the Jacobian is the 0/1 matrix of where each point falls
+    jac = fad.jacobian(lambda w: np.histogramdd(points, bins=3, weights=w)[0])(weights)
+    counts = np.histogramdd(points, bins=3)[0]
+    np.testing.assert_array_equal(jac.sum(axis=-1), counts)
+    assert set(np.unique(jac)) <= {0.0, 1.0}

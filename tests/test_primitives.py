@@ -28,6 +28,9 @@ LOOPED = {
     "unique": "output shape depends on the values",
     "searchsorted": "one sorted array per call",
     "lexsort": "sorts each example's keys together",
+    "isin": "tests against the whole of test_elements",
+    "unravel_index": "several results, one call per example",
+    "ravel_multi_index": "one call per example over its coordinate arrays",
     "allclose": "reduces the whole array",
     "array_equal": "reduces the whole array",
     "array_equiv": "reduces the whole array",
@@ -92,6 +95,11 @@ def test_looped_constants_map_like_a_loop(name):
         "allclose": lambda row: np.allclose(row, 0.0),
         "array_equal": lambda row: np.array_equal(row, row),
         "array_equiv": lambda row: np.array_equiv(row, 1.0),
+        "isin": lambda row: np.isin(row, [0.0, 2.0]),
+        "unravel_index": lambda row: np.unravel_index(np.argmax(row), (2, 2)),
+        "ravel_multi_index": lambda row: np.ravel_multi_index(
+            (np.argmax(row) % 2, np.argmin(row) % 2), (2, 2)
+        ),
     }.get(name, getattr(np, name))
     got = fad.vmap(fn)(x)
     want = [fn(row) for row in x]

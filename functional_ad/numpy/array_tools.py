@@ -8,8 +8,21 @@ from typing import Any
 import numpy as np
 
 from ..core import Tracer, concrete
+from ..ops.constants import CONSTANTS
 from ..ops.registry import shape_of, single_axis
 from .registry import implements
+
+
+@implements(np.isin)
+def isin(element: Any, test_elements: Any, assume_unique: bool = False, invert: bool = False,
+         *, kind: Any = None) -> Any:  # fmt: skip
+    """``np.isin``: a boolean array, without derivative (a list of traced test elements is
+    stacked first)."""
+    if isinstance(test_elements, (list, tuple)):
+        test_elements = np.asarray(test_elements)
+    return CONSTANTS["isin"](
+        element, test_elements, assume_unique=bool(assume_unique), invert=bool(invert), kind=kind
+    )
 
 
 @implements(np.resize)

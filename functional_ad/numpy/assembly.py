@@ -15,6 +15,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..core import ConcreteValueError, Tracer, concrete
+from ..ops.constants import CONSTANTS
 from ..ops.gather import argmax as argmax_p
 from ..ops.gather import argmin as argmin_p
 from ..ops.gather import argpartition as argpartition_p
@@ -25,7 +26,7 @@ from ..ops.gather import nanargmin as nanargmin_p
 from ..ops.indexing import getitem, index_add, normalize_index, take_along
 from ..ops.registry import normalize_axis, shape_of, single_axis
 from ..ops.shape import where_p
-from .registry import NUMPY, implements
+from .registry import NUMPY, constant_result, implements
 from .shape import broadcast_to, concatenate, moveaxis, ravel, reshape, transpose
 
 
@@ -108,6 +109,21 @@ def _argpartition(
     return argpartition_p(a, kth=kth, axis=None if axis is None else single_axis(axis, np.ndim(a)))
 
 
+def _unravel_index(indices: Any, shape: Any, order: str = "C") -> tuple:
+    """``np.unravel_index``: the coordinates of flat indices (of ``np.argmax``, say), a
+    primitive without derivative that ``compile`` records and ``vmap`` maps."""
+    shape = (int(shape),) if np.ndim(shape) == 0 else tuple(int(n) for n in shape)
+    return cast(tuple, CONSTANTS["unravel_index"](indices, shape=shape, order=order))
+
+
+def _ravel_multi_index(multi_index: Any, dims: Any, mode: Any = "raise", order: str = "C") -> Any:
+    """``np.ravel_multi_index``: flat indices of coordinate arrays (some traced), a primitive
+    without derivative."""
+    dims = (int(dims),) if np.ndim(dims) == 0 else tuple(int(n) for n in dims)
+    mode = mode if isinstance(mode, str) else tuple(mode)
+    return CONSTANTS["ravel_multi_index"](*multi_index, dims=dims, mode=mode, order=order)
+
+
 def _arg_extremum(prim: Any, name: str) -> Any:
     def handler(a: Any, axis: Any = None, out: Any = None, *, keepdims: Any = False) -> Any:
         if out is not None:
@@ -124,6 +140,8 @@ NUMPY.update(
     {
         np.argsort: _argsort,
         np.argpartition: _argpartition,
+        np.unravel_index: constant_result(_unravel_index),
+        np.ravel_multi_index: constant_result(_ravel_multi_index),
         np.argmax: _arg_extremum(argmax_p, "argmax"),
         np.argmin: _arg_extremum(argmin_p, "argmin"),
         np.nanargmax: _arg_extremum(nanargmax_p, "nanargmax"),

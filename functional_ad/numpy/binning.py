@@ -1,4 +1,5 @@
-"""Counting into bins: ``np.bincount``, ``np.histogram`` and ``np.histogram_bin_edges``.
+"""Counting into bins: ``np.bincount``, ``np.histogram``, ``np.histogram_bin_edges``,
+``np.histogram2d`` and ``np.histogramdd``.
 
 Counts are constants, but weights pass into the bins linearly (``index_add``), and bin edges
 computed from the data's range move with its minimum and maximum.
@@ -89,3 +90,37 @@ def histogram(
         widths = np.diff(edges)
         hist = hist / widths / np.sum(hist)
     return hist, edges
+
+
+# NumPy's own histogramdd (NEP 18 keeps the undecorated function as ``_implementation``):
+# every step of it (min and max, linspace, searchsorted, bincount, diff, division) is a
+# function of traced values here, so running it on them gives NumPy's values exactly
+_histogramdd: Any = getattr(np.histogramdd, "_implementation", None)
+
+if _histogramdd is not None:
+
+    @implements(np.histogramdd)
+    def histogramdd(
+        sample: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None
+    ) -> tuple[Any, list]:
+        """``np.histogramdd``: NumPy's steps on traced values. Counts are constants; weights
+        enter linearly, and edges from the data's range move with its extremes (so do the
+        densities)."""
+        if isinstance(sample, (list, tuple)):  # D arrays: one traced array (NumPy's form)
+            sample = np.transpose(np.atleast_2d(np.asarray(sample)))
+        return _histogramdd(sample, bins, range, density, weights)
+
+    @implements(np.histogram2d)
+    def histogram2d(
+        x: Any, y: Any, bins: Any = 10, range: Any = None, density: Any = None, weights: Any = None
+    ) -> tuple[Any, Any, Any]:
+        """``np.histogram2d``: ``np.histogramdd`` of the points ``(x, y)``, as NumPy writes
+        it (one number or one array of edges stands for both axes)."""
+        try:
+            n = len(bins)
+        except TypeError:
+            n = 1
+        if n != 1 and n != 2:
+            bins = [np.asarray(bins), np.asarray(bins)]
+        hist, edges = histogramdd([x, y], bins, range, density, weights)
+        return hist, edges[0], edges[1]

@@ -325,6 +325,9 @@ for _f in [
     np.can_cast,
     np.min_scalar_type,
     np.common_type,
+    np.diag_indices_from,
+    np.tril_indices_from,
+    np.triu_indices_from,
 ]:
     NUMPY[_f] = _metadata(_f)
 for _f in [

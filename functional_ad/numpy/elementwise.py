@@ -48,6 +48,7 @@ from ..ops.elementwise import (
 )
 from ..ops.registry import (
     accumulation_axis,
+    dtype_of,
     normalize_axis,
     shape_of,
 )
@@ -179,6 +180,28 @@ def angle(z: Any, deg: bool = False) -> Any:
 
 
 NUMPY[np.absolute] = absolute
+
+
+def _infinite_of_sign(name: str, positive: bool) -> Callable[..., Any]:
+    def handler(x: Any, out: Any = None) -> Any:
+        if np.issubdtype(np.result_type(dtype_of(x)), np.complexfloating):
+            raise TypeError(
+                "This operation is not supported for complex values because it would be ambiguous."
+            )
+        sign = np.signbit(x)
+        result = np.logical_and(np.isinf(x), ~sign if positive else sign)
+        if out is not None:  # (given by position: out= by name is written by the dispatcher)
+            np.copyto(out, result)
+            return out
+        return result
+
+    handler.__name__ = name
+    handler.__doc__ = f"``np.{name}``: ``isinf`` and the sign bit, without derivative."
+    return handler
+
+
+NUMPY[np.isposinf] = _infinite_of_sign("isposinf", True)
+NUMPY[np.isneginf] = _infinite_of_sign("isneginf", False)
 
 
 @implements(np.sign)

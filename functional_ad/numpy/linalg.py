@@ -27,8 +27,7 @@ from ..ops.linalg import (
     vector_norm_p,
 )
 from ..ops.registry import shape_of
-from .products import constant_result
-from .registry import implements
+from .registry import constant_result, implements
 
 # NumPy's result types (named tuples), so traced results look like NumPy's
 _EighResult = type(np.linalg.eigh(np.eye(1)))

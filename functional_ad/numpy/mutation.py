@@ -30,6 +30,7 @@ from ..core.views import (
 )
 from ..graph import shape_stand_in
 from ..ops.indexing import is_basic, normalize_index, same_mask, set_at_traced_index
+from ..ops.registry import single_axis
 from ..ops.updates import IndexUpdate, IndexUpdateHelper
 from .lists import holds_tracer, traced_array
 from .masked import MaskedSelection, bool_mask, masked_selection, spread
@@ -504,6 +505,42 @@ def sort(self: Any, axis: int = -1, kind: Any = None, order: Any = None) -> None
     write(self, np.sort(self, axis=axis, kind=kind, order=order))
 
 
+def _put_along_axis(arr: Any, indices: Any, values: Any, axis: Any) -> None:
+    """``np.put_along_axis``: ``values`` written at ``indices`` along ``axis`` (the slices
+    of the other axes in step with those of ``indices``); ``axis=None``: into the
+    flattened array."""
+    _require_traced(arr, "numpy.put_along_axis")
+    try:
+        index = np.asarray(concrete(indices))
+    except ConcreteValueError as error:
+        if getattr(error.trace, "map_examples", None) is None:
+            raise
+        raise NotImplementedError(  # (one write per example cannot be mapped: not a value)
+            "numpy.put_along_axis: indices that differ per example under vmap cannot say "
+            "where to write; compute them outside vmap, or write with np.where"
+        ) from None
+    if not np.issubdtype(index.dtype, np.integer):
+        raise IndexError("`indices` must be an integer array")
+    shape = tuple(arr.shape)
+    if axis is None:
+        if index.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        size = int(np.prod(shape, dtype=np.int64))
+        new = IndexUpdate(np.reshape(arr, (size,)), (index,)).set(values)
+        new = np.reshape(new, shape)
+    else:
+        axis = single_axis(axis, len(shape))
+        if index.ndim != len(shape):
+            raise ValueError("`indices` and `arr` must have the same number of dimensions")
+        ones = (1,) * len(shape)
+        fancy = tuple(
+            index if d == axis else np.arange(n).reshape(ones[:d] + (-1,) + ones[d + 1 :])
+            for d, n in enumerate(shape)
+        )
+        new = IndexUpdate(arr, fancy).set(values)
+    write(arr, cast_for_write(new, np.dtype(arr.dtype), "unsafe", "numpy.put_along_axis"))
+
+
 def register() -> None:
     """Route NumPy's writing functions and the creation functions to the handlers above."""
     make: Callable[..., Any]
@@ -517,6 +554,7 @@ def register() -> None:
     NUMPY[np.putmask] = _putmask
     NUMPY[np.place] = _place
     NUMPY[np.put] = _put
+    NUMPY[np.put_along_axis] = _put_along_axis
     NUMPY[np.fill_diagonal] = _fill_diagonal
     for ufunc in {f for f in list(NUMPY) if isinstance(f, np.ufunc)}:
         # (NumPy refuses .at of several outputs or a core signature before any dispatch)

@@ -11,7 +11,7 @@ from ..core import Tracer
 from ..core.views import layout_of
 from ..ops.products import _LETTERS, einsum_p, matmul
 from ..ops.registry import dtype_of, ordered_axes, shape_of, single_axis
-from .registry import implements
+from .registry import constant_result, implements
 
 implements(np.matmul)(matmul)
 
@@ -145,17 +145,6 @@ def _einsum_view(a: Any, labels: str, result: str) -> Any:
             a = np.diagonal(a, axis1=i, axis2=j)
             order = [k for n, k in enumerate(order) if n not in (i, j)] + [c]
     return np.transpose(a, [order.index(c) for c in result])
-
-
-def constant_result(func: Any) -> Any:
-    """Wrap a handler whose result has no derivative (the coverage table recognises the
-    ``_constant`` in the wrapper's qualified name, as for dispatch's constant handlers)."""
-
-    def _constant_handler(*args: Any, **kwargs: Any) -> Any:
-        return func(*args, **kwargs)
-
-    _constant_handler.__doc__ = func.__doc__
-    return _constant_handler
 
 
 @implements(np.einsum_path)

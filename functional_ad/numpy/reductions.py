@@ -236,6 +236,27 @@ def std(
     return np.sqrt(variance)
 
 
+@implements(np.apply_over_axes)
+def apply_over_axes(func: Callable[..., Any], a: Any, axes: Any) -> Any:
+    """``np.apply_over_axes``: ``func(a, axis)`` for each axis in turn, a lost axis put back
+    with length one (NumPy's steps)."""
+    value = a
+    ndim = np.ndim(a)
+    if np.ndim(axes) == 0:
+        axes = (axes,)
+    for axis in axes:
+        axis = int(axis)
+        if axis < 0:
+            axis = ndim + axis
+        result = func(value, axis)
+        if np.ndim(result) != np.ndim(value):
+            result = np.expand_dims(result, axis)
+            if np.ndim(result) != np.ndim(value):
+                raise ValueError("function is not returning an array of the correct shape")
+        value = result
+    return value
+
+
 @implements(np.average)
 def average(
     a: Any,

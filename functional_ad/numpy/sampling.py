@@ -179,9 +179,11 @@ def _as(a: Any, dtype: Any) -> Any:
 def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
            period: Any = None) -> Any:  # fmt: skip
     """``np.interp``: piecewise-linear interpolation, differentiable in ``x``, ``xp`` and
-    ``fp`` (one-sided at the knots: the segment to the right)."""
+    ``fp`` (one-sided at the knots: the segment to the right). With ``period``, NumPy's
+    steps: every point taken modulo the period, the knots sorted and extended by one period
+    on each side (``left`` and ``right`` ignored)."""
     if period is not None:
-        raise NotImplementedError("numpy.interp: period= is not supported with traced values")
+        return _periodic_interp(x, xp, fp, period)
     # (NumPy takes lists of knots and values too, and computes in float64, or complex128
     # for complex values, whatever the inputs' dtypes)
     for a in (x, xp):
@@ -208,6 +210,25 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None,
         y = f0 + (x - x0) * (f1 - f0) / (x1 - x0)
     y = np.where(x < xp[0], fp[0] if left is None else left, y)
     return np.where(x > xp[-1], fp[-1] if right is None else right, y)
+
+
+def _periodic_interp(x: Any, xp: Any, fp: Any, period: Any) -> Any:
+    if period == 0:
+        raise ValueError("period must be a non-zero value")
+    period = abs(period)
+    values = np.complex128 if np.issubdtype(dtype_of(fp), np.complexfloating) else np.float64
+    x, xp, fp = _as(x, np.float64), _as(xp, np.float64), _as(fp, values)
+    if len(shape_of(xp)) != 1 or len(shape_of(fp)) != 1:
+        raise ValueError("Data points must be 1-D sequences")
+    if shape_of(xp)[0] != shape_of(fp)[0]:
+        raise ValueError("fp and xp are not of the same length")
+    x, xp = x % period, xp % period
+    order = np.argsort(xp)
+    # (a gather that takes a traced order anywhere: under compile too)
+    xp, fp = np.take_along_axis(xp, order, axis=0), np.take_along_axis(fp, order, axis=0)
+    xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
+    fp = np.concatenate((fp[-1:], fp, fp[0:1]))
+    return interp(x, xp, fp)
 
 
 @implements(np.unwrap)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core import Tracer
+from ..core import Tracer, concrete
 from ..ops.registry import dtype_of, normalize_axis, shape_of
 from .registry import implements
 
@@ -15,11 +15,11 @@ from .registry import implements
 @implements(np.cov)
 def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: Any = None,
         fweights: Any = None, aweights: Any = None, *, dtype: Any = None) -> Any:  # fmt: skip
-    """``np.cov``: ``(X - mean)(X - mean)ᴴ / (N - ddof)`` with variables in rows."""
-    if fweights is not None or aweights is not None:
-        raise NotImplementedError(
-            "numpy.cov: fweights and aweights are not supported with traced values"
-        )
+    """``np.cov``: ``(X - mean)(X - mean)ᴴ / (N - ddof)`` with variables in rows; with
+    ``fweights`` (repeat counts) and ``aweights`` (importance), NumPy's weighted mean and
+    normalization, the weights differentiable too."""
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
     x = np.atleast_2d(m)
     if not rowvar and shape_of(x)[0] != 1:
         x = np.transpose(x)
@@ -33,10 +33,46 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: An
     x = x.astype(dtype)
     n = shape_of(x)[1]
     ddof = (0 if bias else 1) if ddof is None else ddof
-    centred = x - np.mean(x, axis=1, keepdims=True)
-    conj = np.conj(centred) if np.iscomplexobj(centred) else centred
-    c = centred @ np.transpose(conj) / (n - ddof)
-    return np.squeeze(c)
+    if fweights is None and aweights is None:
+        centred = x - np.mean(x, axis=1, keepdims=True)
+        conj = np.conj(centred) if np.iscomplexobj(centred) else centred
+        return np.squeeze(centred @ np.transpose(conj) / (n - ddof))
+    w = None
+    if fweights is not None:
+        fweights = _checked_weights(fweights, n, "fweights")
+        w = fweights
+    if aweights is not None:
+        aweights = _checked_weights(aweights, n, "aweights")
+        w = aweights if w is None else w * aweights
+    mean, w_sum = np.average(x, axis=1, weights=w, returned=True)
+    w_sum = w_sum[0]
+    if ddof == 0:
+        fact = w_sum
+    elif aweights is None:
+        fact = w_sum - ddof
+    else:
+        fact = w_sum - ddof * np.sum(w * aweights) / w_sum
+    fact = np.where(fact <= 0, 0.0, fact)  # (NumPy: "Degrees of freedom <= 0", then 1 / 0)
+    centred = x - mean[:, None]
+    weighted = centred * w
+    conj = np.conj(weighted) if np.iscomplexobj(weighted) else weighted
+    with np.errstate(divide="ignore"):
+        return np.squeeze(centred @ np.transpose(conj) * np.true_divide(1, fact))
+
+
+def _checked_weights(weights: Any, n: int, name: str) -> Any:
+    """``np.cov``'s checks of a weight vector, in NumPy's order (its values are read: under
+    vmap one example at a time), as a float64 array."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if name == "fweights" and not np.all(concrete(weights) == np.around(concrete(weights))):
+        raise TypeError("fweights must be integer")
+    if np.ndim(weights) > 1:
+        raise RuntimeError(f"cannot handle multidimensional {name}")
+    if shape_of(weights)[0] != n:
+        raise RuntimeError(f"incompatible numbers of samples and {name}")
+    if np.any(concrete(weights) < 0):
+        raise ValueError(f"{name} cannot be negative")
+    return weights
 
 
 @implements(np.corrcoef)

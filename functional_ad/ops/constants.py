@@ -41,6 +41,13 @@ def _constant(func: Callable[..., Any], batch: Any, multiple: bool = False) -> P
     )
 
 
+def _ravel_multi_index(*index: Any, dims: tuple, mode: Any = "raise", order: str = "C") -> Any:
+    return np.ravel_multi_index(index, dims, mode=mode, order=order)  # type: ignore[call-overload]
+
+
+_ravel_multi_index.__name__ = "ravel_multi_index"
+
+
 CONSTANTS: dict[str, Primitive] = {
     # output shapes that depend on the values: one call per example (equal shapes only)
     "nonzero": _constant(np.nonzero, batch_by_loop, multiple=True),
@@ -51,6 +58,9 @@ CONSTANTS: dict[str, Primitive] = {
     # sorted array): one call per example
     "searchsorted": _constant(np.searchsorted, batch_by_loop),
     "lexsort": _constant(np.lexsort, batch_by_loop),
+    "isin": _constant(np.isin, batch_by_loop),
+    "unravel_index": _constant(np.unravel_index, batch_by_loop, multiple=True),
+    "ravel_multi_index": _constant(_ravel_multi_index, batch_by_loop),
     "allclose": _constant(np.allclose, batch_by_loop),
     "array_equal": _constant(np.array_equal, batch_by_loop),
     "array_equiv": _constant(np.array_equiv, batch_by_loop),

@@ -49,6 +49,14 @@ def _binned(rng, shapes, dtype):
     return tuple(np.asarray(v, dtype) for v in out)
 
 
+def _binned_points(rng, shapes, dtype):
+    """Points in two dimensions, each coordinate laid out as ``_binned`` lays out data (and
+    weights for a third argument)."""
+    x = _binned(rng, [shapes[0]], dtype)[0]
+    y = _binned(rng, [shapes[1]], dtype)[0][::-1].copy()
+    return (x, y) + tuple(np.asarray(rng.uniform(0.5, 1.5, size=s), dtype) for s in shapes[2:])
+
+
 def _two_sets(rng, shapes, dtype):
     """Two arrays of distinct values, apart from each other (their equal values would be
     ties: a small step changes which values are shared)."""
@@ -150,9 +158,29 @@ ROWS = [
         sample=_increasing,
         dtypes=("float64",),
     ),
+    OpCase(
+        # knots taken modulo the period and sorted (traced knots reorder too)
+        "interp[period]",
+        lambda x, xp, fp: np.interp(x, xp, fp, period=3.0),
+        arity=3,
+        shapes=[((6,), (4,), (4,))],
+        sample=_increasing,
+        dtypes=("float64",),
+    ),
     OpCase("unwrap", np.unwrap, shapes=[(6,), (2, 5)], sample=_phases, dtypes=("float64",)),
     # statistics
     OpCase("cov", np.cov, shapes=[(3, 5), (6,)], dtypes=("float64",)),
+    OpCase(
+        "cov[fweights]",
+        lambda x: np.cov(x, fweights=np.array([1, 3, 0, 2, 1]), ddof=2),
+        shapes=[(3, 5), (5,)],
+        dtypes=("float64",),
+    ),
+    OpCase(
+        "apply_over_axes",
+        lambda x: np.apply_over_axes(np.sum, x, [0, -1]) * x,
+        shapes=[(2, 3), (2, 3, 2)],
+    ),
     OpCase(
         "cov[y, rowvar]",
         lambda x, y: np.cov(x, y, rowvar=False),
@@ -294,6 +322,24 @@ ROWS = [
         lambda a: np.histogram(a, bins=4, density=True)[0],
         shapes=[(6,)],
         sample=_binned,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "histogram2d",
+        lambda x, y, w: np.histogram2d(x, y, bins=[2, 3], weights=w),
+        arity=3,
+        shapes=[((6,), (6,), (6,))],
+        sample=_binned_points,
+        dtypes=("float64",),
+        tags=DATA,
+    ),
+    OpCase(
+        "histogramdd[density]",
+        lambda x, y: np.histogramdd(np.stack([x, y], axis=1), bins=2, density=True)[0],
+        arity=2,
+        shapes=[((6,), (6,))],
+        sample=_binned_points,
         dtypes=("float64",),
         tags=DATA,
     ),

@@ -19,6 +19,11 @@ def _joined(parts):
     return np.concatenate([np.ravel(p) * (k + 1) for k, p in enumerate(parts)])
 
 
+def shape_of_last(x):
+    """The shape of the last axis of ``x`` (what ``argmax(x, axis=-1)`` indexes)."""
+    return np.shape(x)[-1:]
+
+
 ROWS = [
     # reshaping
     OpCase("ravel", np.ravel, shapes=ALL, complex=True),
@@ -320,6 +325,43 @@ ROWS = [
         "argmin",
         lambda x: np.take_along_axis(x, np.argmin(x, axis=0, keepdims=True), 0),
         shapes=[(3,), (2, 3)],
+    ),
+    OpCase(
+        "unravel_index",
+        lambda x: (
+            np.take_along_axis(
+                x, np.unravel_index(np.argmax(x, axis=-1), shape_of_last(x))[0][..., None], -1
+            )
+            * x
+        ),
+        shapes=[(3,), (2, 3)],
+    ),
+    OpCase(
+        "ravel_multi_index",
+        lambda x: (
+            np.take_along_axis(
+                x, np.ravel_multi_index((np.argmin(x, axis=-1) % 2,), (2,))[..., None], -1
+            )
+            * x
+        ),
+        shapes=[(3,), (2, 3)],
+    ),
+    OpCase("isin", lambda x: x * np.isin(x, x[..., :1]), shapes=[(3,), (2, 3)]),
+    OpCase(
+        "isposinf",
+        lambda x: (
+            x
+            * (
+                np.isposinf(x * np.array([np.inf, 1.0, -np.inf]))
+                | np.isneginf(x * np.array([1.0, -np.inf, 2.0]))
+            )
+        ),
+        shapes=[(3,), (2, 3)],
+    ),
+    OpCase(
+        "triu_indices_from",
+        lambda x: x[np.triu_indices_from(x, k=1)] + x[np.diag_indices_from(x)][:1],
+        shapes=[(3, 3)],
     ),
     OpCase(
         "lexsort",

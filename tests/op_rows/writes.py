@@ -1,6 +1,7 @@
 """Op-table rows for NumPy's functions that write into an array (numpy/mutation.py):
-np.copyto, np.putmask, np.place, np.put and np.fill_diagonal on a copy of the first argument,
-with values from the second (each row returns the array written into)."""
+np.copyto, np.putmask, np.place, np.put, np.put_along_axis and np.fill_diagonal on a copy
+of the first argument, with values from the second (each row returns the array written
+into)."""
 
 import numpy as np
 
@@ -45,6 +46,12 @@ def _put_wrap(a, b):
     return out
 
 
+def _put_along_axis(a, b):
+    out = _target(a, b)
+    np.put_along_axis(out, np.array([[2], [0]]), b, axis=1)  # b broadcast along the rows
+    return out
+
+
 def _fill_diagonal(a, b):
     out = _target(a, b)
     np.fill_diagonal(out, b)
@@ -63,6 +70,7 @@ ROWS = [
     OpCase("place", _place, arity=2, shapes=[((2, 3), (2,)), ((2, 3), (3,))]),
     OpCase("put", _put, arity=2, shapes=[((2, 3), (3,)), ((2, 3), ())]),
     OpCase("put[wrap]", _put_wrap, arity=2, shapes=[((2, 3), (2,))]),
+    OpCase("put_along_axis", _put_along_axis, arity=2, shapes=[((2, 3), (2, 1)), ((2, 3), ())]),
     OpCase("fill_diagonal", _fill_diagonal, arity=2, shapes=[((3, 3), (3,)), ((2, 3), ())]),
     OpCase("fill_diagonal[wrap]", _fill_diagonal_wrap, arity=2, shapes=[((7, 3), (2,))]),
 ]
