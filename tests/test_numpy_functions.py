@@ -230,3 +230,18 @@ def test_histogramdd_and_histogram2d_follow_numpy():
     counts = np.histogramdd(points, bins=3)[0]
     np.testing.assert_array_equal(jac.sum(axis=-1), counts)
     assert set(np.unique(jac)) <= {0.0, 1.0}
+
+
+def test_nan_quantiles_over_several_axes():
+    t = np.arange(24.0).reshape(2, 3, 4) ** 1.5
+    t[0, 1, 2] = t[1, :, 0] = np.nan
+    for axis in ((0, 2), [1, 2], (2, 0, 1)):
+        for keepdims in (False, True):
+            for f in (
+                lambda t: np.nanmedian(t, axis=axis, keepdims=keepdims),
+                lambda t: np.nanquantile(t, [0.2, 0.9], axis=axis, keepdims=keepdims),
+            ):
+                np.testing.assert_allclose(traced_value(f, t), f(t))
+    # each median is one value or the mean of two: its gradient sums to one per result
+    g = fad.grad(lambda t: np.sum(np.nanmedian(t, axis=(0, 2))))(t)
+    assert np.isclose(np.nansum(g), 3.0) and np.all(g[np.isnan(t)] == 0)

@@ -112,18 +112,18 @@ def nan_to_num(x: Any, copy: bool = True, nan: float = 0.0, posinf: Any = None,
     return np.where(out == -np.inf, small, out)
 
 
-def _nan_quantile(a: Any, q: Any, axis: Any, keepdims: bool, name: str) -> Any:
+def _nan_quantile(a: Any, q: Any, axis: Any, keepdims: bool) -> Any:
     """Linear-interpolation quantiles of the non-NaN values along ``axis`` (NaN if none)."""
     a = a * 1.0
     if axis is None:
         work = np.reshape(a, (-1,))
         axis_norm: Any = None
-    else:
-        axes = normalize_axis(axis, np.ndim(a))
-        if len(axes) != 1:
-            raise NotImplementedError(f"numpy.{name}: one axis or None with traced values")
-        axis_norm = axes[0]
-        work = np.moveaxis(a, axis_norm, -1)
+    else:  # the reduced axes, last and merged into one
+        axis_norm = normalize_axis(axis, np.ndim(a))
+        kept = [i for i in range(np.ndim(a)) if i not in axis_norm]
+        work = np.transpose(a, kept + list(axis_norm))
+        merged = int(np.prod([shape_of(a)[i] for i in axis_norm], dtype=np.int64))
+        work = np.reshape(work, shape_of(work)[: len(kept)] + (merged,))
     n = shape_of(work)[-1]
     ordered = np.sort(work, axis=-1)  # NaN last
     valid = np.sum(~np.isnan(work), axis=-1, keepdims=True)
@@ -148,7 +148,7 @@ def _nan_quantile(a: Any, q: Any, axis: Any, keepdims: bool, name: str) -> Any:
         if axis_norm is None:
             out = np.reshape(out, shape_of(out)[: np.ndim(q)] + (1,) * np.ndim(a))
         else:
-            out = np.expand_dims(out, np.ndim(q) + axis_norm)
+            out = np.expand_dims(out, tuple(np.ndim(q) + i for i in axis_norm))
     if np.ndim(q) and np.ndim(q) > 1:
         out = np.reshape(out, np.shape(q) + shape_of(out)[1:])
     return out
@@ -164,7 +164,7 @@ def nanquantile(a: Any, q: Any, axis: Any = None, out: Any = None, overwrite_inp
             "numpy.nanquantile: only method='linear' without weights is supported with traced "
             "values"
         )
-    return _nan_quantile(a, q, axis, keepdims, "nanquantile")
+    return _nan_quantile(a, q, axis, keepdims)
 
 
 @implements(np.nanpercentile)
@@ -182,7 +182,7 @@ def nanpercentile(a: Any, q: Any, axis: Any = None, out: Any = None,
 def nanmedian(a: Any, axis: Any = None, out: Any = None, overwrite_input: bool = False,
               keepdims: bool = False) -> Any:  # fmt: skip
     """``np.nanmedian``: ``nanquantile`` at 0.5."""
-    return _nan_quantile(a, 0.5, axis, keepdims, "nanmedian")
+    return _nan_quantile(a, 0.5, axis, keepdims)
 
 
 __all__ = ["corrcoef", "cov", "nan_to_num", "nanmedian", "nanpercentile", "nanquantile"]
