@@ -246,3 +246,38 @@ def test_a_join_refuses_a_dtype_its_casting_rule_refuses(join):
 def test_linspace_refuses_a_device_other_than_the_cpu():
     with pytest.raises(ValueError, match='Only "cpu" is allowed'):
         fad.grad(lambda x: np.sum(np.linspace(0.0, x, 3, device="gpu")))(1.0)
+
+
+def test_a_ufunc_checks_its_dtype_and_casting_as_numpy_does():
+    # NumPy refuses np.add(x, 1, dtype=np.int64) for floats x (casting='same_kind'): the
+    # inputs were cast here and a value came back; casting= raised NotImplementedError
+    def traced(f):
+        return fad.jvp(f, (X,), (X,))[0]
+
+    refused = [
+        lambda x: np.add(x, 1, dtype=np.int64),
+        lambda x: np.add(x, 1, dtype=np.float32, casting="safe"),
+        lambda x: np.multiply(x, x.astype(np.float32), casting="no"),
+    ]
+    for f in refused:
+        with pytest.raises(TypeError) as numpy_error:
+            f(X)
+        with pytest.raises(type(numpy_error.value), match="Cannot cast ufunc"):
+            traced(f)
+    allowed = [
+        lambda x: np.add(x, 1, dtype=np.int64, casting="unsafe") * 1.0,
+        lambda x: np.add(x, 1, dtype=np.float16, casting="same_kind"),
+        lambda x: np.multiply(x, 2.0, casting="equiv"),
+        lambda x: np.add(x.astype(np.float32), 3, casting="safe"),  # (a Python int is weak)
+    ]
+    for f in allowed:
+        got, want = traced(f), f(X)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+    def into_int(x):
+        out = np.zeros(3, dtype=np.int64) + x.astype(np.int64)  # traced: x writes into it
+        np.add(x, 0.5, out=out, casting="unsafe")
+        return out * 1.0
+
+    np.testing.assert_array_equal(traced(into_int), into_int(X))

@@ -19,7 +19,7 @@ from ..core.views import fresh_args, new_arrays, record_numpy_layout
 from ..graph import shape_stand_in
 from ..ops import elementwise as ew
 from ..ops.constants import CONSTANTS
-from ..ops.registry import single_axis
+from ..ops.registry import dtype_of, single_axis
 from .registry import NUMPY, UFUNC_METHODS
 
 
@@ -65,7 +65,7 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
                 return result
             return array_ufunc(self, ufunc, method, inputs, {**kwargs, "dtype": wider})
 
-        return ufunc_with_out(ufunc, compute, out, where)
+        return ufunc_with_out(ufunc, compute, out, where, kwargs.get("casting", "same_kind"))
     if method != "reduce":  # (a reduction's where= leaves elements out of it: its handler's)
         if kwargs.get("where", True) is not True:
             raise NotImplementedError(
@@ -81,6 +81,9 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
         if handler is None:
             raise _no_rule(_ufunc_name(ufunc))
         dtype = kwargs.pop("dtype", None)
+        casting = kwargs.pop("casting", None)
+        if dtype is not None or casting is not None:
+            _check_casting(ufunc, inputs, dtype, casting)
         if dtype is not None:
             inputs = tuple(
                 np.asarray(x).astype(dtype) if not isinstance(x, Tracer) else x.astype(dtype)
@@ -98,6 +101,19 @@ def array_ufunc(self: Tracer, ufunc: np.ufunc, method: str, inputs: tuple, kwarg
     result = new_arrays(per_example_if_needed(handler, inputs, kwargs), inputs, kwargs)
     record_numpy_layout(result, getattr(ufunc, method), inputs, kwargs)  # (accumulate of x.T)
     return result
+
+
+def _check_casting(ufunc: np.ufunc, inputs: tuple, dtype: Any, casting: Any) -> None:
+    """NumPy's own casting check of a ufunc call with ``dtype=`` or ``casting=``, asked on
+    empty arrays of the operands' dtypes (Python numbers kept as they are: NEP 50 weak): its
+    ``UFuncTypeError`` where the rule (``'same_kind'`` by default) refuses a cast."""
+    stand_ins = [
+        x if type(x) in (bool, int, float, complex) else np.empty(0, dtype_of(x)) for x in inputs
+    ]
+    options = {"dtype": dtype} if dtype is not None else {}
+    if casting is not None:
+        options["casting"] = casting
+    ufunc(*stand_ins, **options)
 
 
 def register_scipy() -> bool:

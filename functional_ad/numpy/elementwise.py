@@ -119,6 +119,7 @@ NUMPY.update(
         np.bitwise_or: ew.CONSTANT_UFUNCS["bitwise_or"],
         np.bitwise_xor: ew.CONSTANT_UFUNCS["bitwise_xor"],
         np.invert: ew.CONSTANT_UFUNCS["invert"],
+        np.spacing: ew.CONSTANT_UFUNCS["spacing"],
     }
 )
 

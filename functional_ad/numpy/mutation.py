@@ -290,8 +290,11 @@ def _safe_normalize(index: Any) -> Any:
 # ----------------------------------------------------------------------------- operators
 
 
-def ufunc_with_out(ufunc: np.ufunc, compute: Callable[[], Any], out: tuple, where: Any) -> Any:
-    """``ufunc(..., out=out, where=where)``: ``compute()`` gives the result, written into out."""
+def ufunc_with_out(
+    ufunc: np.ufunc, compute: Callable[[], Any], out: tuple, where: Any, casting: Any = "same_kind"
+) -> Any:
+    """``ufunc(..., out=out, where=where)``: ``compute()`` gives the result, written into out
+    under the ``casting`` rule."""
     result = compute()
     results = result if ufunc.nout > 1 else (result,)
     written = []
@@ -301,7 +304,7 @@ def ufunc_with_out(ufunc: np.ufunc, compute: Callable[[], Any], out: tuple, wher
             continue
         if where is not True:
             value = np.where(where, value, target)
-        written.append(write_into(target, value, f"ufunc {ufunc.__name__!r}"))
+        written.append(write_into(target, value, f"ufunc {ufunc.__name__!r}", casting))
     return tuple(written) if ufunc.nout > 1 else written[0]
 
 

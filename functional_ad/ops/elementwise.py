@@ -720,6 +720,7 @@ CONSTANT_UFUNCS = {
         ("bitwise_or", np.bitwise_or),
         ("bitwise_xor", np.bitwise_xor),
         ("invert", np.invert),
+        ("spacing", np.spacing),  # (the distance to the next float: constant in each binade)
     ]
 }
 CONSTANT_UFUNCS["sign"] = _real_sign

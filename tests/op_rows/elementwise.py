@@ -159,6 +159,8 @@ ROWS = [
     OpCase("rint", np.rint, sample=between_jumps()),
     OpCase("round", lambda x: np.round(x, 1), sample=between_jumps(0.1)),
     OpCase("around", np.around, sample=between_jumps()),
+    # the distance to the next float: constant within each binade (derivative 0)
+    OpCase("spacing", lambda x: np.spacing(x) * 2.0**20 + x),
     # boolean results: value only
     *[
         OpCase(name, getattr(np, name), arity=2, shapes=B, order=0)

@@ -114,7 +114,7 @@ ROWS = [
     *[_unary(name, domain=(0.2, 5.0)) for name in ["log", "log2", "log10", "log1p", "sqrt"]],
     # unary, kinks or jumps at 0 or at the integers
     *[_unary(name, SIGNED) for name in ["absolute", "fabs", "sign", "cbrt", "reciprocal"]],
-    *[_unary(name, between_jumps()) for name in ["floor", "ceil", "trunc", "rint"]],
+    *[_unary(name, between_jumps()) for name in ["floor", "ceil", "trunc", "rint", "spacing"]],
     # unary with boolean results, written into a float array (constant 0 or 1 there)
     *[_unary(name, SIGNED) for name in ["isfinite", "isinf", "isnan", "signbit", "logical_not"]],
     # binary, repeated indices
