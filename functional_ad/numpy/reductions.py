@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -245,7 +246,7 @@ def apply_over_axes(func: Callable[..., Any], a: Any, axes: Any) -> Any:
     if np.ndim(axes) == 0:
         axes = (axes,)
     for axis in axes:
-        axis = int(axis)
+        axis = operator.index(axis)  # (a float axis raises, as func would in NumPy)
         if axis < 0:
             axis = ndim + axis
         result = func(value, axis)

@@ -22,7 +22,7 @@ def reshape(
     order, reversed back); ``'A'`` is Fortran order for an array NumPy holds
     Fortran-contiguous (and not C-contiguous), C order otherwise."""
     shape = newshape if shape is None else shape
-    order = _order_name(order)
+    order = order_name(order)
     if order == "K":
         raise ValueError("order 'K' is not permitted for reshaping")
     if order == "A":
@@ -74,7 +74,7 @@ def ravel(a: Any, order: str = "C") -> Any:
     """``np.ravel`` in C, Fortran or ``'A'`` order (as ``reshape``), or ``'K'``: the elements
     in the order they lie in memory as NumPy holds ``a`` (its axes from the largest stride to
     the smallest; along a negative stride in index order, as NumPy reads it)."""
-    order = _order_name(order)
+    order = order_name(order)
     if order == "K":
         axes = memory_axes(a)
         if axes != tuple(range(len(axes))):
@@ -83,7 +83,7 @@ def ravel(a: Any, order: str = "C") -> Any:
     return reshape(a, (-1,), order)
 
 
-def _order_name(order: Any) -> str:
+def order_name(order: Any) -> str:
     """A memory order as NumPy reads it: ``None`` is "C", and case does not count."""
     if order is None:
         return "C"

@@ -28,7 +28,7 @@ from ..ops.indexing import getitem, is_basic, normalize_index, set_at_traced_ind
 from ..ops.registry import shape_of
 from ..ops.updates import scatter_set
 from .registry import NUMPY
-from .shape import any_order, memory_axes, reshape, transpose
+from .shape import any_order, memory_axes, order_name, reshape, transpose
 
 # handlers before wrapping: they compute a view's value without registering anything
 RAW: dict[Any, Callable[..., Any]] = {}
@@ -155,13 +155,11 @@ for _name, _kind in [
 
 def _order(func: Any, args: tuple, kwargs: dict) -> Any:
     """The ``order`` a call of ``np.reshape`` or ``np.ravel`` reads elements in (``args``
-    after the array), upper case as NumPy reads it ("f" is "F"); "C" for the other
-    reshaping functions."""
-    order = "C"
-    if func is np.reshape or func is np.ravel:
-        position = 1 if func is np.reshape else 0
-        order = kwargs.get("order", args[position] if len(args) > position else "C")
-    return "C" if order is None else str(order).upper()
+    after the array), as NumPy reads it ("f" is "F"); "C" for the other reshaping functions."""
+    if func is not np.reshape and func is not np.ravel:
+        return "C"
+    position = 1 if func is np.reshape else 0
+    return order_name(kwargs.get("order", args[position] if len(args) > position else "C"))
 
 
 def _reshape_back(func: Any, x: Any, args: tuple, kwargs: dict) -> Callable[[Any, Any], Any]:

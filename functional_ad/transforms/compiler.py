@@ -646,7 +646,7 @@ def _layout_key(x: Any) -> Hashable:
         layout = layout_of(x)
         if layout is None or layout.flags.c_contiguous:
             return None
-        return "traced", tuple(s // layout.itemsize for s in layout.strides)
+        return "traced", _element_strides(layout)
     if type(x) is not np.ndarray or x.flags.c_contiguous:
         return None
     return x.strides
@@ -740,6 +740,11 @@ def _kwarg_key(name: str, keyword: str, value: Any) -> Hashable:
     return (type(value).__qualname__, value)
 
 
+def _element_strides(a: np.ndarray) -> tuple[int, ...]:
+    """``a``'s strides in elements: its memory order, whatever its dtype."""
+    return tuple(s // a.itemsize for s in a.strides)
+
+
 def _example_value(x: Any) -> Any:
     """A plain array to record with: the argument's value, or zeros where it has none, laid
     out in memory as NumPy lays out the argument (a traced one hides it: a vmap example, a
@@ -752,7 +757,7 @@ def _example_value(x: Any) -> Any:
         layout = layout_of(x)
         if layout is None:
             return np.ascontiguousarray(value)
-        if layout.shape == value.shape and layout.strides != value.strides:
+        if layout.shape == value.shape and _element_strides(layout) != _element_strides(value):
             laid_out = strided_like(layout, value.dtype)
             laid_out[...] = value
             return laid_out

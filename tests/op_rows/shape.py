@@ -19,11 +19,6 @@ def _joined(parts):
     return np.concatenate([np.ravel(p) * (k + 1) for k, p in enumerate(parts)])
 
 
-def shape_of_last(x):
-    """The shape of the last axis of ``x`` (what ``argmax(x, axis=-1)`` indexes)."""
-    return np.shape(x)[-1:]
-
-
 ROWS = [
     # reshaping
     OpCase("ravel", np.ravel, shapes=ALL, complex=True),
@@ -330,7 +325,7 @@ ROWS = [
         "unravel_index",
         lambda x: (
             np.take_along_axis(
-                x, np.unravel_index(np.argmax(x, axis=-1), shape_of_last(x))[0][..., None], -1
+                x, np.unravel_index(np.argmax(x, axis=-1), x.shape[-1:])[0][..., None], -1
             )
             * x
         ),
